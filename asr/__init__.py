@@ -1,0 +1,1 @@
+"""Speech recognition: VAD endpointing and ASR engines."""

@@ -1,0 +1,1 @@
+"""Hotline voicebot service: Asterisk edges, call sessions, storage, agent desktop, CLI."""

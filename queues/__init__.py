@@ -1,0 +1,1 @@
+"""ACD: skill queues, routing, wait estimates, Asterisk queue config."""

@@ -1,0 +1,1 @@
+"""Speech synthesis: TTS engines, resampling, prompt cache."""
