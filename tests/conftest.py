@@ -1,0 +1,13 @@
+"""Suite-wide fixtures; each tier adds its own conftest."""
+
+from pathlib import Path
+
+import pytest
+
+CAPTURES = Path(__file__).parent / "fixtures" / "asterisk-captures"
+
+
+@pytest.fixture(scope="session")
+def captures_dir() -> Path:
+    """Folder of the real Asterisk captures (copied from ../shared/asterisk-captures)."""
+    return CAPTURES
