@@ -1,0 +1,145 @@
+"""The ASR engine interface: one model per process, one recognizer stream per call, decoding off the loop.
+
+How this works: `load_engine()` returns a cached `AsrEngine` (one per engine kind and model path). A call
+opens a `RecognizerStream` with `new_stream(rate, grammar=...)`, feeds caller audio (16-bit mono slin) as
+it arrives and calls `finish()` when the endpointer says the turn is over; `finish()` returns the final
+`Transcript` and leaves the stream ready for the next utterance. All decoding runs in the one shared
+`decode_executor()`; each stream holds an asyncio lock so its own decodes never overlap.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+ENGINES = ("vosk", "whisper")
+
+
+class ModelLoadError(Exception):
+    """A model directory is missing or broken; the message names the path and how to get a model."""
+
+    def __init__(self, path: Path | str | None, problem: str, hint: str = ""):
+        self.path, self.problem, self.hint = path, problem, hint
+        where = f"{path}: " if path is not None else ""
+        super().__init__(f"{where}{problem}" + (f" ({hint})" if hint else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word with its timing (seconds from the utterance start) and confidence 0..1."""
+
+    text: str
+    start: float
+    end: float
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """The final result for one utterance."""
+
+    text: str
+    confidence: float
+    words: tuple[Word, ...]
+    engine: str
+    audio_seconds: float
+    decode_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Partial:
+    """A changed interim hypothesis during an utterance (streaming engines only)."""
+
+    text: str
+
+
+@runtime_checkable
+class RecognizerStream(Protocol):
+    """One call's recognizer: feed audio, finish an utterance, repeat; close when the call ends."""
+
+    async def feed(self, pcm: bytes) -> Partial | None:
+        """Add 16-bit mono PCM; return a Partial when the interim text changed, else None."""
+        ...
+
+    async def finish(self) -> Transcript:
+        """Return the final result for the utterance fed so far and reset for the next one."""
+        ...
+
+    def close(self) -> None:
+        """Release the recognizer; later feeds raise LocalProtocolError."""
+        ...
+
+
+@runtime_checkable
+class AsrEngine(Protocol):
+    """A loaded model that hands out one recognizer stream per call."""
+
+    name: str
+    streaming: bool
+
+    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> RecognizerStream:
+        """Open a recognizer for audio at `rate` Hz, optionally restricted to `grammar` phrases."""
+        ...
+
+    def close(self) -> None:
+        """Free the model."""
+        ...
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def decode_executor() -> ThreadPoolExecutor:
+    """The process-wide thread pool that runs every decode, sized to the cores."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="asr-decode")
+        return _executor
+
+
+_engines: dict[tuple[str, Path], AsrEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def load_engine(
+    engine: str, model: str | None, *, language: str = "en", threads: int | None = None
+) -> AsrEngine:
+    """Load (once per process per engine and model path) and return the ASR engine."""
+    from asr.models import resolve_model  # models imports this module for ModelLoadError
+
+    if engine not in ENGINES:
+        raise ModelLoadError(None, f"unknown ASR engine {engine!r}", f"choose one of {', '.join(ENGINES)}")
+    path = resolve_model(engine, model, language=language).resolve()
+    with _engines_lock:
+        cached = _engines.get((engine, path))
+        if cached is None:
+            cached = _build(engine, path, threads)
+            _engines[(engine, path)] = cached
+        return cached
+
+
+def _build(engine: str, path: Path, threads: int | None) -> AsrEngine:
+    """Construct one engine; heavy imports stay here so importing asr.engine is cheap."""
+    if engine == "vosk":
+        from asr.vosk_engine import VoskEngine
+
+        return VoskEngine(path)
+    from asr.whisper_engine import WhisperEngine
+
+    return WhisperEngine(path, cpu_threads=threads)
+
+
+def unload_engines() -> None:
+    """Close and forget every cached engine (service shutdown and tests)."""
+    with _engines_lock:
+        engines = list(_engines.values())
+        _engines.clear()
+    for engine in engines:
+        engine.close()

@@ -1,0 +1,130 @@
+"""What the session asks of a bot, and the simple echo bot that runs until the dialogue manager lands.
+
+A bot is pure: the session tells it what happened (call start, a transcript, a keypad digit, silence)
+and it answers with actions (say something, transfer, hang up). It never touches audio or sockets,
+so it is tested at text level and the session stays the only owner of the call's tasks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the bot knows about the caller when the call starts."""
+
+    call_uuid: str
+    caller_number: str | None
+    caller_name: str | None
+    language: str
+
+
+@dataclass(frozen=True)
+class Say:
+    """Speak a sentence; `barge_in` says whether the caller may interrupt it."""
+
+    text: str
+    barge_in: bool = True
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the caller to a human queue, after speaking `notice` (never interruptible)."""
+
+    queue: str
+    reason: str
+    notice: str
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call after `goodbye` has been spoken."""
+
+    goodbye: str = ""
+
+
+Action = Say | Transfer | Hangup
+
+
+class Bot(Protocol):
+    """The dialogue side of a call: events in, actions out."""
+
+    def start(self, call: CallInfo) -> list[Action]:
+        """Actions to run when the caller is connected (the greeting)."""
+
+    def on_transcript(self, text: str, confidence: float) -> list[Action]:
+        """Actions after the caller said `text`."""
+
+    def on_dtmf(self, digit: str) -> list[Action]:
+        """Actions after the caller pressed a key."""
+
+    def on_no_input(self) -> list[Action]:
+        """Actions after the caller stayed silent for the no-input time."""
+
+
+_PERSON_WORDS = re.compile(r"\b(agent|human|operator|person|representative|someone)\b|人工|转人工|客服")
+_GOODBYE_WORDS = re.compile(r"\b(goodbye|bye|hang up|that's all|nothing else)\b|再见")
+
+
+@dataclass
+class EchoBot:
+    """Greets, repeats what it heard, and hands over to a person on request or after repeated trouble."""
+
+    greeting: str
+    fallback_queue: str
+    max_no_input: int = 2
+    max_no_match: int = 3
+    no_input_count: int = field(default=0, init=False)
+    no_match_count: int = field(default=0, init=False)
+
+    def start(self, call: CallInfo) -> list[Action]:
+        """Greet the caller."""
+        return [Say(self.greeting)]
+
+    def on_transcript(self, text: str, confidence: float) -> list[Action]:
+        """Echo the transcript, or act on a request for a person or a goodbye."""
+        self.no_input_count = 0
+        said = text.strip()
+        if not said:
+            self.no_match_count += 1
+            if self.no_match_count >= self.max_no_match:
+                return [self._transfer("no-match")]
+            return [Say("Sorry, I didn't catch that. Could you say it again?")]
+        self.no_match_count = 0
+        lowered = said.lower()
+        if _PERSON_WORDS.search(lowered):
+            return [self._transfer("caller-request")]
+        if _GOODBYE_WORDS.search(lowered):
+            return [Hangup("Thank you for calling. Goodbye.")]
+        return [Say(f"You said: {said}.")]
+
+    def on_dtmf(self, digit: str) -> list[Action]:
+        """Keypad 0 asks for a person; other keys are read back."""
+        self.no_input_count = 0
+        if digit == "0":
+            return [self._transfer("keypad-0")]
+        return [Say(f"You pressed {_spoken_key(digit)}.")]
+
+    def on_no_input(self) -> list[Action]:
+        """Prompt again, then hand over after too much silence."""
+        self.no_input_count += 1
+        if self.no_input_count >= self.max_no_input:
+            return [self._transfer("no-input")]
+        return [Say("Are you still there? How can I help you?")]
+
+    def _transfer(self, reason: str) -> Transfer:
+        """A transfer to the fallback queue with the standard notice."""
+        return Transfer(
+            queue=self.fallback_queue,
+            reason=reason,
+            notice="To help you better, I'm connecting you to an agent. Please hold.",
+        )
+
+
+def _spoken_key(digit: str) -> str:
+    """How a keypad key is read aloud."""
+    return {"*": "star", "#": "pound"}.get(digit, digit)

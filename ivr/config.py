@@ -1,0 +1,211 @@
+"""The service config (config/ivr.yaml): strict, frozen models whose defaults are the embedded defaults.
+
+Secrets never live in the YAML: the AMI secret comes from IVR_AMI_SECRET and a database URL with a
+password from IVR_DATABASE_URL. Relative paths in `paths` (and the default sqlite file) resolve against
+the current working directory of the service, not against the config file's folder, so run the
+service from the repository (or container work) root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, ClassVar, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+
+from ivr.yamlconf import StrictModel, load_model
+
+AMI_SECRET_ENV = "IVR_AMI_SECRET"
+DATABASE_URL_ENV = "IVR_DATABASE_URL"
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Seconds = Annotated[float, Field(gt=0)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
+
+_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>\d{1,5})$")
+
+
+def parse_host_port(value: str) -> tuple[str, int]:
+    """Split "host:port" (or "[v6]:port") into its parts; ValueError when malformed."""
+    match = _HOST_PORT.match(value)
+    if not match:
+        raise ValueError(f'{value!r} must be "host:port", e.g. "10.0.0.5:9092" or "[::1]:9092"')
+    port = int(match["port"])
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is outside 1-65535")
+    return match["v6"] or match["host"], port
+
+
+class ListenConfig(StrictModel):
+    """Sockets this worker listens on, and the AudioSocket address Asterisk must dial back to."""
+
+    host: NonEmpty = "0.0.0.0"
+    fastagi_port: Port = 4573
+    audiosocket_port: Port = 9092
+    desktop_port: Port = 8080
+    audiosocket_advertise: str = "127.0.0.1:9092"
+
+    @field_validator("audiosocket_advertise")
+    @classmethod
+    def _check_advertise(cls, value: str) -> str:
+        parse_host_port(value)
+        return value
+
+
+class AgiConfig(StrictModel):
+    """FastAGI: the script name the dialplan calls and how long to wait for Asterisk."""
+
+    script: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "hotline"
+    command_timeout: Seconds = 10.0
+    header_timeout: Seconds = 5.0
+
+
+class AmiConfig(StrictModel):
+    """AMI login (the secret is read from the environment, never from YAML)."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "secret": f"the AMI secret must not be in YAML; set the {AMI_SECRET_ENV} environment variable",
+        "password": f"the AMI secret must not be in YAML; set the {AMI_SECRET_ENV} environment variable",
+    }
+
+    enabled: bool = True
+    host: NonEmpty = "127.0.0.1"
+    port: Port = 5038
+    username: NonEmpty = "ivr"
+    auth: Literal["md5", "plain"] = "md5"
+
+    def secret(self, env: Mapping[str, str] | None = None) -> str | None:
+        """The AMI secret from IVR_AMI_SECRET (None when unset or empty)."""
+        value = (os.environ if env is None else env).get(AMI_SECRET_ENV, "")
+        return value or None
+
+
+class DatabaseConfig(StrictModel):
+    """SQLAlchemy URL; a URL with a password must come from IVR_DATABASE_URL instead."""
+
+    url: NonEmpty = "sqlite:///var/ivr.db"
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if not parts.scheme:
+            raise ValueError('must be a database URL such as "sqlite:///var/ivr.db"')
+        if parts.password:
+            raise ValueError(
+                f"passwords must not be in YAML; set the {DATABASE_URL_ENV} environment variable"
+            )
+        return value
+
+    def effective_url(self, env: Mapping[str, str] | None = None) -> str:
+        """IVR_DATABASE_URL when set and non-empty, else the YAML url."""
+        return (os.environ if env is None else env).get(DATABASE_URL_ENV, "") or self.url
+
+
+class PathsConfig(StrictModel):
+    """Where admin files and caches live; relative paths resolve against the working directory."""
+
+    flows: Path = Path("dialplan")
+    queues: Path = Path("config/queues.yaml")
+    prompt_cache: Path = Path("var/prompts")
+    models: Path = Path("var/models")
+
+
+class EndpointingOverrides(StrictModel):
+    """Raw endpointing numbers (seconds) that replace single values of the chosen preset."""
+
+    min_speech: Seconds | None = None
+    end_silence: Seconds | None = None
+    max_utterance: Seconds | None = None
+    no_input: Seconds | None = None
+    pre_roll: Annotated[float, Field(ge=0)] | None = None
+
+    def as_dict(self) -> dict[str, float]:
+        """Only the overrides that are set."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class AsrConfig(StrictModel):
+    """Speech recognition: engine, model, language and turn-taking preset."""
+
+    engine: Literal["whisper", "vosk"] = "whisper"
+    model: Path | None = None  # None: the engine's bundled default model
+    language: Language = "en"
+    endpointing: Literal["fast", "normal", "patient"] = "normal"
+    endpointing_overrides: EndpointingOverrides = Field(default_factory=EndpointingOverrides)
+    vad_aggressiveness: Annotated[int, Field(ge=0, le=3)] = 2
+    threads: Annotated[int, Field(ge=1, le=256)] | None = None  # None: one per CPU core
+
+
+class VoiceConfig(StrictModel):
+    """One espeak-ng voice and its speaking rate."""
+
+    voice: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+-]+$")]
+    rate: Annotated[int, Field(ge=80, le=450)] = 175
+
+
+class TtsConfig(StrictModel):
+    """Text to speech: engine and a voice per language."""
+
+    engine: Literal["pyttsx3"] = "pyttsx3"
+    voices: dict[Language, VoiceConfig] = Field(
+        default_factory=lambda: {"en": VoiceConfig(voice="en-us", rate=175)}, min_length=1
+    )
+
+
+class BotConfig(StrictModel):
+    """Dialogue behaviour that is not part of a flow."""
+
+    greeting: NonEmpty = "Thank you for calling. How can I help you?"
+    barge_in: bool = True
+    min_barge_in: Annotated[float, Field(ge=0, le=5)] = 0.2
+    max_call_seconds: Annotated[int, Field(ge=10)] = 1800
+    fallback_queue: NonEmpty = "support"
+
+
+class ServiceConfig(StrictModel):
+    """The whole of config/ivr.yaml; ServiceConfig() is the embedded default configuration."""
+
+    listen: ListenConfig = Field(default_factory=ListenConfig)
+    agi: AgiConfig = Field(default_factory=AgiConfig)
+    ami: AmiConfig = Field(default_factory=AmiConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    asr: AsrConfig = Field(default_factory=AsrConfig)
+    tts: TtsConfig = Field(default_factory=TtsConfig)
+    bot: BotConfig = Field(default_factory=BotConfig)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_service_config(path: Path) -> ServiceConfig:
+    """Load and validate config/ivr.yaml; raises ConfigErrors (a ConfigError) listing every problem."""
+    return load_model(path, ServiceConfig)
+
+
+__all__ = [
+    "AMI_SECRET_ENV",
+    "DATABASE_URL_ENV",
+    "AgiConfig",
+    "AmiConfig",
+    "AsrConfig",
+    "BotConfig",
+    "DatabaseConfig",
+    "EndpointingOverrides",
+    "ListenConfig",
+    "PathsConfig",
+    "ServiceConfig",
+    "TtsConfig",
+    "VoiceConfig",
+    "load_service_config",
+    "parse_host_port",
+]

@@ -1,0 +1,278 @@
+"""The conversation on one AudioSocket stream: hear, understand, answer, and be interrupted.
+
+How this works
+--------------
+Three tasks share the call's audio, all owned by `run()`'s TaskGroup:
+
+* `OutboundAudio.run` sends one 20 ms frame per tick (speech or keep-alive silence);
+* `_hear` reads caller audio and keypad digits, runs VAD + endpointing inline (microseconds per frame),
+  interrupts the prompt on barge-in, and queues what the dialogue needs: utterances, digits, silence;
+* `_talk` runs the bot: it recognises each utterance (in the ASR executor, so hearing never stalls),
+  stores the turns as they happen, synthesises replies (cached) and plays them.
+
+`run()` returns the outcome (transfer or hang-up) once the bot decided and its last sentence was heard
+in full, or None when the caller hung up. The session then ends the AudioSocket stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from asr.endpointer import EndpointingParams, Endpointer, NoInput, SpeechStarted, UtteranceEnded
+from asr.engine import AsrEngine
+from asr.vad import FrameSplitter, VoiceActivity
+from ivr.audiosocket.codec import Audio, Dtmf
+from ivr.audiosocket.player import OutboundAudio
+from ivr.audiosocket.server import AudioConnection
+from ivr.bot import Action, Bot, CallInfo, Hangup, Say, Transfer
+from ivr.storage.store import CallStore
+from tts.service import Synthesizer
+
+log = logging.getLogger(__name__)
+
+_FRAME_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the bot hands the call back to the dialplan."""
+
+    action: Literal["transfer", "hangup"]
+    reason: str
+    queue: str | None = None
+    priority: int = 0
+
+    @classmethod
+    def fallback(cls, queue: str, reason: str) -> Outcome:
+        """A transfer to the fallback queue, used whenever the bot cannot go on."""
+        return cls("transfer", reason, queue)
+
+
+@dataclass(frozen=True)
+class SpeechDeps:
+    """The speech components and settings a conversation uses."""
+
+    asr: AsrEngine
+    tts: Synthesizer
+    endpointing: EndpointingParams
+    vad_aggressiveness: int = 2
+    barge_in: bool = True
+    min_barge_in: float = 0.2
+
+
+@dataclass(frozen=True)
+class HeardUtterance:
+    """An endpointed utterance, with the monotonic time its speech ended."""
+
+    audio: bytes
+    duration: float
+    ended_monotonic: float
+    started_wall: datetime
+    ended_wall: datetime
+
+
+@dataclass(frozen=True)
+class HeardDigit:
+    """A keypad digit."""
+
+    digit: str
+    at_wall: datetime
+
+
+@dataclass(frozen=True)
+class HeardNothing:
+    """The no-input time passed with no speech."""
+
+
+@dataclass
+class TurnStats:
+    """Per-call timing figures, read by tests and benchmarks."""
+
+    turn_latencies: list[float] = field(default_factory=list)
+    barge_in_reactions: list[float] = field(default_factory=list)
+
+
+class _CallerGone(Exception):
+    """The caller hung up (AudioSocket closed by Asterisk)."""
+
+
+class _Decided(Exception):
+    """The bot reached an outcome; stop hearing and playing."""
+
+
+class Conversation:
+    """Runs the bot on one call's audio stream."""
+
+    def __init__(
+        self,
+        conn: AudioConnection,
+        *,
+        speech: SpeechDeps,
+        bot: Bot,
+        call: CallInfo,
+        store: CallStore,
+        call_handle: object,
+        fallback_queue: str,
+    ) -> None:
+        self.conn = conn
+        self.speech = speech
+        self.bot = bot
+        self.call = call
+        self.store = store
+        self.call_handle = call_handle
+        self.fallback_queue = fallback_queue
+        self.rate = conn.inbound_rate
+        self.player = OutboundAudio(conn, rate=self.rate)
+        self.endpointer = Endpointer(speech.endpointing)
+        self.stats = TurnStats()
+        self.outcome: Outcome | None = None
+        self._heard: asyncio.Queue[HeardUtterance | HeardDigit | HeardNothing] = asyncio.Queue(maxsize=32)
+        self._speech_started_at: float | None = None
+        self._barged = False
+
+    async def run(self) -> Outcome | None:
+        """Hold the conversation until the bot decides or the caller leaves."""
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self.player.run())
+                tg.create_task(self._hear())
+                tg.create_task(self._talk())
+        except* _CallerGone:
+            return None
+        except* _Decided:
+            return self.outcome
+        return self.outcome
+
+    # ----- hearing --------------------------------------------------------------------------------
+
+    async def _hear(self) -> None:
+        """Caller audio and digits → endpointing, barge-in, queued events for the dialogue."""
+        vad = VoiceActivity(rate=self.rate, aggressiveness=self.speech.vad_aggressiveness, frame_ms=20)
+        splitter = FrameSplitter(rate=self.rate, frame_ms=20)
+        while True:
+            msg = await self.conn.receive()
+            if msg is None:
+                raise _CallerGone(self.conn.close_reason)
+            if isinstance(msg, Dtmf):
+                if self.player.interrupt():
+                    log.debug("call %s: prompt interrupted by keypad", self.call.call_uuid)
+                await self._heard.put(HeardDigit(msg.digit, datetime.now(UTC)))
+                continue
+            if not isinstance(msg, Audio):
+                continue
+            for frame in splitter.frames(msg.pcm):
+                for event in self.endpointer.feed(frame, vad.is_speech(frame), _FRAME_SECONDS):
+                    await self._on_endpoint_event(event)
+                self._check_barge_in()
+
+    async def _on_endpoint_event(self, event: SpeechStarted | UtteranceEnded | NoInput) -> None:
+        """Turn an endpointer event into a dialogue event."""
+        if isinstance(event, SpeechStarted):
+            self._speech_started_at = event.at
+            self._barged = False
+            return
+        if isinstance(event, NoInput):
+            await self._heard.put(HeardNothing())
+            return
+        self._speech_started_at = None
+        now_mono, now_wall = time.monotonic(), datetime.now(UTC)
+        # The endpointer is behind real time by the trailing silence it waited for.
+        lag = self.endpointer.stream_time - event.end
+        await self._heard.put(
+            HeardUtterance(
+                audio=event.audio,
+                duration=event.end - event.start,
+                ended_monotonic=now_mono - lag,
+                started_wall=now_wall - timedelta(seconds=self.endpointer.stream_time - event.start),
+                ended_wall=now_wall - timedelta(seconds=lag),
+            )
+        )
+
+    def _check_barge_in(self) -> None:
+        """Stop the prompt once the caller has spoken over it for the minimum barge-in time."""
+        if self._speech_started_at is None or self._barged or not self.speech.barge_in:
+            return
+        spoken = self.endpointer.stream_time - self._speech_started_at
+        if spoken >= self.speech.min_barge_in and self.player.interrupt():
+            self._barged = True
+            self.stats.barge_in_reactions.append(spoken - self.speech.min_barge_in)
+
+    # ----- talking --------------------------------------------------------------------------------
+
+    async def _talk(self) -> None:
+        """Run the bot: greet, then answer every utterance, digit and silence."""
+        self.endpointer.pause_no_input()
+        await self._perform(self.bot.start(self.call), heard_at=None)
+        while True:
+            heard = await self._heard.get()
+            if isinstance(heard, HeardUtterance):
+                actions = await self._understand(heard)
+                await self._perform(actions, heard_at=heard.ended_monotonic)
+            elif isinstance(heard, HeardDigit):
+                await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
+                await self._perform(self.bot.on_dtmf(heard.digit), heard_at=None)
+            else:
+                await self._perform(self.bot.on_no_input(), heard_at=None)
+
+    async def _understand(self, heard: HeardUtterance) -> list[Action]:
+        """Recognise an utterance, store it, and ask the bot what to do."""
+        stream = self.speech.asr.new_stream(self.rate)
+        try:
+            await stream.feed(heard.audio)
+            transcript = await stream.finish()
+        finally:
+            stream.close()
+        await self._store_turn(
+            "caller", transcript.text, heard.started_wall, heard.ended_wall,
+            confidence=transcript.confidence,
+            meta={"engine": transcript.engine, "decode_seconds": round(transcript.decode_seconds, 3)},
+        )
+        return self.bot.on_transcript(transcript.text, transcript.confidence)
+
+    async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
+        """Speak the bot's sentences in order; a transfer or hang-up ends the conversation."""
+        self.endpointer.pause_no_input()
+        for action in actions:
+            if isinstance(action, Say):
+                await self._say(action.text, interruptible=action.barge_in, heard_at=heard_at)
+            elif isinstance(action, Transfer):
+                # The notice is never cut: not by barge-in, not by the hand-off (we wait for its last frame).
+                await self._say(action.notice, interruptible=False, heard_at=heard_at)
+                await self.store.record_transfer(
+                    self.call_handle, reason=action.reason, queue=action.queue, priority=action.priority,
+                    summary="", context={}, created_at=datetime.now(UTC),
+                )
+                self.outcome = Outcome("transfer", action.reason, action.queue, action.priority)
+                raise _Decided
+            elif isinstance(action, Hangup):
+                if action.goodbye:
+                    await self._say(action.goodbye, interruptible=False, heard_at=heard_at)
+                self.outcome = Outcome("hangup", "goodbye")
+                raise _Decided
+            heard_at = None
+        self.endpointer.listen()
+
+    async def _say(self, text: str, *, interruptible: bool, heard_at: float | None) -> None:
+        """Synthesise (or fetch from cache), play, and store what was actually played."""
+        pcm = await self.speech.tts.synthesize(text, self.call.language, self.rate)
+        playback = self.player.play(pcm, interruptible=interruptible, label=text)
+        result = await playback.done
+        if heard_at is not None and result.started_at is not None:
+            self.stats.turn_latencies.append(result.started_at - heard_at)
+        ended = datetime.now(UTC)
+        played = result.frames_played * _FRAME_SECONDS
+        meta = {"played_seconds": round(played, 2), "total_seconds": round(result.frames_total * _FRAME_SECONDS, 2)}
+        if heard_at is not None and result.started_at is not None:
+            meta["turn_latency_ms"] = round((result.started_at - heard_at) * 1000)
+        await self._store_turn("bot", text, ended - timedelta(seconds=played), ended,
+                               interrupted=result.interrupted, meta=meta)
+
+    async def _store_turn(self, speaker: str, text: str, started: datetime, ended: datetime, **extra) -> None:
+        """Write one turn now, so a crash loses at most the turn in progress."""
+        await self.store.add_turn(self.call_handle, speaker=speaker, text=text, started_at=started,
+                                  ended_at=ended, **extra)

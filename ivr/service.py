@@ -1,0 +1,139 @@
+"""The running service: Asterisk edges, shared engines and the live call sessions of this worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from asr.endpointer import params_for
+from asr.engine import AsrEngine, load_engine
+from ivr.agi import AgiChannel
+from ivr.agi.server import FastAgiServer
+from ivr.ami.client import AmiClient
+from ivr.audiosocket.server import AudioConnection, AudioSocketServer
+from ivr.bot import Bot, EchoBot
+from ivr.config import ServiceConfig
+from ivr.conversation import SpeechDeps
+from ivr.session import CallSession, SessionSettings
+from ivr.storage.store import CallStore
+from tts.service import Synthesizer, VoiceSpec
+
+log = logging.getLogger(__name__)
+
+# Sentences every call may need; synthesised at start-up so no caller waits for them.
+STATIC_PROMPTS = (
+    "Sorry, I didn't catch that. Could you say it again?",
+    "Are you still there? How can I help you?",
+    "To help you better, I'm connecting you to an agent. Please hold.",
+    "Thank you for calling. Goodbye.",
+)
+
+
+@dataclass
+class IvrService:
+    """Owns the servers, the engines and the sessions; `start()` then `stop()`."""
+
+    config: ServiceConfig
+    bot_factory: Callable[[], Bot] | None = None
+    asr: AsrEngine | None = None
+    sessions: dict[uuid.UUID, CallSession] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        """Open storage, load the models, warm the prompts and start listening."""
+        cfg = self.config
+        self.store = await CallStore.open(cfg.database_url())
+        if self.asr is None:
+            self.asr = await asyncio.to_thread(
+                load_engine, cfg.asr.engine, cfg.asr.model, language=cfg.asr.language, threads=cfg.asr.threads
+            )
+        self.tts = Synthesizer(
+            {lang: VoiceSpec(v.voice, v.rate) for lang, v in cfg.tts.voices.items()}, cfg.paths.prompt_cache
+        )
+        await self.tts.start()
+        await self.tts.warm([(text, cfg.asr.language) for text in self.static_prompts()], rate=8000,
+                            progress=False)
+        self.speech = SpeechDeps(
+            asr=self.asr,
+            tts=self.tts,
+            endpointing=params_for(cfg.asr.endpointing, cfg.asr.endpointing_overrides),
+            vad_aggressiveness=cfg.asr.vad_aggressiveness,
+            barge_in=cfg.bot.barge_in,
+            min_barge_in=cfg.bot.min_barge_in,
+        )
+        self.agi = FastAgiServer(self._handle_agi, scripts=[cfg.agi.script],
+                                 header_timeout=cfg.agi.header_timeout, command_timeout=cfg.agi.command_timeout)
+        await self.agi.start(cfg.listen.host, cfg.listen.fastagi_port)
+        self.audio = AudioSocketServer(self._handle_audio, is_expected=self._is_expected)
+        await self.audio.start(cfg.listen.host, cfg.listen.audiosocket_port)
+        self.ami: AmiClient | None = None
+        self._ami_task: asyncio.Task | None = None
+        secret = cfg.ami.secret()
+        if cfg.ami.enabled and secret:
+            self.ami = AmiClient(cfg.ami.host, cfg.ami.port, cfg.ami.username, secret, auth=cfg.ami.auth)
+            self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
+        elif cfg.ami.enabled:
+            log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
+        log.info("ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)", cfg.listen.host,
+                 self.agi.port, cfg.listen.host, self.audio.port, self.audiosocket_address)
+
+    def static_prompts(self) -> list[str]:
+        """Every fixed sentence of the bot, for the cache warm-up."""
+        return [self.config.bot.greeting, *STATIC_PROMPTS]
+
+    @property
+    def audiosocket_address(self) -> str:
+        """Where Asterisk must connect for this worker's audio."""
+        return self.config.listen.audiosocket_advertise
+
+    async def stop(self) -> None:
+        """Stop accepting calls, end the ones in progress and close everything."""
+        await self.agi.close()
+        await self.audio.close()
+        if self.ami is not None:
+            await self.ami.close()
+        if self._ami_task is not None:
+            self._ami_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ami_task
+        await self.tts.close()
+        await self.store.close()
+
+    # ----- edges -> sessions ----------------------------------------------------------------------
+
+    def _make_bot(self) -> Bot:
+        """A fresh bot for one call."""
+        if self.bot_factory is not None:
+            return self.bot_factory()
+        return EchoBot(greeting=self.config.bot.greeting, fallback_queue=self.config.bot.fallback_queue)
+
+    async def _handle_agi(self, channel: AgiChannel) -> None:
+        """One FastAGI request = one call session."""
+        session = CallSession(
+            channel,
+            store=self.store,
+            speech=self.speech,
+            bot_factory=self._make_bot,
+            settings=SessionSettings(
+                audiosocket_address=self.audiosocket_address,
+                fallback_queue=self.config.bot.fallback_queue,
+                max_call_seconds=self.config.bot.max_call_seconds,
+            ),
+            on_finished=lambda s: self.sessions.pop(s.call_uuid, None),
+        )
+        self.sessions[session.call_uuid] = session
+        await session.run()
+
+    def _is_expected(self, call_uuid: uuid.UUID) -> bool:
+        """Whether an AudioSocket UUID belongs to a call of this worker."""
+        return call_uuid in self.sessions
+
+    async def _handle_audio(self, conn: AudioConnection) -> None:
+        """Give Asterisk's audio connection to the session that announced its UUID."""
+        session = self.sessions.get(conn.uuid)
+        if session is None:  # the call ended between the check and now
+            return
+        await session.attach_audio(conn)

@@ -1,0 +1,245 @@
+"""One CallSession per call: it owns every task of the call and ends it exactly once.
+
+How this works
+--------------
+The FastAGI handler creates the session and calls `run()`. Inside one TaskGroup:
+
+* the AGI spine sends `EXEC AudioSocket <uuid>,<this worker>` and waits for it to return, then sets the
+  `IVR_*` channel variables that tell the dialplan what to do next;
+* the media task waits for Asterisk's AudioSocket connection with our UUID (handed over by the
+  AudioSocket server through `attach_audio`) and runs the conversation on it;
+* a deadline task caps the call length;
+* a sentinel task turns `end(reason)` into the one cancellation of everything that is left.
+
+Endings: the bot transfers or hangs up (the media side sends AudioSocket HANGUP, so EXEC returns 0 and
+the spine sets the variables); the caller hangs up (the socket closes, EXEC returns -1, an unsolicited
+AGI HANGUP follows); the AGI connection breaks; the deadline passes; or a component raises. Each path
+calls `end(reason)`; the first reason wins, and `_finalise()` stores the call and releases everything
+once. A failing bot never drops the caller: the spine still sets a transfer to the fallback queue, and
+the dialplan queues the caller even when nothing is set at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ivr.agi import AgiChannel, AgiError
+from ivr.audiosocket.server import AudioConnection
+from ivr.bot import Bot, CallInfo
+from ivr.conversation import Conversation, Outcome, SpeechDeps
+from ivr.storage.store import CallStore
+
+log = logging.getLogger(__name__)
+
+# The AudioSocket EXEC lasts the whole conversation; its reply may only time out after the call deadline.
+_EXEC_GRACE_SECONDS = 30.0
+
+
+class _CallEnded(Exception):
+    """Raised by the sentinel task to cancel the rest of the call's tasks."""
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """Per-call settings taken from the service config."""
+
+    audiosocket_address: str
+    fallback_queue: str
+    max_call_seconds: float
+    audio_connect_timeout: float = 10.0
+
+
+class CallSession:
+    """Everything about one call, from the AGI request to the stored record."""
+
+    def __init__(
+        self,
+        channel: AgiChannel,
+        *,
+        store: CallStore,
+        speech: SpeechDeps,
+        bot_factory: Callable[[], Bot],
+        settings: SessionSettings,
+        on_finished: Callable[[CallSession], None] = lambda session: None,
+    ) -> None:
+        self.channel = channel
+        self.call_uuid = uuid.uuid4()
+        self.store = store
+        self.speech = speech
+        self.bot_factory = bot_factory
+        self.settings = settings
+        self.on_finished = on_finished
+        self.end_reason: str | None = None
+        self.outcome: Outcome | None = None
+        self.finished = asyncio.Event()
+        self.conversation: Conversation | None = None
+        self._ended = asyncio.Event()
+        self._audio: asyncio.Future[AudioConnection] = asyncio.get_running_loop().create_future()
+        self._call = None
+        self._exec_result: int | None = None
+
+    # ----- entry points -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the whole call; returns once it is stored and every task has ended."""
+        env = self.channel.env
+        self.started_at = datetime.now(UTC)
+        self._call = await self.store.start_call(
+            call_uuid=str(self.call_uuid),
+            agi_uniqueid=env.uniqueid,
+            channel=env.channel,
+            caller_number=env.caller_number,
+            caller_name=env.caller_name,
+            language=env.language or "en",
+            started_at=self.started_at,
+        )
+        try:
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(self._sentinel(), name=f"call-{self.call_uuid}-sentinel")
+                tg.create_task(self._spine(), name=f"call-{self.call_uuid}-agi")
+                tg.create_task(self._media(), name=f"call-{self.call_uuid}-media")
+                tg.create_task(self._deadline(), name=f"call-{self.call_uuid}-deadline")
+        except* _CallEnded:
+            pass
+        except* Exception as group:
+            first = group.exceptions[0]
+            log.error("call %s: %s", self.call_uuid, first, exc_info=first)
+            self.end(f"error: {type(first).__name__}: {first}")
+        finally:
+            await self._finalise()
+
+    async def attach_audio(self, conn: AudioConnection) -> None:
+        """Hand Asterisk's AudioSocket connection to this call; returns when the call no longer needs it."""
+        if self._audio.done():
+            log.warning("call %s: second AudioSocket connection refused", self.call_uuid)
+            return
+        self._audio.set_result(conn)
+        await self.finished.wait()
+
+    def end(self, reason: str) -> None:
+        """Ask the call to end; the first reason given is the one recorded."""
+        if self.end_reason is None:
+            self.end_reason = reason
+            log.info("call %s ending: %s", self.call_uuid, reason)
+        self._ended.set()
+
+    # ----- tasks ----------------------------------------------------------------------------------
+
+    async def _sentinel(self) -> None:
+        """Turn `end()` into the cancellation of every other task of the call."""
+        await self._ended.wait()
+        raise _CallEnded
+
+    async def _spine(self) -> None:
+        """The AGI side: stream the audio to us, then tell the dialplan what to do."""
+        timeout = self.settings.max_call_seconds + _EXEC_GRACE_SECONDS
+        try:
+            reply = await self.channel.command(
+                "EXEC", "AudioSocket", f"{self.call_uuid},{self.settings.audiosocket_address}", timeout=timeout
+            )
+            self._exec_result = reply.result
+            # -1 after the conversation started, with no outcome from the bot: the caller hung up.
+            caller_left_mid_call = reply.result == -1 and self.outcome is None and self._audio.done()
+            if not caller_left_mid_call:
+                # Harmless on a dead channel (SET VARIABLE is allowed there), vital on a live one.
+                await self._return_to_dialplan()
+        except AgiError as exc:
+            self.end(f"agi: {type(exc).__name__}: {exc}")
+            return
+        if caller_left_mid_call or self.channel.hung_up.is_set():
+            self.end("caller-hangup")
+        else:
+            self.end(self._end_reason_for(self.outcome))
+
+    async def _media(self) -> None:
+        """Wait for the call's audio and run the conversation; never raises."""
+        conn: AudioConnection | None = None
+        try:
+            conn = await asyncio.wait_for(asyncio.shield(self._audio), self.settings.audio_connect_timeout)
+            self.conversation = Conversation(
+                conn,
+                speech=self.speech,
+                bot=self.bot_factory(),
+                call=CallInfo(
+                    call_uuid=str(self.call_uuid),
+                    caller_number=self.channel.env.caller_number,
+                    caller_name=self.channel.env.caller_name,
+                    language=self.channel.env.language or "en",
+                ),
+                store=self.store,
+                call_handle=self._call,
+                fallback_queue=self.settings.fallback_queue,
+            )
+            self.outcome = await self.conversation.run()
+        except TimeoutError:
+            log.warning("call %s: no AudioSocket connection within %.0fs", self.call_uuid,
+                        self.settings.audio_connect_timeout)
+            self.outcome = Outcome.fallback(self.settings.fallback_queue, "audio-timeout")
+        except Exception as exc:  # a broken component must hand the caller to a person, not drop them
+            log.exception("call %s: conversation failed", self.call_uuid)
+            self.outcome = Outcome.fallback(self.settings.fallback_queue, f"bot-error: {type(exc).__name__}")
+        finally:
+            if conn is not None and not conn.closed.is_set():
+                # Ending the stream with 0x00 makes EXEC AudioSocket return 0 and the dialplan go on.
+                with contextlib.suppress(OSError, ConnectionError):
+                    await conn.hangup()
+
+    async def _deadline(self) -> None:
+        """Cap the call length: past it, the caller goes to a person."""
+        await asyncio.sleep(self.settings.max_call_seconds)
+        if self.outcome is None:
+            self.outcome = Outcome.fallback(self.settings.fallback_queue, "max-call-time")
+        if self._audio.done():
+            conn = self._audio.result()
+            with contextlib.suppress(OSError, ConnectionError):
+                await conn.hangup()
+        else:
+            self.end("max-call-time")
+
+    # ----- helpers --------------------------------------------------------------------------------
+
+    async def _return_to_dialplan(self) -> None:
+        """Set the IVR_* variables the dialplan acts on."""
+        outcome = self.outcome or Outcome.fallback(self.settings.fallback_queue, "no-outcome")
+        self.outcome = outcome
+        await self.channel.set_variable("IVR_CALL_UUID", str(self.call_uuid))
+        await self.channel.set_variable("IVR_REASON", outcome.reason)
+        if outcome.action == "transfer":
+            await self.channel.set_variable("IVR_QUEUE", outcome.queue or self.settings.fallback_queue)
+            await self.channel.set_variable("IVR_PRIORITY", str(outcome.priority))
+        await self.channel.set_variable("IVR_ACTION", outcome.action)
+
+    @staticmethod
+    def _end_reason_for(outcome: Outcome | None) -> str:
+        """The stored end reason of a call that returned to the dialplan."""
+        if outcome is None:
+            return "no-outcome"
+        return "transferred" if outcome.action == "transfer" else "bot-hangup"
+
+    async def _finalise(self) -> None:
+        """Store the end of the call and release its resources, once."""
+        if self.end_reason is None:
+            self.end_reason = self._end_reason_for(self.outcome)
+        self.finished.set()
+        if not self._audio.done():
+            self._audio.cancel()
+        outcome = self.outcome
+        stored_outcome = "abandoned" if self.end_reason == "caller-hangup" else (
+            "transferred" if outcome and outcome.action == "transfer" else
+            "contained" if outcome and outcome.action == "hangup" else "failed")
+        try:
+            await self.store.end_call(
+                self._call,
+                ended_at=datetime.now(UTC),
+                end_reason=self.end_reason,
+                outcome=stored_outcome,
+                queue=outcome.queue if outcome else None,
+            )
+        finally:
+            self.on_finished(self)

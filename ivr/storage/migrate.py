@@ -1,0 +1,56 @@
+"""Alembic migrations run programmatically: `upgrade_database(url)` is `alembic upgrade head`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, pool
+
+from ivr.storage.urls import is_sqlite, sqlite_file, sync_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT_S = 10
+
+
+def alembic_config() -> Config:
+    """An Alembic config pointing at our migrations, with no ini file and no logging setup."""
+    cfg = Config()
+    # configparser interpolates "%": escape it in case the install path contains one.
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    return cfg
+
+
+def sync_engine(url: str, *, busy_timeout_s: float = 5.0) -> Engine:
+    """A blocking engine for migrations and tools (NullPool: one connection per use)."""
+    if is_sqlite(url):
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(sync_url(url), poolclass=pool.NullPool, connect_args={"timeout": busy_timeout_s})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        sync_url(url), poolclass=pool.NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL lets readers run beside the writer; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the database at `url` to the newest schema (blocking; call it from a thread in asyncio)."""
+    engine = sync_engine(url)
+    try:
+        with engine.begin() as connection:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()
