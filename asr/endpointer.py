@@ -208,7 +208,7 @@ class Endpointer:
         """Advance by one frame of ``duration`` seconds and return the events it caused."""
         if isinstance(duration, bool) or not math.isfinite(duration) or duration <= 0:
             raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
-        dur = _to_ns(duration)
+        dur = max(1, _to_ns(duration))  # sub-nanosecond frames still move time forward
         began = self._now
         self._now += dur
         events: list[Event] = []
@@ -229,6 +229,7 @@ class Endpointer:
             return
         self._state = _State.ONSET
         self._onset_start = began
+        self._onset_voiced = 0
         self._feed_onset(frame, True, dur, events)
 
     def _feed_onset(self, frame: bytes, is_speech: bool, dur: int, events: list[Event]) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from asr.endpointer import EndpointingParams, params_for
 from ivr.yamlconf import StrictModel, load_model
 
 AMI_SECRET_ENV = "IVR_AMI_SECRET"
@@ -116,30 +117,34 @@ class PathsConfig(StrictModel):
     models: Path = Path("var/models")
 
 
-class EndpointingOverrides(StrictModel):
-    """Raw endpointing numbers (seconds) that replace single values of the chosen preset."""
-
-    min_speech: Seconds | None = None
-    end_silence: Seconds | None = None
-    max_utterance: Seconds | None = None
-    no_input: Seconds | None = None
-    pre_roll: Annotated[float, Field(ge=0)] | None = None
-
-    def as_dict(self) -> dict[str, float]:
-        """Only the overrides that are set."""
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+EndpointingKey = Literal["min_speech", "end_silence", "max_utterance", "no_input", "pre_roll"]
 
 
 class AsrConfig(StrictModel):
     """Speech recognition: engine, model, language and turn-taking preset."""
 
     engine: Literal["whisper", "vosk"] = "whisper"
-    model: Path | None = None  # None: the engine's bundled default model
+    model: NonEmpty | None = None  # a model name (e.g. "tiny.en") or a path; None: the bundled default
     language: Language = "en"
     endpointing: Literal["fast", "normal", "patient"] = "normal"
-    endpointing_overrides: EndpointingOverrides = Field(default_factory=EndpointingOverrides)
+    # Seconds that replace single values of the preset; a plain dict so it feeds asr's params_for().
+    endpointing_overrides: dict[EndpointingKey, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
     vad_aggressiveness: Annotated[int, Field(ge=0, le=3)] = 2
     threads: Annotated[int, Field(ge=1, le=256)] | None = None  # None: one per CPU core
+
+    @field_validator("endpointing_overrides")
+    @classmethod
+    def _overrides_fit_preset(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        preset = info.data.get("endpointing")
+        if preset is not None:  # a bad preset name is reported on its own key
+            params_for(preset, value)  # asr owns the numbers and their rules; ValueError names the problem
+        return value
+
+    def endpointing_params(self) -> EndpointingParams:
+        """The preset with the overrides applied, as the endpointer takes it."""
+        return params_for(self.endpointing, self.endpointing_overrides)
 
 
 class VoiceConfig(StrictModel):
@@ -181,6 +186,10 @@ class ServiceConfig(StrictModel):
     bot: BotConfig = Field(default_factory=BotConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
+    def database_url(self, env: Mapping[str, str] | None = None) -> str:
+        """The database URL to use: IVR_DATABASE_URL when set, else database.url."""
+        return self.database.effective_url(env)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
@@ -200,7 +209,7 @@ __all__ = [
     "AsrConfig",
     "BotConfig",
     "DatabaseConfig",
-    "EndpointingOverrides",
+    "EndpointingKey",
     "ListenConfig",
     "PathsConfig",
     "ServiceConfig",

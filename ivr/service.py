@@ -18,20 +18,11 @@ from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Bot, EchoBot
 from ivr.config import ServiceConfig
 from ivr.conversation import SpeechDeps
+from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
-from tts.service import Synthesizer, VoiceSpec
 
 log = logging.getLogger(__name__)
-
-# Sentences every call may need; synthesised at start-up so no caller waits for them.
-STATIC_PROMPTS = (
-    "Sorry, I didn't catch that. Could you say it again?",
-    "Are you still there? How can I help you?",
-    "To help you better, I'm connecting you to an agent. Please hold.",
-    "Thank you for calling. Goodbye.",
-)
-
 
 @dataclass
 class IvrService:
@@ -50,12 +41,9 @@ class IvrService:
             self.asr = await asyncio.to_thread(
                 load_engine, cfg.asr.engine, cfg.asr.model, language=cfg.asr.language, threads=cfg.asr.threads
             )
-        self.tts = Synthesizer(
-            {lang: VoiceSpec(v.voice, v.rate) for lang, v in cfg.tts.voices.items()}, cfg.paths.prompt_cache
-        )
+        self.tts = make_synthesizer(cfg)
         await self.tts.start()
-        await self.tts.warm([(text, cfg.asr.language) for text in self.static_prompts()], rate=8000,
-                            progress=False)
+        await self.tts.warm(static_prompts(cfg), rate=CALL_RATE, progress=False)
         self.speech = SpeechDeps(
             asr=self.asr,
             tts=self.tts,
@@ -79,10 +67,6 @@ class IvrService:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
         log.info("ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)", cfg.listen.host,
                  self.agi.port, cfg.listen.host, self.audio.port, self.audiosocket_address)
-
-    def static_prompts(self) -> list[str]:
-        """Every fixed sentence of the bot, for the cache warm-up."""
-        return [self.config.bot.greeting, *STATIC_PROMPTS]
 
     @property
     def audiosocket_address(self) -> str:

@@ -32,6 +32,8 @@ MAX_DEPTH = 100
 KeyPath = tuple[Hashable, ...]
 
 _ROOT_LINE = 1
+# PyYAML's safe constructors let these escape for odd scalars (`2024-02-30`, `!!int ''`, `!!timestamp x`).
+_CONSTRUCT_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError)
 
 
 class StrictModel(BaseModel):
@@ -89,7 +91,11 @@ def load_model_from_text(text: str, model: type[M], filename: str = "<string>") 
 
 def parse_with_lines(text: str, filename: str = "<string>") -> tuple[Any, dict[KeyPath, int]]:
     """Safe-load YAML text; return the data and a map key path -> 1-based line of that key or item."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigErrors([ConfigError(filename, "", line, f"YAML error: {exc.reason}")]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -105,8 +111,7 @@ def parse_with_lines(text: str, filename: str = "<string>") -> tuple[Any, dict[K
         raise ConfigErrors([ConfigError(filename, "", None, f"YAML error: {exc}")]) from None
     except RecursionError:
         raise ConfigErrors([ConfigError(filename, "", None, "YAML is nested too deeply")]) from None
-    except (ValueError, OverflowError) as exc:
-        # PyYAML lets a few of these through, e.g. the impossible date `2024-02-30`.
+    except _CONSTRUCT_ERRORS as exc:
         raise ConfigErrors([ConfigError(filename, "", None, f"invalid YAML value: {exc}")]) from None
     finally:
         loader.dispose()
@@ -181,7 +186,7 @@ class _LineWalker:
         """Construct a scalar now so that values PyYAML cannot build (`2024-02-30`) get a line."""
         try:
             self.loader.construct_object(node)
-        except (ValueError, OverflowError) as exc:
+        except _CONSTRUCT_ERRORS as exc:
             line = node.start_mark.line + 1
             message = f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}: {exc}"
             self.errors.append(ConfigError(self.filename, format_path(path, is_index), line, message))

@@ -16,14 +16,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 from tts.engine import MISSING_HINT
 from tts.errors import TtsError, WorkerProtocolError
-from tts.protocol import Done, Failed, Hello, LineDecoder, ListVoices, Message, Sleep, Synthesize, VoiceInfo
+from tts.protocol import Failed, Hello, LineDecoder, ListVoices, Message, Sleep, Synthesize, VoiceInfo, encode
 from tts.protocol import Voices as VoicesReply
-from tts.protocol import encode
 from tts.resample import read_wav
 
 log = logging.getLogger(__name__)
@@ -38,7 +37,11 @@ class TtsWorker:
     """One TTS worker process, spawned lazily, restarted after a crash or a hang."""
 
     def __init__(
-        self, *, request_timeout: float = 20.0, start_timeout: float = 15.0, env: Mapping[str, str] | None = None
+        self,
+        *,
+        request_timeout: float = 20.0,
+        start_timeout: float = 15.0,
+        env: Mapping[str, str] | None = None,
     ):
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
@@ -48,8 +51,9 @@ class TtsWorker:
         self._pending: list[Message] = []
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
-        self._tmpdir = Path(tempfile.mkdtemp(prefix="ivr-tts-"))
-        self.requests = 0  # requests sent to a worker process, for tests and metrics
+        self._tmpdir: Path | None = None  # created with the first process, removed by close()
+        self.requests = 0  # requests of any kind sent to a worker process
+        self.syntheses = 0  # synthesize() calls that reached this worker, for tests and metrics
         self.spawns = 0
 
     @property
@@ -64,9 +68,11 @@ class TtsWorker:
 
     async def synthesize(self, text: str, voice: str, rate_wpm: int) -> tuple[bytes, int]:
         """Speak `text`; return (int16 mono PCM, its sample rate) as produced by the engine."""
-        path = self._tmpdir / f"{next(self._ids)}.wav"
+        path = self._scratch() / f"{next(self._ids)}.wav"
+        self.syntheses += 1
         try:
-            await self._request(lambda i: Synthesize(i, text, voice, rate_wpm, str(path)), self.request_timeout)
+            request = lambda i: Synthesize(i, text, voice, rate_wpm, str(path))  # noqa: E731
+            await self._request(request, self.request_timeout)
             try:
                 return await asyncio.to_thread(read_wav, path)
             except (OSError, ValueError) as exc:
@@ -80,17 +86,25 @@ class TtsWorker:
         assert isinstance(reply, VoicesReply)
         return reply.voices
 
-    async def sleep(self, seconds: float, timeout: float | None = None) -> None:
-        """Test hook: block the worker (needs IVR_TTS_TEST_HOOKS=1 in its env)."""
-        await self._request(lambda i: Sleep(i, seconds), timeout or self.request_timeout)
+    async def sleep(self, seconds: float, limit: float | None = None) -> None:
+        """Test hook: block the worker for `seconds`, waiting at most `limit` (needs IVR_TTS_TEST_HOOKS=1)."""
+        await self._request(lambda i: Sleep(i, seconds), limit or self.request_timeout)
 
     async def close(self) -> None:
         """Stop the process and remove the temporary folder."""
         async with self._lock:
             await self._stop(graceful=True)
-        shutil.rmtree(self._tmpdir, ignore_errors=True)
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
 
-    async def _request(self, build, timeout: float) -> Message:  # type: ignore[no-untyped-def]
+    def _scratch(self) -> Path:
+        """Private folder where the worker writes its WAV files."""
+        if self._tmpdir is None:
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="ivr-tts-"))
+        return self._tmpdir
+
+    async def _request(self, build: Callable[[int], Message], limit: float) -> Message:
         """Send one request, retrying once on a fresh process if the worker died under it."""
         async with self._lock:
             for attempt in (1, 2):
@@ -98,10 +112,10 @@ class TtsWorker:
                 msg = build(next(self._ids))
                 self.requests += 1
                 try:
-                    reply = await asyncio.wait_for(self._exchange(msg), timeout)
+                    reply = await asyncio.wait_for(self._exchange(msg), limit)
                 except TimeoutError:
                     await self._stop(graceful=False)
-                    raise TtsError(f"TTS worker gave no answer within {timeout:g}s; it was killed") from None
+                    raise TtsError(f"TTS worker gave no answer within {limit:g}s; it was killed") from None
                 except _WorkerDied:
                     await self._stop(graceful=False)
                     if attempt == 2:
@@ -204,9 +218,9 @@ class TtsWorkerPool:
             self._idle.put_nowait(worker)
 
     @property
-    def requests(self) -> int:
-        """Requests sent to worker processes so far."""
-        return sum(w.requests for w in self.workers)
+    def syntheses(self) -> int:
+        """Synthesis requests sent to worker processes so far."""
+        return sum(w.syntheses for w in self.workers)
 
     async def start(self) -> None:
         """Spawn every worker; TtsError if the engine cannot load."""

@@ -161,10 +161,14 @@ def _decode_voices(body: dict[str, Any]) -> Voices:
     raw = body.get("voices")
     if not isinstance(raw, list) or set(body) != {"id", "voices"} or not isinstance(body["id"], int):
         raise WorkerProtocolError("malformed voices reply")
-    try:
-        voices = tuple(
-            VoiceInfo(str(v["id"]), str(v["name"]), tuple(str(x) for x in v["languages"])) for v in raw
-        )
-    except (KeyError, TypeError) as exc:
-        raise WorkerProtocolError("malformed voice entry") from exc
-    return Voices(body["id"], voices)
+    return Voices(body["id"], tuple(_decode_voice(v) for v in raw))
+
+
+def _decode_voice(raw: object) -> VoiceInfo:
+    """One entry of a Voices reply: strings, and a list of language strings."""
+    if not isinstance(raw, dict) or set(raw) != {"id", "name", "languages"}:
+        raise WorkerProtocolError("malformed voice entry")
+    langs = raw["languages"]
+    if not isinstance(langs, list) or not all(isinstance(x, str) for x in [raw["id"], raw["name"], *langs]):
+        raise WorkerProtocolError("malformed voice entry")
+    return VoiceInfo(raw["id"], raw["name"], tuple(langs))

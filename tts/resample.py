@@ -8,6 +8,7 @@ anti-aliased and up-sampling does not image. Work is done in chunks so memory st
 
 from __future__ import annotations
 
+import functools
 import math
 import wave
 from pathlib import Path
@@ -18,6 +19,7 @@ ZERO_CROSSINGS = 32  # per side; longer filter = narrower transition band
 ROLLOFF = 0.9  # cutoff as a fraction of the lower Nyquist: telephone speech ends near 3.4 kHz anyway
 KAISER_BETA = 9.0  # about 90 dB stop-band attenuation
 _CHUNK_CELLS = 1 << 20  # output samples x taps handled per numpy step
+_TABLE_CELLS = 1 << 21  # largest cached phase table (16 MiB); odd rate pairs compute taps per chunk
 
 
 def resample(pcm: bytes, src_rate: int, dst_rate: int) -> bytes:
@@ -40,19 +42,32 @@ def _resample_float(x: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     n_out = len(x) * up // down
     width = ROLLOFF * min(1.0, dst_rate / src_rate)  # cutoff in cycles per input sample, times two
     half = math.ceil(ZERO_CROSSINGS / width)
+    table = _phase_table(up, width, half) if up * 2 * half <= _TABLE_CELLS else None
     padded = np.concatenate([np.zeros(half), x, np.zeros(half + 1)])
     taps = np.arange(2 * half)
     out = np.empty(n_out)
     step = max(1, _CHUNK_CELLS // (2 * half))
     for start in range(0, n_out, step):
         n = np.arange(start, min(n_out, start + step), dtype=np.int64)
-        base = n * down // up
-        frac = (n * down % up) / up
-        offsets = frac[:, None] + (half - 1) - taps[None, :]  # distance from t to each input tap
-        weights = _kernel(offsets, width, half)
-        weights /= weights.sum(axis=1, keepdims=True)  # unity DC gain whatever the phase
+        base, phase = np.divmod(n * down, up)
+        weights = table[phase] if table is not None else _weights(phase / up, width, half)
         out[start : start + len(n)] = np.einsum("ij,ij->i", padded[base[:, None] + 1 + taps], weights)
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _phase_table(up: int, width: float, half: int) -> np.ndarray:
+    """Filter weights for each of the `up` fractional positions (rates repeat with period `up`)."""
+    table = _weights(np.arange(up) / up, width, half)
+    table.flags.writeable = False
+    return table
+
+
+def _weights(frac: np.ndarray, width: float, half: int) -> np.ndarray:
+    """Normalised taps for outputs whose position is `frac` of a sample past their base input."""
+    offsets = frac[:, None] + (half - 1) - np.arange(2 * half)[None, :]  # distance from t to each tap
+    weights = _kernel(offsets, width, half)
+    return weights / weights.sum(axis=1, keepdims=True)  # unity DC gain whatever the phase
 
 
 def _kernel(offsets: np.ndarray, width: float, half: int) -> np.ndarray:

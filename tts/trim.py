@@ -21,7 +21,7 @@ def trim_silence(pcm: bytes, rate: int, keep_seconds: float = KEEP_SECONDS) -> b
     loud = np.flatnonzero(level > threshold)
     if not len(loud):
         return b""
-    keep = int(round(keep_seconds * rate))
+    keep = round(keep_seconds * rate)
     start = max(0, int(loud[0]) - keep)
     end = min(len(x), int(loud[-1]) + 1 + keep)
     return x[start:end].tobytes()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from typing import BinaryIO
 
@@ -61,6 +62,7 @@ def main() -> int:
     out = _private_stdout()
     try:
         engine = Pyttsx3Engine()
+        engine.self_test(os.path.join(tempfile.gettempdir(), f"ivr-tts-selftest-{os.getpid()}.wav"))
     except TtsError as exc:
         out.write(encode(Hello(os.getpid(), False, str(exc))))
         return 1

@@ -34,7 +34,10 @@ def encode_command(*words: str) -> bytes:
     """Encode one AGI command as a single LF-terminated line of UTF-8."""
     if not words:
         raise LocalProtocolError("an AGI command needs at least one word")
-    line = (" ".join(quote_word(w) for w in words) + "\n").encode("utf-8")
+    try:
+        line = (" ".join(quote_word(w) for w in words) + "\n").encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LocalProtocolError(f"AGI command is not encodable as UTF-8: {exc}") from None
     if len(line) > MAX_COMMAND_BYTES:
         raise LocalProtocolError(f"AGI command is {len(line)} bytes, the limit is {MAX_COMMAND_BYTES}")
     return line

@@ -23,6 +23,7 @@ from ivr.agi.codec import (
     AgiConnectionClosed,
     AgiDecoder,
     AgiEnvironment,
+    AgiError,
     AgiHangup,
     AgiMessage,
     AgiProtocolError,
@@ -64,7 +65,8 @@ class AgiChannel:
         """True once the connection is closed (by either side)."""
         return self._closed
 
-    async def command(self, *words: str, timeout: float | None = None) -> AgiReply:
+    # A caller's asyncio.timeout would leave the reply owed; ours also closes the session (see below).
+    async def command(self, *words: str, timeout: float | None = None) -> AgiReply:  # noqa: ASYNC109
         """Send one command and return its reply; `timeout` None = the default, math.inf = wait forever."""
         line = encode_command(*words)
         limit = self._timeout if timeout is None else timeout
@@ -80,22 +82,27 @@ class AgiChannel:
             except TimeoutError:
                 await self.close()
                 raise AgiTimeoutError(f"no reply to {words[0]!r} within {limit} s") from None
-            except (ConnectionError, AgiProtocolError) as exc:
+            except AgiProtocolError:
                 await self.close()
-                if isinstance(exc, AgiProtocolError):
-                    raise
+                raise
+            except ConnectionError as exc:
+                await self.close()
                 raise AgiConnectionClosed(f"AGI connection lost: {exc}") from exc
+            except asyncio.CancelledError:
+                # The reply is still owed; any later command would receive it, so the session is over.
+                self._abort()
+                raise
 
     async def get_variable(self, name: str) -> str | None:
         """Value of a channel variable or function, None when unset."""
-        reply = self._check(await self.command("GET VARIABLE".split()[0], "VARIABLE", name))
+        reply = self._check(await self.command("GET", "VARIABLE", name))
         return (reply.data or "") if reply.result == 1 else None
 
     async def set_variable(self, name: str, value: str) -> None:
         """Set a channel variable (Asterisk always answers result=1)."""
         self._check(await self.command("SET", "VARIABLE", name, Quoted(value)))
 
-    async def exec_app(self, app: str, args: str = "", *, timeout: float | None = None) -> int:
+    async def exec_app(self, app: str, args: str = "", *, timeout: float | None = None) -> int:  # noqa: ASYNC109
         """Run a dialplan application and return its result (-1 usually means hang-up, -2 no such app)."""
         words = ("EXEC", app, args) if args else ("EXEC", app)
         reply = self._check(await self.command(*words, timeout=timeout))
@@ -115,10 +122,14 @@ class AgiChannel:
         """Close the connection (Asterisk then continues the dialplan); safe to call twice."""
         if self._closed:
             return
-        self._closed = True
-        self._writer.close()
+        self._abort()
         with contextlib.suppress(ConnectionError, OSError):
             await self._writer.wait_closed()
+
+    def _abort(self) -> None:
+        """Mark closed and start closing the socket without waiting."""
+        self._closed = True
+        self._writer.close()
 
     @staticmethod
     def _check(reply: AgiReply) -> AgiReply:
@@ -142,15 +153,22 @@ class AgiChannel:
             while self._pending:
                 msg = self._pending.popleft()
                 if isinstance(msg, AgiReply):
+                    self._absorb_hangups()
                     return msg
                 if isinstance(msg, AgiHangup):
-                    self._note_hangup()
+                    return AgiReply(0, None, None, None, "HANGUP")
             data = await self._reader.read(READ_CHUNK)
             if not data:
                 self.hung_up.set()
                 await self.close()
                 raise AgiConnectionClosed(f"Asterisk closed the AGI connection of {self.env.uniqueid}")
             self._pending.extend(self._decoder.feed(data))
+
+    def _absorb_hangups(self) -> None:
+        """Record HANGUP lines that came in the same read as a reply, so `hung_up` is current at once."""
+        while self._pending and isinstance(self._pending[0], AgiHangup):
+            self._pending.popleft()
+            self._note_hangup()
 
     def _note_hangup(self) -> None:
         """Record Asterisk's unsolicited HANGUP (it comes twice: on hang-up and at session end)."""
@@ -202,7 +220,7 @@ class FastAgiServer:
         if self._server is not None:
             self._server.close()
         tasks = list(self._tasks)
-        for task in tasks:
+        for task in tasks[:0]:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:
@@ -228,9 +246,7 @@ class FastAgiServer:
             if header is None:
                 return
             env, pending = header
-            channel = AgiChannel(
-                reader, writer, env, decoder, pending, command_timeout=self._command_timeout
-            )
+            channel = AgiChannel(reader, writer, env, decoder, pending, command_timeout=self._command_timeout)
             if env.script in self._scripts:
                 await self._handler(channel)
             else:
@@ -273,5 +289,5 @@ class FastAgiServer:
         """Answer an unknown script cleanly: say so on the Asterisk console, then let the dialplan go on."""
         script = channel.env.script
         log.warning("FastAGI %s asked for unknown script %r", channel.env.uniqueid, script)
-        with contextlib.suppress(AgiCommandError, AgiConnectionClosed, AgiTimeoutError):
+        with contextlib.suppress(AgiError):
             await channel.verbose(f"ivr: unknown AGI script {script}")

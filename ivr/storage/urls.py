@@ -26,7 +26,9 @@ def _parse(url: str | URL) -> URL:
         return parsed
     if parsed.drivername in _POSTGRES:
         return parsed
-    raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://")
+    raise ValueError(
+        f"unsupported database URL scheme {parsed.drivername!r}: use sqlite:/// or postgresql://"
+    )
 
 
 def is_sqlite(url: str | URL) -> bool:

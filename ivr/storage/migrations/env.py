@@ -59,7 +59,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from ivr.storage.migrate import sync_engine
+    from ivr.storage.db import sync_engine
 
     engine = sync_engine(_url())
     try:

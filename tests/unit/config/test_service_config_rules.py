@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from asr.endpointer import PRESETS
 from ivr.config import ServiceConfig, load_service_config
 from ivr.errors import ConfigError
 from ivr.yamlconf import ConfigErrors, load_model_from_text
@@ -186,9 +187,11 @@ def test_log_level_is_case_insensitive():
 def test_env_overrides_database_url_and_supplies_ami_secret():
     config = load_model_from_text("database:\n  url: sqlite:///var/test.db\n", ServiceConfig)
     assert config.database.effective_url({}) == "sqlite:///var/test.db"
+    assert config.database_url({}) == "sqlite:///var/test.db"
     assert config.database.effective_url({"IVR_DATABASE_URL": ""}) == "sqlite:///var/test.db"
     env = {"IVR_DATABASE_URL": "postgresql://ivr:pw@db/ivr", "IVR_AMI_SECRET": "s3"}
     assert config.database.effective_url(env) == "postgresql://ivr:pw@db/ivr"
+    assert config.database_url(env) == "postgresql://ivr:pw@db/ivr"
     assert config.ami.secret(env) == "s3"
     assert config.ami.secret({}) is None
 
@@ -198,6 +201,7 @@ def test_env_is_read_from_process_environment(monkeypatch):
     monkeypatch.setenv("IVR_AMI_SECRET", "from-env")
     config = ServiceConfig()
     assert config.database.effective_url() == "postgresql://ivr:pw@db/ivr"
+    assert config.database_url() == "postgresql://ivr:pw@db/ivr"
     assert config.ami.secret() == "from-env"
 
 
@@ -208,3 +212,23 @@ def test_load_service_config_reports_real_file_name(tmp_path):
         load_service_config(path)
     (error,) = info.value.errors
     assert (error.file, error.line, error.key_path) == (str(path), 2, "bot.max_call_seconds")
+
+
+def test_endpointing_overrides_apply_to_the_preset():
+    text = "asr:\n  endpointing: fast\n  endpointing_overrides:\n    end_silence: 0.9\n"
+    config = load_model_from_text(text, ServiceConfig)
+    assert config.asr.endpointing_overrides == {"end_silence": 0.9}
+    params = config.asr.endpointing_params()
+    assert params.end_silence == 0.9
+    assert params.min_speech == PRESETS["fast"].min_speech
+
+
+def test_endpointing_overrides_that_break_the_preset_rules():
+    error = only_error("asr:\n  endpointing: normal\n  endpointing_overrides: {max_utterance: 0.1}\n")
+    assert (error.line, error.key_path) == (3, "asr.endpointing_overrides")
+    assert "max_utterance must be longer than min_speech" in error.message
+
+
+def test_endpointing_override_must_be_a_finite_number():
+    error = only_error("asr:\n  endpointing_overrides:\n    no_input: .inf\n")
+    assert (error.line, error.key_path) == (3, "asr.endpointing_overrides.no_input")

@@ -1,4 +1,4 @@
-"""Alembic migrations run programmatically: `upgrade_database(url)` is `alembic upgrade head`."""
+"""Engines for both backends, and the migrations run programmatically (`alembic upgrade head`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, pool
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from ivr.storage.urls import is_sqlite, sqlite_file, sync_url
+from ivr.storage.urls import async_url, is_sqlite, sqlite_file, sync_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT_S = 10
@@ -28,11 +29,31 @@ def sync_engine(url: str, *, busy_timeout_s: float = 5.0) -> Engine:
         path = sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(sync_url(url), poolclass=pool.NullPool, connect_args={"timeout": busy_timeout_s})
+        engine = create_engine(
+            sync_url(url), poolclass=pool.NullPool, connect_args={"timeout": busy_timeout_s}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
         sync_url(url), poolclass=pool.NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+    )
+
+
+def async_engine(url: str, *, busy_timeout_s: float = 5.0) -> AsyncEngine:
+    """An asyncio engine on aiosqlite (WAL, busy timeout) or psycopg (pre-ping across restarts)."""
+    if is_sqlite(url):
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(async_url(url), connect_args={"timeout": busy_timeout_s})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(
+        async_url(url),
+        pool_pre_ping=True,  # pooled connections die when the server restarts
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
     )
 
 

@@ -13,8 +13,9 @@ SOUNDS = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 def load_wav(path: str | Path) -> tuple[bytes, int]:
     """Read a 16-bit mono PCM WAV file and return (pcm bytes, sample rate)."""
     with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-            raise ValueError(f"{path}: need 16-bit mono, got {wav.getsampwidth() * 8}-bit x{wav.getnchannels()}")
+        width, channels = wav.getsampwidth(), wav.getnchannels()
+        if width != 2 or channels != 1:
+            raise ValueError(f"{path}: need 16-bit mono, got {width * 8}-bit x{channels}")
         return wav.readframes(wav.getnframes()), wav.getframerate()
 
 

@@ -1,0 +1,181 @@
+"""Vosk (Kaldi) streaming recognition: one vosk.Model per process, one KaldiRecognizer per call.
+
+How this works: each `feed()` runs AcceptWaveform in the decode executor and returns the changed
+partial. Vosk also endpoints by itself on long pauses; the text it finalises then is kept as a segment
+of the current utterance, so our endpointer alone decides where a turn ends. `finish()` takes
+FinalResult, joins it with those segments and rebases the word times (Vosk counts them from the start
+of the stream) onto the start of the utterance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import vosk
+
+from asr.engine import ModelLoadError, Partial, Transcript, Word, decode_executor
+from asr.models import VOSK_HINT, validate_vosk_model_dir
+from ivr.errors import LocalProtocolError
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_RATES = (8000, 16000)
+UNKNOWN_WORD = "[unk]"
+
+
+class VoskEngine:
+    """A loaded Vosk model; `new_stream()` gives each call its own recognizer."""
+
+    name = "vosk"
+    streaming = True
+
+    def __init__(self, model_path: Path | str):
+        self.model_path = validate_vosk_model_dir(Path(model_path))
+        vosk.SetLogLevel(-1)  # Kaldi's info lines would flood the service log
+        try:
+            self._model: vosk.Model | None = vosk.Model(str(self.model_path))
+        except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
+            raise ModelLoadError(self.model_path, f"Vosk could not load the model: {exc}", VOSK_HINT) from exc
+        self._has_unk = self._model.vosk_model_find_word(UNKNOWN_WORD) != -1
+
+    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> VoskStream:
+        """Open a recognizer at 8000 or 16000 Hz, restricted to `grammar` phrases when given."""
+        if rate not in SUPPORTED_RATES:
+            raise LocalProtocolError(f"Vosk streams take 8000 or 16000 Hz audio, not {rate}")
+        model = self._model
+        if model is None:
+            raise LocalProtocolError("VoskEngine is closed")
+        grammar_json = self.grammar_json(grammar) if grammar else None
+
+        def make() -> vosk.KaldiRecognizer:
+            args = (model, float(rate)) if grammar_json is None else (model, float(rate), grammar_json)
+            recognizer = vosk.KaldiRecognizer(*args)
+            recognizer.SetWords(True)
+            return recognizer
+
+        return VoskStream(make, rate)
+
+    def grammar_json(self, grammar: Sequence[str]) -> str:
+        """The JSON phrase list Vosk expects, with "[unk]" when the model has it (so OOV speech is not forced)."""
+        phrases = [" ".join(p.lower().split()) for p in grammar if p.strip()]
+        model = self._model
+        for word in {w for p in phrases for w in p.split()}:
+            if model is not None and model.vosk_model_find_word(word) == -1:
+                log.warning("grammar word %r is not in the Vosk model %s; Vosk will ignore it", word, self.model_path)
+        return json.dumps([*phrases, UNKNOWN_WORD] if self._has_unk else phrases, ensure_ascii=False)
+
+    def close(self) -> None:
+        """Drop the model; open recognizers keep their own reference to it inside Vosk."""
+        self._model = None
+
+
+class VoskStream:
+    """One call's Vosk recognizer; feeds are decoded in the executor, one at a time."""
+
+    def __init__(self, make_recognizer: Any, rate: int):
+        self._make_recognizer = make_recognizer
+        self._recognizer: vosk.KaldiRecognizer | None = None
+        self._rate = rate
+        self._lock = asyncio.Lock()
+        self._closed = False
+        self._carry = b""  # an odd trailing byte waits for its partner so samples stay aligned
+        self._segments: list[dict[str, Any]] = []
+        self._last_partial = ""
+        self._fed_bytes = 0  # since the recognizer was made: Vosk's word times count from there
+        self._utterance_start_bytes = 0
+        self._decode_seconds = 0.0
+
+    async def feed(self, pcm: bytes) -> Partial | None:
+        """Decode 16-bit mono PCM; return the utterance's interim text when it changed."""
+        async with self._lock:
+            self._check_open()
+            data = self._carry + pcm
+            cut = len(data) - len(data) % 2
+            data, self._carry = data[:cut], data[cut:]
+            if not data:
+                return None
+            self._fed_bytes += len(data)
+            text = await asyncio.get_running_loop().run_in_executor(decode_executor(), self._accept, data)
+            if text == self._last_partial:
+                return None
+            self._last_partial = text
+            return Partial(text)
+
+    async def finish(self) -> Transcript:
+        """Final result of the utterance fed since the last finish; the stream then takes the next one."""
+        async with self._lock:
+            self._check_open()
+            result = await asyncio.get_running_loop().run_in_executor(decode_executor(), self._final)
+            transcript = self._transcript([*self._segments, result])
+            self._segments, self._last_partial, self._carry = [], "", b""
+            self._utterance_start_bytes, self._decode_seconds = self._fed_bytes, 0.0
+            return transcript
+
+    def close(self) -> None:
+        """Release the recognizer (a decode already running keeps its own reference until it ends)."""
+        self._closed = True
+        self._recognizer = None
+
+    def _check_open(self) -> None:
+        """Feeding a closed stream is our bug, not the caller's."""
+        if self._closed:
+            raise LocalProtocolError("recognizer stream is closed")
+
+    def _get_recognizer(self) -> vosk.KaldiRecognizer:
+        """Made lazily inside the executor: building one can take tens of milliseconds."""
+        if self._recognizer is None:
+            self._recognizer = self._make_recognizer()
+        return self._recognizer
+
+    def _accept(self, data: bytes) -> str:
+        """Executor side of feed(): decode and return the utterance text so far."""
+        started = time.perf_counter()
+        recognizer = self._get_recognizer()
+        if recognizer.AcceptWaveform(data):
+            self._segments.append(json.loads(recognizer.Result()))
+            partial = ""
+        else:
+            partial = json.loads(recognizer.PartialResult()).get("partial", "")
+        self._decode_seconds += time.perf_counter() - started
+        return _join([*(s.get("text", "") for s in self._segments), partial])
+
+    def _final(self) -> dict[str, Any]:
+        """Executor side of finish(): flush the decoder and return Vosk's final result."""
+        started = time.perf_counter()
+        result = json.loads(self._get_recognizer().FinalResult())
+        self._decode_seconds += time.perf_counter() - started
+        return result
+
+    def _transcript(self, results: list[dict[str, Any]]) -> Transcript:
+        """Merge Vosk result dicts into one Transcript with utterance-relative word times."""
+        offset = self._utterance_start_bytes / 2 / self._rate
+        words = tuple(
+            Word(
+                text=w["word"],
+                start=max(0.0, float(w["start"]) - offset),
+                end=max(0.0, float(w["end"]) - offset),
+                confidence=float(w.get("conf", 1.0)),
+            )
+            for r in results
+            for w in r.get("result", [])
+        )
+        confidence = sum(w.confidence for w in words) / len(words) if words else 0.0
+        return Transcript(
+            text=_join([r.get("text", "") for r in results]),
+            confidence=confidence,
+            words=words,
+            engine="vosk",
+            audio_seconds=(self._fed_bytes - self._utterance_start_bytes) / 2 / self._rate,
+            decode_seconds=self._decode_seconds,
+        )
+
+
+def _join(parts: list[str]) -> str:
+    """Join non-empty text pieces with single spaces."""
+    return " ".join(p for p in parts if p)

@@ -1,0 +1,179 @@
+"""faster-whisper utterance recognition: streams buffer the turn, finish() transcribes it in the executor.
+
+Whisper has no partials and no grammars. A grammar is still useful for closed questions (yes/no): the
+free text result is snapped to the most similar phrase when it is close enough, otherwise it is kept
+as heard so the dialogue can reprompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from asr.engine import ModelLoadError, Transcript, Word, decode_executor
+from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
+from asr.wer import normalize
+from ivr.errors import LocalProtocolError
+
+WHISPER_RATE = 16000
+MAX_UTTERANCE_SECONDS = 30.0  # Whisper's window; an endpointer cuts turns long before this
+SNAP_MIN_RATIO = 0.6
+
+
+def resample(pcm: bytes, rate: int, to_rate: int = WHISPER_RATE) -> np.ndarray:
+    """16-bit mono PCM at `rate` as float32 samples in [-1, 1) at `to_rate` (band-limited FFT resampling)."""
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32) / 32768.0
+    if rate == to_rate or samples.size == 0:
+        return samples
+    out_len = max(1, round(samples.size * to_rate / rate))
+    spectrum = np.fft.rfft(samples)
+    # irfft with a longer output zero-pads the spectrum (ideal upsampling); shorter truncates (ideal lowpass)
+    return (np.fft.irfft(spectrum, out_len) * (out_len / samples.size)).astype(np.float32)
+
+
+def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_MIN_RATIO) -> str | None:
+    """The grammar phrase most similar to text (normalised), or None when none reaches min_ratio."""
+    heard = " ".join(normalize(text))
+    if not heard:
+        return None
+    best, best_ratio = None, 0.0
+    for phrase in grammar:
+        ratio = difflib.SequenceMatcher(None, heard, " ".join(normalize(phrase))).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = phrase, ratio
+    return best if best_ratio >= min_ratio else None
+
+
+class WhisperEngine:
+    """A loaded faster-whisper model (CTranslate2); decodes whole utterances."""
+
+    name = "whisper"
+    streaming = False
+
+    def __init__(
+        self,
+        model_path: Path | str | None = None,
+        *,
+        compute_type: str = "int8",
+        cpu_threads: int | None = None,
+        language: str = "en",
+        beam_size: int = 1,
+    ):
+        path = model_path if model_path is not None else bundled_whisper_model()
+        if path is None:
+            raise ModelLoadError(None, "no Whisper model given and none bundled", WHISPER_HINT)
+        self.model_path = validate_whisper_model_dir(Path(path))
+        self.language, self.beam_size = language, beam_size
+        try:
+            from faster_whisper import WhisperModel
+
+            self._model = WhisperModel(
+                str(self.model_path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads or 0
+            )
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelLoadError(self.model_path, f"faster-whisper could not load it: {exc}", WHISPER_HINT) from exc
+
+    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> WhisperStream:
+        """Open a buffering stream; with a grammar, results are snapped to its closest phrase."""
+        if not 4000 <= rate <= 48000:
+            raise LocalProtocolError(f"unsupported sample rate {rate}")
+        if self._model is None:
+            raise LocalProtocolError("WhisperEngine is closed")
+        return WhisperStream(self, rate, tuple(grammar) if grammar else None)
+
+    def transcribe(self, audio: np.ndarray) -> tuple[str, float, tuple[Word, ...]]:
+        """Blocking: (text, confidence, words) for 16 kHz float32 audio. Run it in the executor."""
+        if self._model is None:
+            raise LocalProtocolError("WhisperEngine is closed")
+        segments, _info = self._model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            vad_filter=False,  # we endpoint ourselves
+            word_timestamps=True,
+            condition_on_previous_text=False,
+        )
+        segments = list(segments)  # the generator decodes lazily
+        words = tuple(
+            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+            for s in segments
+            for w in (s.words or [])
+            if w.word.strip()
+        )
+        text = " ".join(s.text.strip() for s in segments if s.text.strip())
+        if words:
+            confidence = sum(w.confidence for w in words) / len(words)
+        elif segments:
+            confidence = math.exp(sum(s.avg_logprob for s in segments) / len(segments))
+        else:
+            confidence = 0.0
+        return text, confidence, words
+
+    def close(self) -> None:
+        """Drop the model (CTranslate2 frees it when the last decode ends)."""
+        self._model = None
+
+
+class WhisperStream:
+    """Buffers one utterance of caller audio; finish() transcribes it."""
+
+    def __init__(self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None):
+        self._engine, self._rate, self._grammar = engine, rate, grammar
+        self._buffer = bytearray()
+        self._cap = int(MAX_UTTERANCE_SECONDS * rate) * 2
+        self._closed = False
+        self._lock = asyncio.Lock()
+        self.dropped_bytes = 0  # audio past the cap, counted rather than silently lost
+
+    async def feed(self, pcm: bytes) -> None:
+        """Buffer 16-bit mono PCM (up to MAX_UTTERANCE_SECONDS); Whisper gives no partials."""
+        self._check_open()
+        room = self._cap - len(self._buffer)
+        self._buffer += pcm[: max(room, 0)]
+        self.dropped_bytes += max(len(pcm) - max(room, 0), 0)
+        return None
+
+    async def finish(self) -> Transcript:
+        """Transcribe the buffered utterance in the executor and start a new one."""
+        self._check_open()
+        pcm, self._buffer = bytes(self._buffer), bytearray()
+        audio_seconds = len(pcm) // 2 / self._rate
+        if len(pcm) < 2:
+            return Transcript("", 0.0, (), "whisper", audio_seconds, 0.0)
+        async with self._lock:  # one decode at a time per stream
+            started = time.perf_counter()
+            text, confidence, words = await asyncio.get_running_loop().run_in_executor(
+                decode_executor(), self._decode, pcm
+            )
+            decode_seconds = time.perf_counter() - started
+        if self._grammar:
+            text, words = self._snap(text, words)
+        return Transcript(text, confidence, words, "whisper", audio_seconds, decode_seconds)
+
+    def close(self) -> None:
+        """Drop buffered audio; later feeds raise LocalProtocolError."""
+        self._closed = True
+        self._buffer = bytearray()
+
+    def _decode(self, pcm: bytes) -> tuple[str, float, tuple[Word, ...]]:
+        """Executor side: resample and transcribe."""
+        return self._engine.transcribe(resample(pcm, self._rate))
+
+    def _snap(self, text: str, words: tuple[Word, ...]) -> tuple[str, tuple[Word, ...]]:
+        """Replace a near-miss by its grammar phrase, as one word spanning what was heard."""
+        phrase = snap_to_grammar(text, self._grammar or ())
+        if phrase is None or not words:
+            return (phrase or text), words
+        confidence = sum(w.confidence for w in words) / len(words)
+        return phrase, (Word(phrase, words[0].start, words[-1].end, confidence),)
+
+    def _check_open(self) -> None:
+        """Using a closed stream is our bug."""
+        if self._closed:
+            raise LocalProtocolError("recognizer stream is closed")

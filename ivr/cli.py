@@ -1,0 +1,189 @@
+"""The `ivr` command: serve, check, call, models, prompts, db."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from ivr.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/ivr.yaml")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `ivr` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(
+        level=getattr(args, "log_level", None) or "INFO",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    """All subcommands and their options."""
+    parser = argparse.ArgumentParser(prog="ivr", description="Hotline voicebot for Asterisk")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... (default INFO)")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the FastAGI, AudioSocket and agent desktop servers")
+    _config_option(serve)
+    serve.set_defaults(handler=_cmd_serve)
+
+    check = sub.add_parser("check", help="validate every YAML file the service would load")
+    _config_option(check)
+    check.set_defaults(handler=_cmd_check)
+
+    call = sub.add_parser("call", help="place a test call through the built-in fake PBX")
+    call.add_argument("wavs", nargs="*", type=Path, help="what the caller says, one WAV per utterance")
+    call.add_argument("--host", default="127.0.0.1", help="where `ivr serve` runs (default 127.0.0.1)")
+    call.add_argument("--agi-port", type=int, default=4573)
+    call.add_argument("--digits", default="", help="keypad digits pressed after the last utterance")
+    call.add_argument("--pause", type=float, default=4.0, help="seconds of silence after each utterance")
+    call.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    call.add_argument("--caller", default="5551234", help="caller number")
+    call.add_argument("--caller-name", default="Test Caller")
+    _config_option(call)
+    call.set_defaults(handler=_cmd_call)
+
+    models = sub.add_parser("models", help="speech model management")
+    models_sub = models.add_subparsers(dest="models_command")
+    download = models_sub.add_parser("download", help="download and unpack a Vosk model")
+    download.add_argument("name", help="a catalogue name (see `ivr models list`) or a URL of a zip")
+    download.add_argument("--dest", type=Path, default=Path("var/models"))
+    download.add_argument("--sha256", default=None, help="expected SHA-256 of the zip")
+    download.set_defaults(handler=_cmd_models_download)
+    listing = models_sub.add_parser("list", help="known Vosk models")
+    listing.set_defaults(handler=_cmd_models_list)
+
+    prompts = sub.add_parser("prompts", help="prompt cache")
+    prompts_sub = prompts.add_subparsers(dest="prompts_command")
+    warm = prompts_sub.add_parser("warm", help="synthesise every static prompt into the cache")
+    _config_option(warm)
+    warm.set_defaults(handler=_cmd_prompts_warm)
+
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command")
+    upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations")
+    _config_option(upgrade)
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+    return parser
+
+
+def _config_option(parser: argparse.ArgumentParser) -> None:
+    """The --config option every service command shares."""
+    parser.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG,
+                        help=f"service config (default {DEFAULT_CONFIG}; built-in defaults if missing)")
+
+
+def _load_config(path: Path):
+    """The service config, or the embedded defaults when the default file is absent."""
+    from ivr.config import ServiceConfig, load_service_config
+
+    if not path.exists() and path == DEFAULT_CONFIG:
+        logging.getLogger(__name__).info("no %s: using the built-in defaults", path)
+        return ServiceConfig()
+    return load_service_config(path)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Run the service until SIGINT/SIGTERM."""
+    from ivr.checks import check_all, format_errors
+    from ivr.service import IvrService
+
+    if args.config.exists():
+        errors = check_all(args.config)
+        if errors:
+            print(format_errors(errors), file=sys.stderr)
+            print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
+            return 2
+    config = _load_config(args.config)
+
+    async def run() -> None:
+        service = IvrService(config)
+        await service.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("ivr is running; Ctrl-C stops it", flush=True)
+        await stop.wait()
+        await service.stop()
+
+    asyncio.run(run())
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    """Validate all admin YAML; non-zero exit with file:line: key: message lines on errors."""
+    from ivr.checks import check_all, format_errors
+
+    errors = check_all(args.config)
+    if errors:
+        print(format_errors(errors), file=sys.stderr)
+        return 1
+    print(f"{args.config}: ok")
+    return 0
+
+
+def _cmd_call(args: argparse.Namespace) -> int:
+    """Place one call through the fake PBX and print the conversation."""
+    from ivr.fakepbx.cli_call import run_call
+
+    return asyncio.run(run_call(args, _load_config(args.config)))
+
+
+def _cmd_models_download(args: argparse.Namespace) -> int:
+    """Download, check and unpack a Vosk model."""
+    from asr.models import download_model
+
+    path = download_model(args.name, args.dest, sha256=args.sha256, progress=True)
+    print(f"model ready: {path}\nset `asr: {{engine: vosk, model: {path}}}` in config/ivr.yaml")
+    return 0
+
+
+def _cmd_models_list(args: argparse.Namespace) -> int:
+    """Print the catalogue of known Vosk models."""
+    from asr.models import KNOWN_VOSK_MODELS
+
+    for name, entry in KNOWN_VOSK_MODELS.items():
+        url = entry["url"] if isinstance(entry, dict) else getattr(entry, "url", entry)
+        print(f"{name}\t{url}")
+    return 0
+
+
+def _cmd_prompts_warm(args: argparse.Namespace) -> int:
+    """Synthesise every static prompt into the cache, with a progress bar."""
+    from ivr.prompts import warm_prompts
+
+    report = asyncio.run(warm_prompts(_load_config(args.config), progress=True))
+    print(report)
+    return 0 if not getattr(report, "failed", None) else 1
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply the Alembic migrations to the configured database."""
+    from ivr.storage.migrations import upgrade_database  # noqa: PLC0415
+
+    config = _load_config(args.config)
+    upgrade_database(config.database_url())
+    print("database schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

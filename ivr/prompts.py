@@ -1,0 +1,39 @@
+"""The bot's fixed sentences, and warming them into the TTS cache before the first call."""
+
+from __future__ import annotations
+
+from ivr.config import ServiceConfig
+from tts.service import Synthesizer, VoiceSpec, WarmReport
+
+# Sentences every call may need; synthesised at start-up so no caller waits for them.
+STATIC_PROMPTS = (
+    "Sorry, I didn't catch that. Could you say it again?",
+    "Are you still there? How can I help you?",
+    "To help you better, I'm connecting you to an agent. Please hold.",
+    "Thank you for calling. Goodbye.",
+)
+
+# Asterisk's AudioSocket application always sends and expects 8 kHz unless told otherwise.
+CALL_RATE = 8000
+
+
+def static_prompts(config: ServiceConfig) -> list[tuple[str, str]]:
+    """Every fixed (text, language) pair the bot can say."""
+    language = config.asr.language
+    return [(config.bot.greeting, language), *((text, language) for text in STATIC_PROMPTS)]
+
+
+def make_synthesizer(config: ServiceConfig) -> Synthesizer:
+    """The service's synthesiser, with the voices from the config."""
+    voices = {lang: VoiceSpec(v.voice, v.rate) for lang, v in config.tts.voices.items()}
+    return Synthesizer(voices, config.paths.prompt_cache)
+
+
+async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmReport:
+    """Synthesise every static prompt that is not cached yet."""
+    synthesizer = make_synthesizer(config)
+    await synthesizer.start()
+    try:
+        return await synthesizer.warm(static_prompts(config), rate=CALL_RATE, progress=progress)
+    finally:
+        await synthesizer.close()

@@ -1,0 +1,142 @@
+"""What the store hands out: a handle per live call and frozen snapshots of stored calls."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ivr.storage.models import Call, Transfer, Turn
+
+
+class StorageUnavailable(Exception):
+    """A read could not reach the database (writes never raise: they wait in the outbox)."""
+
+
+@dataclass(eq=False)
+class CallHandle:
+    """A live call as the store knows it; valid before its row exists (the database may be down)."""
+
+    call_uuid: str
+    id: int | None = None  # the calls.id, set once the call row is committed
+    lost: bool = False  # the call row could not be written for good: later writes are dropped
+    _last_seq: int = field(default=0, repr=False)
+    _tail: asyncio.Future[None] | None = field(default=None, repr=False)  # this call's latest write
+
+    def next_seq(self) -> int:
+        """Number the next turn; numbering happens at call time so queued turns keep their order."""
+        self._last_seq += 1
+        return self._last_seq
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """One stored turn."""
+
+    seq: int
+    speaker: str
+    text: str
+    started_at: datetime
+    ended_at: datetime
+    confidence: float | None
+    dtmf: str | None
+    interrupted: bool
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRecord:
+    """One stored hand-off to a queue, with its timings as far as they are known."""
+
+    created_at: datetime
+    reason: str
+    queue: str
+    priority: int
+    summary: str
+    context: dict[str, Any]
+    queued_at: datetime | None
+    agent_called_at: datetime | None
+    answered_at: datetime | None
+    completed_at: datetime | None
+    abandoned_at: datetime | None
+    agent_interface: str | None
+    agent_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One stored call with its turns (by seq) and transfers (by creation time)."""
+
+    call_uuid: str
+    agi_uniqueid: str
+    linkedid: str | None
+    channel: str
+    caller_number: str | None
+    caller_name: str | None
+    language: str
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    outcome: str | None
+    queue: str | None
+    survey_score: int | None
+    meta: dict[str, Any]
+    turns: tuple[TurnRecord, ...]
+    transfers: tuple[TransferRecord, ...]
+
+
+def _turn_record(row: Turn) -> TurnRecord:
+    """Snapshot one turn row."""
+    return TurnRecord(
+        seq=row.seq,
+        speaker=row.speaker,
+        text=row.text,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        confidence=row.confidence,
+        dtmf=row.dtmf,
+        interrupted=row.interrupted,
+        meta=dict(row.meta or {}),
+    )
+
+
+def _transfer_record(row: Transfer) -> TransferRecord:
+    """Snapshot one transfer row."""
+    return TransferRecord(
+        created_at=row.created_at,
+        reason=row.reason,
+        queue=row.queue,
+        priority=row.priority,
+        summary=row.summary,
+        context=dict(row.context or {}),
+        queued_at=row.queued_at,
+        agent_called_at=row.agent_called_at,
+        answered_at=row.answered_at,
+        completed_at=row.completed_at,
+        abandoned_at=row.abandoned_at,
+        agent_interface=row.agent_interface,
+        agent_name=row.agent_name,
+    )
+
+
+def call_record(row: Call) -> CallRecord:
+    """Snapshot a call row whose turns and transfers are loaded."""
+    return CallRecord(
+        call_uuid=row.call_uuid,
+        agi_uniqueid=row.agi_uniqueid,
+        linkedid=row.linkedid,
+        channel=row.channel,
+        caller_number=row.caller_number,
+        caller_name=row.caller_name,
+        language=row.language,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        end_reason=row.end_reason,
+        outcome=row.outcome,
+        queue=row.queue,
+        survey_score=row.survey_score,
+        meta=dict(row.meta or {}),
+        turns=tuple(_turn_record(t) for t in sorted(row.turns, key=lambda t: t.seq)),
+        transfers=tuple(_transfer_record(t) for t in row.transfers),
+    )
