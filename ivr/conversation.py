@@ -25,7 +25,7 @@ from typing import Literal
 
 from asr.endpointer import EndpointingParams, Endpointer, NoInput, SpeechStarted, UtteranceEnded
 from asr.engine import AsrEngine
-from asr.vad import FrameSplitter, VoiceActivity
+from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
 from ivr.audiosocket.server import AudioConnection
@@ -153,7 +153,6 @@ class Conversation:
     async def _hear(self) -> None:
         """Caller audio and digits → endpointing, barge-in, queued events for the dialogue."""
         vad = VoiceActivity(rate=self.rate, aggressiveness=self.speech.vad_aggressiveness, frame_ms=20)
-        splitter = FrameSplitter(rate=self.rate, frame_ms=20)
         while True:
             msg = await self.conn.receive()
             if msg is None:
@@ -165,8 +164,8 @@ class Conversation:
                 continue
             if not isinstance(msg, Audio):
                 continue
-            for frame in splitter.frames(msg.pcm):
-                for event in self.endpointer.feed(frame, vad.is_speech(frame), _FRAME_SECONDS):
+            for frame, is_speech in vad.classify(msg.pcm):
+                for event in self.endpointer.feed(frame, is_speech, _FRAME_SECONDS):
                     await self._on_endpoint_event(event)
                 self._check_barge_in()
 

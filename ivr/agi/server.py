@@ -156,7 +156,7 @@ class AgiChannel:
                     self._absorb_hangups()
                     return msg
                 if isinstance(msg, AgiHangup):
-                    return AgiReply(0, None, None, None, "HANGUP")
+                    self._note_hangup()
             data = await self._reader.read(READ_CHUNK)
             if not data:
                 self.hung_up.set()
@@ -220,7 +220,7 @@ class FastAgiServer:
         if self._server is not None:
             self._server.close()
         tasks = list(self._tasks)
-        for task in tasks[:0]:
+        for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._server is not None:

@@ -59,6 +59,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _scratch_dir() -> str | None:
+    """RAM-backed /dev/shm when there is one (CREATE DATABASE copies a template: disk makes it slow)."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 class PostgresCluster:
     """A throwaway cluster in a temp dir; run as the `postgres` user when we are root."""
 

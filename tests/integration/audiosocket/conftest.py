@@ -17,7 +17,11 @@ class ServerHarness:
     def __init__(self, **server_kwargs: object) -> None:
         self.expected: set[uuid.UUID] = set()
         self.accepted: asyncio.Queue[AudioConnection] = asyncio.Queue()
-        self.server = AudioSocketServer(self._on_connection, is_expected=self.expected.__contains__, **server_kwargs)  # type: ignore[arg-type]
+        self.server = AudioSocketServer(
+            self._on_connection,
+            is_expected=self.expected.__contains__,
+            **server_kwargs,  # type: ignore[arg-type]
+        )
 
     async def _on_connection(self, conn: AudioConnection) -> None:
         # Like a call session: hold the stream until it ends.

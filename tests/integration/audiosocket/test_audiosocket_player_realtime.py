@@ -1,6 +1,7 @@
 """OutboundAudio on a real socket, measured at the fake Asterisk: pacing, interrupt, keep-alive, hangup."""
 
 import asyncio
+import itertools
 import statistics
 
 from ivr.audiosocket.codec import Audio, Hangup
@@ -16,7 +17,9 @@ def _tone(value: int, frames: int) -> bytes:
 
 
 def _frame_values(caller: AudioSocketCaller) -> list[int]:
-    return [int.from_bytes(m.pcm[:2], "little", signed=True) for _, m in caller.received if isinstance(m, Audio)]
+    return [
+        int.from_bytes(m.pcm[:2], "little", signed=True) for _, m in caller.received if isinstance(m, Audio)
+    ]
 
 
 async def _call(harness, script=(), **stream_kwargs):
@@ -41,7 +44,7 @@ async def test_frames_are_320_bytes_paced_20ms_at_the_receiver(harness) -> None:
     assert len(audio) >= 60 and all(len(m.pcm) == 320 and m.rate == 8000 for m in audio)
     assert _frame_values(caller).count(1000) == 60
     times = caller.audio_frame_times()
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert abs(statistics.mean(gaps) - FRAME_S) < 0.003
     # Lateness against the earliest schedule the arrivals fit: nothing may trail it by > 3 frames.
     offset = min(t - i * FRAME_S for i, t in enumerate(times))

@@ -33,7 +33,7 @@ async def test_real_capture_bytes_are_paired_and_early_audio_kept(harness, captu
     data = (captures_dir / "dtmf" / "audiosocket-first-4k.bin").read_bytes()
     call_uuid = uuid.UUID(bytes=data[3:19])
     harness.expected.add(call_uuid)
-    reader, writer = await asyncio.open_connection("127.0.0.1", harness.port)
+    _reader, writer = await asyncio.open_connection("127.0.0.1", harness.port)
     writer.write(data)
     conn = await harness.next_connection()
     assert conn.uuid == call_uuid and conn.peer[0] == "127.0.0.1"

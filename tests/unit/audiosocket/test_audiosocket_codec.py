@@ -78,7 +78,7 @@ def test_encode_of_decoded_capture_is_byte_exact(captures_dir: Path, call: str) 
 
 def test_captured_dtmf_bytes_decode_to_digits() -> None:
     # Exactly what dtmf/audiosocket-frames.txt shows: kind 0x03, len 1, payloads 30, 2a, 23.
-    wire = bytes.fromhex("030001" "30" "030001" "2a" "030001" "23")
+    wire = bytes.fromhex("030001300300012a03000123")
     assert AudioSocketDecoder().feed(wire) == [Dtmf("0"), Dtmf("*"), Dtmf("#")]
 
 
