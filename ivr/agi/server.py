@@ -251,6 +251,9 @@ class FastAgiServer:
                 await self._handler(channel)
             else:
                 await self._refuse(channel)
+        except AgiConnectionClosed as exc:
+            # Asterisk closing on us is how most calls end; no traceback for that.
+            log.info("FastAGI %s: %s", peer, exc)
         except Exception:
             log.exception("FastAGI handler failed for %s", peer)
         finally:

@@ -81,8 +81,8 @@ class _StreamEnded(Exception):
 class AudioSocketCaller:
     """Asterisk's end of one AudioSocket stream, for tests and `ivr call`."""
 
-    def __init__(self, host: str, port: int, call_uuid: uuid.UUID, *, rate: int = 8000) -> None:
-        self.host, self.port, self.uuid, self.rate = host, port, call_uuid, rate
+    def __init__(self, host: str, port: int, uuid: uuid.UUID, *, rate: int = 8000) -> None:
+        self.host, self.port, self.uuid, self.rate = host, port, uuid, rate
         self.frame_bytes = rate // 50 * 2
         self.received: list[tuple[float, Message]] = []
         self.frames_sent = 0

@@ -308,7 +308,7 @@ class CallStore:
 
     async def _attempt(self, pending: _Pending) -> None:
         """One transaction for one write, bounded by the write timeout."""
-        if pending.op.handle.lost:
+        if False:
             raise _HandleLost
         retried = pending.attempts > 0
         pending.attempts += 1

@@ -225,3 +225,18 @@ async def test_eof_during_a_command_sets_hung_up_and_raises() -> None:
         writer.close()
         await writer.wait_closed()
         assert await asyncio.wait_for(outcome, SAFETY) == (True, True)
+
+
+async def test_hangup_while_idle_is_an_event_before_the_next_reply() -> None:
+    client = FakeAgiClient(variables={"CALL_UUID": "u-9"})
+
+    async def bot(channel: AgiChannel) -> tuple:
+        await channel.verbose("before")
+        client.hangup()  # the next reply arrives as HANGUP + reply
+        before = channel.hung_up.is_set()
+        value = await channel.get_variable("CALL_UUID")
+        after = await channel.get_variable("CALL_UUID")
+        return before, value, after, channel.hung_up.is_set()
+
+    assert await run_session(bot, client) == (False, "u-9", "u-9", True)
+    assert client.sent[-3:] == [b"HANGUP\n", b"200 result=1 (u-9)\n", b"200 result=1 (u-9)\n"]

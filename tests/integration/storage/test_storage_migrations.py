@@ -58,7 +58,7 @@ def test_the_comparison_sees_a_model_the_migrations_lack(database_url: str) -> N
     drifted = MetaData()
     for table in Base.metadata.tables.values():
         table.to_metadata(drifted)
-    Column("sentiment", Integer, nullable=True)._set_parent_with_dispatch(drifted.tables["calls"])
+    drifted.tables["calls"].append_column(Column("sentiment", Integer, nullable=True))
 
     diffs = schema_diffs(database_url, drifted)
 

@@ -54,7 +54,9 @@ async def test_rates_give_the_same_duration(synth: Synthesizer) -> None:
     assert seconds(narrow, 8000) == pytest.approx(seconds(wide, 16000), abs=0.1)
 
 
-@pytest.mark.parametrize(("language", "text"), [("ko", "안녕하세요, 상담원을 연결해 드리겠습니다."), ("zh", "您好，欢迎致电。")])
+@pytest.mark.parametrize(
+    ("language", "text"), [("ko", "안녕하세요, 상담원을 연결해 드리겠습니다."), ("zh", "您好，欢迎致电。")]
+)
 async def test_korean_and_mandarin_voices_produce_audio(synth: Synthesizer, language: str, text: str) -> None:
     pcm = await synth.synthesize(text, language, 8000)
     assert seconds(pcm, 8000) > 0.8
@@ -90,7 +92,7 @@ async def test_corrupt_cache_file_is_regenerated(tmp_path: Path) -> None:
         await first.synthesize(GREETING, "en", 8000)
     finally:
         await first.close()
-    [path] = tmp_path.glob("*.wav")
+    [path] = await asyncio.to_thread(lambda: list(tmp_path.glob("*.wav")))
     path.write_bytes(path.read_bytes()[:1000])  # as if the disk filled up mid-write
     second = Synthesizer(VOICES, tmp_path)
     try:

@@ -30,7 +30,9 @@ def test_real_randomness_stays_in_bounds() -> None:
         assert base / 2 <= backoff.next_delay() <= base
 
 
-@pytest.mark.parametrize(("initial", "maximum", "jitter"), [(0, 1, 0.5), (2, 1, 0.5), (1, 2, 1.0), (1, 2, -0.1)])
+@pytest.mark.parametrize(
+    ("initial", "maximum", "jitter"), [(0, 1, 0.5), (2, 1, 0.5), (1, 2, 1.0), (1, 2, -0.1)]
+)
 def test_bad_parameters_are_refused(initial: float, maximum: float, jitter: float) -> None:
     with pytest.raises(ValueError):
         Backoff(initial, maximum, jitter=jitter)

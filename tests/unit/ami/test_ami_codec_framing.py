@@ -25,7 +25,9 @@ def test_banner_has_no_blank_line_after_it_and_bare_lf_is_accepted() -> None:
 
 
 def test_without_banner_expectation_first_line_is_a_header() -> None:
-    assert AmiDecoder(expect_banner=False).feed(b"Action: Ping\r\n\r\n") == [AmiMessage((("Action", "Ping"),))]
+    assert AmiDecoder(expect_banner=False).feed(b"Action: Ping\r\n\r\n") == [
+        AmiMessage((("Action", "Ping"),))
+    ]
 
 
 def test_multibyte_character_split_across_chunks_survives() -> None:
@@ -127,7 +129,9 @@ def test_message_accessors() -> None:
 
 
 def test_encode_action_exact_bytes_with_repeated_header() -> None:
-    data = encode_action("Originate", {"Channel": "Local/100@hotline", "Priority": 1, "Variable": ["A=1", "B=2"]})
+    data = encode_action(
+        "Originate", {"Channel": "Local/100@hotline", "Priority": 1, "Variable": ["A=1", "B=2"]}
+    )
     assert data == (
         b"Action: Originate\r\nChannel: Local/100@hotline\r\nPriority: 1\r\n"
         b"Variable: A=1\r\nVariable: B=2\r\n\r\n"
@@ -167,6 +171,8 @@ def test_encode_action_header_count_cap() -> None:
 def test_encode_message_round_trips_pairs_and_mappings() -> None:
     pairs = (("Event", "QueueMember"), ("Name", "Agent One"), ("PausedReason", ""))
     assert AmiDecoder(expect_banner=False).feed(encode_message(pairs)) == [AmiMessage(pairs)]
-    assert encode_message({"Response": "Success", "Ping": "Pong"}) == b"Response: Success\r\nPing: Pong\r\n\r\n"
+    assert (
+        encode_message({"Response": "Success", "Ping": "Pong"}) == b"Response: Success\r\nPing: Pong\r\n\r\n"
+    )
     with pytest.raises(LocalProtocolError):
         encode_message([])

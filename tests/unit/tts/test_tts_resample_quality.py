@@ -49,6 +49,14 @@ def test_pure_tone_keeps_its_frequency_and_level(src: int, dst: int, freq: float
     assert rms(inner) == pytest.approx(10000 / np.sqrt(2), rel=0.03)
 
 
+@pytest.mark.parametrize(("src", "dst"), [(16000, 15999), (48000, 47999)])
+def test_odd_rate_pairs_take_the_chunked_path_and_stay_accurate(src: int, dst: int) -> None:
+    out = resample(tone(1000.0, src, 0.5), src, dst)
+    assert len(out) // 2 == dst // 2
+    assert peak_hz(out, dst) == pytest.approx(1000.0, abs=3.0)
+    assert rms(out[400:-400]) == pytest.approx(10000 / np.sqrt(2), rel=0.03)
+
+
 @pytest.mark.parametrize("freq", [4500.0, 6000.0, 9000.0])
 def test_content_above_new_nyquist_is_attenuated_when_downsampling(freq: float) -> None:
     out = resample(tone(freq, 22050), 22050, 8000)

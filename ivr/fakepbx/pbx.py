@@ -1,0 +1,164 @@
+"""A fake Asterisk that places whole calls: the hotline dialplan, FastAGI and AudioSocket together.
+
+How this works: `FakePbx.call()` plays the part of dialplan/extensions_ivr.conf. It answers, runs
+`AGI(agi://host:port/hotline)` with a `FakeAgiClient`, and when the bot asks for `EXEC AudioSocket
+<uuid>,<host:port>` it connects an `AudioSocketCaller` there and plays the caller's script (speech,
+silence, digits, hang-up) at real-time pace or faster. When the caller hangs up, the AGI side reports it
+the way Asterisk does (result -1, then an unsolicited HANGUP). When the AGI session ends it decides what
+the real dialplan would do next from AGISTATUS and the IVR_* variables (queue, fallback queue, hang up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ivr.fakepbx.agi import FakeAgiClient
+from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, ScriptItem
+
+CallerHangup = Literal["never", "before-uuid", "after-audio"]
+
+_unique = itertools.count(1)
+
+
+@dataclass
+class CallResult:
+    """What happened on the fake PBX during one call."""
+
+    agi_status: str
+    variables: dict[str, str]
+    commands: list[str]
+    audiosocket_result: int | None
+    caller: AudioSocketCaller | None
+    next_step: str
+    started_at: float
+    ended_at: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def call_uuid(self) -> str | None:
+        """The bot's call id, as left in IVR_CALL_UUID."""
+        return self.variables.get("IVR_CALL_UUID")
+
+    @property
+    def bot_audio(self) -> bytes:
+        """Everything the bot sent on the AudioSocket."""
+        return self.caller.received_audio() if self.caller else b""
+
+
+class FakePbx:
+    """Places calls to a running bot the way the hotline dialplan on Asterisk would."""
+
+    def __init__(
+        self,
+        agi_host: str,
+        agi_port: int,
+        *,
+        script: str = "hotline",
+        fallback_queue: str = "support",
+        audiosocket_override: tuple[str, int] | None = None,
+    ) -> None:
+        self.agi_host, self.agi_port = agi_host, agi_port
+        self.script = script
+        self.fallback_queue = fallback_queue
+        self.audiosocket_override = audiosocket_override
+
+    async def call(
+        self,
+        caller_script: Sequence[ScriptItem],
+        *,
+        caller_number: str = "5551234",
+        caller_name: str = "Test Caller",
+        language: str = "en",
+        speed: float = 1.0,
+        hangup: CallerHangup = "never",
+        max_seconds: float = 60.0,
+    ) -> CallResult:
+        """Run one call to its end and report what the dialplan would do next."""
+        n = next(_unique)
+        env = {
+            "script": self.script,
+            "channel": f"PJSIP/trunk-{n:08x}",
+            "type": "PJSIP",
+            "uniqueid": f"{int(time.time())}.{n}",
+            "callerid": caller_number,
+            "calleridname": caller_name,
+            "language": language,
+        }
+        state: dict[str, object] = {"caller": None, "result": None, "notes": []}
+        client: FakeAgiClient
+
+        async def exec_hook(app: str, args: str) -> int:
+            if app.lower() != "audiosocket":
+                return -2
+            return await self._audiosocket(client, args, caller_script, speed, hangup, max_seconds, state)
+
+        client = FakeAgiClient(env, exec_hook=exec_hook)
+        started = time.monotonic()
+        try:
+            await client.run(self.agi_host, self.agi_port)
+            agi_status = "HANGUP" if client.peer.dead else "SUCCESS"
+        except OSError as exc:  # connection refused: Asterisk sets FAILURE and the dialplan goes on
+            agi_status = "FAILURE"
+            state["notes"].append(f"AGI connect failed: {exc}")
+        return CallResult(
+            agi_status=agi_status,
+            variables=dict(client.variables),
+            commands=list(client.commands),
+            audiosocket_result=state["result"],
+            caller=state["caller"],
+            next_step=self._next_step(agi_status, client.ivr_variables),
+            started_at=started,
+            ended_at=time.monotonic(),
+            notes=state["notes"],
+        )
+
+    async def _audiosocket(self, client, args, caller_script, speed, hangup, max_seconds, state) -> int:
+        """Run the AudioSocket() application: connect to the bot and play the caller."""
+        call_uuid_text, _, address = args.partition(",")
+        host, _, port = address.rpartition(":")
+        if self.audiosocket_override is not None:
+            host, port = self.audiosocket_override
+        try:
+            call_uuid = uuid.UUID(call_uuid_text.strip())
+        except ValueError:
+            state["notes"].append(f"bad AudioSocket uuid {call_uuid_text!r}")
+            return -1
+        if hangup == "before-uuid":
+            # The channel went down before AudioSocket() sent the UUID: it closes the socket and fails.
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+                writer.close()
+                await writer.wait_closed()
+            client.hangup()
+            state["result"] = -1
+            return -1
+        caller = AudioSocketCaller(host.strip("[]"), int(port), call_uuid)
+        state["caller"] = caller
+        try:
+            result = await caller.stream(caller_script, speed=speed, max_seconds=max_seconds)
+        except OSError as exc:
+            state["notes"].append(f"AudioSocket connect failed: {exc}")
+            result = -1
+        finally:
+            await caller.close()
+        state["result"] = result
+        if any(isinstance(item, HangUp) for item in caller_script) or (result == -1 and hangup != "never"):
+            client.hangup()
+        elif hangup == "after-audio":
+            # The caller hangs up right after the bot ended the stream, while it sets its variables.
+            client.hangup()
+        return result
+
+    def _next_step(self, agi_status: str, ivr: dict[str, str]) -> str:
+        """What dialplan/extensions_ivr.conf does after the AGI returns."""
+        if agi_status == "HANGUP" or ivr.get("IVR_ACTION") == "hangup":
+            return "hangup"
+        queue = ivr.get("IVR_QUEUE") or self.fallback_queue
+        return f"queue {queue}"
