@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 SUPPORTED_RATES = (8000, 16000)
 UNKNOWN_WORD = "[unk]"
+MAX_CACHED_GRAMMARS = 256
 
 
 class VoskEngine:
@@ -43,6 +44,7 @@ class VoskEngine:
         except Exception as exc:  # vosk raises a bare Exception("Failed to create a model")
             raise ModelLoadError(self.model_path, f"Vosk could not load the model: {exc}", VOSK_HINT) from exc
         self._has_unk = self._model.vosk_model_find_word(UNKNOWN_WORD) != -1
+        self._grammars: dict[tuple[str, ...], str] = {}  # flows reuse a few grammars: check each once
 
     def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> VoskStream:
         """Open a recognizer at 8000 or 16000 Hz, restricted to `grammar` phrases when given."""
@@ -63,12 +65,23 @@ class VoskEngine:
 
     def grammar_json(self, grammar: Sequence[str]) -> str:
         """The JSON phrase list Vosk expects, with "[unk]" when the model has it (so OOV speech is not forced)."""
+        key = tuple(grammar)
+        cached = self._grammars.get(key)
+        if cached is not None:
+            return cached
         phrases = [" ".join(p.lower().split()) for p in grammar if p.strip()]
+        missing = sorted({w for p in phrases for w in p.split() if not self.knows_word(w)})
+        if missing:
+            log.warning("grammar words not in the Vosk model %s (ignored by Vosk): %s", self.model_path, missing)
+        cached = json.dumps([*phrases, UNKNOWN_WORD] if self._has_unk else phrases, ensure_ascii=False)
+        if len(self._grammars) < MAX_CACHED_GRAMMARS:
+            self._grammars[key] = cached
+        return cached
+
+    def knows_word(self, word: str) -> bool:
+        """True when the word is in the model's vocabulary (grammar words outside it are dropped)."""
         model = self._model
-        for word in {w for p in phrases for w in p.split()}:
-            if model is not None and model.vosk_model_find_word(word) == -1:
-                log.warning("grammar word %r is not in the Vosk model %s; Vosk will ignore it", word, self.model_path)
-        return json.dumps([*phrases, UNKNOWN_WORD] if self._has_unk else phrases, ensure_ascii=False)
+        return model is not None and model.vosk_model_find_word(word) != -1
 
     def close(self) -> None:
         """Drop the model; open recognizers keep their own reference to it inside Vosk."""

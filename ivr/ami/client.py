@@ -268,7 +268,7 @@ class AmiClient:
         for pending in self._pending.values():
             if not pending.internal and not pending.future.done() and pending.sent_on is not conn:
                 pending.sent_on = conn
-                pass
+                conn.writer.write(pending.data)
         self._conn = conn
         self._connected.set()
         self._backoff.reset()

@@ -15,7 +15,7 @@ from ivr.errors import LocalProtocolError
 class FramePacer:
     """Deadlines for sending one fixed-length frame at a time on a real-time clock."""
 
-    def __init__(self, frame_seconds: float = 0.02, max_lag_frames: int = 5) -> None:
+    def __init__(self, frame_seconds: float = 0.02, max_lag_frames: int = 3) -> None:
         if frame_seconds <= 0:
             raise LocalProtocolError(f"frame_seconds must be positive, not {frame_seconds}")
         if max_lag_frames < 0:

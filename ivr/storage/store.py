@@ -76,7 +76,7 @@ class CallStore:
         self._needs_migration = False
         self._outage = False
         self._closed = False
-        self._lost_handle_writes = 0
+        self._given_up = 0
         self._inflight: set[asyncio.Task[None]] = set()
         self._work = asyncio.Event()  # set while the outbox (or a migration) waits for the retry task
         self._idle = asyncio.Event()  # set while nothing waits
@@ -127,7 +127,7 @@ class CallStore:
     @property
     def dropped_writes(self) -> int:
         """Writes given up: outbox full, refused by the database for good, or sent after close."""
-        return self._outbox.dropped + self._lost_handle_writes
+        return self._outbox.dropped + self._given_up
 
     @property
     def healthy(self) -> bool:
@@ -276,7 +276,7 @@ class CallStore:
     async def _write(self, op: Write) -> None:
         """Run one op after the earlier ops of its call, shielded from the caller's cancellation."""
         if self._closed:
-            self._lost_handle_writes += 1
+            self._given_up += 1
             log.error("storage: %s for call %s after close: dropped", op.kind, op.handle.call_uuid)
             return
         previous = op.handle._tail
@@ -308,7 +308,7 @@ class CallStore:
 
     async def _attempt(self, pending: _Pending) -> None:
         """One transaction for one write, bounded by the write timeout."""
-        if False:
+        if pending.op.handle.lost:
             raise _HandleLost
         retried = pending.attempts > 0
         pending.attempts += 1
@@ -331,7 +331,7 @@ class CallStore:
 
     def _give_up(self, pending: _Pending, error: BaseException) -> None:
         """Drop a write the database refuses for good; a lost call start drops the call's later writes."""
-        self._lost_handle_writes += 1
+        self._given_up += 1
         handle = pending.op.handle
         if isinstance(error, _HandleLost):
             return

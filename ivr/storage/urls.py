@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError
 _SQLITE = {"sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"}
 _POSTGRES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+asyncpg"}
 # Greedy up to the last "@": an unencoded "@" inside the password must not leak its tail.
-_CREDENTIALS = re.compile(r"(?P<scheme>[^:/@\s]+://[^:/@\s]*):\S*@")
+_CREDENTIALS = re.compile(r"(?P<scheme>[^:/@\s]+://[^:/@\s]*):.*@")
 
 
 def _parse(url: str | URL) -> URL:
@@ -56,8 +56,11 @@ def sqlite_file(url: str | URL) -> Path | None:
 
 def redact(url: str | URL) -> str:
     """The URL as text with any password masked; never raises, so it is safe in log lines."""
+    text = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
+    if text.count("@") > 1:
+        # A raw "@" in the password: a parser may cut the password short and show the rest as host.
+        return _CREDENTIALS.sub(r"\g<scheme>:***@", text)
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return make_url(text).render_as_string(hide_password=True)
     except Exception:
-        # Not even parseable: mask whatever sits between "user:" and "@" the crude way.
-        return _CREDENTIALS.sub(r"\g<scheme>:***@", str(url))
+        return _CREDENTIALS.sub(r"\g<scheme>:***@", text)

