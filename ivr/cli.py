@@ -177,7 +177,7 @@ def _cmd_prompts_warm(args: argparse.Namespace) -> int:
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the Alembic migrations to the configured database."""
-    from ivr.storage.migrations import upgrade_database  # noqa: PLC0415
+    from ivr.storage import upgrade_database
 
     config = _load_config(args.config)
     upgrade_database(config.database_url())

@@ -143,9 +143,9 @@ class Conversation:
                 tg.create_task(self._hear())
                 tg.create_task(self._talk())
         except* _CallerGone:
-            return None
+            self.outcome = None
         except* _Decided:
-            return self.outcome
+            pass
         return self.outcome
 
     # ----- hearing --------------------------------------------------------------------------------

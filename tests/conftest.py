@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.support.postgres"]
+
 CAPTURES = Path(__file__).parent / "fixtures" / "asterisk-captures"
 
 
