@@ -40,15 +40,18 @@ def resample(pcm: bytes, rate: int, to_rate: int = WHISPER_RATE) -> np.ndarray:
 def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_MIN_RATIO) -> str | None:
     """The grammar phrase heard in text, or the most similar one, or None when none is close enough.
 
-    A phrase whose words occur as one run in the heard words wins when it is the only one ("yes please"
-    -> "yes"); otherwise the spelling closest by difflib ratio wins if it reaches min_ratio.
+    A phrase whose words occur as one run in the heard words wins ("yes please" -> "yes"), unless
+    another phrase outside it was heard too ("yes no" -> None); with none heard, the spelling closest by
+    difflib ratio wins if it reaches min_ratio.
     """
     heard_words = normalize(text)
     if not heard_words:
         return None
-    contained = {phrase for phrase in grammar if _contains(heard_words, normalize(phrase))}
-    if len(contained) == 1:
-        return contained.pop()
+    contained = sorted((p for p in grammar if _contains(heard_words, normalize(p))), key=lambda p: -len(p))
+    if contained:
+        longest = normalize(contained[0])
+        # "speak to an agent" also contains "agent": fine; "yes ... no" is ambiguous: no snap
+        return contained[0] if all(_contains(longest, normalize(p)) for p in contained) else None
     heard = " ".join(heard_words)
     best, best_ratio = None, 0.0
     for phrase in grammar:

@@ -24,6 +24,8 @@ AMI_SECRET_ENV = "IVR_AMI_SECRET"
 DATABASE_URL_ENV = "IVR_DATABASE_URL"
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# 0 lets the OS pick a free port (tests, several workers on one host); the bound port is advertised.
+ListenPort = Annotated[int, Field(ge=0, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
@@ -46,9 +48,9 @@ class ListenConfig(StrictModel):
     """Sockets this worker listens on, and the AudioSocket address Asterisk must dial back to."""
 
     host: NonEmpty = "0.0.0.0"
-    fastagi_port: Port = 4573
-    audiosocket_port: Port = 9092
-    desktop_port: Port = 8080
+    fastagi_port: ListenPort = 4573
+    audiosocket_port: ListenPort = 9092
+    desktop_port: ListenPort = 8080
     audiosocket_advertise: str = "127.0.0.1:9092"
 
     @field_validator("audiosocket_advertise")

@@ -16,7 +16,7 @@ from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Bot, EchoBot
-from ivr.config import ServiceConfig
+from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
 from ivr.session import CallSession, SessionSettings
@@ -57,6 +57,10 @@ class IvrService:
         await self.agi.start(cfg.listen.host, cfg.listen.fastagi_port)
         self.audio = AudioSocketServer(self._handle_audio, is_expected=self._is_expected)
         await self.audio.start(cfg.listen.host, cfg.listen.audiosocket_port)
+        advertised_host, advertised_port = parse_host_port(cfg.listen.audiosocket_advertise)
+        if cfg.listen.audiosocket_port == 0:
+            advertised_port = self.audio.port
+        self.audiosocket_address = f"{advertised_host}:{advertised_port}"
         self.ami: AmiClient | None = None
         self._ami_task: asyncio.Task | None = None
         secret = cfg.ami.secret()
@@ -67,11 +71,6 @@ class IvrService:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
         log.info("ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)", cfg.listen.host,
                  self.agi.port, cfg.listen.host, self.audio.port, self.audiosocket_address)
-
-    @property
-    def audiosocket_address(self) -> str:
-        """Where Asterisk must connect for this worker's audio."""
-        return self.config.listen.audiosocket_advertise
 
     async def stop(self) -> None:
         """Stop accepting calls, end the ones in progress and close everything."""

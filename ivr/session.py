@@ -140,6 +140,8 @@ class CallSession:
         """The AGI side: stream the audio to us, then tell the dialplan what to do."""
         timeout = self.settings.max_call_seconds + _EXEC_GRACE_SECONDS
         try:
+            # Set first, so the dialplan and the screen-pop can find this call whatever happens next.
+            await self.channel.set_variable("IVR_CALL_UUID", str(self.call_uuid))
             reply = await self.channel.command(
                 "EXEC", "AudioSocket", f"{self.call_uuid},{self.settings.audiosocket_address}", timeout=timeout
             )
@@ -208,7 +210,6 @@ class CallSession:
         """Set the IVR_* variables the dialplan acts on."""
         outcome = self.outcome or Outcome.fallback(self.settings.fallback_queue, "no-outcome")
         self.outcome = outcome
-        await self.channel.set_variable("IVR_CALL_UUID", str(self.call_uuid))
         await self.channel.set_variable("IVR_REASON", outcome.reason)
         if outcome.action == "transfer":
             await self.channel.set_variable("IVR_QUEUE", outcome.queue or self.settings.fallback_queue)

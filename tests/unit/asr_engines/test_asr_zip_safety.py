@@ -64,6 +64,7 @@ def test_not_a_zip(tmp_path: Path) -> None:
 NAME_PARTS = st.sampled_from(["..", ".", "", "a", "b", "/", "\\", "C:", "x.y", "..a", "\0"])
 
 
+@pytest.mark.filterwarnings("ignore:Duplicate name")
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(NAME_PARTS, min_size=1, max_size=5).map("/".join), min_size=1, max_size=4))
 def test_random_member_names_never_escape(tmp_path: Path, names: list[str]) -> None:
@@ -72,7 +73,8 @@ def test_random_member_names_never_escape(tmp_path: Path, names: list[str]) -> N
         archive = root / "r.zip"
         with zipfile.ZipFile(archive, "w") as zf:
             for i, name in enumerate(names):
-                zf.writestr(zipfile.ZipInfo(name or f"f{i}"), b"data")
+                # zipfile itself cuts names at NUL; an empty name cannot be written at all
+                zf.writestr(zipfile.ZipInfo(name.split("\0")[0] or f"f{i}"), b"data")
         dest = root / "deep" / "out"
         dest.mkdir(parents=True)
         with contextlib.suppress(ModelDownloadError):

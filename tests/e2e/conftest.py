@@ -1,0 +1,74 @@
+"""End-to-end fixtures: a real `IvrService` on ephemeral ports, called through the fake PBX."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from ivr.config import ServiceConfig
+from ivr.fakepbx.pbx import FakePbx
+from ivr.service import IvrService
+
+ALLISON = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
+
+
+@pytest.fixture(scope="session")
+def prompt_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One prompt cache for the whole run, so each fixed sentence is synthesised once."""
+    return tmp_path_factory.mktemp("prompts")
+
+
+def service_config(tmp_path: Path, prompt_cache: Path, **sections: dict) -> ServiceConfig:
+    """A service config on free ports with its own SQLite file."""
+    data: dict = {
+        "listen": {"host": "127.0.0.1", "fastagi_port": 0, "audiosocket_port": 0, "desktop_port": 0},
+        "ami": {"enabled": False},
+        "database": {"url": f"sqlite:///{tmp_path / 'ivr.db'}"},
+        "paths": {"prompt_cache": str(prompt_cache)},
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return ServiceConfig.model_validate(data)
+
+
+@pytest.fixture
+def running_service(tmp_path: Path, prompt_cache: Path) -> Callable:
+    """`async with running_service(**sections) as service:` a started service, stopped at the end."""
+
+    @contextlib.asynccontextmanager
+    async def run(bot_factory=None, **sections: dict) -> AsyncIterator[IvrService]:
+        service = IvrService(service_config(tmp_path, prompt_cache, **sections), bot_factory=bot_factory)
+        await service.start()
+        try:
+            yield service
+        finally:
+            await service.stop()
+
+    return run
+
+
+def pbx_for(service: IvrService) -> FakePbx:
+    """A fake PBX whose hotline extension points at `service`."""
+    return FakePbx("127.0.0.1", service.agi.port, fallback_queue=service.config.bot.fallback_queue)
+
+
+async def settle(service: IvrService, baseline: set[asyncio.Task], timeout: float = 5.0) -> set[asyncio.Task]:
+    """Wait until no session is left and every task started for the call is gone; returns the leftovers."""
+
+    async def quiet() -> None:
+        while service.sessions or _extra_tasks(baseline):
+            await asyncio.sleep(0)  # yield to the loop: socket closes and task ends are I/O events
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(quiet(), timeout)
+    return _extra_tasks(baseline)
+
+
+def _extra_tasks(baseline: set[asyncio.Task]) -> set[asyncio.Task]:
+    """Tasks alive now that were not alive at the baseline (the current task excluded)."""
+    current = asyncio.current_task()
+    return {t for t in asyncio.all_tasks() if t not in baseline and t is not current and not t.done()}
