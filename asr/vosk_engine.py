@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,9 @@ class VoskEngine:
 class VoskStream:
     """One call's Vosk recognizer; feeds are decoded in the executor, one at a time."""
 
-    def __init__(self, make_recognizer: Any, rate: int, *, partial_every_bytes: int = 0):
+    def __init__(
+        self, make_recognizer: Callable[[], vosk.KaldiRecognizer], rate: int, *, partial_every_bytes: int = 0
+    ):
         self._make_recognizer = make_recognizer
         self._partial_every = partial_every_bytes
         self._since_partial = 0

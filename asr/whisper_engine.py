@@ -22,7 +22,9 @@ from asr.wer import normalize
 from ivr.errors import LocalProtocolError
 
 WHISPER_RATE = 16000
-MAX_UTTERANCE_SECONDS = 30.0  # Whisper's window; an endpointer cuts turns long before this
+# Bounds memory (about 2 MB at 8 kHz); the endpointer cuts a caller's turn long before this, and
+# longer audio is still decoded window by window (the longest Asterisk prompt is 73 s).
+MAX_UTTERANCE_SECONDS = 120.0
 SNAP_MIN_RATIO = 0.6
 
 
@@ -166,11 +168,9 @@ class WhisperStream:
         if len(pcm) < 2:
             return Transcript("", 0.0, (), "whisper", audio_seconds, 0.0)
         async with self._lock:  # one decode at a time per stream
-            started = time.perf_counter()
-            text, confidence, words = await asyncio.get_running_loop().run_in_executor(
+            text, confidence, words, decode_seconds = await asyncio.get_running_loop().run_in_executor(
                 decode_executor(), self._decode, pcm
             )
-            decode_seconds = time.perf_counter() - started
         if self._grammar:
             text, words = self._snap(text, words)
         return Transcript(text, confidence, words, "whisper", audio_seconds, decode_seconds)
@@ -180,9 +180,11 @@ class WhisperStream:
         self._closed = True
         self._buffer = bytearray()
 
-    def _decode(self, pcm: bytes) -> tuple[str, float, tuple[Word, ...]]:
-        """Executor side: resample and transcribe."""
-        return self._engine.transcribe(resample(pcm, self._rate))
+    def _decode(self, pcm: bytes) -> tuple[str, float, tuple[Word, ...], float]:
+        """Executor side: resample and transcribe; also returns the seconds spent (not queued)."""
+        started = time.perf_counter()
+        text, confidence, words = self._engine.transcribe(resample(pcm, self._rate))
+        return text, confidence, words, time.perf_counter() - started
 
     def _snap(self, text: str, words: tuple[Word, ...]) -> tuple[str, tuple[Word, ...]]:
         """Replace a near-miss by its grammar phrase, as one word spanning what was heard."""

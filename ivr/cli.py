@@ -86,8 +86,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config_option(parser: argparse.ArgumentParser) -> None:
     """The --config option every service command shares."""
-    parser.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG,
-                        help=f"service config (default {DEFAULT_CONFIG}; built-in defaults if missing)")
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help=f"service config (default {DEFAULT_CONFIG}; built-in defaults if missing)",
+    )
 
 
 def _load_config(path: Path):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from asr.endpointer import EndpointingParams, Endpointer, NoInput, SpeechStarted, UtteranceEnded
+from asr.endpointer import Endpointer, EndpointingParams, NoInput, SpeechStarted, UtteranceEnded
 from asr.engine import AsrEngine
 from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
@@ -227,7 +227,10 @@ class Conversation:
         finally:
             stream.close()
         await self._store_turn(
-            "caller", transcript.text, heard.started_wall, heard.ended_wall,
+            "caller",
+            transcript.text,
+            heard.started_wall,
+            heard.ended_wall,
             confidence=transcript.confidence,
             meta={"engine": transcript.engine, "decode_seconds": round(transcript.decode_seconds, 3)},
         )
@@ -243,8 +246,13 @@ class Conversation:
                 # The notice is never cut: not by barge-in, not by the hand-off (we wait for its last frame).
                 await self._say(action.notice, interruptible=False, heard_at=heard_at)
                 await self.store.record_transfer(
-                    self.call_handle, reason=action.reason, queue=action.queue, priority=action.priority,
-                    summary="", context={}, created_at=datetime.now(UTC),
+                    self.call_handle,
+                    reason=action.reason,
+                    queue=action.queue,
+                    priority=action.priority,
+                    summary="",
+                    context={},
+                    created_at=datetime.now(UTC),
                 )
                 self.outcome = Outcome("transfer", action.reason, action.queue, action.priority)
                 raise _Decided
@@ -265,13 +273,18 @@ class Conversation:
             self.stats.turn_latencies.append(result.started_at - heard_at)
         ended = datetime.now(UTC)
         played = result.frames_played * _FRAME_SECONDS
-        meta = {"played_seconds": round(played, 2), "total_seconds": round(result.frames_total * _FRAME_SECONDS, 2)}
+        meta = {
+            "played_seconds": round(played, 2),
+            "total_seconds": round(result.frames_total * _FRAME_SECONDS, 2),
+        }
         if heard_at is not None and result.started_at is not None:
             meta["turn_latency_ms"] = round((result.started_at - heard_at) * 1000)
-        await self._store_turn("bot", text, ended - timedelta(seconds=played), ended,
-                               interrupted=result.interrupted, meta=meta)
+        await self._store_turn(
+            "bot", text, ended - timedelta(seconds=played), ended, interrupted=result.interrupted, meta=meta
+        )
 
     async def _store_turn(self, speaker: str, text: str, started: datetime, ended: datetime, **extra) -> None:
         """Write one turn now, so a crash loses at most the turn in progress."""
-        await self.store.add_turn(self.call_handle, speaker=speaker, text=text, started_at=started,
-                                  ended_at=ended, **extra)
+        await self.store.add_turn(
+            self.call_handle, speaker=speaker, text=text, started_at=started, ended_at=ended, **extra
+        )

@@ -24,6 +24,7 @@ from ivr.storage.store import CallStore
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class IvrService:
     """Owns the servers, the engines and the sessions; `start()` then `stop()`."""
@@ -32,6 +33,7 @@ class IvrService:
     bot_factory: Callable[[], Bot] | None = None
     asr: AsrEngine | None = None
     sessions: dict[uuid.UUID, CallSession] = field(default_factory=dict)
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
@@ -52,8 +54,12 @@ class IvrService:
             barge_in=cfg.bot.barge_in,
             min_barge_in=cfg.bot.min_barge_in,
         )
-        self.agi = FastAgiServer(self._handle_agi, scripts=[cfg.agi.script],
-                                 header_timeout=cfg.agi.header_timeout, command_timeout=cfg.agi.command_timeout)
+        self.agi = FastAgiServer(
+            self._handle_agi,
+            scripts=[cfg.agi.script],
+            header_timeout=cfg.agi.header_timeout,
+            command_timeout=cfg.agi.command_timeout,
+        )
         await self.agi.start(cfg.listen.host, cfg.listen.fastagi_port)
         self.audio = AudioSocketServer(self._handle_audio, is_expected=self._is_expected)
         await self.audio.start(cfg.listen.host, cfg.listen.audiosocket_port)
@@ -69,8 +75,15 @@ class IvrService:
             self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
         elif cfg.ami.enabled:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
-        log.info("ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)", cfg.listen.host,
-                 self.agi.port, cfg.listen.host, self.audio.port, self.audiosocket_address)
+        self.idle.set()
+        log.info(
+            "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
+            cfg.listen.host,
+            self.agi.port,
+            cfg.listen.host,
+            self.audio.port,
+            self.audiosocket_address,
+        )
 
     async def stop(self) -> None:
         """Stop accepting calls, end the ones in progress and close everything."""
@@ -105,10 +118,17 @@ class IvrService:
                 fallback_queue=self.config.bot.fallback_queue,
                 max_call_seconds=self.config.bot.max_call_seconds,
             ),
-            on_finished=lambda s: self.sessions.pop(s.call_uuid, None),
+            on_finished=self._forget,
         )
         self.sessions[session.call_uuid] = session
+        self.idle.clear()
         await session.run()
+
+    def _forget(self, session: CallSession) -> None:
+        """Drop a finished session; `idle` is set when none is left."""
+        self.sessions.pop(session.call_uuid, None)
+        if not self.sessions:
+            self.idle.set()
 
     def _is_expected(self, call_uuid: uuid.UUID) -> bool:
         """Whether an AudioSocket UUID belongs to a call of this worker."""

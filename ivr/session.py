@@ -143,7 +143,10 @@ class CallSession:
             # Set first, so the dialplan and the screen-pop can find this call whatever happens next.
             await self.channel.set_variable("IVR_CALL_UUID", str(self.call_uuid))
             reply = await self.channel.command(
-                "EXEC", "AudioSocket", f"{self.call_uuid},{self.settings.audiosocket_address}", timeout=timeout
+                "EXEC",
+                "AudioSocket",
+                f"{self.call_uuid},{self.settings.audiosocket_address}",
+                timeout=timeout,
             )
             self._exec_result = reply.result
             # -1 after the conversation started, with no outcome from the bot: the caller hung up.
@@ -180,8 +183,11 @@ class CallSession:
             )
             self.outcome = await self.conversation.run()
         except TimeoutError:
-            log.warning("call %s: no AudioSocket connection within %.0fs", self.call_uuid,
-                        self.settings.audio_connect_timeout)
+            log.warning(
+                "call %s: no AudioSocket connection within %.0fs",
+                self.call_uuid,
+                self.settings.audio_connect_timeout,
+            )
             self.outcome = Outcome.fallback(self.settings.fallback_queue, "audio-timeout")
         except Exception as exc:  # a broken component must hand the caller to a person, not drop them
             log.exception("call %s: conversation failed", self.call_uuid)
@@ -231,9 +237,17 @@ class CallSession:
         if not self._audio.done():
             self._audio.cancel()
         outcome = self.outcome
-        stored_outcome = "abandoned" if self.end_reason == "caller-hangup" else (
-            "transferred" if outcome and outcome.action == "transfer" else
-            "contained" if outcome and outcome.action == "hangup" else "failed")
+        stored_outcome = (
+            "abandoned"
+            if self.end_reason == "caller-hangup"
+            else (
+                "transferred"
+                if outcome and outcome.action == "transfer"
+                else "contained"
+                if outcome and outcome.action == "hangup"
+                else "failed"
+            )
+        )
         try:
             await self.store.end_call(
                 self._call,

@@ -1,1 +1,1 @@
-"""Fake Asterisk for tests and `ivr call`: FastAGI, AudioSocket and AMI peers that behave like the captures."""
+"""Fake Asterisk for tests and `ivr call`: FastAGI, AudioSocket and AMI peers that act like the captures."""

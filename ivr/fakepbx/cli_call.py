@@ -26,13 +26,16 @@ async def run_call(args: argparse.Namespace, config: ServiceConfig) -> int:
     """Place the call, then print the turns the service stored for it."""
     pbx = FakePbx(args.host, args.agi_port, fallback_queue=config.bot.fallback_queue)
     print(f"calling agi://{args.host}:{args.agi_port}/hotline as {args.caller_name} <{args.caller}> ...")
-    result = await pbx.call(caller_script(args), caller_number=args.caller, caller_name=args.caller_name,
-                            speed=args.speed)
+    result = await pbx.call(
+        caller_script(args), caller_number=args.caller, caller_name=args.caller_name, speed=args.speed
+    )
     for note in result.notes:
         print(f"  ! {note}", file=sys.stderr)
     heard = len(result.bot_audio) / 16000
-    print(f"AGISTATUS={result.agi_status} AudioSocket result={result.audiosocket_result} "
-          f"bot audio={heard:.1f}s -> dialplan: {result.next_step}")
+    print(
+        f"AGISTATUS={result.agi_status} AudioSocket result={result.audiosocket_result} "
+        f"bot audio={heard:.1f}s -> dialplan: {result.next_step}"
+    )
     for name, value in sorted(result.variables.items()):
         if name.startswith("IVR_"):
             print(f"  {name}={value}")

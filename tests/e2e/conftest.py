@@ -56,15 +56,12 @@ def pbx_for(service: IvrService) -> FakePbx:
     return FakePbx("127.0.0.1", service.agi.port, fallback_queue=service.config.bot.fallback_queue)
 
 
-async def settle(service: IvrService, baseline: set[asyncio.Task], timeout: float = 5.0) -> set[asyncio.Task]:
-    """Wait until no session is left and every task started for the call is gone; returns the leftovers."""
-
-    async def quiet() -> None:
-        while service.sessions or _extra_tasks(baseline):
-            await asyncio.sleep(0)  # yield to the loop: socket closes and task ends are I/O events
-
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(quiet(), timeout)
+async def settle(service: IvrService, baseline: set[asyncio.Task]) -> set[asyncio.Task]:
+    """Wait for the service to have no session and for the call's tasks to end; returns the leftovers."""
+    await asyncio.wait_for(service.idle.wait(), 10)
+    extra = _extra_tasks(baseline)
+    if extra:  # connection handlers finish right after the session; give them a bounded chance
+        await asyncio.wait(extra, timeout=5)
     return _extra_tasks(baseline)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 
 import numpy as np
@@ -53,7 +54,7 @@ async def test_greeting_reaches_the_caller_paced_and_the_call_is_stored(running_
     assert {len(m.pcm) for _, m in audio_frames} == {320}
     assert rms(result.bot_audio) > 300, "the greeting is silent"
     times = [t for t, _ in audio_frames]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert abs(statistics.mean(gaps) - 0.020) < 0.002
     assert sorted(gaps)[int(len(gaps) * 0.99)] < 0.040
 

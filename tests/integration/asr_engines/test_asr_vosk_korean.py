@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from asr.engine import AsrEngine, Partial, load_engine
+from asr.engine import AsrEngine, Partial, RecognizerStream, load_engine
 from asr.models import bundled_vosk_model
 from asr.vosk_engine import VoskEngine, VoskStream
 from ivr.errors import LocalProtocolError
@@ -123,7 +123,9 @@ async def test_decoding_runs_in_the_executor_not_on_the_loop(engine: AsrEngine, 
 
 def test_one_model_per_path(engine: AsrEngine) -> None:
     path = bundled_vosk_model("ko")
-    assert isinstance(engine, VoskEngine)
+    assert isinstance(engine, VoskEngine) and isinstance(engine, AsrEngine)
+    assert engine.streaming is True and engine.name == "vosk"
+    assert isinstance(engine.new_stream(8000), RecognizerStream)
     assert load_engine("vosk", str(path)) is engine
     assert load_engine("vosk", None, language="ko") is engine
 
