@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.postgres"]
+pytest_plugins = ["tests.support.postgres", "tests.support.calls"]
 
 CAPTURES = Path(__file__).parent / "fixtures" / "asterisk-captures"
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ivr.bot import EchoBot
 from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, Speech, load_wav_as_slin
-from tests.e2e.conftest import ALLISON, pbx_for, settle
+from tests.support.calls import ALLISON, pbx_for, settle
 
 
 class CountingEnds:

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real `IvrService` on ephemeral ports, called through the fake PBX."""
+"""Call fixtures for end-to-end, CLI and benchmark code: a real IvrService called through the fake PBX."""
 
 from __future__ import annotations
 
