@@ -268,19 +268,34 @@ class Conversation:
         """Synthesise (or fetch from cache), play, and store what was actually played."""
         pcm = await self.speech.tts.synthesize(text, self.call.language, self.rate)
         playback = self.player.play(pcm, interruptible=interruptible, label=text)
-        result = await playback.done
+        try:
+            result = await playback.done
+        except asyncio.CancelledError:
+            # The caller hung up mid-sentence: the turn still says how much of it they heard.
+            played = playback.frames_played * _FRAME_SECONDS
+            await self._store_bot_turn(text, played, playback.frames_total, interrupted=True, meta={})
+            raise
+        meta: dict[str, object] = {}
         if heard_at is not None and result.started_at is not None:
             self.stats.turn_latencies.append(result.started_at - heard_at)
-        ended = datetime.now(UTC)
+            meta["turn_latency_ms"] = round((result.started_at - heard_at) * 1000)
         played = result.frames_played * _FRAME_SECONDS
+        await self._store_bot_turn(
+            text, played, result.frames_total, interrupted=result.interrupted, meta=meta
+        )
+
+    async def _store_bot_turn(
+        self, text: str, played: float, frames_total: int, *, interrupted: bool, meta: dict
+    ) -> None:
+        """Store a bot sentence with how much of it was played."""
+        ended = datetime.now(UTC)
         meta = {
             "played_seconds": round(played, 2),
-            "total_seconds": round(result.frames_total * _FRAME_SECONDS, 2),
+            "total_seconds": round(frames_total * _FRAME_SECONDS, 2),
+            **meta,
         }
-        if heard_at is not None and result.started_at is not None:
-            meta["turn_latency_ms"] = round((result.started_at - heard_at) * 1000)
         await self._store_turn(
-            "bot", text, ended - timedelta(seconds=played), ended, interrupted=result.interrupted, meta=meta
+            "bot", text, ended - timedelta(seconds=played), ended, interrupted=interrupted, meta=meta
         )
 
     async def _store_turn(self, speaker: str, text: str, started: datetime, ended: datetime, **extra) -> None:

@@ -86,6 +86,8 @@ class AudioSocketCaller:
         self.frame_bytes = rate // 50 * 2
         self.received: list[tuple[float, Message]] = []
         self.frames_sent = 0
+        # When each script item began (time.monotonic), to line the caller's timeline up with the bot's.
+        self.item_times: list[float] = []
         self.result: int | None = None
         self.end_reason: str | None = None
         self.finished = asyncio.Event()
@@ -144,6 +146,7 @@ class AudioSocketCaller:
         return [t for t, msg in self.received if isinstance(msg, Audio)]
 
     async def _play_item(self, item: ScriptItem, pacer: FramePacer, speed: float, deadline: float) -> None:
+        self.item_times.append(max(time.monotonic(), pacer.next_send_at()))
         if isinstance(item, Speech):
             for frame in _frames(item.pcm, self.frame_bytes):
                 await self._send_frame(frame, pacer, speed, deadline)
