@@ -16,6 +16,11 @@ DEFAULT_CONFIG = Path("config/ivr.yaml")
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ivr` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["models", "download"]:  # its own parser, so `--help` and options reach it whole
+        from asr.models import main_download
+
+        return main_download(argv[2:])
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -62,11 +67,8 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="speech model management")
     models_sub = models.add_subparsers(dest="models_command")
-    download = models_sub.add_parser("download", help="download and unpack a Vosk model")
-    download.add_argument("name", help="a catalogue name (see `ivr models list`) or a URL of a zip")
-    download.add_argument("--dest", type=Path, default=Path("var/models"))
-    download.add_argument("--sha256", default=None, help="expected SHA-256 of the zip")
-    download.set_defaults(handler=_cmd_models_download)
+    # `ivr models download ...` is dispatched in main() to asr.models.main_download (its own options).
+    models_sub.add_parser("download", help="download, check and unpack a Vosk model (NAME --help)")
     listing = models_sub.add_parser("list", help="known Vosk models")
     listing.set_defaults(handler=_cmd_models_list)
 
@@ -152,23 +154,11 @@ def _cmd_call(args: argparse.Namespace) -> int:
     return asyncio.run(run_call(args, _load_config(args.config)))
 
 
-def _cmd_models_download(args: argparse.Namespace) -> int:
-    """Download, check and unpack a Vosk model."""
-    from asr.models import download_model
-
-    path = download_model(args.name, args.dest, sha256=args.sha256, progress=True)
-    print(f"model ready: {path}\nset `asr: {{engine: vosk, model: {path}}}` in config/ivr.yaml")
-    return 0
-
-
 def _cmd_models_list(args: argparse.Namespace) -> int:
     """Print the catalogue of known Vosk models."""
-    from asr.models import KNOWN_VOSK_MODELS
+    from asr.models import main_download
 
-    for name, entry in KNOWN_VOSK_MODELS.items():
-        url = entry["url"] if isinstance(entry, dict) else getattr(entry, "url", entry)
-        print(f"{name}\t{url}")
-    return 0
+    return main_download(["--list"])
 
 
 def _cmd_prompts_warm(args: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ import numpy as np
 from asr.vad import level_dbfs
 from ivr.audiosocket.codec import Audio
 from ivr.bot import EchoBot, Say
-from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, Silence, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, Pause, Silence, Speech, load_wav_as_slin
 
 ALLISON = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 UTTERANCES = ("vm-tooshort", "conf-now-muted", "queue-thereare", "confbridge-unlocked", "vm-changeto",
@@ -62,7 +62,6 @@ REPLY = "Thank you, one moment."
 FRAME = 0.02
 FRAME_BYTES = 320  # 8 kHz slin
 SPEECH_DBFS = -45.0  # caller-side ground truth for "speech" in the clean Allison recordings
-BARGE_AFTER = 1.5  # seconds into the greeting when the caller starts talking over it
 TURNS_AFTER_BARGE = 4
 MATCH_FRAMES = 8  # frames compared to find a known prompt in the received audio
 TARGETS = {"turn_beyond_silence": 0.300, "barge_in": 0.120, "jitter": 0.005, "calls": 20}
@@ -81,6 +80,11 @@ def ms(value: float) -> str:
 def split_frames(pcm: bytes) -> list[bytes]:
     """20 ms frames, the last padded, exactly as the player and the fake caller cut them."""
     return [pcm[i:i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0") for i in range(0, len(pcm), FRAME_BYTES)]
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A whole (small) file."""
+    return Path(path).read_bytes()
 
 
 def voiced_span(pcm: bytes) -> tuple[int, int]:
@@ -104,17 +108,33 @@ class RecordingCaller(AudioSocketCaller):
         self.sent_at.append(time.monotonic())
 
 
-def call_script(k: int, gap: float) -> tuple[list, list[tuple[int, int]]]:
-    """Caller script of call k and the (first, last) voiced frame index of each of its utterances."""
-    items: list = [Silence(BARGE_AFTER)]
-    frame, spans = round(BARGE_AFTER / FRAME), []
+def call_script(k: int, gap: float, barge_at: int, barge_frames: int) -> tuple[list, list[tuple[int, int]]]:
+    """Caller script of call k and the (first, last) voiced frame index of each of its utterances.
+
+    The caller's frame clock is offset from the bot's by a different fraction of a frame in each call,
+    as a phone's RTP clock would be; its first utterance completes min_barge_in at frame `barge_at`.
+    """
+    items: list = [Pause((k * 0.618034) % 1 * FRAME)]
+    frame, spans = 0, []
     for turn in range(TURNS_AFTER_BARGE + 1):
         pcm = load_wav_as_slin(ALLISON / f"{UTTERANCES[(k + turn) % len(UTTERANCES)]}.wav")
         first, last = voiced_span(pcm)
+        if turn == 0:
+            frame = max(0, barge_at - first - barge_frames + 1)
+            items.append(Silence(frame * FRAME))
         spans.append((frame + first, frame + last))
         items += [Speech(pcm), Silence(gap)]
         frame += len(split_frames(pcm)) + round(gap / FRAME)
     return [*items, HangUp()], spans
+
+
+def barge_in_frame(greeting: bytes) -> int:
+    """A frame in the middle of the first run of 20 loud greeting frames after 1 s: no pause near it."""
+    loud = [level_dbfs(f) > -50.0 for f in split_frames(greeting)]
+    for i in range(50, len(loud) - 20):
+        if all(loud[i:i + 20]):
+            return i + 10
+    raise RuntimeError("the greeting has no 0.4 s stretch without a pause")
 
 
 def find_prompt(pcms: list[bytes], prompt: list[bytes], start: int) -> int | None:
@@ -141,15 +161,11 @@ def analyse(caller: RecordingCaller, spans, greeting: list[bytes], reply: list[b
     if start is None or trigger >= len(sent):
         out["barge_in"] = None
         return out
-    m = 0
+    m = 0  # the caller hears the greeting until the first frame that is not the greeting's next one
     while start + m < len(pcms) and m < len(greeting) and pcms[start + m] == greeting[m]:
         m += 1
-    cut = start + m
-    silent = bytes(FRAME_BYTES)
-    while cut - 1 > start and pcms[cut - 1] == silent and times[cut - 1] > sent[trigger]:
-        cut -= 1  # the greeting's own silence right before the cut is heard as the cut already
     full = m >= len(greeting)
-    out["barge_in"] = None if full or cut >= len(times) else times[cut] - sent[trigger]
+    out["barge_in"] = None if full or start + m >= len(times) else times[start + m] - sent[trigger]
     out["barge_in_missed"] = full
     return out
 
@@ -159,16 +175,16 @@ async def caller_worker(spec: dict) -> dict:
     import ivr.fakepbx.pbx as pbx_module
 
     pbx_module.AudioSocketCaller = RecordingCaller  # the PBX builds its callers from this name
-    greeting = split_frames(Path(spec["greeting_pcm"]).read_bytes())
-    reply = split_frames(Path(spec["reply_pcm"]).read_bytes())
+    greeting, reply = (split_frames(read_bytes(spec[key])) for key in ("greeting_pcm", "reply_pcm"))
     pbx = pbx_module.FakePbx("127.0.0.1", spec["agi_port"])
     lines, per_line = spec["lines"], spec["calls_per_line"]
+    barge_frames = round(spec["min_barge_in"] / FRAME)
     results: list[dict] = []
 
     async def line(i: int) -> None:
         await asyncio.sleep(spec["stagger"] * i / lines)
         for c in range(per_line):
-            script, spans = call_script(i * per_line + c, spec["gap"])
+            script, spans = call_script(i * per_line + c, spec["gap"], spec["barge_at"], barge_frames)
             length = sum(len(x.pcm) / 16000 if isinstance(x, Speech) else getattr(x, "seconds", 0)
                          for x in script)
             result = await pbx.call(script, max_seconds=length + 60)
@@ -218,13 +234,15 @@ class Bench:
     workdir: Path
     stats: dict = dataclasses.field(default_factory=dict)
     gap: float = 0.0
+    barge_at: int = 0
 
     async def level(self, n: int, per_line: int, stagger: bool) -> dict:
         """Run n lines of calls and return every measured figure."""
         spec = {"agi_port": self.service.agi.port, "lines": n, "calls_per_line": per_line,
                 "stagger": (self.gap + 2.0) if stagger else 0.0, "gap": self.gap,
-                "min_barge_in": self.service.config.bot.min_barge_in,
-                "greeting_pcm": str(self.workdir / "greeting.pcm"), "reply_pcm": str(self.workdir / "reply.pcm"),
+                "min_barge_in": self.service.config.bot.min_barge_in, "barge_at": self.barge_at,
+                "greeting_pcm": str(self.workdir / "greeting.pcm"),
+                "reply_pcm": str(self.workdir / "reply.pcm"),
                 "out": str(self.workdir / f"calls-{n}.json")}
         spec_path = self.workdir / f"spec-{n}.json"
         spec_path.write_text(json.dumps(spec))
@@ -243,8 +261,9 @@ class Bench:
         cpu, wall = cpu_seconds() - cpu0, time.monotonic() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"caller worker failed with exit code {proc.returncode}")
-        callers = json.loads(Path(spec["out"]).read_text())
-        row = {"n": n, "cpu": cpu, "wall": wall, "rss0": rss0, "peak": peak, "caller_cpu": callers["cpu"]}
+        callers = json.loads(read_bytes(spec["out"]))
+        row = {"n": n, "cpu": cpu, "wall": wall, "rss0": rss0, "peak": peak, "caller_cpu": callers["cpu"],
+               "raw": callers["calls"]}
         return row | await self.collect(callers["calls"])
 
     async def collect(self, calls: list[dict]) -> dict:
@@ -292,7 +311,8 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     service = IvrService(config, bot_factory=lambda: FixedReplyBot(GREETING, config.bot.fallback_queue))
     await service.start()
     await service.tts.warm([(REPLY, "en")], rate=8000, progress=False)
-    (workdir / "greeting.pcm").write_bytes(await service.tts.synthesize(GREETING, "en", 8000))
+    greeting = await service.tts.synthesize(GREETING, "en", 8000)
+    (workdir / "greeting.pcm").write_bytes(greeting)
     reply = await service.tts.synthesize(REPLY, "en", 8000)
     (workdir / "reply.pcm").write_bytes(reply)
     stream = service.asr.new_stream(8000)  # the first decode initialises the engine: keep it out
@@ -301,6 +321,7 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     stream.close()
     bench = Bench(service, args, workdir)
     bench.gap = service.speech.endpointing.end_silence + len(reply) / 16000 + 1.2
+    bench.barge_at = barge_in_frame(greeting)
     forget = service._forget
 
     def keep_stats(session) -> None:
@@ -382,12 +403,14 @@ async def profile(bench: Bench) -> None:
         return await understand(self, heard)
 
     speech, store = service.speech, service.store
-    service.speech = dataclasses.replace(speech, asr=TimedAsr(speech.asr, trace), tts=TimedTts(speech.tts, trace))
+    service.speech = dataclasses.replace(
+        speech, asr=TimedAsr(speech.asr, trace), tts=TimedTts(speech.tts, trace)
+    )
     service.store = TimedStore(store, trace)
     Conversation._understand = traced
     try:
         row = await bench.level(1, 1, stagger=False)
-        call = json.loads((bench.workdir / "calls-1.json").read_text())["calls"][0]
+        call = row["raw"][0]
     finally:
         Conversation._understand = understand
         service.speech, service.store = speech, store
@@ -489,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preset", choices=("fast", "normal", "patient"), default="normal")
     parser.add_argument("--n", help="comma-separated concurrency levels, e.g. 1,4,8 (overrides the sweep)")
     parser.add_argument("--max-n", type=int, default=32, help="largest N of the default sweep")
-    parser.add_argument("--calls-per-n", type=int, help="calls each line places in a row (default 2, quick 1)")
+    parser.add_argument("--calls-per-n", type=int, help="calls per line, in a row (default 2; quick 1)")
     parser.add_argument("--quick", action="store_true", help="smoke run: N = 1, 2, 4 with one call each")
     parser.add_argument("--sync", action="store_true", help="start every line at once (worst case)")
     parser.add_argument("--no-profile", action="store_true", help="skip the one-call latency breakdown")
