@@ -185,6 +185,10 @@ class Endpointer:
         """True between SpeechStarted and UtteranceEnded."""
         return self._state is _State.SPEECH
 
+    def utterance_audio_from(self, offset: int) -> bytes:
+        """The utterance in progress from byte `offset` on (pre-roll included), for streaming ASR."""
+        return bytes(self._audio[offset:]) if self._state is _State.SPEECH else b""
+
     def listen(self) -> None:
         """Start (or restart) the no-input timer now; a caller already speaking satisfies it at once."""
         self._clear_timer()

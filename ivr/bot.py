@@ -65,6 +65,9 @@ class Bot(Protocol):
     def on_no_input(self) -> list[Action]:
         """Actions after the caller stayed silent for the no-input time."""
 
+    def grammar(self) -> list[str] | None:
+        """Phrases the current step expects (a Vosk grammar), or None for free speech."""
+
 
 _PERSON_WORDS = re.compile(r"\b(agent|human|operator|person|representative|someone)\b|人工|转人工|客服")
 _GOODBYE_WORDS = re.compile(r"\b(goodbye|bye|hang up|that's all|nothing else)\b|再见")
@@ -115,6 +118,10 @@ class EchoBot:
         if self.no_input_count >= self.max_no_input:
             return [self._transfer("no-input")]
         return [Say("Are you still there? How can I help you?")]
+
+    def grammar(self) -> list[str] | None:
+        """The echo bot takes free speech."""
+        return None
 
     def _transfer(self, reason: str) -> Transfer:
         """A transfer to the fallback queue with the standard notice."""

@@ -30,10 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         level=getattr(args, "log_level", None) or "INFO",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from asr.engine import ModelLoadError
+    from tts.errors import TtsError
+
     try:
         return args.handler(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except (ModelLoadError, TtsError) as exc:  # start-up failures an admin fixes: no traceback
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -2,11 +2,13 @@
 
 How this works
 --------------
-Three tasks share the call's audio, all owned by `run()`'s TaskGroup:
+Four tasks share the call's audio, all owned by `run()`'s TaskGroup:
 
 * `OutboundAudio.run` sends one 20 ms frame per tick (speech or keep-alive silence);
 * `_hear` reads caller audio and keypad digits, runs VAD + endpointing inline (microseconds per frame),
   interrupts the prompt on barge-in, and queues what the dialogue needs: utterances, digits, silence;
+* `_stream_audio` (streaming engines such as Vosk only) feeds the utterance to the recogniser while the
+  caller is still speaking, so little decoding is left when the turn ends;
 * `_talk` runs the bot: it recognises each utterance (in the ASR executor, so hearing never stalls),
   stores the turns as they happen, synthesises replies (cached) and plays them.
 
@@ -24,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from asr.endpointer import Endpointer, EndpointingParams, NoInput, SpeechStarted, UtteranceEnded
-from asr.engine import AsrEngine
+from asr.engine import AsrEngine, RecognizerStream
 from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
@@ -74,6 +76,8 @@ class HeardUtterance:
     ended_monotonic: float
     started_wall: datetime
     ended_wall: datetime
+    stream: RecognizerStream | None = None  # a streaming recogniser already fed `fed` bytes of `audio`
+    fed: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,10 @@ class Conversation:
         self._heard: asyncio.Queue[HeardUtterance | HeardDigit | HeardNothing] = asyncio.Queue(maxsize=32)
         self._speech_started_at: float | None = None
         self._barged = False
+        self._stream: RecognizerStream | None = None
+        self._stream_fed = 0
+        self._audio_ready = asyncio.Event()
+        self.partials: list[str] = []
 
     async def run(self) -> Outcome | None:
         """Hold the conversation until the bot decides or the caller leaves."""
@@ -142,10 +150,15 @@ class Conversation:
                 tg.create_task(self.player.run())
                 tg.create_task(self._hear())
                 tg.create_task(self._talk())
+                if self.speech.asr.streaming:
+                    tg.create_task(self._stream_audio())
         except* _CallerGone:
             self.outcome = None
         except* _Decided:
             pass
+        finally:
+            if self._stream is not None:
+                self._stream.close()
         return self.outcome
 
     # ----- hearing --------------------------------------------------------------------------------
@@ -168,12 +181,17 @@ class Conversation:
                 for event in self.endpointer.feed(frame, is_speech, _FRAME_SECONDS):
                     await self._on_endpoint_event(event)
                 self._check_barge_in()
+            if self._stream is not None:
+                self._audio_ready.set()
 
     async def _on_endpoint_event(self, event: SpeechStarted | UtteranceEnded | NoInput) -> None:
         """Turn an endpointer event into a dialogue event."""
         if isinstance(event, SpeechStarted):
             self._speech_started_at = event.at
             self._barged = False
+            if self.speech.asr.streaming:
+                self._stream = self.speech.asr.new_stream(self.rate, grammar=self.bot.grammar())
+                self._stream_fed = 0
             return
         if isinstance(event, NoInput):
             await self._heard.put(HeardNothing())
@@ -182,6 +200,7 @@ class Conversation:
         now_mono, now_wall = time.monotonic(), datetime.now(UTC)
         # The endpointer is behind real time by the trailing silence it waited for.
         lag = self.endpointer.stream_time - event.end
+        stream, self._stream = self._stream, None
         await self._heard.put(
             HeardUtterance(
                 audio=event.audio,
@@ -189,8 +208,25 @@ class Conversation:
                 ended_monotonic=now_mono - lag,
                 started_wall=now_wall - timedelta(seconds=self.endpointer.stream_time - event.start),
                 ended_wall=now_wall - timedelta(seconds=lag),
+                stream=stream,
+                fed=self._stream_fed,
             )
         )
+
+    async def _stream_audio(self) -> None:
+        """Feed the utterance in progress to the streaming recogniser as it grows."""
+        while True:
+            await self._audio_ready.wait()
+            self._audio_ready.clear()
+            stream = self._stream
+            chunk = self.endpointer.utterance_audio_from(self._stream_fed) if stream else b""
+            if not chunk:
+                continue
+            # Counted before the await: the utterance may end while this chunk is decoding.
+            self._stream_fed += len(chunk)
+            partial = await stream.feed(chunk)
+            if partial is not None and partial.text:
+                self.partials.append(partial.text)
 
     def _check_barge_in(self) -> None:
         """Stop the prompt once the caller has spoken over it for the minimum barge-in time."""
@@ -220,9 +256,9 @@ class Conversation:
 
     async def _understand(self, heard: HeardUtterance) -> list[Action]:
         """Recognise an utterance, store it, and ask the bot what to do."""
-        stream = self.speech.asr.new_stream(self.rate)
+        stream = heard.stream or self.speech.asr.new_stream(self.rate, grammar=self.bot.grammar())
         try:
-            await stream.feed(heard.audio)
+            await stream.feed(heard.audio[heard.fed :])
             transcript = await stream.finish()
         finally:
             stream.close()

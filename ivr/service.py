@@ -34,6 +34,8 @@ class IvrService:
     asr: AsrEngine | None = None
     sessions: dict[uuid.UUID, CallSession] = field(default_factory=dict)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    # Called with every finished session (metrics, tests, benchmarks read its conversation stats).
+    on_session_end: Callable[[CallSession], None] | None = None
 
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
@@ -127,6 +129,8 @@ class IvrService:
     def _forget(self, session: CallSession) -> None:
         """Drop a finished session; `idle` is set when none is left."""
         self.sessions.pop(session.call_uuid, None)
+        if self.on_session_end is not None:
+            self.on_session_end(session)
         if not self.sessions:
             self.idle.set()
 

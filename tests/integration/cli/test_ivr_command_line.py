@@ -44,6 +44,21 @@ def test_serve_refuses_to_start_on_a_broken_file(tmp_path: Path):
     assert "refusing to start" in done.stderr
 
 
+def test_serve_names_a_missing_model_and_how_to_get_one(tmp_path: Path):
+    config = tmp_path / "ivr.yaml"
+    missing = tmp_path / "no-such-model"
+    config.write_text(
+        "listen: {host: 127.0.0.1, fastagi_port: 0, audiosocket_port: 0, desktop_port: 0}\n"
+        "ami: {enabled: false}\n"
+        f"database: {{url: 'sqlite:///{tmp_path}/ivr.db'}}\n"
+        f"asr: {{engine: vosk, model: '{missing}'}}\n"
+    )
+    done = ivr("serve", "-c", str(config))
+    assert done.returncode == 2
+    assert str(missing) in done.stderr and "ivr models download" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 async def test_ivr_call_prints_the_conversation(running_service, capsys):
     async with running_service() as service:
         args = argparse.Namespace(
