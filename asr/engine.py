@@ -109,14 +109,19 @@ _engines_lock = threading.Lock()
 
 
 def load_engine(
-    engine: str, model: str | None, *, language: str = "en", threads: int | None = None
+    engine: str,
+    model: str | None,
+    *,
+    language: str = "en",
+    threads: int | None = None,
+    models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
     from asr.models import resolve_model  # models imports this module for ModelLoadError
 
     if engine not in ENGINES:
         raise ModelLoadError(None, f"unknown ASR engine {engine!r}", f"choose one of {', '.join(ENGINES)}")
-    path = resolve_model(engine, model, language=language).resolve()
+    path = resolve_model(engine, model, language=language, models_dir=models_dir).resolve()
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:

@@ -88,9 +88,10 @@ class ModelDownloadError(Exception):
 
 
 def default_models_dir() -> Path:
-    """Folder for downloaded models: $IVR_MODELS_DIR, else var/models in the repo (git-ignored)."""
+    """Folder for downloaded models: $IVR_MODELS_DIR, else var/models under the working directory
+    (the same default as `paths.models` in config/ivr.yaml, which the service passes explicitly)."""
     env = os.environ.get("IVR_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "var" / "models"
+    return Path(env) if env else Path("var") / "models"
 
 
 def _first_file(root: Path, candidates: tuple[str, ...]) -> Path | None:

@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     logging.basicConfig(
-        level=getattr(args, "log_level", None) or "INFO",
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=args.log_level or "INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic logs every migration step at INFO on every start; only its warnings matter to an admin.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from asr.engine import ModelLoadError
     from tts.errors import TtsError
 
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING... (default INFO)")
     sub = parser.add_subparsers(dest="command")
 
-    serve = sub.add_parser("serve", help="run the FastAGI, AudioSocket and agent desktop servers")
+    serve = sub.add_parser("serve", help="run the FastAGI and AudioSocket servers (the bot)")
     _config_option(serve)
     serve.set_defaults(handler=_cmd_serve)
 
@@ -125,6 +126,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
             return 2
     config = _load_config(args.config)
+    if args.log_level is None:
+        logging.getLogger().setLevel(config.log_level)
 
     async def run() -> None:
         service = IvrService(config)
@@ -172,8 +175,10 @@ def _cmd_prompts_warm(args: argparse.Namespace) -> int:
     from ivr.prompts import warm_prompts
 
     report = asyncio.run(warm_prompts(_load_config(args.config), progress=True))
-    print(report)
-    return 0 if not getattr(report, "failed", None) else 1
+    print(f"{report.synthesised} synthesised, {report.cached} already cached, {len(report.failed)} failed")
+    for text, language, error in report.failed:
+        print(f"  failed [{language}] {text!r}: {error}", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from asr.endpointer import params_for
 from asr.engine import AsrEngine, load_engine
@@ -43,7 +44,12 @@ class IvrService:
         self.store = await CallStore.open(cfg.database_url())
         if self.asr is None:
             self.asr = await asyncio.to_thread(
-                load_engine, cfg.asr.engine, cfg.asr.model, language=cfg.asr.language, threads=cfg.asr.threads
+                load_engine,
+                cfg.asr.engine,
+                cfg.asr.model,
+                language=cfg.asr.language,
+                threads=cfg.asr.threads,
+                models_dir=Path(cfg.paths.models),
             )
         self.tts = make_synthesizer(cfg)
         await self.tts.start()
@@ -88,7 +94,11 @@ class IvrService:
         )
 
     async def stop(self) -> None:
-        """Stop accepting calls, end the ones in progress and close everything."""
+        """Stop accepting calls and close everything.
+
+        Calls still in progress lose their AGI connection; the dialplan then queues those callers to the
+        fallback queue (AGISTATUS without IVR_ACTION), so a restart never drops anyone.
+        """
         await self.agi.close()
         await self.audio.close()
         if self.ami is not None:

@@ -14,6 +14,7 @@ ENGINE_NAME = "pyttsx3-espeak"
 MISSING_HINT = "install the Debian package espeak-ng (apt-get install espeak-ng) and the pip package pyttsx3"
 MIN_WPM, MAX_WPM = 80, 450
 FINISH_WAIT = 60.0  # the parent's request timeout normally fires first and kills the worker
+WAV_HEADER_BYTES = 44  # a RIFF/WAVE header with no samples after it
 
 
 class Pyttsx3Engine:
@@ -53,6 +54,17 @@ class Pyttsx3Engine:
             raise TtsError(f"rate_wpm {rate_wpm} outside {MIN_WPM}..{MAX_WPM}")
         self._engine.setProperty("voice", self.resolve_voice(voice))
         self._engine.setProperty("rate", rate_wpm)
+        # Under load espeak's driver has been seen to signal the end before any sample reached the
+        # file: one retry turns that glitch into a normal result instead of a silent prompt.
+        for attempt in (1, 2):
+            self._speak_once(text, path)
+            if os.path.getsize(path) > WAV_HEADER_BYTES or attempt == 2:
+                break
+        if os.path.getsize(path) <= WAV_HEADER_BYTES:
+            raise TtsError("espeak-ng wrote a WAV file without audio")
+
+    def _speak_once(self, text: str, path: str) -> None:
+        """One save_to_file + runAndWait round, waiting for espeak's own end notification."""
         self._finished.clear()
         self._error = None
         self._engine.save_to_file(text, path)

@@ -163,6 +163,8 @@ class Synthesizer:
             return pcm
         raw, src_rate = await self.pool.synthesize(text, spec.voice, spec.rate_wpm)
         pcm = await asyncio.to_thread(_postprocess, raw, src_rate, rate)
+        if not pcm:  # never cache a silent prompt: every later call would play nothing
+            raise TtsError(f"the engine produced no audio for {text[:40]!r}")
         await asyncio.to_thread(self.cache.put, key, pcm, rate)
         return pcm
 

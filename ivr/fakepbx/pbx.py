@@ -149,8 +149,8 @@ class FakePbx:
         finally:
             await caller.close()
         state["result"] = result
-        if any(isinstance(item, HangUp) for item in caller_script) or (result == -1 and hangup != "never"):
-            client.hangup()
+        if result == -1 and (hangup != "never" or any(isinstance(i, HangUp) for i in caller_script)):
+            client.hangup()  # the caller left while the stream ran: Asterisk reports -1, then HANGUP
         elif hangup == "after-audio":
             # The caller hangs up right after the bot ended the stream, while it sets its variables.
             client.hangup()

@@ -217,6 +217,14 @@ def rss_mb() -> float:
     return float("nan")
 
 
+async def watch_loop(lags: list[float], period: float = 0.01) -> None:
+    """Note how late the service's event loop wakes a 10 ms sleep (what delays the frame pacer too)."""
+    while True:
+        started = time.monotonic()
+        await asyncio.sleep(period)
+        lags.append(time.monotonic() - started - period)
+
+
 class FixedReplyBot(EchoBot):
     """Answers every utterance with the same cached sentence."""
 
@@ -252,18 +260,20 @@ class Bench:
         rss0 = rss_mb()
         while (line := await proc.stdout.readline()) and line.strip() != b"START":
             pass
-        cpu0, t0, peak = cpu_seconds(), time.monotonic(), rss0
+        cpu0, t0, peak, lags = cpu_seconds(), time.monotonic(), rss0, []
+        watcher = asyncio.get_running_loop().create_task(watch_loop(lags))
         while proc.returncode is None:
             peak = max(peak, rss_mb())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(proc.wait(), 0.25)
         await asyncio.wait_for(self.service.idle.wait(), 30)
+        watcher.cancel()
         cpu, wall = cpu_seconds() - cpu0, time.monotonic() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"caller worker failed with exit code {proc.returncode}")
         callers = json.loads(read_bytes(spec["out"]))
         row = {"n": n, "cpu": cpu, "wall": wall, "rss0": rss0, "peak": peak, "caller_cpu": callers["cpu"],
-               "raw": callers["calls"]}
+               "lags": lags, "raw": callers["calls"]}
         return row | await self.collect(callers["calls"])
 
     async def collect(self, calls: list[dict]) -> dict:
@@ -452,16 +462,20 @@ def sweep_list(args: argparse.Namespace) -> list[int]:
     return [n for n in levels if n <= args.max_n]
 
 
+HEADER = ("   N calls turns  p50ms  p95ms p95-sil wire50 wire95 barge95 jit99ms lag99ms %core/c  %mach"
+          "   dMB  MB/c  RSS0 %callr miss")
+
+
 def print_row(row: dict, silence: float) -> None:
     """One line of the results table."""
-    cores = os.cpu_count() or 1
-    per_call = row["cpu"] / row["wall"] / row["n"] * 100
-    print(f"{row['n']:>4} {row['calls']:>5} {len(row['lat']):>5} {ms(pct(row['lat'], 50))} "
-          f"{ms(pct(row['lat'], 95))} {ms(pct(row['lat'], 95) - silence)} {ms(pct(row['wire'], 50))} "
-          f"{ms(pct(row['wire'], 95))} {ms(pct(row['barge'], 95))} {pct(row['jitter'], 99) * 1000:7.1f} "
-          f"{per_call:6.1f} {row['cpu'] / row['wall'] / cores * 100:6.1f} "
-          f"{(row['peak'] - row['rss0']) / row['n']:7.1f} {row['rss0']:6.0f} "
-          f"{row['caller_cpu'] / row['wall'] * 100:6.1f} {row['missed_barge']:>4}", flush=True)
+    cores, lat, wire, n = os.cpu_count() or 1, row["lat"], row["wire"], row["n"]
+    grown = row["peak"] - row["rss0"]
+    print(f"{n:>4} {row['calls']:>5} {len(lat):>5}{ms(pct(lat, 50))}{ms(pct(lat, 95))} "
+          f"{ms(pct(lat, 95) - silence)}{ms(pct(wire, 50))}{ms(pct(wire, 95))} {ms(pct(row['barge'], 95))} "
+          f"{pct(row['jitter'], 99) * 1000:7.1f} {pct(row['lags'], 99) * 1000:7.1f} "
+          f"{row['cpu'] / row['wall'] / n * 100:7.1f} {row['cpu'] / row['wall'] / cores * 100:6.1f} "
+          f"{grown:5.0f} {grown / n:5.1f} {row['rss0']:5.0f} {row['caller_cpu'] / row['wall'] * 100:6.1f} "
+          f"{row['missed_barge']:>4}", flush=True)
     for problem in row["problems"][:5]:
         print(f"       ! {problem}")
 
@@ -478,8 +492,7 @@ async def run(args: argparse.Namespace) -> int:
                   f"turns/call={TURNS_AFTER_BARGE + 1} (first one barges in on the greeting)")
             if not args.no_profile:
                 await profile(bench)
-            print("\n   N calls turns  p50 ms  p95 ms  p95-sil wire50  wire95 barge95 jit99ms "
-                  "%core/c  %mach MB/call  RSS0 %callr miss")
+            print("\n" + HEADER)
             rows, best, under = [], 0, True
             for n in sweep_list(args):
                 row = await bench.level(n, args.calls_per_n, stagger=not args.sync)

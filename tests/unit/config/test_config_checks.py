@@ -26,7 +26,7 @@ def test_shipped_config_has_no_errors(no_extra_checkers):
 
 def test_broken_config_returns_every_error(tmp_path, no_extra_checkers):
     path = tmp_path / "ivr.yaml"
-    path.write_text("listen:\n  fastagi_port: 0\nasr:\n  engine: kaldi\n")
+    path.write_text("listen:\n  fastagi_port: 99999\nasr:\n  engine: kaldi\n")
     errors = check_all(path)
     assert [(e.file, e.line, e.key_path) for e in errors] == [
         (str(path), 2, "listen.fastagi_port"),

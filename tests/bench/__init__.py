@@ -1,0 +1,1 @@
+"""Benchmarks: scripts run by hand, not collected by pytest (see README.md)."""
