@@ -9,9 +9,11 @@ The service (`IvrService`, ASR engine, TTS workers, SQLite) runs in this process
 child process (this script with `--caller-worker SPEC`), so caller-side timestamps are taken on their
 own event loop and the service's CPU time (getrusage) holds the service only. Each of the N lines places
 `--calls-per-n` calls one after another; line starts are spread over one turn cycle (`--sync`: all at
-once, the worst case). A call: a long greeting, which the caller interrupts after 1.5 s with speech
-(barge-in), then four more turns of Allison prompt speech, each followed by silence long enough for the
-reply; then the caller hangs up. The bot answers every utterance with one fixed, pre-warmed sentence.
+once, the worst case). A call: a long greeting, which the caller talks over about 2 s in, in the middle
+of a spoken stretch of it (barge-in), then four more turns of Allison prompt speech, each followed by
+silence long enough for the reply; then the caller hangs up. The bot answers every utterance with one
+fixed, pre-warmed sentence. Each caller's frame clock is offset from the bot's by a different fraction
+of a frame, as a phone's RTP clock would be (the fake caller otherwise ticks in step with the bot).
 
 Measured, per concurrency level:
 * turn latency from `Conversation.stats.turn_latencies` (the VAD's end of speech → first reply frame
@@ -21,8 +23,10 @@ Measured, per concurrency level:
 * barge-in reaction: send time of the caller frame that completes `min_barge_in` of speech (onset =
   first frame above -45 dBFS) → arrival of the first frame that is no longer the greeting;
 * outbound jitter: |inter-arrival time of the bot's frames − 20 ms| at the caller, p99;
-* service CPU (% of one core per call) and resident memory growth per call.
-The sweep stops at the first N whose p95 turn latency is ≥ 1 s.
+* service CPU (% of one core per call), resident memory growth (total and per call), and the p99 lateness
+  of a 10 ms sleep on the service's event loop (what delays the frame pacer).
+The full sweep stops at the first N whose p95 turn latency is ≥ 1 s. Before it, one instrumented call
+shows where each turn's latency goes (`--no-profile` skips it).
 """
 
 from __future__ import annotations
@@ -53,11 +57,21 @@ from ivr.bot import EchoBot, Say
 from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, Pause, Silence, Speech, load_wav_as_slin
 
 ALLISON = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
-UTTERANCES = ("vm-tooshort", "conf-now-muted", "queue-thereare", "confbridge-unlocked", "vm-changeto",
-              "if-correct-press", "conf-kicked", "vm-unknown-caller")
-GREETING = ("Thank you for calling the hotline. Calls may be recorded for quality and training. "
-            "Please tell me in a few words why you are calling today, or press zero at any time "
-            "to speak with one of our agents.")
+UTTERANCES = (
+    "vm-tooshort",
+    "conf-now-muted",
+    "queue-thereare",
+    "confbridge-unlocked",
+    "vm-changeto",
+    "if-correct-press",
+    "conf-kicked",
+    "vm-unknown-caller",
+)
+GREETING = (
+    "Thank you for calling the hotline. Calls may be recorded for quality and training. "
+    "Please tell me in a few words why you are calling today, or press zero at any time "
+    "to speak with one of our agents."
+)
 REPLY = "Thank you, one moment."
 FRAME = 0.02
 FRAME_BYTES = 320  # 8 kHz slin
@@ -79,7 +93,7 @@ def ms(value: float) -> str:
 
 def split_frames(pcm: bytes) -> list[bytes]:
     """20 ms frames, the last padded, exactly as the player and the fake caller cut them."""
-    return [pcm[i:i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0") for i in range(0, len(pcm), FRAME_BYTES)]
+    return [pcm[i : i + FRAME_BYTES].ljust(FRAME_BYTES, b"\0") for i in range(0, len(pcm), FRAME_BYTES)]
 
 
 def read_bytes(path: str | Path) -> bytes:
@@ -132,7 +146,7 @@ def barge_in_frame(greeting: bytes) -> int:
     """A frame in the middle of the first run of 20 loud greeting frames after 1 s: no pause near it."""
     loud = [level_dbfs(f) > -50.0 for f in split_frames(greeting)]
     for i in range(50, len(loud) - 20):
-        if all(loud[i:i + 20]):
+        if all(loud[i : i + 20]):
             return i + 10
     raise RuntimeError("the greeting has no 0.4 s stretch without a pause")
 
@@ -141,7 +155,7 @@ def find_prompt(pcms: list[bytes], prompt: list[bytes], start: int) -> int | Non
     """Index of the first received frame, from `start`, where `prompt` begins."""
     head = prompt[:MATCH_FRAMES]
     for i in range(start, len(pcms) - len(head) + 1):
-        if pcms[i:i + len(head)] == head:
+        if pcms[i : i + len(head)] == head:
             return i
     return None
 
@@ -185,11 +199,15 @@ async def caller_worker(spec: dict) -> dict:
         await asyncio.sleep(spec["stagger"] * i / lines)
         for c in range(per_line):
             script, spans = call_script(i * per_line + c, spec["gap"], spec["barge_at"], barge_frames)
-            length = sum(len(x.pcm) / 16000 if isinstance(x, Speech) else getattr(x, "seconds", 0)
-                         for x in script)
+            length = sum(
+                len(x.pcm) / 16000 if isinstance(x, Speech) else getattr(x, "seconds", 0) for x in script
+            )
             result = await pbx.call(script, max_seconds=length + 60)
-            row = {"uuid": result.call_uuid, "as_result": result.audiosocket_result,
-                   "next_step": result.next_step}
+            row = {
+                "uuid": result.call_uuid,
+                "as_result": result.audiosocket_result,
+                "next_step": result.next_step,
+            }
             if result.caller is not None:
                 row.update(analyse(result.caller, spans, greeting, reply, spec["min_barge_in"]))
             results.append(row)
@@ -246,16 +264,23 @@ class Bench:
 
     async def level(self, n: int, per_line: int, stagger: bool) -> dict:
         """Run n lines of calls and return every measured figure."""
-        spec = {"agi_port": self.service.agi.port, "lines": n, "calls_per_line": per_line,
-                "stagger": (self.gap + 2.0) if stagger else 0.0, "gap": self.gap,
-                "min_barge_in": self.service.config.bot.min_barge_in, "barge_at": self.barge_at,
-                "greeting_pcm": str(self.workdir / "greeting.pcm"),
-                "reply_pcm": str(self.workdir / "reply.pcm"),
-                "out": str(self.workdir / f"calls-{n}.json")}
+        spec = {
+            "agi_port": self.service.agi.port,
+            "lines": n,
+            "calls_per_line": per_line,
+            "stagger": (self.gap + 2.0) if stagger else 0.0,
+            "gap": self.gap,
+            "min_barge_in": self.service.config.bot.min_barge_in,
+            "barge_at": self.barge_at,
+            "greeting_pcm": str(self.workdir / "greeting.pcm"),
+            "reply_pcm": str(self.workdir / "reply.pcm"),
+            "out": str(self.workdir / f"calls-{n}.json"),
+        }
         spec_path = self.workdir / f"spec-{n}.json"
         spec_path.write_text(json.dumps(spec))
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--caller-worker", str(spec_path), stdout=asyncio.subprocess.PIPE)
+            sys.executable, __file__, "--caller-worker", str(spec_path), stdout=asyncio.subprocess.PIPE
+        )
         assert proc.stdout is not None
         rss0 = rss_mb()
         while (line := await proc.stdout.readline()) and line.strip() != b"START":
@@ -272,8 +297,16 @@ class Bench:
         if proc.returncode != 0:
             raise RuntimeError(f"caller worker failed with exit code {proc.returncode}")
         callers = json.loads(read_bytes(spec["out"]))
-        row = {"n": n, "cpu": cpu, "wall": wall, "rss0": rss0, "peak": peak, "caller_cpu": callers["cpu"],
-               "lags": lags, "raw": callers["calls"]}
+        row = {
+            "n": n,
+            "cpu": cpu,
+            "wall": wall,
+            "rss0": rss0,
+            "peak": peak,
+            "caller_cpu": callers["cpu"],
+            "lags": lags,
+            "raw": callers["calls"],
+        }
         return row | await self.collect(callers["calls"])
 
     async def collect(self, calls: list[dict]) -> dict:
@@ -288,8 +321,11 @@ class Bench:
                 continue
             lat += stats.turn_latencies
             svc_barge += stats.barge_in_reactions
-            db_lat += [t.meta["turn_latency_ms"] / 1000 for t in record.turns
-                       if t.speaker == "bot" and "turn_latency_ms" in t.meta]
+            db_lat += [
+                t.meta["turn_latency_ms"] / 1000
+                for t in record.turns
+                if t.speaker == "bot" and "turn_latency_ms" in t.meta
+            ]
             expected = TURNS_AFTER_BARGE + 1
             if len(stats.turn_latencies) != expected:
                 problems.append(f"call {call['uuid']}: {len(stats.turn_latencies)}/{expected} replies")
@@ -300,8 +336,16 @@ class Bench:
                 barge.append(call["barge_in"])
         if sorted(round(x * 1000) for x in lat) != sorted(round(x * 1000) for x in db_lat):
             problems.append("database turn_latency_ms differs from Conversation.stats")
-        return {"calls": len(calls), "lat": lat, "wire": wire, "barge": barge, "svc_barge": svc_barge,
-                "jitter": jitter, "missed_barge": missed_barge, "problems": problems}
+        return {
+            "calls": len(calls),
+            "lat": lat,
+            "wire": wire,
+            "barge": barge,
+            "svc_barge": svc_barge,
+            "jitter": jitter,
+            "missed_barge": missed_barge,
+            "problems": problems,
+        }
 
 
 async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
@@ -309,15 +353,17 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     from ivr.config import ServiceConfig
     from ivr.service import IvrService
 
-    config = ServiceConfig.model_validate({
-        "listen": {"host": "127.0.0.1", "fastagi_port": 0, "audiosocket_port": 0, "desktop_port": 0},
-        "ami": {"enabled": False},
-        "database": {"url": f"sqlite:///{workdir / 'ivr.db'}"},
-        "paths": {"prompt_cache": str(workdir / "prompts")},
-        "asr": {"engine": args.engine, "endpointing": args.preset},
-        "bot": {"greeting": GREETING},
-        "log_level": "WARNING",
-    })
+    config = ServiceConfig.model_validate(
+        {
+            "listen": {"host": "127.0.0.1", "fastagi_port": 0, "audiosocket_port": 0, "desktop_port": 0},
+            "ami": {"enabled": False},
+            "database": {"url": f"sqlite:///{workdir / 'ivr.db'}"},
+            "paths": {"prompt_cache": str(workdir / "prompts")},
+            "asr": {"engine": args.engine, "endpointing": args.preset},
+            "bot": {"greeting": GREETING},
+            "log_level": "WARNING",
+        }
+    )
     service = IvrService(config, bot_factory=lambda: FixedReplyBot(GREETING, config.bot.fallback_queue))
     await service.start()
     await service.tts.warm([(REPLY, "en")], rate=8000, progress=False)
@@ -429,24 +475,36 @@ async def profile(bench: Bench) -> None:
         details = {k: v for k, v in call.items() if k != "jitter"}
         print(f"\nProfile call failed: {row['problems']} {details}")
         return
-    print(f"\nProfile of one call ({bench.args.engine}, preset {bench.args.preset}, end_silence "
-          f"{silence * 1000:.0f} ms), ms per turn; caller end of speech = last frame > {SPEECH_DBFS} dBFS")
+    print(
+        f"\nProfile of one call ({bench.args.engine}, preset {bench.args.preset}, end_silence "
+        f"{silence * 1000:.0f} ms), ms per turn; caller end of speech = last frame > {SPEECH_DBFS} dBFS"
+    )
     cols = ("vad_end", "endpoint", "asr", "(decode)", "store", "bot+tts", "pacing", "wire", "TOTAL")
     print("  turn " + "".join(f"{c:>10}" for c in cols))
     sums = []
     for i, (t, lat, c) in enumerate(zip(trace, row["lat"], call["turns"], strict=False)):
         first_frame = t["heard_at"] + lat
-        parts = (t["heard_at"] - c["speech_end"], t["detected"] - t["heard_at"], t["asr_end"] - t["detected"],
-                 t["decode"], t["store_end"] - t["asr_end"], t["tts_end"] - t["store_end"],
-                 first_frame - t["tts_end"], c["reply_at"] - first_frame, c["reply_at"] - c["speech_end"])
+        parts = (
+            t["heard_at"] - c["speech_end"],
+            t["detected"] - t["heard_at"],
+            t["asr_end"] - t["detected"],
+            t["decode"],
+            t["store_end"] - t["asr_end"],
+            t["tts_end"] - t["store_end"],
+            first_frame - t["tts_end"],
+            c["reply_at"] - first_frame,
+            c["reply_at"] - c["speech_end"],
+        )
         sums.append(parts)
         print(f"  {i + 1:>4} " + "".join(f"{p * 1000:10.1f}" for p in parts))
     means = np.mean(sums, axis=0)
     print("  mean " + "".join(f"{p * 1000:10.1f}" for p in means))
-    print("  vad_end: VAD end of speech minus the caller's; endpoint: until the utterance was handed to the "
-          "dialogue\n  (end_silence + detection); asr: until finish() returned (decode = inside the engine);"
-          "\n  store: caller turn written; bot+tts: bot + cached prompt lookup; pacing: to the first frame "
-          "tick;\n  wire: service send → caller receive.")
+    print(
+        "  vad_end: VAD end of speech minus the caller's; endpoint: until the utterance was handed to the "
+        "dialogue\n  (end_silence + detection); asr: until finish() returned (decode = inside the engine);"
+        "\n  store: caller turn written; bot+tts: bot + cached prompt lookup; pacing: to the first frame "
+        "tick;\n  wire: service send → caller receive."
+    )
 
 
 # ----- the sweep -----------------------------------------------------------------------------------------
@@ -462,20 +520,25 @@ def sweep_list(args: argparse.Namespace) -> list[int]:
     return [n for n in levels if n <= args.max_n]
 
 
-HEADER = ("   N calls turns  p50ms  p95ms p95-sil wire50 wire95 barge95 jit99ms lag99ms %core/c  %mach"
-          "   dMB  MB/c  RSS0 %callr miss")
+HEADER = (
+    "   N calls turns  p50ms  p95ms p95-sil wire50 wire95 barge95 jit99ms lag99ms %core/c  %mach"
+    "   dMB  MB/c  RSS0 %callr miss"
+)
 
 
 def print_row(row: dict, silence: float) -> None:
     """One line of the results table."""
     cores, lat, wire, n = os.cpu_count() or 1, row["lat"], row["wire"], row["n"]
     grown = row["peak"] - row["rss0"]
-    print(f"{n:>4} {row['calls']:>5} {len(lat):>5}{ms(pct(lat, 50))}{ms(pct(lat, 95))} "
-          f"{ms(pct(lat, 95) - silence)}{ms(pct(wire, 50))}{ms(pct(wire, 95))} {ms(pct(row['barge'], 95))} "
-          f"{pct(row['jitter'], 99) * 1000:7.1f} {pct(row['lags'], 99) * 1000:7.1f} "
-          f"{row['cpu'] / row['wall'] / n * 100:7.1f} {row['cpu'] / row['wall'] / cores * 100:6.1f} "
-          f"{grown:5.0f} {grown / n:5.1f} {row['rss0']:5.0f} {row['caller_cpu'] / row['wall'] * 100:6.1f} "
-          f"{row['missed_barge']:>4}", flush=True)
+    print(
+        f"{n:>4} {row['calls']:>5} {len(lat):>5}{ms(pct(lat, 50))}{ms(pct(lat, 95))} "
+        f"{ms(pct(lat, 95) - silence)}{ms(pct(wire, 50))}{ms(pct(wire, 95))} {ms(pct(row['barge'], 95))} "
+        f"{pct(row['jitter'], 99) * 1000:7.1f} {pct(row['lags'], 99) * 1000:7.1f} "
+        f"{row['cpu'] / row['wall'] / n * 100:7.1f} {row['cpu'] / row['wall'] / cores * 100:6.1f} "
+        f"{grown:5.0f} {grown / n:5.1f} {row['rss0']:5.0f} {row['caller_cpu'] / row['wall'] * 100:6.1f} "
+        f"{row['missed_barge']:>4}",
+        flush=True,
+    )
     for problem in row["problems"][:5]:
         print(f"       ! {problem}")
 
@@ -486,10 +549,12 @@ async def run(args: argparse.Namespace) -> int:
         bench = await start_service(args, Path(tmp))
         try:
             silence = bench.service.speech.endpointing.end_silence
-            print(f"engine={args.engine} preset={args.preset} (end_silence {silence * 1000:.0f} ms) "
-                  f"cores={os.cpu_count()} calls/line={args.calls_per_n} "
-                  f"starts={'synchronised' if args.sync else 'spread over one turn cycle'} "
-                  f"turns/call={TURNS_AFTER_BARGE + 1} (first one barges in on the greeting)")
+            print(
+                f"engine={args.engine} preset={args.preset} (end_silence {silence * 1000:.0f} ms) "
+                f"cores={os.cpu_count()} calls/line={args.calls_per_n} "
+                f"starts={'synchronised' if args.sync else 'spread over one turn cycle'} "
+                f"turns/call={TURNS_AFTER_BARGE + 1} (first one barges in on the greeting)"
+            )
             if not args.no_profile:
                 await profile(bench)
             print("\n" + HEADER)
@@ -507,16 +572,27 @@ async def run(args: argparse.Namespace) -> int:
             await bench.service.stop()
     first, judged = rows[0], next((r for r in rows if r["n"] == best), rows[0])
     verdict = [
-        (f"p95 turn latency beyond end_silence at N={first['n']} (cached reply)",
-         pct(first["lat"], 95) - silence, TARGETS["turn_beyond_silence"]),
-        ("barge-in reaction p95 (all levels run)", pct([x for r in rows for x in r["barge"]], 95),
-         TARGETS["barge_in"]),
+        (
+            f"p95 turn latency beyond end_silence at N={first['n']} (cached reply)",
+            pct(first["lat"], 95) - silence,
+            TARGETS["turn_beyond_silence"],
+        ),
+        (
+            "barge-in reaction p95 (all levels run)",
+            pct([x for r in rows for x in r["barge"]], 95),
+            TARGETS["barge_in"],
+        ),
         (f"outbound frame jitter p99 at N={judged['n']}", pct(judged["jitter"], 99), TARGETS["jitter"]),
     ]
     print()
     for label, value, target in verdict:
         state = "met" if value <= target else "MISSED"
         print(f"{label}: {value * 1000:.1f} ms (target ≤ {target * 1000:.0f} ms): {state}")
+    svc = [x for r in rows for x in r["svc_barge"]]
+    print(
+        f"(service-side Conversation.stats.barge_in_reactions, in stream time: p95 "
+        f"{pct(svc, 95) * 1000:.0f} ms; {sum(x > 0.01 for x in svc)}/{len(svc)} a frame or more late)"
+    )
     tried = "" if best < rows[-1]["n"] else " (the sweep ended before p95 reached 1 s; raise --max-n)"
     state = "met" if best >= TARGETS["calls"] else "MISSED"
     print(f"largest N with p95 turn latency < 1 s: {best}{tried} (target ≥ {TARGETS['calls']}): {state}")
