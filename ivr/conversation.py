@@ -233,7 +233,8 @@ class Conversation:
         if self._speech_started_at is None or self._barged or not self.speech.barge_in:
             return
         spoken = self.endpointer.stream_time - self._speech_started_at
-        if spoken >= self.speech.min_barge_in and self.player.interrupt():
+        # The epsilon absorbs float sums of 0.02 s frames (0.19999999999999996 must count as 0.2).
+        if spoken + 1e-9 >= self.speech.min_barge_in and self.player.interrupt():
             self._barged = True
             self.stats.barge_in_reactions.append(spoken - self.speech.min_barge_in)
 

@@ -590,8 +590,9 @@ async def run(args: argparse.Namespace) -> int:
         print(f"{label}: {value * 1000:.1f} ms (target ≤ {target * 1000:.0f} ms): {state}")
     svc = [x for r in rows for x in r["svc_barge"]]
     print(
-        f"(service-side Conversation.stats.barge_in_reactions, in stream time: p95 "
-        f"{pct(svc, 95) * 1000:.0f} ms; {sum(x > 0.01 for x in svc)}/{len(svc)} a frame or more late)"
+        f"(service-side Conversation.stats.barge_in_reactions, speech beyond min_barge_in when a prompt was "
+        f"cut: p95 {pct(svc, 95) * 1000:.0f} ms, {sum(x > 0.01 for x in svc)}/{len(svc)} over one frame;\n"
+        " a late reply that starts while the caller is already talking counts all the speech before it)"
     )
     tried = "" if best < rows[-1]["n"] else " (the sweep ended before p95 reached 1 s; raise --max-n)"
     state = "met" if best >= TARGETS["calls"] else "MISSED"
