@@ -82,7 +82,6 @@ class CallSession:
         self._ended = asyncio.Event()
         self._audio: asyncio.Future[AudioConnection] = asyncio.get_running_loop().create_future()
         self._call = None
-        self._exec_result: int | None = None
 
     # ----- entry points -------------------------------------------------------------------------
 
@@ -148,7 +147,6 @@ class CallSession:
                 f"{self.call_uuid},{self.settings.audiosocket_address}",
                 timeout=timeout,
             )
-            self._exec_result = reply.result
             # -1 after the conversation started, with no outcome from the bot: the caller hung up.
             caller_left_mid_call = reply.result == -1 and self.outcome is None and self._audio.done()
             if not caller_left_mid_call:
@@ -229,6 +227,14 @@ class CallSession:
             return "no-outcome"
         return "transferred" if outcome.action == "transfer" else "bot-hangup"
 
+    def _stored_outcome(self, outcome: Outcome | None) -> str:
+        """The call's outcome as reported: abandoned, transferred, contained (bot finished) or failed."""
+        if self.end_reason == "caller-hangup":
+            return "abandoned"
+        if outcome is None:
+            return "failed"
+        return "transferred" if outcome.action == "transfer" else "contained"
+
     async def _finalise(self) -> None:
         """Store the end of the call and release its resources, once."""
         if self.end_reason is None:
@@ -237,17 +243,7 @@ class CallSession:
         if not self._audio.done():
             self._audio.cancel()
         outcome = self.outcome
-        stored_outcome = (
-            "abandoned"
-            if self.end_reason == "caller-hangup"
-            else (
-                "transferred"
-                if outcome and outcome.action == "transfer"
-                else "contained"
-                if outcome and outcome.action == "hangup"
-                else "failed"
-            )
-        )
+        stored_outcome = self._stored_outcome(outcome)
         try:
             await self.store.end_call(
                 self._call,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -65,13 +66,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def upgrade_database(url: str) -> None:
-    """Bring the database at `url` to the newest schema (blocking; call it from a thread in asyncio)."""
+def run_alembic(url: str, step: Callable[[Config], None]) -> None:
+    """Run one Alembic command (e.g. `lambda cfg: command.upgrade(cfg, "head")`) inside one transaction."""
     engine = sync_engine(url)
     try:
         with engine.begin() as connection:
             cfg = alembic_config()
             cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+            step(cfg)
     finally:
         engine.dispose()
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the database at `url` to the newest schema (blocking; call it from a thread in asyncio)."""
+    run_alembic(url, lambda cfg: command.upgrade(cfg, "head"))

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, inspect
 
-from ivr.storage.db import alembic_config, sync_engine, upgrade_database
+from ivr.storage.db import run_alembic, sync_engine, upgrade_database
 from ivr.storage.models import Base
 
 TABLES = {"alembic_version", "calls", "turns", "transfers"}
@@ -36,14 +36,7 @@ def tables(url: str) -> set[str]:
 
 def downgrade_to_base(url: str) -> None:
     """`alembic downgrade base` on the database."""
-    engine = sync_engine(url)
-    try:
-        with engine.begin() as conn:
-            cfg = alembic_config()
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "base")
-    finally:
-        engine.dispose()
+    run_alembic(url, lambda cfg: command.downgrade(cfg, "base"))
 
 
 def test_migrated_schema_equals_the_models(database_url: str) -> None:
