@@ -9,7 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class PreviousCall:
+    """One earlier call of the same caller number, for caller memory and the screen-pop."""
+
+    call_uuid: str
+    started_at: datetime
+    language: str
+    outcome: str | None
+    intent: str | None = None
+    open_issue: bool = False  # transferred or abandoned and not marked resolved
 
 
 @dataclass(frozen=True)
@@ -20,24 +33,48 @@ class CallInfo:
     caller_number: str | None
     caller_name: str | None
     language: str
+    history: tuple[PreviousCall, ...] = ()  # newest first
+    returning_to_bot: bool = False  # an agent sent the caller back to the bot (AMI Redirect)
 
 
 @dataclass(frozen=True)
 class Say:
-    """Speak a sentence; `barge_in` says whether the caller may interrupt it."""
+    """Speak a sentence; `barge_in`: may the caller interrupt it; `language` overrides the call's."""
 
     text: str
     barge_in: bool = True
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class Transfer:
-    """Hand the caller to a human queue, after speaking `notice` (never interruptible)."""
+    """Hand the caller to a human queue, after speaking `notice` (never interruptible).
+
+    `summary` (two lines) and `context` (intent, slots, answers tried, sentiment trend, reason...) are
+    stored with the transfer for the agent's screen-pop.
+    """
 
     queue: str
     reason: str
     notice: str
     priority: int = 0
+    summary: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Callback:
+    """The caller accepted a callback: speak `notice`, store the request (keeps their place), hang up."""
+
+    queue: str
+    reason: str
+    notice: str
+    number: str
+    priority: int = 0
+    summary: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,9 +82,11 @@ class Hangup:
     """End the call after `goodbye` has been spoken."""
 
     goodbye: str = ""
+    reason: str = "goodbye"
+    language: str | None = None
 
 
-Action = Say | Transfer | Hangup
+Action = Say | Transfer | Callback | Hangup
 
 
 class Bot(Protocol):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -31,7 +32,7 @@ from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
 from ivr.audiosocket.server import AudioConnection
-from ivr.bot import Action, Bot, CallInfo, Hangup, Say, Transfer
+from ivr.bot import Action, Bot, Callback, CallInfo, Hangup, Say, Transfer
 from ivr.storage.store import CallStore
 from tts.service import Synthesizer
 
@@ -122,8 +123,10 @@ class Conversation:
         store: CallStore,
         call_handle: object,
         fallback_queue: str,
+        on_callback: Callable[[Callback, CallInfo], Awaitable[None]] | None = None,
     ) -> None:
         self.conn = conn
+        self.on_callback = on_callback
         self.speech = speech
         self.bot = bot
         self.call = call
@@ -274,36 +277,51 @@ class Conversation:
         return self.bot.on_transcript(transcript.text, transcript.confidence)
 
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
-        """Speak the bot's sentences in order; a transfer or hang-up ends the conversation."""
+        """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""
         self.endpointer.pause_no_input()
         for action in actions:
             if isinstance(action, Say):
-                await self._say(action.text, interruptible=action.barge_in, heard_at=heard_at)
+                await self._say(
+                    action.text, interruptible=action.barge_in, heard_at=heard_at, lang=action.language
+                )
             elif isinstance(action, Transfer):
                 # The notice is never cut: not by barge-in, not by the hand-off (we wait for its last frame).
-                await self._say(action.notice, interruptible=False, heard_at=heard_at)
+                await self._say(action.notice, interruptible=False, heard_at=heard_at, lang=action.language)
                 await self.store.record_transfer(
                     self.call_handle,
                     reason=action.reason,
                     queue=action.queue,
                     priority=action.priority,
-                    summary="",
-                    context={},
+                    summary=action.summary,
+                    context=action.context,
                     created_at=datetime.now(UTC),
                 )
                 self.outcome = Outcome("transfer", action.reason, action.queue, action.priority)
                 raise _Decided
+            elif isinstance(action, Callback):
+                await self._say(action.notice, interruptible=False, heard_at=heard_at, lang=action.language)
+                if self.on_callback is None:
+                    # Nobody can call back: the caller must not be dropped, so they wait in the queue.
+                    self.outcome = Outcome("transfer", "callback-unavailable", action.queue, action.priority)
+                    raise _Decided
+                await self.on_callback(action, self.call)
+                self.outcome = Outcome("hangup", "callback")
+                raise _Decided
             elif isinstance(action, Hangup):
                 if action.goodbye:
-                    await self._say(action.goodbye, interruptible=False, heard_at=heard_at)
-                self.outcome = Outcome("hangup", "goodbye")
+                    await self._say(
+                        action.goodbye, interruptible=False, heard_at=heard_at, lang=action.language
+                    )
+                self.outcome = Outcome("hangup", action.reason)
                 raise _Decided
             heard_at = None
         self.endpointer.listen()
 
-    async def _say(self, text: str, *, interruptible: bool, heard_at: float | None) -> None:
+    async def _say(
+        self, text: str, *, interruptible: bool, heard_at: float | None, lang: str | None = None
+    ) -> None:
         """Synthesise (or fetch from cache), play, and store what was actually played."""
-        pcm = await self.speech.tts.synthesize(text, self.call.language, self.rate)
+        pcm = await self.speech.tts.synthesize(text, lang or self.call.language, self.rate)
         playback = self.player.play(pcm, interruptible=interruptible, label=text)
         try:
             result = await playback.done

@@ -120,6 +120,20 @@ class CallStore:
         return store
 
     @property
+    def engine(self) -> AsyncEngine:
+        """The SQLAlchemy engine, for stores of other tables that share this database."""
+        return self._engine
+
+    @property
+    def session_factory(self) -> async_sessionmaker:
+        """Sessions for interactive reads and writes (agent desktop) whose errors the user should see."""
+        return self._sessions
+
+    async def submit(self, op: Write) -> None:
+        """Write one call-related op (see ivr.storage.ops) in order, surviving database outages."""
+        await self._write(op)
+
+    @property
     def pending_writes(self) -> int:
         """Writes waiting in memory for the database."""
         return len(self._outbox)
