@@ -16,7 +16,7 @@ from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
-from ivr.bot import Bot, EchoBot
+from ivr.bot import Bot, CallInfo, EchoBot
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
@@ -31,7 +31,8 @@ class IvrService:
     """Owns the servers, the engines and the sessions; `start()` then `stop()`."""
 
     config: ServiceConfig
-    bot_factory: Callable[[], Bot] | None = None
+    bot_factory: Callable[[], Bot] | None = None  # a fixed bot for every call (tests, benchmarks)
+    bot_for_call: Callable[[CallInfo], Bot] | None = None  # a bot chosen per call (caller memory tests)
     asr: AsrEngine | None = None
     sessions: dict[uuid.UUID, CallSession] = field(default_factory=dict)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -112,8 +113,10 @@ class IvrService:
 
     # ----- edges -> sessions ----------------------------------------------------------------------
 
-    def _make_bot(self) -> Bot:
+    def _make_bot(self, call: CallInfo) -> Bot:
         """A fresh bot for one call."""
+        if self.bot_for_call is not None:
+            return self.bot_for_call(call)
         if self.bot_factory is not None:
             return self.bot_factory()
         return EchoBot(greeting=self.config.bot.greeting, fallback_queue=self.config.bot.fallback_queue)

@@ -25,20 +25,23 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ivr.agi import AgiChannel, AgiError
 from ivr.audiosocket.server import AudioConnection
-from ivr.bot import Bot, CallInfo
+from ivr.bot import Bot, Callback, CallInfo, PreviousCall
 from ivr.conversation import Conversation, Outcome, SpeechDeps
+from ivr.storage.records import CallRecord, StorageUnavailable
 from ivr.storage.store import CallStore
 
 log = logging.getLogger(__name__)
 
 # The AudioSocket EXEC lasts the whole conversation; its reply may only time out after the call deadline.
 _EXEC_GRACE_SECONDS = 30.0
+# Caller memory must never hold up the greeting: a slow database means "no history" for this call.
+_HISTORY_TIMEOUT_SECONDS = 0.5
 
 
 class _CallEnded(Exception):
@@ -53,6 +56,22 @@ class SessionSettings:
     fallback_queue: str
     max_call_seconds: float
     audio_connect_timeout: float = 10.0
+    # The survey leg sets its own variable: IVR_CALL_UUID must keep naming the call that was rated.
+    uuid_variable: str = "IVR_CALL_UUID"
+    history_limit: int = 5
+
+
+def previous_call(record: CallRecord) -> PreviousCall:
+    """What caller memory keeps of one stored call."""
+    resolved = record.meta.get("resolved")
+    return PreviousCall(
+        call_uuid=record.call_uuid,
+        started_at=record.started_at,
+        language=str(record.meta.get("language") or record.language),
+        outcome=record.outcome,
+        intent=record.meta.get("intent"),
+        open_issue=record.outcome in ("transferred", "abandoned", "failed") and not resolved,
+    )
 
 
 class CallSession:
@@ -64,9 +83,10 @@ class CallSession:
         *,
         store: CallStore,
         speech: SpeechDeps,
-        bot_factory: Callable[[], Bot],
+        bot_factory: Callable[[CallInfo], Bot],
         settings: SessionSettings,
         on_finished: Callable[[CallSession], None] = lambda session: None,
+        on_callback: Callable[[Callback, CallInfo], Awaitable[None]] | None = None,
     ) -> None:
         self.channel = channel
         self.call_uuid = uuid.uuid4()
@@ -75,6 +95,9 @@ class CallSession:
         self.bot_factory = bot_factory
         self.settings = settings
         self.on_finished = on_finished
+        self.on_callback = on_callback
+        self.bot: Bot | None = None
+        self.call_info: CallInfo | None = None
         self.end_reason: str | None = None
         self.outcome: Outcome | None = None
         self.finished = asyncio.Event()
@@ -140,7 +163,7 @@ class CallSession:
         timeout = self.settings.max_call_seconds + _EXEC_GRACE_SECONDS
         try:
             # Set first, so the dialplan and the screen-pop can find this call whatever happens next.
-            await self.channel.set_variable("IVR_CALL_UUID", str(self.call_uuid))
+            await self.channel.set_variable(self.settings.uuid_variable, str(self.call_uuid))
             reply = await self.channel.command(
                 "EXEC",
                 "AudioSocket",
@@ -164,20 +187,24 @@ class CallSession:
         """Wait for the call's audio and run the conversation; never raises."""
         conn: AudioConnection | None = None
         try:
-            conn = await asyncio.wait_for(asyncio.shield(self._audio), self.settings.audio_connect_timeout)
+            history = asyncio.ensure_future(self._history())
+            try:
+                conn = await asyncio.wait_for(
+                    asyncio.shield(self._audio), self.settings.audio_connect_timeout
+                )
+                self.call_info = await self._call_info(await history)
+            finally:
+                history.cancel()
+            self.bot = self.bot_factory(self.call_info)
             self.conversation = Conversation(
                 conn,
                 speech=self.speech,
-                bot=self.bot_factory(),
-                call=CallInfo(
-                    call_uuid=str(self.call_uuid),
-                    caller_number=self.channel.env.caller_number,
-                    caller_name=self.channel.env.caller_name,
-                    language=self.channel.env.language or "en",
-                ),
+                bot=self.bot,
+                call=self.call_info,
                 store=self.store,
                 call_handle=self._call,
                 fallback_queue=self.settings.fallback_queue,
+                on_callback=self.on_callback,
             )
             self.outcome = await self.conversation.run()
         except TimeoutError:
@@ -209,6 +236,44 @@ class CallSession:
             self.end("max-call-time")
 
     # ----- helpers --------------------------------------------------------------------------------
+
+    async def _history(self) -> tuple[PreviousCall, ...]:
+        """The caller's earlier calls, newest first; empty when unknown or the database is slow."""
+        number = self.channel.env.caller_number
+        if not number or number.lower() in ("unknown", "anonymous", "restricted"):
+            return ()
+        try:
+            async with asyncio.timeout(_HISTORY_TIMEOUT_SECONDS):
+                records = await self.store.recent_calls(number, limit=self.settings.history_limit + 1)
+        except (TimeoutError, StorageUnavailable) as exc:
+            log.warning("call %s: no caller history (%s)", self.call_uuid, type(exc).__name__)
+            return ()
+        mine = str(self.call_uuid)
+        return tuple(previous_call(r) for r in records if r.call_uuid != mine)[: self.settings.history_limit]
+
+    async def _call_info(self, history: tuple[PreviousCall, ...]) -> CallInfo:
+        """What the bot is told about this call."""
+        env = self.channel.env
+        returning = env.query.get("return") in ("1", "yes", "true") or "return" in env.args
+        return CallInfo(
+            call_uuid=str(self.call_uuid),
+            caller_number=env.caller_number,
+            caller_name=env.caller_name,
+            language=env.language or "en",
+            history=history,
+            returning_to_bot=returning,
+        )
+
+    def _call_meta(self) -> dict | None:
+        """What the bot learned, for calls.meta (caller memory reads intent and language back)."""
+        call_meta = getattr(self.bot, "call_meta", None)
+        if call_meta is None:
+            return None
+        try:
+            return dict(call_meta())
+        except Exception:  # metadata must never cost the call record
+            log.exception("call %s: bot metadata failed", self.call_uuid)
+            return None
 
     async def _return_to_dialplan(self) -> None:
         """Set the IVR_* variables the dialplan acts on."""
@@ -251,6 +316,7 @@ class CallSession:
                 end_reason=self.end_reason,
                 outcome=stored_outcome,
                 queue=outcome.queue if outcome else None,
+                meta=self._call_meta(),
             )
         finally:
             self.on_finished(self)

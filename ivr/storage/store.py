@@ -226,13 +226,22 @@ class CallStore:
         await self._write(RecordTransfer(call, values))
 
     async def end_call(
-        self, call: CallHandle, *, ended_at: datetime, end_reason: str, outcome: str, queue: str | None = None
+        self,
+        call: CallHandle,
+        *,
+        ended_at: datetime,
+        end_reason: str,
+        outcome: str,
+        queue: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
-        """Record how and when the call ended."""
+        """Record how and when the call ended, and what the bot learned (`meta`: intent, language, slots)."""
         require_aware(ended_at=ended_at)
         values: dict[str, Any] = {"ended_at": ended_at, "end_reason": end_reason, "outcome": outcome}
         if queue is not None:
             values["queue"] = queue
+        if meta is not None:
+            values["meta"] = dict(meta)
         await self._write(UpdateCall(call, values))
 
     async def set_linkedid(self, call: CallHandle, linkedid: str) -> None:

@@ -40,8 +40,9 @@ def running_service(tmp_path: Path, prompt_cache: Path) -> Callable:
     """`async with running_service(**sections) as service:` a started service, stopped at the end."""
 
     @contextlib.asynccontextmanager
-    async def run(bot_factory=None, **sections: dict) -> AsyncIterator[IvrService]:
-        service = IvrService(service_config(tmp_path, prompt_cache, **sections), bot_factory=bot_factory)
+    async def run(bot_factory=None, bot_for_call=None, **sections: dict) -> AsyncIterator[IvrService]:
+        config = service_config(tmp_path, prompt_cache, **sections)
+        service = IvrService(config, bot_factory=bot_factory, bot_for_call=bot_for_call)
         await service.start()
         try:
             yield service
