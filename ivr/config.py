@@ -64,6 +64,7 @@ class AgiConfig(StrictModel):
     """FastAGI: the script name the dialplan calls and how long to wait for Asterisk."""
 
     script: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "hotline"
+    survey_script: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "survey"
     command_timeout: Seconds = 10.0
     header_timeout: Seconds = 5.0
 
@@ -117,6 +118,7 @@ class PathsConfig(StrictModel):
     queues: Path = Path("config/queues.yaml")
     prompt_cache: Path = Path("var/prompts")
     models: Path = Path("var/models")
+    pidfile: Path = Path("var/ivr.pid")  # `ivr reload` signals the process named here
 
 
 EndpointingKey = Literal["min_speech", "end_silence", "max_utterance", "no_input", "pre_roll"]
@@ -161,7 +163,11 @@ class TtsConfig(StrictModel):
 
     engine: Literal["pyttsx3"] = "pyttsx3"
     voices: dict[Language, VoiceConfig] = Field(
-        default_factory=lambda: {"en": VoiceConfig(voice="en-us", rate=175)}, min_length=1
+        default_factory=lambda: {
+            "en": VoiceConfig(voice="en-us", rate=175),
+            "zh": VoiceConfig(voice="cmn", rate=170),
+        },
+        min_length=1,
     )
 
 
@@ -175,6 +181,26 @@ class BotConfig(StrictModel):
     fallback_queue: NonEmpty = "support"
 
 
+WEB_SECRET_ENV = "IVR_WEB_SECRET"
+
+
+class WebConfig(StrictModel):
+    """The agent desktop: served on listen.desktop_port; the cookie key comes from IVR_WEB_SECRET."""
+
+    key_hints: ClassVar[dict[str, str]] = {
+        "secret": f"the cookie key must not be in YAML; set the {WEB_SECRET_ENV} environment variable",
+    }
+
+    enabled: bool = True
+    secure_cookies: bool = False  # true behind HTTPS (a reverse proxy): cookies are then never sent in clear
+    timezone: NonEmpty = "UTC"  # the day of the supervisor's figures
+
+    def secret(self, env: Mapping[str, str] | None = None) -> bytes | None:
+        """The cookie signing key from IVR_WEB_SECRET (None when unset or empty)."""
+        value = (os.environ if env is None else env).get(WEB_SECRET_ENV, "")
+        return value.encode() if value else None
+
+
 class ServiceConfig(StrictModel):
     """The whole of config/ivr.yaml; ServiceConfig() is the embedded default configuration."""
 
@@ -186,6 +212,7 @@ class ServiceConfig(StrictModel):
     asr: AsrConfig = Field(default_factory=AsrConfig)
     tts: TtsConfig = Field(default_factory=TtsConfig)
     bot: BotConfig = Field(default_factory=BotConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     def database_url(self, env: Mapping[str, str] | None = None) -> str:
@@ -206,6 +233,7 @@ def load_service_config(path: Path) -> ServiceConfig:
 __all__ = [
     "AMI_SECRET_ENV",
     "DATABASE_URL_ENV",
+    "WEB_SECRET_ENV",
     "AgiConfig",
     "AmiConfig",
     "AsrConfig",
@@ -217,6 +245,7 @@ __all__ = [
     "ServiceConfig",
     "TtsConfig",
     "VoiceConfig",
+    "WebConfig",
     "load_service_config",
     "parse_host_port",
 ]
