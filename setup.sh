@@ -37,7 +37,7 @@ case "${1:-}" in
         ;;
     test)
         shift
-        apt_install espeak-ng libespeak-ng1 sox asterisk-core-sounds-en-wav postgresql
+        apt_install espeak-ng libespeak-ng1 sox asterisk-core-sounds-en-wav postgresql chromium chromium-driver
         venv
         python -m pip install -q -e '.[test]'
         exec python -m pytest "$@"
