@@ -1,0 +1,203 @@
+"""Intent matching from example phrases and keywords, fuzzy enough for ASR output, English and Chinese.
+
+How this works: every example is split into units (words for latin script, characters for Chinese),
+each weighted (function words count a quarter). An utterance scores against an example by how much of
+the example's weight it covers (80 %) and how much of its own weight the example explains (20 %);
+Chinese adds character-bigram overlap so word order counts. English words match exactly, by a shared
+stem, or fuzzily (rapidfuzz ratio >= 0.8 for words of 4+ letters, so "operater" meets "operator").
+A keyword found in the utterance scores 0.9 (fuzzy English keywords a little less). An intent's
+score is the best of its examples and keywords, nudged up when both agree. Ties keep the earlier intent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
+
+KEYWORD_SCORE = 0.9
+FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
+FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
+FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "啊", "哦"})
+
+
+@dataclass(frozen=True)
+class IntentSpec:
+    """One intent: example phrases and optional keywords whose presence is strong evidence."""
+
+    name: str
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    """The score (0..1) of one intent for an utterance, and the example or keyword that matched best."""
+
+    intent: str
+    score: float
+    matched: str
+
+
+@lru_cache(maxsize=8192)
+def unit_weight(unit: str) -> float:
+    """How much a word or character counts: fillers nothing, function words a quarter, the rest fully."""
+    if unit in FILLERS:
+        return 0.0
+    if unit in STOPWORDS or unit in STOP_CHARS:
+        return 0.25
+    return 1.0
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """A pre-tokenised example or keyword."""
+
+    text: str
+    normalised: str
+    units: tuple[str, ...]
+    bigrams: frozenset[str]
+    unit_set: frozenset[str]
+    weights: tuple[float, ...]  # unit_weight() of each unit
+    weight: float  # their sum
+
+
+class _Similarity:
+    """Per-utterance word similarities against the matcher's vocabulary (computed once per call)."""
+
+    def __init__(self, units: Sequence[str], vocab: Sequence[str], by_stem: dict[str, set[str]], fuzzy: bool):
+        self.units = tuple(units)
+        self.pairs: dict[str, dict[str, float]] = {}
+        for unit in set(units):
+            sims = {unit: 1.0}
+            if fuzzy:
+                for word in by_stem.get(stem(unit), ()):
+                    sims.setdefault(word, 0.95)
+                if len(unit) >= FUZZY_MIN_LEN:
+                    found = process.extract(
+                        unit, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+                    )
+                    for word, ratio, _ in found:
+                        sims[word] = max(sims.get(word, 0.0), ratio / 100.0)
+            self.pairs[unit] = sims
+        self.best: dict[str, float] = {}
+        self.reverse: dict[str, list[tuple[str, float]]] = {}  # vocabulary word -> utterance units like it
+        for unit, sims in self.pairs.items():
+            for word, sim in sims.items():
+                self.best[word] = max(self.best.get(word, 0.0), sim)
+                self.reverse.setdefault(word, []).append((unit, sim))
+        self.counts = Counter(units)
+
+    def covered(self, word: str) -> float:
+        """How well the utterance contains `word` (0..1)."""
+        return self.best.get(word, 0.0)
+
+    def explained_weight(self, words: frozenset[str]) -> float:
+        """The weight of the utterance's units that `words` match, each unit by its best similarity."""
+        best: dict[str, float] = {}
+        for word in words:
+            for unit, sim in self.reverse.get(word, ()):
+                if sim > best.get(unit, 0.0):
+                    best[unit] = sim
+        return sum(unit_weight(u) * self.counts[u] * sim for u, sim in best.items())
+
+
+class IntentMatcher:
+    """Scores utterances against a fixed set of intents in one language."""
+
+    def __init__(self, intents: Sequence[IntentSpec], language: str, threshold: float = 0.6) -> None:
+        self.intents = tuple(intents)
+        self.language = language
+        self.threshold = threshold
+        self._chinese = is_chinese(language)
+        self._examples = [tuple(self._phrase(e) for e in spec.examples) for spec in self.intents]
+        self._keywords = [tuple(self._phrase(k) for k in spec.keywords) for spec in self.intents]
+        words = {u for group in self._examples + self._keywords for p in group for u in p.units}
+        self._vocab = sorted(w for w in words if len(w) >= FUZZY_MIN_LEN)
+        self._by_stem: dict[str, set[str]] = {}
+        for word in words:
+            self._by_stem.setdefault(stem(word), set()).add(word)
+
+    def _phrase(self, text: str) -> _Phrase:
+        units = tuple(tokens(text, self.language))
+        glue = "" if self._chinese else " "
+        bigrams = frozenset(glue.join(units[i : i + 2]) for i in range(len(units) - 1))
+        weights = tuple(unit_weight(u) for u in units)
+        return _Phrase(
+            text, normalise(text, self.language), units, bigrams, frozenset(units), weights, sum(weights)
+        )
+
+    def ranked(self, text: str, limit: int = 3) -> list[IntentMatch]:
+        """Intents best first (ties keep the declaration order); scores may be below the threshold."""
+        utterance = self._phrase(text)
+        if not utterance.units or limit <= 0:
+            return []
+        sim = _Similarity(utterance.units, self._vocab, self._by_stem, fuzzy=not self._chinese)
+        squashed = compact(text, self.language)
+        results = []
+        for spec, examples, keywords in zip(self.intents, self._examples, self._keywords, strict=True):
+            ex_score, ex_text = max(
+                ((self._example_score(utterance, e, sim), e.text) for e in examples),
+                default=(0.0, ""),
+                key=lambda pair: pair[0],
+            )
+            kw_score, kw_text = max(
+                ((self._keyword_score(squashed, k, sim), k.text) for k in keywords),
+                default=(0.0, ""),
+                key=lambda pair: pair[0],
+            )
+            best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
+            score = min(1.0, best + 0.1 * min(ex_score, kw_score))
+            results.append(IntentMatch(spec.name, round(score, 4), matched))
+        results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
+        return results[:limit]
+
+    def match(self, text: str) -> IntentMatch | None:
+        """The best intent if its score reaches the threshold, else None."""
+        ranked = self.ranked(text, limit=1)
+        if ranked and ranked[0].score >= self.threshold:
+            return ranked[0]
+        return None
+
+    def _example_score(self, utterance: _Phrase, example: _Phrase, sim: _Similarity) -> float:
+        """Coverage of the example by the utterance, and of the utterance by the example."""
+        if not example.units:
+            return 0.0
+        if utterance.normalised == example.normalised:
+            return 1.0
+        if example.weight == 0 or utterance.weight == 0:
+            return 0.0
+        coverage = sum(w * sim.covered(u) for u, w in zip(example.units, example.weights, strict=True))
+        coverage /= example.weight
+        if coverage == 0:
+            return 0.0  # nothing shared, so the utterance explains nothing of it either
+        precision = sim.explained_weight(example.unit_set) / utterance.weight
+        if not self._chinese:
+            return 0.8 * coverage + 0.2 * precision
+        order = (
+            len(example.bigrams & utterance.bigrams) / len(example.bigrams) if example.bigrams else coverage
+        )
+        return 0.5 * coverage + 0.3 * order + 0.2 * precision
+
+    def _keyword_score(self, squashed: str, keyword: _Phrase, sim: _Similarity) -> float:
+        """0.9 when the keyword occurs as a character sequence; fuzzy English words score a little less."""
+        needle = keyword.normalised.replace(" ", "")
+        if not needle:
+            return 0.0
+        if self._chinese:
+            return KEYWORD_SCORE if needle in squashed else 0.0
+        if self._contains_words(sim.units, keyword.units):
+            return KEYWORD_SCORE
+        weakest = min(sim.covered(w) for w in keyword.units)
+        return 0.85 * weakest if weakest >= FUZZY_CUTOFF / 100.0 else 0.0
+
+    @staticmethod
+    def _contains_words(units: Sequence[str], words: Sequence[str]) -> bool:
+        """True when `words` occur contiguously in `units`."""
+        n = len(words)
+        return any(tuple(units[i : i + n]) == tuple(words) for i in range(len(units) - n + 1))

@@ -1,0 +1,172 @@
+"""A knowledge base of question variants and answers, searched by BM25 blended with fuzzy similarity.
+
+How this works: entries are grouped by language, and each group gets its own BM25 index whose
+documents are the question variants. Terms are content words, lightly stemmed, for latin script, and
+characters plus character bigrams for Chinese (grammar characters such as 的/吗 left out). A variant's
+BM25 score is divided by the score the variant would get against itself, so 1.0 means "the query
+covers everything the question says", in any language; a quarter of that lexical score is instead the
+idf share of the query's own terms the variant has (so many unrelated extra words count against it).
+That is blended 70/30 with a rapidfuzz
+token-set ratio to the variant; an entry keyword found in the query lifts the score a further 40 % of
+the way to 1. An entry scores as its best variant. Only entries whose language tag is the caller's, or
+a prefix of it either way ("zh" serves "zh-CN"; "cmn" counts as "zh"), are searched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
+
+K1, B = 1.2, 0.75
+BM25_SHARE = 0.7
+KEYWORD_LIFT = 0.4
+CANDIDATES = 30  # variants scored with the (slower) fuzzy ratio after BM25 ranking
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    """One answer, the question variants that ask for it, its language and optional keywords."""
+
+    id: str
+    language: str
+    questions: tuple[str, ...]
+    answer: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    """An entry and its relevance to the query (0..1)."""
+
+    entry: KnowledgeEntry
+    score: float
+
+
+def base_language(tag: str) -> str:
+    """A comparable language tag: lower case, hyphens, and "cmn" read as "zh"."""
+    tag = tag.strip().lower().replace("_", "-")
+    return "zh" + tag[3:] if tag == "cmn" or tag.startswith("cmn-") else tag
+
+
+def same_language(entry_language: str, caller_language: str) -> bool:
+    """True when one tag equals the other or is a prefix of it at a subtag boundary."""
+    a, b = base_language(entry_language), base_language(caller_language)
+    return a == b or b.startswith(a + "-") or a.startswith(b + "-")
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Index terms: stemmed content words, or Chinese characters and bigrams without grammar characters."""
+    units = tokens(text, language)
+    if not is_chinese(language):
+        return [stem(u) for u in units if u not in STOPWORDS]
+    grams = [a + b for a, b in itertools.pairwise(units) if not (a in STOP_CHARS and b in STOP_CHARS)]
+    return [u for u in units if u not in STOP_CHARS] + grams
+
+
+def _fuzzy_text(text: str, language: str) -> str:
+    """What the fuzzy ratio compares: the content units, space-separated."""
+    return " ".join(u for u in tokens(text, language) if u not in STOPWORDS and u not in STOP_CHARS)
+
+
+class _Index:
+    """BM25 over the question variants of one language's entries."""
+
+    def __init__(self, entries: Sequence[KnowledgeEntry]):
+        self.entries = tuple(entries)
+        self.language = entries[0].language
+        self.docs: list[tuple[int, Counter[str], str]] = []  # (entry index, term counts, fuzzy text)
+        for i, entry in enumerate(self.entries):
+            for question in entry.questions:
+                counts = Counter(terms(question, self.language))
+                if counts:
+                    self.docs.append((i, counts, _fuzzy_text(question, self.language)))
+        self.avgdl = sum(sum(c.values()) for _, c, _ in self.docs) / max(1, len(self.docs))
+        df = Counter(t for _, c, _ in self.docs for t in c)
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - k + 0.5) / (k + 0.5)) for t, k in df.items()}
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a query word no variant uses
+        self.postings: dict[str, list[int]] = {}
+        for d, (_, counts, _) in enumerate(self.docs):
+            for t in counts:
+                self.postings.setdefault(t, []).append(d)
+        self.ceiling = [self._bm25(set(c), d) or 1.0 for d, (_, c, _) in enumerate(self.docs)]
+        self.keywords = [tuple(self._needle(k) for k in e.keywords if self._needle(k)) for e in self.entries]
+
+    def _needle(self, keyword: str) -> str:
+        return compact(keyword, self.language) if is_chinese(self.language) else normalise(keyword, "en")
+
+    def _bm25(self, query: set[str], d: int) -> float:
+        counts = self.docs[d][1]
+        dl = sum(counts.values())
+        total = 0.0
+        for t in query & counts.keys():
+            tf = counts[t]
+            total += self.idf[t] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.avgdl))
+        return total
+
+    def search(self, text: str) -> dict[int, float]:
+        """Relevance per entry index for entries sharing a term or a keyword with the query."""
+        query = set(terms(text, self.language))
+        hit_docs = {d for t in query for d in self.postings.get(t, ())}
+        lexical_of = {d: min(1.0, self._bm25(query, d) / self.ceiling[d]) for d in hit_docs}
+        ranked = sorted(hit_docs, key=lambda d: -lexical_of[d])[:CANDIDATES]
+        fuzzy_query = _fuzzy_text(text, self.language)
+        query_weight = sum(self.idf.get(t, self.unseen_idf) for t in query) or 1.0
+        scores: dict[int, float] = {}
+        for d in ranked:
+            entry_i, counts, fuzzy_doc = self.docs[d]
+            covered = sum(self.idf[t] for t in query & counts.keys()) / query_weight
+            lexical = 0.75 * lexical_of[d] + 0.25 * covered
+            ratio = fuzz.token_set_ratio(fuzzy_query, fuzzy_doc) / 100.0
+            score = BM25_SHARE * lexical + (1 - BM25_SHARE) * ratio
+            scores[entry_i] = max(scores.get(entry_i, 0.0), score)
+        self._lift_keywords(text, scores)
+        return scores
+
+    def _lift_keywords(self, text: str, scores: dict[int, float]) -> None:
+        haystack = compact(text, self.language) if is_chinese(self.language) else f" {normalise(text, 'en')} "
+        for i, needles in enumerate(self.keywords):
+            if any((n in haystack) if is_chinese(self.language) else (f" {n} " in haystack) for n in needles):
+                score = scores.get(i, 0.0)
+                scores[i] = score + (1.0 - score) * KEYWORD_LIFT
+
+
+class KnowledgeBase:
+    """Searchable question/answer entries in several languages; immutable, extended by with_entries()."""
+
+    def __init__(self, entries: Sequence[KnowledgeEntry], min_score: float = 0.45) -> None:
+        self.entries = tuple(entries)
+        self.min_score = min_score
+        groups: dict[str, list[KnowledgeEntry]] = {}
+        for entry in self.entries:
+            groups.setdefault(base_language(entry.language), []).append(entry)
+        self._indexes = {lang: _Index(group) for lang, group in groups.items()}
+
+    def search(self, text: str, language: str, limit: int = 3) -> list[KnowledgeHit]:
+        """Entries of the caller's language best first (ties keep entry order), at most `limit`."""
+        hits: list[KnowledgeHit] = []
+        for lang, index in self._indexes.items():
+            if same_language(lang, language):
+                scores = index.search(text)
+                hits += [KnowledgeHit(index.entries[i], round(s, 4)) for i, s in sorted(scores.items())]
+        order = {id(e): n for n, e in enumerate(self.entries)}
+        hits.sort(key=lambda h: (-h.score, order[id(h.entry)]))
+        return hits[: max(0, limit)]
+
+    def best(self, text: str, language: str) -> KnowledgeHit | None:
+        """The top hit if its score reaches min_score, else None."""
+        hits = self.search(text, language, limit=1)
+        return hits[0] if hits and hits[0].score >= self.min_score else None
+
+    def with_entries(self, extra: Sequence[KnowledgeEntry]) -> KnowledgeBase:
+        """A new knowledge base with `extra` added; an extra entry replaces an existing one with its id."""
+        replaced = {e.id for e in extra}
+        kept = [e for e in self.entries if e.id not in replaced]
+        return KnowledgeBase([*kept, *extra], self.min_score)

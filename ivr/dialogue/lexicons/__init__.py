@@ -1,0 +1,1 @@
+"""Data files for the understanding layer (sentiment lexicons); a package so the YAML ships in the wheel."""

@@ -1,0 +1,197 @@
+"""Lexicon-based sentiment of a caller's turn in [-1, 1] (English and Chinese), and its trend over a call.
+
+How this works: the text is cut into lexicon items, longest entry first (English on words, up to
+three-word phrases; Chinese on character substrings). Each sentiment item keeps its weight (-4..+4,
+the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
+in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
+or one character (Chinese) between, flips it: a negated positive turns clearly negative, a negated
+negative only mildly positive ("not bad"). Items after "but"/但是 count more than those before. Each "!"
+adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ivr.dialogue.text import is_chinese, normalise
+
+ALPHA = 15.0  # VADER's normalisation constant for the squash
+CAPS_BOOST = 1.5
+NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
+NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
+EXCLAMATION_STEP = 0.3
+CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
+MAX_TEXT = 2000
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's sentiment words, intensifiers and negators, with the longest entry length."""
+
+    words: dict[str, float]
+    intensifiers: dict[str, float]
+    negators: frozenset[str]
+    longest: int
+
+
+@cache
+def lexicon(chinese: bool) -> Lexicon:
+    """The lexicon for Chinese or for latin-script languages, loaded once from ivr/dialogue/lexicons."""
+    name = "sentiment_zh.yaml" if chinese else "sentiment_en.yaml"
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / name).read_text("utf-8"))
+    words = {normalise(str(k), "zh" if chinese else "en"): float(v) for k, v in data["words"].items()}
+    boosts = {normalise(str(k), "en"): float(v) for k, v in data["intensifiers"].items()}
+    negators = frozenset(normalise(str(n), "en") for n in data["negators"])
+    entries = [*words, *boosts, *negators]
+    longest = max(len(e) if chinese else len(e.split()) for e in entries)
+    return Lexicon(words, boosts, negators, longest)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A lexicon hit: units [start, end) of the text, its kind and value, and whether it was shouted."""
+
+    start: int
+    end: int
+    kind: str  # "word" | "boost" | "negator" | "contrast"
+    value: float = 0.0
+    caps: bool = False
+
+
+def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, float] | None:
+    if entry in lex.words:
+        return "word", lex.words[entry]
+    if entry in lex.intensifiers:
+        return "boost", lex.intensifiers[entry]
+    if entry in lex.negators:
+        return "negator", 0.0
+    if entry in contrasts:
+        return "contrast", 0.0
+    return None
+
+
+def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str) -> list[_Item]:
+    """Greedy longest-first segmentation of units (words or characters) into lexicon items."""
+    items, i = [], 0
+    while i < len(units):
+        for size in range(min(lex.longest, len(units) - i), 0, -1):
+            found = _lookup(glue.join(units[i : i + size]), lex, contrasts)
+            if found:
+                items.append(_Item(i, i + size, *found))
+                i += size
+                break
+        else:
+            i += 1
+    return items
+
+
+def _english_items(text: str) -> list[_Item]:
+    raw = _WORD.findall(unicodedata.normalize("NFKC", text))
+    words = [normalise(w, "en") for w in raw]
+    shouting_everywhere = all(w.isupper() for w in raw if w.isalpha())
+    items = _scan(words, lexicon(False), CONTRASTS["en"], " ")
+    if shouting_everywhere:
+        return items
+    return [
+        _Item(
+            it.start,
+            it.end,
+            it.kind,
+            it.value,
+            all(r.isupper() and len(r) > 1 for r in raw[it.start : it.end]),
+        )
+        for it in items
+    ]
+
+
+def _weigh(items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str]) -> float:
+    """Sum the sentiment items with intensifiers, negation and contrast applied."""
+    total, boost, boost_end, negator = 0.0, 1.0, -1, None
+    contrast_at = max((it.start for it in items if it.kind == "contrast"), default=None)
+    for it in items:
+        if it.kind == "boost":
+            boost, boost_end = (boost if boost_end == it.start else 1.0) * it.value, it.end
+        elif it.kind == "negator":
+            negator = it
+        elif it.kind == "word":
+            value = (
+                it.value * (boost if boost_end >= it.start - 1 else 1.0) * (CAPS_BOOST if it.caps else 1.0)
+            )
+            if negator is not None and _negates(negator, it, items, max_gap, tight_negators, units):
+                value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
+            if contrast_at is not None:
+                value *= 1.5 if it.start > contrast_at else 0.5
+            total += value
+            boost, boost_end, negator = 1.0, -1, None
+    return total
+
+
+def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: frozenset[str],
+             units: list[str]) -> bool:  # fmt: skip
+    """True when `neg` governs `word`: only intensifiers and at most max_gap other units lie between."""
+    boosts = sum(it.end - it.start for it in items if it.kind == "boost" and neg.end <= it.start < word.start)
+    gap = word.start - neg.end - boosts
+    return gap <= (0 if " ".join(units[neg.start : neg.end]) in tight else max_gap)
+
+
+def sentiment(text: str, language: str) -> float:
+    """The sentiment of one turn in [-1, 1]; 0 when no lexicon word is present."""
+    text = text[:MAX_TEXT]
+    if is_chinese(language):
+        units = list(normalise(text, language).replace(" ", ""))
+        items = _scan(units, lexicon(True), CONTRASTS["zh"], "")
+        total = _weigh(items, 1, frozenset(), units)
+    else:
+        units = [normalise(w, "en") for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
+        total = _weigh(_english_items(text), 2, frozenset({"no"}), units)
+    bangs = min(unicodedata.normalize("NFKC", text).count("!"), 4)
+    if total:
+        total += math.copysign(EXCLAMATION_STEP * bangs, total)
+    return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+
+
+@dataclass
+class SentimentTrend:
+    """Per-turn sentiment scores of one call, oldest first, with summaries the flow and hand-off use."""
+
+    scores: list[float] = field(default_factory=list)
+
+    def add(self, score: float) -> None:
+        """Append the latest turn's score."""
+        self.scores.append(score)
+
+    def latest(self) -> float | None:
+        """The most recent score, None before the first."""
+        return self.scores[-1] if self.scores else None
+
+    def mean(self, last: int = 3) -> float | None:
+        """The mean of the last `last` scores, None when there are none."""
+        window = self.scores[-last:] if last > 0 else []
+        return sum(window) / len(window) if window else None
+
+    def direction(self, margin: float = 0.15) -> str:
+        """ "worsening", "improving" or "steady": the mean of the later half against the earlier half."""
+        if len(self.scores) < 2:
+            return "steady"
+        half = len(self.scores) // 2
+        earlier, later = self.scores[:half], self.scores[-half:]
+        delta = sum(later) / len(later) - sum(earlier) / len(earlier)
+        if delta <= -margin:
+            return "worsening"
+        if delta >= margin:
+            return "improving"
+        return "steady"
+
+    def is_negative(self, threshold: float = -0.5, consecutive: int = 1) -> bool:
+        """True when each of the last `consecutive` scores is at or below `threshold`."""
+        if consecutive < 1 or len(self.scores) < consecutive:
+            return False
+        return all(s <= threshold for s in self.scores[-consecutive:])

@@ -1,0 +1,107 @@
+"""Text normalisation and tokenisation shared by the understanding layer (English, Chinese, others)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+# Apostrophes are dropped inside words so "don't", "don’t" and ASR's "dont" are the same token.
+_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ")
+_SPACES = re.compile(r"\s+")
+
+
+def _load_stopwords() -> tuple[frozenset[str], frozenset[str]]:
+    """English function words and Chinese grammar characters, read once at import."""
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "stopwords.yaml").read_text("utf-8"))
+    return frozenset(str(w) for w in data["en"]), frozenset(data["zh"])
+
+
+# Function words carry little meaning for matching: they weigh less than content words.
+STOPWORDS, STOP_CHARS = _load_stopwords()
+
+
+def is_chinese(language: str) -> bool:
+    """True for Chinese language tags: anything starting with "zh", and "cmn"."""
+    tag = language.strip().lower().replace("_", "-")
+    return tag.startswith("zh") or tag == "cmn" or tag.startswith("cmn-")
+
+
+def is_cjk(char: str) -> bool:
+    """True for a CJK ideograph (including 〇), the unit Chinese text is matched on."""
+    code = ord(char)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x2FA1F
+        or code == 0x3007
+    )
+
+
+def _is_separator(char: str) -> bool:
+    """Punctuation, symbols and controls become spaces; letters, digits and marks stay."""
+    category = unicodedata.category(char)
+    return category[0] in "PSZC"
+
+
+def normalise(text: str, language: str) -> str:
+    """NFKC, casefold, punctuation to spaces, apostrophes dropped inside words, spaces collapsed."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    spaced = "".join(" " if _is_separator(c) else c for c in folded)
+    return _SPACES.sub(" ", spaced).strip()
+
+
+def _chinese_tokens(normalised: str) -> list[str]:
+    """Each CJK character is a token; each run of other letters or digits is one token."""
+    out: list[str] = []
+    run: list[str] = []
+    for char in normalised:
+        if is_cjk(char) or char == " ":
+            if run:
+                out.append("".join(run))
+                run = []
+            if char != " ":
+                out.append(char)
+        else:
+            run.append(char)
+    if run:
+        out.append("".join(run))
+    return out
+
+
+def tokens(text: str, language: str) -> list[str]:
+    """Normalised words for latin script; CJK characters one by one (plus latin/digit runs) for Chinese."""
+    normalised = normalise(text, language)
+    if is_chinese(language):
+        return _chinese_tokens(normalised)
+    return normalised.split()
+
+
+def ngrams(text: str, language: str, n: int = 2) -> list[str]:
+    """Character n-grams for Chinese (joined without spaces), word n-grams (space-joined) otherwise."""
+    units = tokens(text, language)
+    if n < 1 or len(units) < n:
+        return []
+    glue = "" if is_chinese(language) else " "
+    return [glue.join(units[i : i + n]) for i in range(len(units) - n + 1)]
+
+
+def compact(text: str, language: str) -> str:
+    """The normalised text without spaces: what Chinese substring matching runs on."""
+    return normalise(text, language).replace(" ", "")
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper so "resetting", "resets" and "reset" meet; not a real stemmer."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # "resetting" -> "resett" -> "reset", but "billing" -> "bill"
+            break
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]  # "charge", "charged", "charges" -> "charg"
+    return word

@@ -1,0 +1,95 @@
+"""Lexicon sentiment: polarity, intensity, negation, shouting, Chinese substrings, and the per-call trend."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ivr.dialogue.sentiment import SentimentTrend, lexicon, sentiment
+
+
+def test_lexicons_are_real_sized():
+    assert len(lexicon(False).words) >= 80
+    assert len(lexicon(True).words) >= 60
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is ridiculous",
+        "you are useless",
+        "worst service ever",
+        "this is unacceptable",
+        "i hate this",
+        "i am furious",
+        "i want to make a complaint",
+    ],
+)
+def test_english_negative_words(text):
+    assert sentiment(text, "en") < -0.3
+
+
+@pytest.mark.parametrize(
+    "text", ["我很生气", "垃圾", "太差了", "我要投诉", "你们就是骗子", "气死我了", "烦死了"]
+)
+def test_chinese_negative_substrings(text):
+    assert sentiment(text, "zh-CN") < -0.3
+
+
+def test_positive_and_neutral():
+    assert sentiment("thank you that was very helpful", "en") > 0.3
+    assert sentiment("非常满意，谢谢", "zh") > 0.3
+    assert sentiment("check my balance", "en") == 0.0
+    assert sentiment("我想查话费", "zh") == 0.0
+
+
+def test_intensifiers_multiply():
+    assert sentiment("i am very angry", "en") < sentiment("i am angry", "en") < 0
+    assert sentiment("extremely bad", "en") < sentiment("bad", "en")
+    assert sentiment("非常生气", "zh") < sentiment("生气", "zh") < 0
+
+
+def test_negation_flips_the_following_word():
+    assert sentiment("i am not happy", "en") < 0
+    assert sentiment("not very happy", "en") < 0
+    assert sentiment("not bad", "en") >= 0
+    assert sentiment("不满意", "zh") < 0
+    assert sentiment("不太满意", "zh") < 0
+    assert sentiment("不好", "zh") < 0
+    assert sentiment("我不生气", "zh") >= 0
+
+
+def test_negation_does_not_reach_far():
+    assert sentiment("no i am happy now", "en") > 0
+
+
+def test_exclamation_and_capitals_add_intensity():
+    assert sentiment("this is terrible!!!", "en") < sentiment("this is terrible", "en")
+    assert sentiment("this is TERRIBLE", "en") < sentiment("this is terrible", "en")
+    # a fully shouted sentence carries no extra emphasis per word
+    assert sentiment("THIS IS TERRIBLE", "en") == sentiment("this is terrible", "en")
+
+
+def test_but_weighs_the_later_clause_more():
+    assert sentiment("the agent was nice but the service is terrible", "en") < 0
+
+
+@given(text=st.text(max_size=200), language=st.sampled_from(["en", "zh", "ko"]))
+def test_score_is_always_within_bounds(text, language):
+    assert -1.0 <= sentiment(text, language) <= 1.0
+
+
+def test_trend_summaries():
+    trend = SentimentTrend()
+    assert trend.latest() is None and trend.mean() is None and trend.direction() == "steady"
+    assert not trend.is_negative()
+    for score in (0.2, 0.0, -0.4, -0.7):
+        trend.add(score)
+    assert trend.latest() == -0.7
+    assert trend.mean(2) == pytest.approx(-0.55)
+    assert trend.mean() == pytest.approx((0.0 - 0.4 - 0.7) / 3)
+    assert trend.direction() == "worsening"
+    assert trend.is_negative(threshold=-0.5)
+    assert not trend.is_negative(threshold=-0.5, consecutive=2)
+    assert trend.is_negative(threshold=-0.3, consecutive=2)
+    assert SentimentTrend([-0.8, -0.2, 0.3]).direction() == "improving"
+    assert SentimentTrend([0.1, 0.0, 0.1, 0.05]).direction() == "steady"

@@ -1,0 +1,249 @@
+"""Slot parsers: digits, quantities, yes/no and dates in English, Chinese (and Korean yes/no)."""
+
+import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ivr.dialogue.slots import SLOT_KINDS, extract, parse_date, parse_digits, parse_number, parse_yes_no
+
+TODAY = datetime.date(2026, 3, 10)  # a Tuesday
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("one two three four five six", "123456"),
+        ("my account is 4 5 6 7 8 9", "456789"),
+        ("oh one zero", "010"),
+        ("double three", "33"),
+        ("triple five", "555"),
+        ("twenty five", "25"),
+        ("one hundred and five", "105"),
+        ("nineteen eighty four", "1984"),
+        ("zero zero seven", "007"),
+        ("it is 456-789", "456789"),
+        ("one two double four oh nine", "124409"),
+        ("five one to three", "5123"),
+    ],
+)
+def test_english_digits(text, digits):
+    assert parse_digits(text, "en") == digits
+
+
+def test_oh_is_a_zero_only_next_to_digits():
+    assert parse_digits("oh my number is one two", "en") == "12"
+    assert parse_digits("oh well", "en") is None
+    assert parse_digits("i want to go for a walk", "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("一二三四五六", "123456"),
+        ("幺三八", "138"),
+        ("两两", "22"),
+        ("零〇一", "001"),
+        ("二十五", "25"),
+        ("我的号码是123四五", "12345"),
+        ("一百零五", "105"),
+        ("ＡＢ１２３", "123"),
+    ],
+)
+def test_chinese_digits(text, digits):
+    assert parse_digits(text, "zh") == digits
+
+
+def test_no_digits_is_none():
+    assert parse_digits("hello there", "en") is None
+    assert parse_digits("你好", "zh-CN") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "value"),
+    [
+        ("twenty five", "en", 25),
+        ("about three hundred and twelve please", "en", 312),
+        ("two thousand five hundred", "en", 2500),
+        ("1,250", "en", 1250),
+        ("a hundred", "en", 100),
+        ("三百", "zh", 300),
+        ("两个", "zh", 2),
+        ("十五", "zh", 15),
+        ("一万二千", "zh", 12000),
+        ("两千零二十六", "zh", 2026),
+        ("我要3张", "zh", 3),
+    ],
+)
+def test_quantities(text, language, value):
+    assert parse_number(text, language) == value
+
+
+def test_no_quantity_is_none():
+    assert parse_number("none at all", "en") is None
+    assert parse_number("不要", "zh") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "answer"),
+    [
+        ("yes", "en", True),
+        ("yeah sure", "en", True),
+        ("That's right.", "en", True),
+        ("ok", "en", True),
+        ("correct", "en", True),
+        ("no", "en", False),
+        ("nope", "en", False),
+        ("wrong", "en", False),
+        ("incorrect", "en", False),
+        ("that's not right", "en", False),
+        ("not correct", "en", False),
+        ("i don't know", "en", None),
+        ("maybe", "en", None),
+        ("yes no", "en", None),
+        ("the sky", "en", None),
+        ("是", "zh", True),
+        ("对", "zh", True),
+        ("是的", "zh", True),
+        ("对的", "zh", True),
+        ("没错", "zh", True),
+        ("好的", "zh", True),
+        ("可以", "zh", True),
+        ("嗯", "zh", True),
+        ("不", "zh", False),
+        ("不是", "zh", False),
+        ("不对", "zh", False),
+        ("错", "zh", False),
+        ("没有", "zh", False),
+        ("不确定", "zh", None),
+        ("네", "ko", True),
+        ("예 맞아요", "ko", True),
+        ("아니요", "ko", False),
+        ("아니", "ko", False),
+    ],
+)
+def test_yes_no(text, language, answer):
+    assert parse_yes_no(text, language) is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("today", "en", "2026-03-10"),
+        ("tomorrow please", "en", "2026-03-11"),
+        ("yesterday", "en", "2026-03-09"),
+        ("the day after tomorrow", "en", "2026-03-12"),
+        ("next monday", "en", "2026-03-16"),
+        ("next tuesday", "en", "2026-03-17"),
+        ("on friday", "en", "2026-03-13"),
+        ("last friday", "en", "2026-03-06"),
+        ("march fifth", "en", "2027-03-05"),
+        ("5 march", "en", "2027-03-05"),
+        ("the 5th of march", "en", "2027-03-05"),
+        ("march fifteenth", "en", "2026-03-15"),
+        ("twenty first of april", "en", "2026-04-21"),
+        ("march 15th 2028", "en", "2028-03-15"),
+        ("2026-03-05", "en", "2026-03-05"),
+        ("03/05/2026", "en", "2026-03-05"),
+        ("feb 29", "en", "2028-02-29"),
+        ("今天", "zh", "2026-03-10"),
+        ("明天", "zh", "2026-03-11"),
+        ("昨天", "zh", "2026-03-09"),
+        ("后天", "zh", "2026-03-12"),
+        ("3月5日", "zh", "2027-03-05"),
+        ("三月五号", "zh", "2027-03-05"),
+        ("2026年3月5日", "zh", "2026-03-05"),
+        ("二〇二六年三月二十五日", "zh", "2026-03-25"),
+        ("下周一", "zh", "2026-03-16"),
+        ("周五", "zh", "2026-03-13"),
+    ],
+)
+def test_dates(text, language, expected):
+    assert parse_date(text, language, TODAY) == datetime.date.fromisoformat(expected)
+
+
+@pytest.mark.parametrize("text", ["february thirtieth", "may i help you", "hello", "13/45/2026"])
+def test_impossible_or_absent_dates_are_none(text):
+    assert parse_date(text, "en", TODAY) is None
+
+
+def test_extract_dispatches_every_kind():
+    assert {"digits", "number", "yes_no", "date", "text"} == SLOT_KINDS
+    assert extract("digits", "one two", "en") == "12"
+    assert extract("number", "twenty", "en") == 20
+    assert extract("yes_no", "不对", "zh") is False
+    assert extract("date", "tomorrow", "en", today=TODAY) == datetime.date(2026, 3, 11)
+    assert extract("text", "  hello  ", "en") == "hello"
+    assert extract("text", "   ", "en") is None
+    with pytest.raises(ValueError, match="unknown slot kind"):
+        extract("colour", "red", "en")
+
+
+LANGUAGES = st.sampled_from(["en", "zh", "zh-CN", "ko", "fr"])
+NUMBERISH = st.lists(
+    st.sampled_from(
+        [
+            "one",
+            "two",
+            "twenty",
+            "hundred",
+            "thousand",
+            "and",
+            "oh",
+            "double",
+            "triple",
+            "to",
+            "nineteen",
+            "million",
+            "5th",
+            "march",
+            "next",
+            "monday",
+            "一",
+            "十",
+            "百",
+            "万",
+            "亿",
+            "两",
+            "年",
+            "月",
+            "号",
+            "周",
+            "下",
+            "不",
+            "是",
+            "/",
+            "-",
+            "2026",
+            "31",
+            "99999999999",
+            "0",
+            "²",
+            "٣",
+            "①",
+            " ",
+        ]
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(st.text(max_size=60), NUMBERISH),
+    language=LANGUAGES,
+    kind=st.sampled_from(sorted(SLOT_KINDS)),
+)
+def test_parsers_never_raise(text, language, kind):
+    result = extract(kind, text, language, today=TODAY)
+    assert result is None or isinstance(result, str | int | bool | datetime.date)
+    if kind == "digits" and result is not None:
+        assert result.isdigit() and result.isascii()
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=NUMBERISH, today=st.dates(), language=LANGUAGES)
+def test_dates_never_raise_near_the_ends_of_the_calendar(text, today, language):
+    result = parse_date(text, language, today)
+    assert result is None or isinstance(result, datetime.date)
