@@ -23,14 +23,14 @@ from pathlib import Path
 
 from ivr.ami.codec import AmiDecoder, AmiMessage, HeaderValue, encode_message
 from ivr.ami.errors import AmiProtocolError
+from ivr.fakepbx.ami_queue import FakeQueueActions, _pairs, _true, lab_queues
+from ivr.fakepbx.ami_queue_calls import FakeQueueCalls
 
 BANNER = b"Asterisk Call Manager/13.0.0\r\n"
 LIST_COMMANDS_HINT = "Use Action: ListCommands to show available commands."
 PRE_LOGIN_ACTIONS = frozenset({"login", "challenge", "logoff"})
-TRUE_WORDS = frozenset({"yes", "true", "y", "t", "1", "on"})  # Asterisk's ast_true()
 
 Headers = Mapping[str, HeaderValue] | Iterable[tuple[str, str]]
-Pairs = list[tuple[str, str]]
 Handler = Callable[["FakeAmiSession", AmiMessage], Awaitable[None] | None]
 
 
@@ -82,7 +82,7 @@ class FakeAmiSession:
             await self.writer.wait_closed()
 
 
-class FakeAmiServer:
+class FakeAmiServer(FakeQueueActions, FakeQueueCalls):
     """An AMI peer on a real TCP socket for integration tests (users maps username to secret)."""
 
     def __init__(
@@ -97,6 +97,9 @@ class FakeAmiServer:
         self.originate_reason = 4  # 4 answered; 0 fail, 1 hangup, 3 no answer, 5 busy, 8 congestion
         self.variables: dict[tuple[str, str], str] = {}
         self.queues: dict[str, dict[str, dict[str, str]]] = {}
+        self.entries: dict[str, list[dict[str, str]]] = {}  # waiting callers per queue, head first
+        self.queue_stats: dict[str, dict[str, int]] = {}  # QueueParams holdtime/talktime/completed/...
+        self.originate_reasons: list[int] = []  # Reasons for the next async Originates, then originate_reason
         for queue, members in (lab_queues() if queues is None else queues).items():
             self.queues[queue] = {}
             for interface, fields in members.items():
@@ -279,7 +282,8 @@ class FakeAmiServer:
         """Originate: with Async, ack then an OriginateResponse carrying the same ActionID."""
         if not (channel := request.get("Channel")):
             return await session.respond(request, "Error", "Channel not specified")
-        answered = self.originate_reason == 4
+        reason = self.originate_reasons.pop(0) if self.originate_reasons else self.originate_reason
+        answered = reason == 4
         if not _true(request.get("Async")):  # synchronous: one reply once the call is answered or not
             text = "Originate successfully queued" if answered else "Originate failed"
             return await session.respond(request, "Success" if answered else "Error", text)
@@ -289,130 +293,8 @@ class FakeAmiServer:
         values = dict(action_id=request.action_id or "", response="Success" if answered else "Failure")
         values.update(channel=f"{channel}-{number:08x};1" if channel.startswith("Local/") else channel)
         values.update(context=request.get("Context") or "", exten=request.get("Exten") or "")
-        values.update(
-            reason=self.originate_reason, uniqueid=f"{int(time.time())}.{number}", num=num, name=name
-        )
+        values.update(reason=reason, uniqueid=f"{int(time.time())}.{number}", num=num, name=name)
         await session.send(_pairs(ORIGINATE_RESPONSE, **values))
-
-    # -- queues -------------------------------------------------------------------------------------------
-
-    def add_member(self, queue: str, interface: str, **fields: object) -> dict[str, str]:
-        """Put a member in a queue's model; `fields` override QueueMemberStatus headers (MemberName=...)."""
-        member = dict(_pairs(MEMBER, queue=queue, interface=interface, login=int(time.time())))
-        member.update((name, str(value)) for name, value in fields.items())
-        self.queues.setdefault(queue, {})[interface] = member
-        return member
-
-    async def action_queueadd(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueueAdd: add a dynamic member; QueueMemberAdded follows the ack."""
-        queue, interface = request.get("Queue") or "", request.get("Interface") or ""
-        if not queue or not interface:
-            error = "'Queue' or 'Interface' not set."
-        elif queue not in self.queues:
-            error = "Unable to add interface to queue: No such queue"
-        elif interface in self.queues[queue]:
-            error = "Unable to add interface: Already there"
-        else:
-            optional = {k: v for k in ("MemberName", "StateInterface") if (v := request.get(k))}
-            paused = int(_true(request.get("Paused")))
-            penalty = request.get("Penalty") or "0"
-            member = self.add_member(
-                queue, interface, Membership="dynamic", Paused=paused, Penalty=penalty, **optional
-            )
-            await session.respond(request, "Success", "Added interface to queue")
-            return await self._member_event("QueueMemberAdded", member)
-        await session.respond(request, "Error", error)
-
-    async def action_queueremove(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueueRemove: only dynamic members can go; QueueMemberRemoved follows the ack."""
-        queue, interface = request.get("Queue") or "", request.get("Interface") or ""
-        member = self.queues.get(queue, {}).get(interface)
-        if not queue or not interface:
-            error = "Need 'Queue' and 'Interface' parameters."
-        elif queue not in self.queues:
-            error = "Unable to remove interface from queue: No such queue"
-        elif member is None:
-            error = "Unable to remove interface: Not there"
-        elif member["Membership"] != "dynamic":
-            error = "Member not dynamic"
-        else:
-            del self.queues[queue][interface]
-            await session.respond(request, "Success", "Removed interface from queue")
-            return await self._member_event("QueueMemberRemoved", member)
-        await session.respond(request, "Error", error)
-
-    async def action_queuepause(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueuePause: (un)pause the interface in one queue, or in all when Queue is omitted."""
-        interface, paused = request.get("Interface"), request.get("Paused")
-        if not interface or not paused:
-            return await session.respond(request, "Error", "Need 'Interface' and 'Paused' parameters.")
-        if not (members := self._members(request.get("Queue"), interface)):
-            return await session.respond(request, "Error", "Interface not found")
-        on = _true(paused)
-        await session.respond(request, "Success", f"Interface {'paused' if on else 'unpaused'} successfully")
-        for member in members:
-            member.update(Paused=str(int(on)), PausedReason=request.get("Reason") or "")
-            if on:
-                member["LastPause"] = str(int(time.time()))
-            await self._member_event("QueueMemberPause", member)
-
-    async def action_queuepenalty(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueuePenalty: set the penalty in one queue, or in all when Queue is omitted."""
-        interface, penalty = request.get("Interface"), request.get("Penalty")
-        if not interface or not penalty:
-            return await session.respond(request, "Error", "Need 'Interface' and 'Penalty' parameters.")
-        members = self._members(request.get("Queue"), interface)
-        if not penalty.isdigit() or not members:
-            return await session.respond(request, "Error", "Invalid interface, queuename or penalty")
-        await session.respond(request, "Success", "Interface penalty set successfully")
-        for member in members:
-            member["Penalty"] = penalty
-            await self._member_event("QueueMemberPenalty", member)
-
-    async def action_queuestatus(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueueStatus: list reply of QueueParams and QueueMember items, then QueueStatusComplete."""
-        items: list[list[tuple[str, str]]] = []
-        wanted = request.get("Member")
-        for queue, members in self._queues_for(request):
-            items.append(_pairs(QUEUE_PARAMS, queue=queue))
-            for m in members.values():
-                if not wanted or wanted in (m["MemberName"], m["Interface"]):
-                    # QueueStatus calls MemberName `Name` and Interface `Location`, and has no Ringinuse.
-                    renamed = [(QUEUE_MEMBER_NAMES.get(k, k), v) for k, v in m.items() if k != "Ringinuse"]
-                    items.append([("Event", "QueueMember"), *renamed])
-        await self._list_reply(session, request, "Queue status will follow", "QueueStatusComplete", items)
-
-    async def action_queuesummary(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """QueueSummary: one QueueSummary item per queue, then QueueSummaryComplete."""
-        items = []
-        for queue, members in self._queues_for(request):
-            available = sum(m["Paused"] == "0" and m["Status"] == "1" for m in members.values())
-            items.append(_pairs(QUEUE_SUMMARY, queue=queue, logged_in=len(members), available=available))
-        await self._list_reply(session, request, "Queue summary will follow", "QueueSummaryComplete", items)
-
-    def _members(self, queue: str | None, interface: str) -> list[dict[str, str]]:
-        return [
-            members[interface]
-            for name, members in self.queues.items()
-            if (not queue or name == queue) and interface in members
-        ]
-
-    def _queues_for(self, request: AmiMessage) -> list[tuple[str, dict[str, dict[str, str]]]]:
-        wanted = request.get("Queue")
-        return [(name, members) for name, members in self.queues.items() if not wanted or name == wanted]
-
-    async def _member_event(self, event: str, member: Mapping[str, str]) -> None:
-        await self.emit([("Event", event), ("Privilege", "agent,all"), *member.items()])
-
-    async def _list_reply(
-        self, session: FakeAmiSession, request: AmiMessage, text: str, complete: str, items: list[Pairs]
-    ) -> None:
-        action_id = [("ActionID", request.action_id)] if request.action_id is not None else []
-        await session.respond(request, "Success", text, event_list="start")
-        for item in items:
-            await session.send([*item, *action_id])
-        count = str(len(items))
-        await session.send([("Event", complete), *action_id, ("EventList", "Complete"), ("ListItems", count)])
 
 
 # Message layouts as Asterisk writes them ("|" separates lines; {names} are filled in by _pairs).
@@ -422,32 +304,6 @@ ORIGINATE_RESPONSE = (
     "Channel: {channel}|Context: {context}|Exten: {exten}|Reason: {reason}|Uniqueid: {uniqueid}|"
     "CallerIDNum: {num}|CallerIDName: {name}"
 )
-MEMBER = (
-    "Queue: {queue}|MemberName: {interface}|Interface: {interface}|StateInterface: {interface}|"
-    "Membership: static|Penalty: 0|CallsTaken: 0|LastCall: 0|LastPause: 0|"
-    "LoginTime: {login}|InCall: 0|Status: 1|Paused: 0|PausedReason: |Ringinuse: 1|Wrapuptime: 0"
-)
-QUEUE_PARAMS = (
-    "Event: QueueParams|Queue: {queue}|Max: 0|Strategy: leastrecent|Calls: 0|Holdtime: 0|TalkTime: 0|"
-    "Completed: 0|Abandoned: 0|ServiceLevel: 0|ServicelevelPerf: 0.0|ServicelevelPerf2: 0.0|Weight: 0"
-)
-QUEUE_SUMMARY = (
-    "Event: QueueSummary|Queue: {queue}|LoggedIn: {logged_in}|Available: {available}|Callers: 0|"
-    "HoldTime: 0|TalkTime: 0|LongestHoldTime: 0"
-)
-QUEUE_MEMBER_NAMES = {"MemberName": "Name", "Interface": "Location"}
-
-
-def _pairs(layout: str, **values: object) -> Pairs:
-    pairs = []
-    for line in layout.split("|"):
-        name, _, value = line.partition(": ")
-        pairs.append((name, value.format(**values)))
-    return pairs
-
-
-def _true(value: str | None) -> bool:
-    return (value or "").lower() in TRUE_WORDS
 
 
 def _credentials_ok(session: FakeAmiSession, request: AmiMessage, secret: str | None) -> bool:
@@ -458,12 +314,6 @@ def _credentials_ok(session: FakeAmiSession, request: AmiMessage, secret: str | 
     if session.challenge is None:
         return False
     return request.get("Key") == hashlib.md5((session.challenge + secret).encode()).hexdigest()
-
-
-def lab_queues() -> dict[str, dict[str, dict[str, str]]]:
-    """The queues of the captures' lab-queues.conf: `support` with its static agent1, empty `billing`."""
-    agent1 = {"MemberName": "Agent One", "StateInterface": "Local/agent1@agents"}
-    return {"support": {"Local/agent1@agents/n": agent1}, "billing": {}}
 
 
 def _split_callerid(callerid: str) -> tuple[str, str]:
