@@ -1,0 +1,1 @@
+"""The agent desktop: an aiohttp web app with login, a WebSocket per browser, screen-pop and views."""

@@ -1,0 +1,261 @@
+"""The agent's JSON API: status, the current pop, dispositions, back to the bot, knowledge drafts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from ivr.ami.errors import AmiClosedError, AmiTimeoutError
+from ivr.storage.desk import DeskError, User
+from ivr.web.app import read_json
+from ivr.web.auth import current_user, json_error, require_role
+from ivr.web.deps import DEPS, HUB
+from ivr.web.screenpop import SCREENPOP
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("billing", "technical", "account", "sales", "complaint", "information", "other")
+STATUSES = ("ready", "paused", "logged_out")
+RETURN_MODES = ("self-service", "survey")
+RETURN_CONTEXT, RETURN_EXTEN, RETURN_PRIORITY = "ivr-return", "s", "1"
+RETURN_VARIABLE = "IVR_RETURN_MODE"
+MAX_NOTES, MAX_QUESTION, MAX_ANSWER, MAX_REASON = 4000, 500, 4000, 64
+
+AGENT_STATUS: web.AppKey[dict[str, dict[str, Any]]] = web.AppKey("agent_status", dict)
+
+
+def _now() -> datetime:
+    """The time a desktop action is recorded at."""
+    return datetime.now(UTC)
+
+
+def _text(body: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
+    """A string field of a request body, trimmed and bounded; 400 when missing or too long."""
+    value = body.get(key, "")
+    if not isinstance(value, str):
+        raise json_error(400, f"{key} must be a string")
+    value = value.strip()
+    if required and not value:
+        raise json_error(400, f"{key} is required")
+    if len(value) > limit:
+        raise json_error(400, f"{key} is longer than {limit} characters")
+    return value
+
+
+def _agent_id(user: User) -> str:
+    """The agent id of an agent user; 403 for a user who is not an agent."""
+    if user.agent_id is None:
+        raise json_error(403, "this user has no agent id")
+    return user.agent_id
+
+
+async def _may_act_on(request: web.Request, user: User, call_uuid: str) -> None:
+    """Agents act on calls popped to them or handed to their interface; supervisors on any."""
+    if user.role in ("supervisor", "admin"):
+        return
+    agent_id = _agent_id(user)
+    if request.app[SCREENPOP].popped_to(agent_id, call_uuid):
+        return
+    deps = request.app[DEPS]
+    interface = deps.interface_of(agent_id)
+    if interface and await deps.desk.agent_handled(call_uuid, [interface, f"{interface}/n"]):
+        return
+    raise json_error(403, "this call was not handed to you")
+
+
+def _live_status(request: web.Request, agent_id: str) -> dict[str, Any] | None:
+    """The agent's status as the live queue state knows it, when it offers one."""
+    live = request.app[DEPS].live
+    lookup = getattr(live, "agent_status", None)
+    if lookup is None:
+        return None
+    found = lookup(agent_id)
+    return found if isinstance(found, dict) else ({"status": str(found)} if found else None)
+
+
+@require_role("agent", "supervisor", "admin")
+async def get_status(request: web.Request) -> web.StreamResponse:
+    """The agent's status: from live queue state if known, else the last one set here."""
+    agent_id = _agent_id(current_user(request))
+    status = _live_status(request, agent_id) or request.app[AGENT_STATUS].get(agent_id)
+    return web.json_response(status or {"status": "logged_out", "reason": ""})
+
+
+@require_role("agent", "supervisor", "admin")
+async def set_status(request: web.Request) -> web.StreamResponse:
+    """POST {status: ready|paused|logged_out, reason}: log in, pause, resume or log out of the queues."""
+    user = current_user(request)
+    agent_id = _agent_id(user)
+    body = await read_json(request)
+    status = body.get("status")
+    if status not in STATUSES:
+        raise json_error(400, f"status must be one of {', '.join(STATUSES)}")
+    reason = _text(body, "reason", MAX_REASON, required=False) if status == "paused" else ""
+    previous = request.app[AGENT_STATUS].get(agent_id, {}).get("status", "logged_out")
+    applied = await _apply_status(request, agent_id, previous, status, reason)
+    entry = {"status": status, "reason": reason}
+    request.app[AGENT_STATUS][agent_id] = entry
+    message = {"type": "status", "agent_id": agent_id, **entry}
+    request.app[HUB].send_to_agent(agent_id, message)
+    request.app[HUB].broadcast("supervisor", message)
+    return web.json_response({**entry, "applied": applied})
+
+
+async def _apply_status(request: web.Request, agent_id: str, previous: str, status: str, reason: str) -> bool:
+    """Tell the queues; False when no presence service is wired (the status is only shown)."""
+    presence = request.app[DEPS].presence
+    if presence is None:
+        return False
+    try:
+        if status == "ready":
+            results = [
+                await (presence.resume(agent_id) if previous == "paused" else presence.login(agent_id))
+            ]
+        elif status == "paused":
+            results = [await presence.login(agent_id)] if previous == "logged_out" else []
+            results.append(await presence.pause(agent_id, reason or "paused"))
+        else:
+            results = [await presence.logout(agent_id)]
+    except Exception as exc:
+        log.warning("desktop: status %s for agent %s failed: %s", status, agent_id, exc)
+        raise json_error(409, f"the queues refused: {exc}") from None
+    # queues.presence returns a PresenceResult (ok, errors) instead of raising.
+    refused = [r for r in results if getattr(r, "ok", True) is False]
+    if refused:
+        raise json_error(409, f"the queues refused: {getattr(refused[0], 'errors', '')}")
+    return True
+
+
+@require_role("agent", "supervisor", "admin")
+async def get_current(request: web.Request) -> web.StreamResponse:
+    """The agent's current screen-pop (also pushed over the WebSocket), or null."""
+    agent_id = current_user(request).agent_id
+    return web.json_response(request.app[HUB].current(agent_id) if agent_id else None)
+
+
+@require_role("agent", "supervisor", "admin")
+async def dismiss(request: web.Request) -> web.StreamResponse:
+    """The agent closes the pop of a finished call."""
+    agent_id = _agent_id(current_user(request))
+    request.app[HUB].set_current(agent_id, None)
+    return web.json_response({"ok": True})
+
+
+@require_role("agent", "supervisor", "admin")
+async def recent_calls(request: web.Request) -> web.StreamResponse:
+    """The latest calls handed to this agent or disposed by them."""
+    user = current_user(request)
+    deps = request.app[DEPS]
+    interface = deps.interface_of(user.agent_id) if user.agent_id else None
+    interfaces = [interface, f"{interface}/n"] if interface else []
+    calls = await deps.desk.calls_of_agent(interfaces=interfaces, user_id=user.id)
+    return web.json_response({"calls": calls})
+
+
+async def categories(request: web.Request) -> web.StreamResponse:
+    """The disposition categories."""
+    current_user(request)
+    return web.json_response({"categories": list(CATEGORIES)})
+
+
+@require_role("agent", "supervisor", "admin")
+async def disposition(request: web.Request) -> web.StreamResponse:
+    """POST {category, notes, resolved}: save the agent's disposition of a call."""
+    user = current_user(request)
+    call_uuid = request.match_info["call_uuid"]
+    await _may_act_on(request, user, call_uuid)
+    body = await read_json(request)
+    category = body.get("category")
+    if category not in CATEGORIES:
+        raise json_error(400, f"category must be one of {', '.join(CATEGORIES)}")
+    resolved = body.get("resolved")
+    if not isinstance(resolved, bool):
+        raise json_error(400, "resolved must be true or false")
+    notes = _text(body, "notes", MAX_NOTES, required=False)
+    try:
+        await request.app[DEPS].desk.add_disposition(
+            call_uuid=call_uuid,
+            user_id=user.id,
+            category=category,
+            notes=notes,
+            resolved=resolved,
+            now=_now(),
+        )
+    except DeskError as exc:
+        raise json_error(404, str(exc)) from None
+    return web.json_response({"ok": True})
+
+
+@require_role("agent", "supervisor", "admin")
+async def back_to_bot(request: web.Request) -> web.StreamResponse:
+    """POST {mode: self-service|survey}: send the caller back into the bot with an AMI Redirect."""
+    user = current_user(request)
+    call_uuid = request.match_info["call_uuid"]
+    await _may_act_on(request, user, call_uuid)
+    body = await read_json(request)
+    mode = body.get("mode", "survey")
+    if mode not in RETURN_MODES:
+        raise json_error(400, f"mode must be one of {', '.join(RETURN_MODES)}")
+    deps = request.app[DEPS]
+    channel = await deps.desk.call_channel(call_uuid)
+    if channel is None:
+        raise json_error(404, "no such call")
+    if deps.ami is None:
+        raise json_error(409, "no AMI connection is configured")
+    try:
+        await deps.ami.send_action("Setvar", {"Channel": channel, "Variable": RETURN_VARIABLE, "Value": mode})
+        reply = await deps.ami.send_action(
+            "Redirect",
+            {
+                "Channel": channel,
+                "Context": RETURN_CONTEXT,
+                "Exten": RETURN_EXTEN,
+                "Priority": RETURN_PRIORITY,
+            },
+        )
+    except (AmiTimeoutError, AmiClosedError) as exc:
+        raise json_error(409, f"Asterisk did not answer: {exc}") from None
+    if not reply.ok:
+        raise json_error(409, f"Asterisk refused the redirect: {reply.message_text}")
+    return web.json_response({"ok": True, "mode": mode})
+
+
+@require_role("agent", "supervisor", "admin")
+async def knowledge_draft(request: web.Request) -> web.StreamResponse:
+    """POST {question, answer, language}: propose the call's resolution as a knowledge-base draft."""
+    user = current_user(request)
+    call_uuid = request.match_info["call_uuid"]
+    await _may_act_on(request, user, call_uuid)
+    body = await read_json(request)
+    question = _text(body, "question", MAX_QUESTION)
+    answer = _text(body, "answer", MAX_ANSWER)
+    language = _text(body, "language", 16, required=False) or "en"
+    deps = request.app[DEPS]
+    if await deps.desk.call_channel(call_uuid) is None:
+        raise json_error(404, "no such call")
+    entry_id = await deps.desk.add_knowledge_draft(
+        language=language,
+        question=question,
+        answer=answer,
+        now=_now(),
+        source_call_uuid=call_uuid,
+        created_by=user.id,
+    )
+    return web.json_response({"ok": True, "id": entry_id})
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the agent API."""
+    app[AGENT_STATUS] = {}
+    app.router.add_get("/api/agent/status", get_status)
+    app.router.add_post("/api/agent/status", set_status)
+    app.router.add_get("/api/agent/current", get_current)
+    app.router.add_post("/api/agent/dismiss", dismiss)
+    app.router.add_get("/api/agent/calls", recent_calls)
+    app.router.add_get("/api/dispositions/categories", categories)
+    app.router.add_post("/api/calls/{call_uuid}/disposition", disposition)
+    app.router.add_post("/api/calls/{call_uuid}/back-to-bot", back_to_bot)
+    app.router.add_post("/api/calls/{call_uuid}/knowledge-draft", knowledge_draft)

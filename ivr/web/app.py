@@ -1,0 +1,243 @@
+"""The desktop web application: middlewares, login, pages, the WebSocket, and every feature's routes."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from ivr.web.auth import (
+    AUTH,
+    SESSION,
+    USER,
+    AuthSettings,
+    Session,
+    SessionCodec,
+    clear_session_cookies,
+    csrf_ok,
+    current_user,
+    dummy_verify,
+    ensure_csrf_cookie,
+    is_api,
+    json_error,
+    password_tag,
+    require_role,
+    set_session_cookies,
+    verify_password,
+)
+from ivr.web.deps import DEPS, HUB, WebDeps
+from ivr.web.hub import Hub, Peer
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+FEATURES = ["ivr.web.agent_api", "ivr.web.supervisor", "ivr.web.admin", "ivr.web.metrics_view"]
+HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/admin"}
+MAX_BODY_BYTES = 64 * 1024
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """Every response (errors included) forbids framing, sniffing and foreign scripts."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers.update(SECURITY_HEADERS)
+        raise
+    if not response.prepared:
+        response.headers.update(SECURITY_HEADERS)
+        if is_api(request):
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    """Resolve the session's user (dropping stale sessions) and refuse non-GET requests without CSRF."""
+    settings = request.app[AUTH]
+    session = None
+    if cookie := request.cookies.get("ivr_session"):
+        session = settings.codec.decode(cookie, now=settings.clock())
+    if session is not None:
+        user = await request.app[DEPS].desk.get_user(session.user_id)
+        if user is None or user.disabled or password_tag(user.password_hash) != session.password_tag:
+            session = None
+        else:
+            request[USER], request[SESSION] = user, session
+    if not csrf_ok(request, session):
+        raise json_error(403, "missing or wrong CSRF token")
+    return await handler(request)
+
+
+def serve_page(name: str) -> web.FileResponse:
+    """One of the static HTML pages (they hold no data: scripts fetch it as JSON)."""
+    return web.FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-store"})
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    """Send the user to the page of their role, or to the login page."""
+    user = current_user(request)
+    raise web.HTTPFound(HOME_BY_ROLE.get(user.role, "/login"))
+
+
+async def login_page(request: web.Request) -> web.StreamResponse:
+    """The login form, with a pre-login CSRF cookie."""
+    response = serve_page("login.html")
+    ensure_csrf_cookie(request, response, request.app[AUTH])
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """POST {username, password}: start a session, or 401 (429 after too many failures)."""
+    settings = request.app[AUTH]
+    address = request.remote or "?"
+    now = settings.clock()
+    if not settings.limiter.allowed(address, now):
+        raise json_error(429, "too many failed logins; try again later")
+    body = await read_json(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise json_error(400, "username and password are required")
+    user = await request.app[DEPS].desk.user_by_name(username)
+    if user is None or user.disabled:
+        ok = await asyncio.to_thread(dummy_verify, password)
+    else:
+        ok = await asyncio.to_thread(verify_password, password, user.password_hash)
+    if not ok or user is None:
+        settings.limiter.failed(address, now)
+        raise json_error(401, "wrong username or password")
+    settings.limiter.succeeded(address)
+    session = Session(
+        user.id, secrets.token_urlsafe(24), now + settings.session_ttl_s, password_tag(user.password_hash)
+    )
+    response = web.json_response({"ok": True, "role": user.role, "home": HOME_BY_ROLE[user.role]})
+    set_session_cookies(response, settings, session)
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """End the browser's session."""
+    response = web.json_response({"ok": True})
+    clear_session_cookies(response)
+    return response
+
+
+@require_role("agent", "supervisor", "admin")
+async def me(request: web.Request) -> web.StreamResponse:
+    """Who is logged in."""
+    user = current_user(request)
+    return web.json_response(
+        {
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role,
+            "agent_id": user.agent_id,
+        }
+    )
+
+
+@require_role("agent", "supervisor", "admin")
+async def agent_page(request: web.Request) -> web.StreamResponse:
+    """The agent desktop page."""
+    return serve_page("agent.html")
+
+
+@require_role("agent", "supervisor", "admin")
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """The browser's one WebSocket; refused from a foreign origin (cross-site WebSocket hijacking)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        raise json_error(403, "foreign origin")
+    user = current_user(request)
+    hello = {
+        "type": "hello",
+        "user": {"username": user.username, "display_name": user.display_name, "role": user.role},
+        "agent_id": user.agent_id,
+    }
+    return await request.app[HUB].serve(request, Peer(user.id, user.role, user.agent_id), hello)
+
+
+async def read_json(request: web.Request) -> dict:
+    """The JSON object body of a request; 400 for anything else."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise json_error(400, "body too large")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise json_error(400, "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise json_error(400, "body must be a JSON object")
+    return body
+
+
+def _feature_modules() -> list:
+    """Import every feature module."""
+    return [importlib.import_module(name) for name in FEATURES]
+
+
+def make_app(deps: WebDeps, *, secret: bytes, secure_cookies: bool = False) -> web.Application:
+    """The desktop application with every feature mounted."""
+    from ivr.web import screenpop
+
+    app = web.Application(middlewares=[security_headers, authenticate], client_max_size=MAX_BODY_BYTES)
+    app[DEPS] = deps
+    app[HUB] = Hub()
+    app[AUTH] = AuthSettings(SessionCodec(secret), secure_cookies=secure_cookies)
+    app.router.add_get("/", home)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/me", me)
+    app.router.add_get("/agent", agent_page)
+    app.router.add_get("/ws", websocket)
+    app.router.add_static("/static/", STATIC_DIR, follow_symlinks=False)
+    screenpop.add_routes(app)
+    for module in _feature_modules():
+        module.add_routes(app)
+    app.on_shutdown.append(_close_sockets)
+    return app
+
+
+async def _close_sockets(app: web.Application) -> None:
+    """Close browsers' WebSockets so shutdown does not wait for them."""
+    await app[HUB].close_all()
+
+
+class WebServer:
+    """Runs a desktop application on a TCP port."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on host:port (0 picks a free port)."""
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+
+    @property
+    def port(self) -> int:
+        """The port listened on."""
+        assert self._runner is not None, "start() first"
+        return self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
