@@ -146,5 +146,12 @@ class Transfer(Base):
     abandoned_at: Mapped[datetime | None]
     agent_interface: Mapped[str | None] = mapped_column(String(128))
     agent_name: Mapped[str | None] = mapped_column(String(128))
+    # Written from AMI events by queues.handoff_tracker (migration 0002).
+    ring_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hold_seconds: Mapped[float | None] = mapped_column(Float)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+    abandon_position: Mapped[int | None] = mapped_column(Integer)
+    end_party: Mapped[str | None] = mapped_column(String(16))
+    queue_uniqueid: Mapped[str | None] = mapped_column(String(64))
 
     call: Mapped[Call] = relationship(back_populates="transfers")

@@ -62,6 +62,11 @@ class TransferRecord:
     abandoned_at: datetime | None
     agent_interface: str | None
     agent_name: str | None
+    ring_attempts: int = 0
+    hold_seconds: float | None = None
+    talk_seconds: float | None = None
+    abandon_position: int | None = None
+    end_party: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,11 @@ def _transfer_record(row: Transfer) -> TransferRecord:
         abandoned_at=row.abandoned_at,
         agent_interface=row.agent_interface,
         agent_name=row.agent_name,
+        ring_attempts=row.ring_attempts or 0,
+        hold_seconds=row.hold_seconds,
+        talk_seconds=row.talk_seconds,
+        abandon_position=row.abandon_position,
+        end_party=row.end_party,
     )
 
 

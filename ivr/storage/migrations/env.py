@@ -8,6 +8,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, text
 
+import ivr.storage.desk_models
+import ivr.storage.queue_models  # noqa: F401  (registers the callbacks table)
 from ivr.storage.models import Base
 
 # Two workers starting together on PostgreSQL must not both create the tables: the second one waits

@@ -8,10 +8,21 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, inspect
 
+import ivr.storage.desk_models
+import ivr.storage.queue_models  # noqa: F401
 from ivr.storage.db import run_alembic, sync_engine, upgrade_database
 from ivr.storage.models import Base
 
-TABLES = {"alembic_version", "calls", "turns", "transfers"}
+TABLES = {
+    "alembic_version",
+    "calls",
+    "turns",
+    "transfers",
+    "callbacks",
+    "users",
+    "dispositions",
+    "knowledge_entries",
+}
 
 
 def schema_diffs(url: str, metadata: MetaData) -> list:
