@@ -1,0 +1,149 @@
+"""Built-in sentences (English and Chinese) and the list of every fixed prompt for warming the TTS cache.
+
+A flow may override any message or reason phrase per language; for a language other than en/zh the
+flow must give them all (the loader reports each one missing). Templates use `{name}` placeholders that
+ivr.dialogue.templates fills; a sentence with a placeholder is dynamic and is not pre-synthesised.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ivr.dialogue.registry import FlowSet
+    from ivr.dialogue.schema import FlowSpec
+
+BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
+    "no_match": {"en": "Sorry, I didn't understand that.", "zh": "抱歉，我没有听懂。"},
+    "no_input": {"en": "Sorry, I didn't hear anything.", "zh": "抱歉，我没有听到您的声音。"},
+    "help": {
+        "en": "You can tell me in a few words what you are calling about, or press 0 for an agent.",
+        "zh": "您可以简单说一下您来电的原因，或者按0转人工服务。",
+    },
+    "goodbye": {"en": "Thank you for calling. Goodbye.", "zh": "感谢您的来电，再见。"},
+    "anything_else": {"en": "Is there anything else I can help you with?", "zh": "还有什么可以帮您的吗？"},
+    "say_yes_or_no": {
+        "en": "Please say yes or no, or press 1 for yes and 2 for no.",
+        "zh": "请说是或不是，或者按1确认，按2否认。",
+    },
+    "transfer_notice": {
+        "en": "{reason} I'm connecting you to {skill}.",
+        "zh": "{reason}我现在为您转接{skill}。",
+    },
+    "wait_position": {"en": "You are number {position} in line.", "zh": "您前面还有{ahead}位客户。"},
+    "wait_time": {"en": "The expected wait is about {wait}.", "zh": "预计等待时间约为{wait}。"},
+    "callback_offer": {
+        "en": "Press 1 to be called back, or stay on the line.",
+        "zh": "如需回电请按1，或者请继续等待。",
+    },
+    "callback_accepted": {
+        "en": "Thank you. We will call you back as soon as possible. Goodbye.",
+        "zh": "谢谢，我们会尽快给您回电。再见。",
+    },
+    "hold": {"en": "Please hold.", "zh": "请稍候。"},
+    "closed": {"en": "Our agents are not available at the moment.", "zh": "我们的人工客服现在不在服务时间。"},
+    "closed_callback_offer": {
+        "en": "Press 1 and we will call you back when we open, or call again during opening hours.",
+        "zh": "请按1，我们会在上班后给您回电，或者请在服务时间内再来电。",
+    },
+    "closed_goodbye": {
+        "en": "Please call again during our opening hours. Goodbye.",
+        "zh": "请在服务时间内再来电。再见。",
+    },
+}
+
+BUILTIN_REASONS: dict[str, dict[str, str]] = {
+    "caller-request": {"en": "Of course.", "zh": "好的，"},
+    "keypad-0": {"en": "Of course.", "zh": "好的，"},
+    "no-match": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    "no-input": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    "repeated-request": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    "sentiment": {"en": "I'm sorry for the trouble.", "zh": "很抱歉给您带来不便，"},
+    "sensitive": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    "vip": {"en": "Welcome, valued customer.", "zh": "尊贵的客户您好，"},
+    "flow": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    "flow-error": {"en": "Sorry, something went wrong.", "zh": "抱歉，系统出现问题，"},
+}
+
+# Phrases of the intents that work in every step (a flow's own examples are added to these).
+BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
+    "agent": {
+        "en": [
+            "I want to talk to an agent",
+            "let me speak to a human",
+            "operator",
+            "a real person please",
+            "customer service representative",
+        ],
+        "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话"],
+    },
+    "repeat": {
+        "en": ["repeat that", "say that again", "pardon", "can you repeat"],
+        "zh": ["再说一遍", "重复一下", "没听清"],
+    },
+    "help": {
+        "en": ["help", "what can I say", "what are my options"],
+        "zh": ["帮助", "我能说什么", "有什么选项"],
+    },
+    "goodbye": {
+        "en": ["goodbye", "bye", "that's all thank you", "nothing else"],
+        "zh": ["再见", "拜拜", "没有了谢谢", "就这样吧"],
+    },
+}
+GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
+    "agent": {
+        "en": ["agent", "human", "operator", "representative", "person"],
+        "zh": ["人工", "转人工", "客服", "真人"],
+    },
+    "goodbye": {"en": ["goodbye", "bye"], "zh": ["再见", "拜拜"]},
+}
+
+YES_NO_WORDS: dict[str, list[str]] = {
+    "en": ["yes", "yeah", "correct", "that's right", "no", "nope", "wrong"],
+    "zh": ["是", "对", "是的", "没错", "不是", "不对", "错了"],
+}
+DIGIT_WORDS: dict[str, list[str]] = {
+    "en": ["zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+    "zh": ["零", "一", "幺", "二", "两", "三", "四", "五", "六", "七", "八", "九"],
+}
+
+
+def message(spec: FlowSpec, key: str, language: str) -> str | None:
+    """The flow's message for `key` in `language`, or the built-in one; None when neither exists."""
+    own = spec.messages.get(key, {})
+    return own.get(language) or BUILTIN_MESSAGES.get(key, {}).get(language)
+
+
+def reason_phrase(spec: FlowSpec, reason: str, language: str) -> str | None:
+    """The spoken phrase for a transfer reason, or None when the language has none."""
+    own = spec.reasons.get(reason, {})
+    return own.get(language) or BUILTIN_REASONS.get(reason, {}).get(language)
+
+
+def static_prompts(flowset: FlowSet) -> list[tuple[str, str]]:
+    """Every fixed (text, language) sentence of every flow, for `ivr prompts warm`; no duplicates."""
+    seen: dict[tuple[str, str], None] = {}
+    for flow in flowset.flows.values():
+        for pair in _flow_sentences(flow.spec):
+            if "{" not in pair[0]:
+                seen.setdefault(pair, None)
+    return list(seen)
+
+
+def _flow_sentences(spec: FlowSpec) -> list[tuple[str, str]]:
+    """(text, language) of every prompt, message and answer of one flow."""
+    out: list[tuple[str, str]] = []
+
+    def add(texts: dict[str, str] | None) -> None:
+        for language, text in (texts or {}).items():
+            if language in spec.languages:
+                out.append((text, language))
+
+    for step in spec.steps.values():
+        for attr in ("text", "prompt", "reprompt", "help"):
+            add(getattr(step, attr, None))
+    for entry in spec.knowledge:
+        add(entry.answer)
+    for key in BUILTIN_MESSAGES.keys() | spec.messages.keys():
+        add({lang: m for lang in spec.languages if (m := message(spec, key, lang))})
+    return out

@@ -1,0 +1,216 @@
+"""The loaded flows: an immutable FlowSet per version, and the registry that swaps versions on reload.
+
+How this works: `FlowRegistry.load(folder)` validates every flow file into a FlowSet (version 1) or
+raises ConfigErrors listing every error of every file. `reload()` reads the folder again; when nothing
+changed it keeps the version, when a file is invalid it reports the errors and keeps the running
+FlowSet, otherwise the new FlowSet (version + 1) becomes current. A call takes its Flow once at the
+start (`current().flow_for(hotline)`) and keeps that object, so a reload never changes a running call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ivr.dialogue.loader import flow_files, load_spec, read_flow_text
+from ivr.dialogue.schema import GLOBAL_INTENTS, FlowSpec
+from ivr.errors import ConfigError
+from ivr.yamlconf import ConfigErrors, parse_with_lines
+
+if TYPE_CHECKING:
+    from ivr.dialogue.intents import IntentMatcher
+    from ivr.dialogue.knowledge import KnowledgeBase
+
+
+@dataclass(frozen=True, eq=False)
+class Flow:
+    """One hotline's validated flow at one version, with its NLU built lazily per language."""
+
+    spec: FlowSpec
+    file: str
+    version: int
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The flow's name."""
+        return self.spec.name
+
+    def matcher(self, language: str) -> IntentMatcher:
+        """The intent matcher of this flow for `language` (global intents included)."""
+        key = ("matcher", language)
+        if key not in self._cache:
+            from ivr.dialogue.intents import IntentMatcher
+
+            self._cache[key] = IntentMatcher(
+                intent_specs(self.spec, language), language, threshold=self.spec.policy.intent_threshold
+            )
+        return self._cache[key]
+
+    def knowledge(self) -> KnowledgeBase:
+        """The flow's knowledge base (every language)."""
+        if "kb" not in self._cache:
+            from ivr.dialogue.knowledge import KnowledgeBase, KnowledgeEntry
+
+            entries = [
+                KnowledgeEntry(
+                    id=e.id,
+                    language=lang,
+                    questions=tuple(questions),
+                    answer=e.answer[lang],
+                    keywords=tuple(e.keywords.get(lang, ())),
+                )
+                for e in self.spec.knowledge
+                for lang, questions in e.questions.items()
+            ]
+            self._cache["kb"] = KnowledgeBase(entries)
+        return self._cache["kb"]
+
+
+def intent_specs(spec: FlowSpec, language: str) -> list:
+    """IntentSpecs of a flow in one language: its own intents plus the global ones (built-in phrases)."""
+    from ivr.dialogue import catalog
+    from ivr.dialogue.intents import IntentSpec
+
+    out = []
+    for name in [*spec.intents, *(g for g in GLOBAL_INTENTS if g not in spec.intents)]:
+        own = spec.intents.get(name)
+        examples = list(catalog.BUILTIN_GLOBAL_INTENTS.get(name, {}).get(language, []))
+        keywords = list(catalog.GLOBAL_KEYWORDS.get(name, {}).get(language, []))
+        if own is not None:
+            examples += own.examples.get(language, [])
+            keywords += own.keywords.get(language, [])
+        if examples or keywords:
+            out.append(IntentSpec(name, tuple(examples), tuple(keywords)))
+    return out
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Every flow of one load, immutable; `flow_for()` picks a call's flow."""
+
+    version: int
+    flows: dict[str, Flow]
+    digests: dict[str, str]  # file -> sha256 of its text, to tell what a reload changed
+
+    def flow_for(self, hotline: str | None = None) -> Flow:
+        """The flow that lists `hotline` (AGI script name or dialled number), else the default flow."""
+        if hotline:
+            for flow in self.flows.values():
+                if hotline in flow.spec.hotlines:
+                    return flow
+        for flow in self.flows.values():
+            if flow.spec.default:
+                return flow
+        return next(iter(self.flows.values()))
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """What a reload did: `ok` false means the errors were found and the running version stays."""
+
+    ok: bool
+    version: int
+    errors: list[str]
+    changed_files: list[str]
+
+
+class FlowRegistry:
+    """Holds the current FlowSet of one folder and replaces it on a valid reload."""
+
+    def __init__(self, directory: Path, flowset: FlowSet) -> None:
+        self.directory = directory
+        self._current = flowset
+
+    @classmethod
+    def load(cls, directory: Path) -> FlowRegistry:
+        """Load every flow file of `directory`; raises ConfigErrors listing every error."""
+        return cls(directory, load_flowset(directory, version=1))
+
+    def current(self) -> FlowSet:
+        """The FlowSet new calls use."""
+        return self._current
+
+    def reload(self) -> ReloadResult:
+        """Load the folder again; on any error keep the running version and return the errors."""
+        running = self._current
+        try:
+            candidate = load_flowset(self.directory, version=running.version + 1)
+        except ConfigErrors as exc:
+            return ReloadResult(False, running.version, [str(e) for e in exc.errors], [])
+        changed = sorted(
+            f
+            for f in running.digests.keys() | candidate.digests.keys()
+            if running.digests.get(f) != candidate.digests.get(f)
+        )
+        if not changed:
+            return ReloadResult(True, running.version, [], [])
+        self._current = candidate
+        return ReloadResult(True, candidate.version, [], changed)
+
+
+def load_flowset(directory: Path, *, version: int) -> FlowSet:
+    """Validate every flow file of a folder and check them against each other; raises ConfigErrors."""
+    if not directory.is_dir():
+        raise ConfigErrors([ConfigError(str(directory), "", None, "flow folder does not exist")])
+    files = flow_files(directory)
+    if not files:
+        raise ConfigErrors([ConfigError(str(directory), "", None, "no flow files (*.yaml) in this folder")])
+    errors: list[ConfigError] = []
+    loaded: list[tuple[Path, str, FlowSpec]] = []
+    for path in files:
+        try:
+            text = read_flow_text(path)
+            loaded.append((path, text, load_spec(path, text)))
+        except ConfigErrors as exc:
+            errors.extend(exc.errors)
+    errors.extend(_across_files(loaded))
+    if errors:
+        raise ConfigErrors(errors)
+    flows = {spec.name: Flow(spec, str(path), version) for path, _, spec in loaded}
+    digests = {str(path): hashlib.sha256(text.encode()).hexdigest() for path, text, _ in loaded}
+    return FlowSet(version, flows, digests)
+
+
+def _across_files(loaded: list[tuple[Path, str, FlowSpec]]) -> list[ConfigError]:
+    """Flow names and hotlines unique across files, at most one default flow."""
+    errors: list[ConfigError] = []
+    names: dict[str, str] = {}
+    hotlines: dict[str, str] = {}
+    default: str | None = None
+    for path, text, spec in loaded:
+        _, lines = parse_with_lines(text, str(path))
+        if spec.name in names:
+            errors.append(
+                _err(path, lines, ("name",), f"flow {spec.name!r} is also defined in {names[spec.name]}")
+            )
+        names.setdefault(spec.name, str(path))
+        for i, hotline in enumerate(spec.hotlines):
+            if hotline in hotlines:
+                errors.append(
+                    _err(
+                        path, lines, ("hotlines", i), f"hotline {hotline!r} is already in {hotlines[hotline]}"
+                    )
+                )
+            hotlines.setdefault(hotline, str(path))
+        if spec.default:
+            if default is not None:
+                errors.append(
+                    _err(path, lines, ("default",), f"only one flow may be the default ({default})")
+                )
+            default = default or str(path)
+    if len(loaded) > 1 and default is None:
+        path, text, _ = loaded[0]
+        _, lines = parse_with_lines(text, str(path))
+        errors.append(_err(path, lines, ("default",), "several flows and none has `default: true`"))
+    return errors
+
+
+def _err(path: Path, lines: dict, key: tuple, message: str) -> ConfigError:
+    """A ConfigError at the line of `key`."""
+    from ivr.yamlconf import format_path
+
+    line = next((lines[key[:n]] for n in range(len(key), -1, -1) if key[:n] in lines), 1)
+    return ConfigError(str(path), format_path(key), line, message)
