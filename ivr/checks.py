@@ -16,8 +16,16 @@ from ivr.yamlconf import ConfigErrors
 
 Checker = Callable[[Path, ServiceConfig], list[ConfigError]]
 
-# Hook for the flows (dialplan/*.yaml) and queues (config/queues.yaml) loaders: append a Checker.
+# Extra checkers (tests, plug-ins) run after the built-in flow and queue checkers.
 EXTRA_CHECKERS: list[Checker] = []
+
+
+def builtin_checkers() -> list[Checker]:
+    """The flow (dialplan/*.yaml) and queue (config/queues.yaml) checkers; imported late (they import us)."""
+    from ivr.dialogue.checks import flow_checker
+    from queues.loader import service_checker
+
+    return [flow_checker, service_checker]
 
 
 def check_all(config_path: Path, checkers: Iterable[Checker] | None = None) -> list[ConfigError]:
@@ -29,7 +37,7 @@ def check_all(config_path: Path, checkers: Iterable[Checker] | None = None) -> l
     except ConfigError as exc:
         return [exc]
     errors: list[ConfigError] = []
-    for checker in EXTRA_CHECKERS if checkers is None else checkers:
+    for checker in [*builtin_checkers(), *EXTRA_CHECKERS] if checkers is None else checkers:
         errors.extend(_run(checker, config_path, config))
     return errors
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from ivr.errors import ConfigError
+from ivr.pidfile import pidfile, read_pid
 
 DEFAULT_CONFIG = Path("config/ivr.yaml")
 
@@ -55,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the FastAGI and AudioSocket servers (the bot)")
     _config_option(serve)
     serve.set_defaults(handler=_cmd_serve)
+
+    reload = sub.add_parser("reload", help="validate the flow and queue YAML, then make `ivr serve` load it")
+    _config_option(reload)
+    reload.set_defaults(handler=_cmd_reload)
 
     check = sub.add_parser("check", help="validate every YAML file the service would load")
     _config_option(check)
@@ -136,11 +142,40 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print("ivr is running; Ctrl-C stops it", flush=True)
-        await stop.wait()
-        await service.stop()
+        reloads: set[asyncio.Task] = set()
+
+        def on_sighup() -> None:
+            task = loop.create_task(service.reload(), name="ivr-reload")
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, on_sighup)
+        with pidfile(config.paths.pidfile):
+            print("ivr is running; Ctrl-C stops it, `ivr reload` (SIGHUP) reloads the YAML", flush=True)
+            await stop.wait()
+            await service.stop()
 
     asyncio.run(run())
+    return 0
+
+
+def _cmd_reload(args: argparse.Namespace) -> int:
+    """Refuse broken YAML here (with file:line: key), else SIGHUP the running service."""
+    from ivr.checks import check_all, format_errors
+
+    errors = check_all(args.config)
+    if errors:
+        print(format_errors(errors), file=sys.stderr)
+        print("not reloaded: the running service keeps its current version", file=sys.stderr)
+        return 1
+    config = _load_config(args.config)
+    try:
+        pid = read_pid(config.paths.pidfile)
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot signal the service ({config.paths.pidfile}): {exc}", file=sys.stderr)
+        return 2
+    print(f"reload sent to ivr (pid {pid}); its log says what changed")
     return 0
 
 

@@ -178,7 +178,7 @@ class BotConfig(StrictModel):
     barge_in: bool = True
     min_barge_in: Annotated[float, Field(ge=0, le=5)] = 0.2
     max_call_seconds: Annotated[int, Field(ge=10)] = 1800
-    fallback_queue: NonEmpty = "support"
+    fallback_queue: NonEmpty = "support-en"  # a queue of config/queues.yaml
 
 
 WEB_SECRET_ENV = "IVR_WEB_SECRET"

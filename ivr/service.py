@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -19,9 +20,13 @@ from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Bot, CallInfo, EchoBot
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
+from ivr.errors import ConfigError
+from ivr.metrics import Metrics
 from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
+from ivr.survey import SurveyBot, score_from_reason, store_survey_score
+from ivr.wiring import Acd, BotMaker, load_flows, start_desktop
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +57,14 @@ class IvrService:
                 threads=cfg.asr.threads,
                 models_dir=Path(cfg.paths.models),
             )
+        self.metrics = Metrics()
+        self.metrics.track_pending_writes(lambda: self.store.pending_writes)
+        self.flows = load_flows(cfg) if self.bot_factory is None and self.bot_for_call is None else None
+        self.bots = BotMaker(self.flows, self._echo_bot)
+        await self.bots.refresh_knowledge(self.store)
         self.tts = make_synthesizer(cfg)
         await self.tts.start()
-        await self.tts.warm(static_prompts(cfg), rate=CALL_RATE, progress=False)
+        await self.tts.warm(self._static_prompts(), rate=CALL_RATE, progress=False)
         self.speech = SpeechDeps(
             asr=self.asr,
             tts=self.tts,
@@ -84,6 +94,11 @@ class IvrService:
             self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
         elif cfg.ami.enabled:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
+        self.acd = await Acd.build(cfg, self.store, self.ami, self.metrics)
+        self._monitor_task: asyncio.Task | None = None
+        if self.acd.monitor is not None:
+            self._monitor_task = asyncio.get_running_loop().create_task(self.acd.monitor.run(), name="queues")
+        self.web = await start_desktop(self) if cfg.web.enabled else None
         self.idle.set()
         log.info(
             "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
@@ -102,6 +117,14 @@ class IvrService:
         """
         await self.agi.close()
         await self.audio.close()
+        if self.web is not None:
+            await self.web.stop()
+        if self.acd.monitor is not None:
+            self.acd.monitor.stop()
+        if self._monitor_task is not None:
+            self._monitor_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor_task
         if self.ami is not None:
             await self.ami.close()
         if self._ami_task is not None:
@@ -113,39 +136,121 @@ class IvrService:
 
     # ----- edges -> sessions ----------------------------------------------------------------------
 
-    def _make_bot(self, call: CallInfo) -> Bot:
+    async def reload(self) -> list[str]:
+        """Load changed flow and queue YAML; a broken file is refused and the running version stays."""
+        report: list[str] = []
+        if self.flows is not None:
+            result = self.flows.reload()
+            if not result.ok:
+                report += [f"flows not reloaded: {e}" for e in result.errors]
+            elif result.changed_files:
+                report.append(f"flows version {result.version}: {', '.join(result.changed_files)}")
+                await self.tts.warm(self._static_prompts(), rate=CALL_RATE, progress=False)
+        try:
+            self.acd.reload_queues(self.config)
+            report.append("queues reloaded")
+        except ConfigError as exc:
+            report.append(f"queues not reloaded: {exc}")
+        for line in report or ["nothing changed"]:
+            (log.error if "not reloaded" in line else log.info)("reload: %s", line)
+        return report
+
+    def _static_prompts(self) -> list[tuple[str, str]]:
+        """Every fixed sentence of the config and the current flows, for the prompt cache."""
+        prompts = static_prompts(self.config)
+        if self.flows is not None:
+            from ivr.dialogue.catalog import static_prompts as flow_prompts
+
+            prompts += flow_prompts(self.flows.current())
+        return prompts
+
+    def _echo_bot(self, call: CallInfo) -> Bot:
+        """The bot without flow files: echo and hand over."""
+        return EchoBot(greeting=self.config.bot.greeting, fallback_queue=self.config.bot.fallback_queue)
+
+    def _make_bot(self, call: CallInfo, hotline: str | None = None) -> Bot:
         """A fresh bot for one call."""
         if self.bot_for_call is not None:
             return self.bot_for_call(call)
         if self.bot_factory is not None:
             return self.bot_factory()
-        return EchoBot(greeting=self.config.bot.greeting, fallback_queue=self.config.bot.fallback_queue)
+        return self.bots.make(call, self.acd.router, hotline)
 
     async def _handle_agi(self, channel: AgiChannel) -> None:
-        """One FastAGI request = one call session."""
+        """One FastAGI request = one call session (the hotline, or the after-call survey)."""
+        script = channel.env.script
+        survey_for = None
+        if script == self.config.agi.survey_script:
+            survey_for = channel.env.args[0] if channel.env.args else None
+            bot_factory = lambda call: SurveyBot(for_call=survey_for)  # noqa: E731
+        else:
+            bot_factory = functools.partial(self._make_bot, hotline=script)
         session = CallSession(
             channel,
             store=self.store,
             speech=self.speech,
-            bot_factory=self._make_bot,
+            bot_factory=bot_factory,
             settings=SessionSettings(
                 audiosocket_address=self.audiosocket_address,
                 fallback_queue=self.config.bot.fallback_queue,
                 max_call_seconds=self.config.bot.max_call_seconds,
+                uuid_variable="IVR_SURVEY_UUID" if survey_for is not None else "IVR_CALL_UUID",
             ),
             on_finished=self._forget,
+            on_callback=self.acd.request_callback if self.acd.scheduler is not None else None,
         )
         self.sessions[session.call_uuid] = session
         self.idle.clear()
+        self.metrics.call_started()
         await session.run()
+        if survey_for is not None:
+            await self._store_survey(session, survey_for)
+
+    async def _store_survey(self, session: CallSession, call_uuid: str) -> None:
+        """Keep the caller's keypad rating with the call that was rated."""
+        score = score_from_reason(session.outcome.reason if session.outcome else None)
+        self.metrics.survey(score)
+        if score is not None:
+            await store_survey_score(self.store, call_uuid, score)
+
+    def active_calls(self) -> list[dict]:
+        """The calls in the bot right now, for the supervisor view."""
+        return [
+            {
+                "call_uuid": str(s.call_uuid),
+                "caller_number": s.channel.env.caller_number,
+                "caller_name": s.channel.env.caller_name,
+                "language": getattr(s.bot, "language", None) or s.channel.env.language,
+                "started_at": s.started_at.isoformat(),
+                "intent": getattr(s.bot, "intent", None),
+            }
+            for s in list(self.sessions.values())
+            if s.outcome is None and hasattr(s, "started_at")
+        ]
 
     def _forget(self, session: CallSession) -> None:
         """Drop a finished session; `idle` is set when none is left."""
         self.sessions.pop(session.call_uuid, None)
+        self._count_finished(session)
         if self.on_session_end is not None:
             self.on_session_end(session)
         if not self.sessions:
             self.idle.set()
+
+    def _count_finished(self, session: CallSession) -> None:
+        """Metrics of a finished call: outcome, transfer reason, turn latencies, barge-ins."""
+        outcome = session.outcome
+        self.metrics.call_ended(
+            session._stored_outcome(outcome),
+            outcome.reason if outcome else session.end_reason,
+            outcome.queue if outcome else None,
+        )
+        if session.conversation is not None:
+            stats = session.conversation.stats
+            for latency in stats.turn_latencies:
+                self.metrics.turn(latency)
+            for _ in stats.barge_in_reactions:
+                self.metrics.barge_in()
 
     def _is_expected(self, call_uuid: uuid.UUID) -> bool:
         """Whether an AudioSocket UUID belongs to a call of this worker."""

@@ -34,5 +34,11 @@ def check_flows(path: Path) -> list[str]:
 
 
 def flow_checker(config_path: Path, config: Any) -> list[ConfigError]:
-    """An ivr.checks.Checker: the flows of `config.paths.flows` (relative to the working directory)."""
-    return flow_errors(Path(config.paths.flows))
+    """An ivr.checks.Checker: the flows of `config.paths.flows` (relative to the working directory).
+
+    A folder without flow files is not an error: the service then runs the echo bot (ivr.wiring).
+    """
+    folder = Path(config.paths.flows)
+    if not folder.is_dir() or not any(folder.glob("*.yaml")):
+        return []
+    return flow_errors(folder)

@@ -28,7 +28,14 @@ def service_config(tmp_path: Path, prompt_cache: Path, **sections: dict) -> Serv
         "listen": {"host": "127.0.0.1", "fastagi_port": 0, "audiosocket_port": 0, "desktop_port": 0},
         "ami": {"enabled": False},
         "database": {"url": f"sqlite:///{tmp_path / 'ivr.db'}"},
-        "paths": {"prompt_cache": str(prompt_cache)},
+        # No flows, no queue YAML, no desktop unless a test asks: the call-path tests run the echo bot.
+        "paths": {
+            "prompt_cache": str(prompt_cache),
+            "flows": str(tmp_path / "no-flows"),
+            "queues": str(tmp_path / "no-queues.yaml"),
+            "pidfile": str(tmp_path / "ivr.pid"),
+        },
+        "web": {"enabled": False},
     }
     for name, values in sections.items():
         data[name] = {**data.get(name, {}), **values}

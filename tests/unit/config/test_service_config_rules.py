@@ -33,7 +33,7 @@ def test_shipped_file_loads_and_equals_embedded_defaults():
     assert config.listen.fastagi_port == 4573
     assert config.asr.endpointing == "normal"
     assert config.tts.voices["en"].voice == "en-us"
-    assert config.bot.fallback_queue == "support"
+    assert config.bot.fallback_queue == "support-en"
 
 
 def test_shipped_file_has_every_key_of_the_model():

@@ -1,0 +1,240 @@
+"""The parts of the service around the call path: flows, ACD (queues, AMI monitor, callbacks, presence),
+the agent desktop and metrics. IvrService builds them with these functions and owns their lifetime.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ivr.ami.client import AmiClient
+from ivr.ami.codec import AmiMessage
+from ivr.bot import Bot, Callback, CallInfo
+from ivr.config import ServiceConfig
+from ivr.dialogue.engine import FlowBot
+from ivr.dialogue.knowledge import KnowledgeEntry
+from ivr.dialogue.registry import FlowRegistry
+from ivr.handoff import Router, StaticRouter
+from ivr.metrics import Metrics
+from ivr.storage.knowledge_store import KnowledgeStore
+from ivr.storage.records import StorageUnavailable
+from ivr.storage.store import CallStore
+from queues.ami_bridge import QueueMonitor
+from queues.callbacks import CallbackPolicy, CallbackScheduler
+from queues.handoff_tracker import HandoffTracker
+from queues.live import LiveQueues
+from queues.loader import load_queue_config
+from queues.presence import AgentPresence, PresenceResult, identity_from_agent
+from queues.routing import QueueRouter
+from queues.schema import QueueConfig
+
+log = logging.getLogger(__name__)
+
+
+def load_flows(config: ServiceConfig) -> FlowRegistry | None:
+    """The flow registry of paths.flows; None (echo bot) when the folder has no flow file."""
+    folder = Path(config.paths.flows)
+    if not folder.is_dir() or not any(folder.glob("*.yaml")):
+        log.warning(
+            "no flow files in %s: the bot only echoes and hands over (see dialplan/README.md)", folder
+        )
+        return None
+    return FlowRegistry.load(folder)  # ConfigErrors propagate: `ivr serve` refuses broken flows
+
+
+def load_queues(config: ServiceConfig) -> QueueConfig | None:
+    """The queue configuration of paths.queues; None when the file does not exist."""
+    path = Path(config.paths.queues)
+    if not path.exists():
+        log.warning("no %s: every transfer goes to a queue named after its skill", path)
+        return None
+    return load_queue_config(path)
+
+
+def make_router(queues: QueueConfig | None, live: LiveQueues, fallback_queue: str) -> Router:
+    """Skill routing with live state when queues are configured, else skill name = queue name."""
+    if queues is None:
+        return StaticRouter(fallback_queue)
+    return QueueRouter(queues, status=live)
+
+
+@dataclass
+class DeskPresence:
+    """The desktop's presence calls (agent id only) on top of queues' AgentPresence (agent + queues)."""
+
+    presence: AgentPresence
+    router: QueueRouter
+
+    async def login(self, agent_id: str) -> PresenceResult:
+        """Add the agent to every queue their skills give them, with the skill's penalty."""
+        return await self.presence.login(agent_id, self.router.queues_for_agent(agent_id))
+
+    async def logout(self, agent_id: str) -> PresenceResult:
+        """Remove the agent from their queues."""
+        return await self.presence.logout(agent_id)
+
+    async def pause(self, agent_id: str, reason: str) -> PresenceResult:
+        """Pause the agent in their queues."""
+        return await self.presence.pause(agent_id, reason)
+
+    async def resume(self, agent_id: str) -> PresenceResult:
+        """Unpause the agent."""
+        return await self.presence.resume(agent_id)
+
+
+@dataclass
+class Acd:
+    """Queue routing and everything fed by AMI."""
+
+    queues: QueueConfig | None
+    live: LiveQueues
+    router: Router
+    ami: AmiClient | None = None
+    monitor: QueueMonitor | None = None
+    scheduler: CallbackScheduler | None = None
+    presence: DeskPresence | None = None
+
+    @classmethod
+    async def build(
+        cls, config: ServiceConfig, store: CallStore, ami: AmiClient | None, metrics: Metrics
+    ) -> Acd:
+        """Routing from the queue YAML; with AMI also the monitor, callbacks and agent presence."""
+        queues = load_queues(config)
+        live = LiveQueues()
+        acd = cls(queues, live, make_router(queues, live, config.bot.fallback_queue), ami)
+        if ami is None:
+            return acd
+        acd.scheduler = CallbackScheduler(ami, store, live, CallbackPolicy())
+        try:
+            restored = await acd.scheduler.restore()
+            if restored:
+                log.info("%d callback requests restored", restored)
+        except StorageUnavailable:
+            log.warning("callback requests could not be restored: the database is unavailable")
+        acd.monitor = QueueMonitor(ami, store, live, HandoffTracker(), acd.scheduler)
+        acd.monitor.add_listener(queue_metrics(metrics))
+        acd.monitor.start()
+        acd._build_presence()
+        return acd
+
+    def _build_presence(self) -> None:
+        """Desktop login/pause for the agents of the queue YAML (needs AMI and a queue config)."""
+        if self.ami is not None and self.queues is not None and isinstance(self.router, QueueRouter):
+            presence = AgentPresence(self.ami, queue_directory(self.queues), self.live)
+            if self.presence is None:
+                self.presence = DeskPresence(presence, self.router)
+            else:  # the desktop holds this object: update it in place
+                self.presence.presence, self.presence.router = presence, self.router
+
+    def reload_queues(self, config: ServiceConfig) -> None:
+        """Swap in a changed queue YAML (ConfigErrors leave the running one); new calls route with it."""
+        self.queues = load_queues(config)
+        self.router = make_router(self.queues, self.live, config.bot.fallback_queue)
+        self._build_presence()
+
+    async def request_callback(self, action: Callback, call: CallInfo) -> None:
+        """The Conversation's on_callback hook: store the request, which keeps the caller's place."""
+        if self.scheduler is None:
+            raise RuntimeError("callbacks need AMI")
+        ticket = await self.scheduler.request(
+            call.call_uuid,
+            action.number,
+            action.queue,
+            action.priority,
+            action.reason,
+            action.summary,
+            action.context,
+        )
+        log.info(
+            "call %s: callback %s requested at position %s",
+            call.call_uuid,
+            ticket.callback_id,
+            ticket.position,
+        )
+
+
+def queue_directory(queues: QueueConfig | None):
+    """Agent id -> AgentIdentity (interface, name) from the queue YAML."""
+
+    def lookup(agent_id: str):
+        agent = queues.agents.get(agent_id) if queues is not None else None
+        return identity_from_agent(agent) if agent is not None else None
+
+    return lookup
+
+
+def queue_metrics(metrics: Metrics):
+    """A QueueMonitor listener that counts answered and abandoned queue calls with their waits."""
+
+    def on_event(name: str, message: AmiMessage, call_uuid: str | None) -> None:
+        queue = message.get("Queue") or "unknown"
+        wait = _seconds(message.get("HoldTime"))
+        if name == "agentconnect":
+            metrics.queue_answered(queue, wait)
+        elif name == "queuecallerabandon":
+            metrics.queue_abandoned(queue, wait)
+
+    return on_event
+
+
+def _seconds(value: str | None) -> float:
+    """An AMI seconds field, 0 when missing or garbled."""
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
+
+
+@dataclass
+class BotMaker:
+    """Builds the bot of each new call from the current flow version (pinned for the call's lifetime)."""
+
+    flows: FlowRegistry | None
+    fallback_bot: Any  # Callable[[CallInfo], Bot] used without flows
+    published: list[KnowledgeEntry] = field(default_factory=list)
+
+    def make(self, call: CallInfo, router: Router, hotline: str | None) -> Bot:
+        """A FlowBot for the hotline's flow, with the published knowledge-base entries added."""
+        if self.flows is None:
+            return self.fallback_bot(call)
+        flow = self.flows.current().flow_for(hotline)
+        knowledge = flow.knowledge().with_entries(self.published) if self.published else None
+        return FlowBot(flow, router=router, knowledge=knowledge, now=lambda: datetime.now(UTC))
+
+    async def refresh_knowledge(self, store: CallStore) -> None:
+        """Reload the entries admins published on the desktop; the next call uses them."""
+        try:
+            self.published = await KnowledgeStore(store.session_factory).published_entries()
+        except Exception as exc:  # a database outage keeps the entries already loaded
+            log.warning("published knowledge not refreshed: %s", type(exc).__name__)
+
+
+async def start_desktop(service: Any) -> Any:
+    """The agent desktop on listen.desktop_port, wired to the service's store, AMI and queues."""
+    from ivr.storage.desk import DeskStore
+    from ivr.web.app import WebServer, make_app
+    from ivr.web.auth import secret_from_env
+    from ivr.web.deps import WebDeps
+
+    cfg = service.config
+    acd: Acd = service.acd
+    deps = WebDeps(
+        store=service.store,
+        desk=DeskStore(service.store.session_factory),
+        ami=service.ami,
+        presence=acd.presence,
+        live=acd.live,
+        active_calls=service.active_calls,
+        interface_of=(lambda a: service.acd.queues.interface_of(a) if service.acd.queues else None),
+        agent_of=(lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None),
+        on_knowledge_published=lambda: service.bots.refresh_knowledge(service.store),
+        metrics=service.metrics,
+    )
+    app = make_app(deps, secret=cfg.web.secret() or secret_from_env(), secure_cookies=cfg.web.secure_cookies)
+    server = WebServer(app)
+    await server.start(cfg.listen.host, cfg.listen.desktop_port)
+    log.info("agent desktop on http://%s:%d/", cfg.listen.host, server.port)
+    return server
