@@ -91,6 +91,22 @@ def _parser() -> argparse.ArgumentParser:
     _config_option(warm)
     warm.set_defaults(handler=_cmd_prompts_warm)
 
+    asterisk = sub.add_parser(
+        "asterisk-config", help="write queues.conf, queuerules.conf, dialplan and AMI user"
+    )
+    _config_option(asterisk)
+    from queues.cli import add_arguments as asterisk_arguments
+
+    asterisk_arguments(asterisk)
+    asterisk.set_defaults(handler=_cmd_asterisk_config)
+
+    users = sub.add_parser("users", help="agent desktop users: add, list, passwd, disable")
+    _config_option(users)
+    from ivr.web.users_cli import add_arguments as users_arguments
+
+    users_arguments(users)
+    users.set_defaults(handler=_cmd_users)
+
     db = sub.add_parser("db", help="database")
     db_sub = db.add_subparsers(dest="db_command")
     upgrade = db_sub.add_parser("upgrade", help="apply the schema migrations")
@@ -214,6 +230,20 @@ def _cmd_prompts_warm(args: argparse.Namespace) -> int:
     for text, language, error in report.failed:
         print(f"  failed [{language}] {text!r}: {error}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _cmd_asterisk_config(args: argparse.Namespace) -> int:
+    """Generate the Asterisk side from config/queues.yaml (deterministic; --check for drift)."""
+    from queues.cli import main_asterisk_config
+
+    return main_asterisk_config(args)
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    """Manage the desktop's users in the configured database."""
+    from ivr.web.users_cli import main_users
+
+    return main_users(args, database_url=_load_config(args.config).database_url())
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:

@@ -23,6 +23,18 @@ def static_prompts(config: ServiceConfig) -> list[tuple[str, str]]:
     return [(config.bot.greeting, language), *((text, language) for text in STATIC_PROMPTS)]
 
 
+def flow_prompts(config: ServiceConfig) -> list[tuple[str, str]]:
+    """Every fixed sentence of the flows in paths.flows (none when there is no flow file)."""
+    from ivr.wiring import load_flows
+
+    registry = load_flows(config)
+    if registry is None:
+        return []
+    from ivr.dialogue.catalog import static_prompts as catalog_prompts
+
+    return catalog_prompts(registry.current())
+
+
 def make_synthesizer(config: ServiceConfig) -> Synthesizer:
     """The service's synthesiser, with the voices from the config."""
     voices = {lang: VoiceSpec(v.voice, v.rate) for lang, v in config.tts.voices.items()}
@@ -34,6 +46,8 @@ async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmR
     synthesizer = make_synthesizer(config)
     await synthesizer.start()
     try:
-        return await synthesizer.warm(static_prompts(config), rate=CALL_RATE, progress=progress)
+        return await synthesizer.warm(
+            static_prompts(config) + flow_prompts(config), rate=CALL_RATE, progress=progress
+        )
     finally:
         await synthesizer.close()
