@@ -75,7 +75,7 @@ class IvrService:
         )
         self.agi = FastAgiServer(
             self._handle_agi,
-            scripts=[cfg.agi.script],
+            scripts=[cfg.agi.script, cfg.agi.survey_script, *self._hotlines()],
             header_timeout=cfg.agi.header_timeout,
             command_timeout=cfg.agi.command_timeout,
         )
@@ -91,10 +91,11 @@ class IvrService:
         secret = cfg.ami.secret()
         if cfg.ami.enabled and secret:
             self.ami = AmiClient(cfg.ami.host, cfg.ami.port, cfg.ami.username, secret, auth=cfg.ami.auth)
-            self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
         elif cfg.ami.enabled:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
         self.acd = await Acd.build(cfg, self.store, self.ami, self.metrics)
+        if self.ami is not None:  # connect only now: the monitor's on_connect resync must see the 1st login
+            self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
         self._monitor_task: asyncio.Task | None = None
         if self.acd.monitor is not None:
             self._monitor_task = asyncio.get_running_loop().create_task(self.acd.monitor.run(), name="queues")
@@ -154,6 +155,12 @@ class IvrService:
         for line in report or ["nothing changed"]:
             (log.error if "not reloaded" in line else log.info)("reload: %s", line)
         return report
+
+    def _hotlines(self) -> list[str]:
+        """AGI script names the flows claim (`hotlines:`); a new name needs a restart to be accepted."""
+        if self.flows is None:
+            return []
+        return [h for flow in self.flows.current().flows.values() for h in flow.spec.hotlines]
 
     def _static_prompts(self) -> list[tuple[str, str]]:
         """Every fixed sentence of the config and the current flows, for the prompt cache."""

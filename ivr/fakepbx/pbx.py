@@ -40,6 +40,8 @@ class CallResult:
     started_at: float
     ended_at: float
     notes: list[str] = field(default_factory=list)
+    uniqueid: str = ""  # the caller channel's Uniqueid (agi_uniqueid), as AMI events name it
+    channel: str = ""
 
     @property
     def call_uuid(self) -> str | None:
@@ -79,17 +81,26 @@ class FakePbx:
         speed: float = 1.0,
         hangup: CallerHangup = "never",
         max_seconds: float = 60.0,
+        agi_args: Sequence[str] = (),
+        uniqueid: str | None = None,
+        script: str | None = None,
     ) -> CallResult:
-        """Run one call to its end and report what the dialplan would do next."""
+        """Run one call to its end and report what the dialplan would do next.
+
+        `agi_args` become agi_arg_1.. (the survey leg passes the rated call's uuid), `uniqueid` fixes the
+        channel's Uniqueid (AMI events of the same channel carry it), `script` overrides the PBX's.
+        """
         n = next(_unique)
-        env = {
-            "script": self.script,
+        uniqueid = uniqueid or f"{int(time.time())}.{n}"
+        env: dict[str, object] = {
+            "script": script or self.script,
             "channel": f"PJSIP/trunk-{n:08x}",
             "type": "PJSIP",
-            "uniqueid": f"{int(time.time())}.{n}",
+            "uniqueid": uniqueid,
             "callerid": caller_number,
             "calleridname": caller_name,
             "language": language,
+            "args": list(agi_args),
         }
         state: dict[str, object] = {"caller": None, "result": None, "notes": []}
         client: FakeAgiClient
@@ -117,6 +128,8 @@ class FakePbx:
             started_at=started,
             ended_at=time.monotonic(),
             notes=state["notes"],
+            uniqueid=uniqueid,
+            channel=f"PJSIP/trunk-{n:08x}",
         )
 
     async def _audiosocket(self, client, args, caller_script, speed, hangup, max_seconds, state) -> int:

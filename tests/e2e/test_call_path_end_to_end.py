@@ -77,9 +77,10 @@ async def test_keypad_zero_transfers_after_the_whole_notice(running_service):
 
     assert result.audiosocket_result == 0, "the bot must end the stream with 0x00"
     assert result.variables["IVR_ACTION"] == "transfer"
-    assert result.variables["IVR_QUEUE"] == "support"
+    fallback = service.config.bot.fallback_queue
+    assert result.variables["IVR_QUEUE"] == fallback
     assert result.variables["IVR_REASON"] == "keypad-0"
-    assert result.next_step == "queue support"
+    assert result.next_step == f"queue {fallback}"
     assert ends.ends == ["transferred"]
     notice = record.turns[-1]
     assert notice.speaker == "bot" and "connecting you" in notice.text
@@ -133,7 +134,7 @@ class BrokenBot(EchoBot):
 
 async def test_a_failing_bot_still_hands_the_caller_to_a_person(running_service):
     def make_bot():
-        return BrokenBot(greeting="Hello.", fallback_queue="support")
+        return BrokenBot(greeting="Hello.", fallback_queue="support-en")
 
     async with running_service(bot_factory=make_bot) as service:
         ends = count_ends(service)
@@ -141,8 +142,8 @@ async def test_a_failing_bot_still_hands_the_caller_to_a_person(running_service)
         result = await pbx_for(service).call([Silence(1.5), Digit("5"), Silence(1.0)], max_seconds=20)
         leftovers = await settle(service, baseline)
     assert result.variables["IVR_ACTION"] == "transfer"
-    assert result.variables["IVR_QUEUE"] == "support"
+    assert result.variables["IVR_QUEUE"] == service.config.bot.fallback_queue
     assert result.variables["IVR_REASON"].startswith("bot-error")
-    assert result.next_step == "queue support"
+    assert result.next_step == f"queue {service.config.bot.fallback_queue}"
     assert ends.ends == ["transferred"]
     assert leftovers == set()
