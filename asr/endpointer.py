@@ -17,6 +17,12 @@ nanoseconds so that 0.02 s frames add up exactly). It is a state machine with th
   ``end_silence`` (or the utterance reaches ``max_utterance``) ``UtteranceEnded`` carries the pre-roll,
   the speech and the trailing silence (at most ``end_silence``), with ``end`` = end of the last voiced frame.
   The trailing silence seeds the next pre-roll.
+* Speculation (``speculate_after`` > 0 and shorter than ``end_silence``): when the trailing silence
+  first reaches ``speculate_after``, ``PossibleEndOfTurn`` carries the utterance so far, so an utterance
+  engine (Whisper) can start decoding before the turn really ends. A voiced frame after it emits
+  ``SpeechResumed`` (that speculation is stale); the next long enough silence speculates again. The
+  ``UtteranceEnded`` that follows a speculation without speech in between has the same ``start`` and
+  ``end`` (``PossibleEndOfTurn.matches``): its speech is the same, only more trailing silence follows.
 
 No-input timer: ``listen()`` arms it; it counts only while nobody speaks and ``pause_no_input()`` is not in
 force (the bot is talking). It is satisfied (disarmed) when speech starts; if it runs out first,
@@ -45,6 +51,8 @@ class EndpointingParams:
     max_utterance: float
     no_input: float
     pre_roll: float
+    # Trailing silence after which a possible end of turn is announced (0 = off); see the module docstring.
+    speculate_after: float = 0.2
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -61,13 +69,13 @@ class EndpointingParams:
 
 PRESETS: dict[str, EndpointingParams] = {
     "fast": EndpointingParams(
-        min_speech=0.12, end_silence=0.4, max_utterance=15.0, no_input=5.0, pre_roll=0.3
+        min_speech=0.12, end_silence=0.4, max_utterance=15.0, no_input=5.0, pre_roll=0.3, speculate_after=0.15
     ),
     "normal": EndpointingParams(
-        min_speech=0.15, end_silence=0.6, max_utterance=20.0, no_input=6.0, pre_roll=0.3
+        min_speech=0.15, end_silence=0.6, max_utterance=20.0, no_input=6.0, pre_roll=0.3, speculate_after=0.2
     ),
     "patient": EndpointingParams(
-        min_speech=0.2, end_silence=1.0, max_utterance=20.0, no_input=8.0, pre_roll=0.3
+        min_speech=0.2, end_silence=1.0, max_utterance=20.0, no_input=8.0, pre_roll=0.3, speculate_after=0.4
     ),
 }
 
@@ -110,13 +118,33 @@ class UtteranceEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class PossibleEndOfTurn:
+    """The trailing silence reached speculate_after: the utterance so far, in case the turn ends here."""
+
+    audio: bytes = field(repr=False)
+    start: float
+    end: float
+
+    def matches(self, ended: UtteranceEnded) -> bool:
+        """True when `ended` closes this utterance with no speech after this point."""
+        return ended.start == self.start and ended.end == self.end
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechResumed:
+    """Speech came back after a PossibleEndOfTurn; ``at`` is when its first voiced frame began."""
+
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class NoInput:
     """Nobody spoke within no_input seconds of listen(); ``at`` is the stream time it was decided."""
 
     at: float
 
 
-Event = SpeechStarted | UtteranceEnded | NoInput
+Event = SpeechStarted | UtteranceEnded | NoInput | PossibleEndOfTurn | SpeechResumed
 
 
 class _State(enum.Enum):
@@ -167,6 +195,9 @@ class Endpointer:
         self._end_silence = _to_ns(params.end_silence)
         self._max_utterance = _to_ns(params.max_utterance)
         self._no_input = _to_ns(params.no_input)
+        # Speculating at or past end_silence would only duplicate UtteranceEnded: off then.
+        speculate = _to_ns(params.speculate_after)
+        self._speculate = speculate if 0 < speculate < self._end_silence else 0
         self._now = 0
         self._preroll = _FrameRing(_to_ns(params.pre_roll))
         self._trailing = _FrameRing(self._end_silence)
@@ -185,9 +216,24 @@ class Endpointer:
         """True between SpeechStarted and UtteranceEnded."""
         return self._state is _State.SPEECH
 
-    def utterance_audio_from(self, offset: int) -> bytes:
-        """The utterance in progress from byte `offset` on (pre-roll included), for streaming ASR."""
-        return bytes(self._audio[offset:]) if self._state is _State.SPEECH else b""
+    @property
+    def trailing_silence(self) -> float:
+        """Seconds since the last voiced frame of the utterance in progress (0 outside speech)."""
+        return (self._now - self._last_voiced_end) / _NS if self._state is _State.SPEECH else 0.0
+
+    def utterance_audio_from(self, offset: int, *, max_trailing: float | None = None) -> bytes:
+        """The utterance in progress from byte `offset` on (pre-roll included), for streaming ASR.
+
+        `max_trailing` caps the silence after the last voiced frame that is included (in seconds): a
+        streaming recogniser need not decode a pause that may yet end the turn; if speech resumes, the
+        held-back silence is included again.
+        """
+        if self._state is not _State.SPEECH:
+            return b""
+        end = len(self._audio)
+        if max_trailing is not None:
+            end -= self._trailing_bytes_beyond(_to_ns(max_trailing))
+        return bytes(self._audio[offset:end])
 
     def listen(self) -> None:
         """Start (or restart) the no-input timer now; a caller already speaking satisfies it at once."""
@@ -224,6 +270,15 @@ class Endpointer:
             self._feed_speech(frame, is_speech, dur, events)
         self._tick_timer(dur, events)
         return events
+
+    def _trailing_bytes_beyond(self, keep_ns: int) -> int:
+        """Bytes of the trailing silence past its first `keep_ns` nanoseconds."""
+        covered, beyond = 0, 0
+        for frame, dur in self._trailing.items():
+            if covered >= keep_ns:
+                beyond += len(frame)
+            covered += dur
+        return beyond
 
     # -- states -------------------------------------------------------------------------------------
 
@@ -262,13 +317,26 @@ class Endpointer:
     def _feed_speech(self, frame: bytes, is_speech: bool, dur: int, events: list[Event]) -> None:
         self._audio += frame
         if is_speech:
+            if self._speculated:
+                self._speculated = False
+                events.append(SpeechResumed(at=(self._now - dur) / _NS))
             self._last_voiced_end = self._now
             self._trailing.clear()
         else:
             self._trailing.append(frame, dur)
-            if self._now - self._last_voiced_end >= self._end_silence:
+            silent = self._now - self._last_voiced_end
+            if silent >= self._end_silence:
                 self._end_utterance("silence", events)
                 return
+            if self._speculate and not self._speculated and silent >= self._speculate:
+                self._speculated = True
+                events.append(
+                    PossibleEndOfTurn(
+                        audio=bytes(self._audio),
+                        start=self._onset_start / _NS,
+                        end=self._last_voiced_end / _NS,
+                    )
+                )
         self._check_max_length(events)
 
     def _check_max_length(self, events: list[Event]) -> None:
@@ -296,6 +364,7 @@ class Endpointer:
         self._onset_voiced = 0
         self._audio = bytearray()
         self._last_voiced_end = 0
+        self._speculated = False
         self._trailing.clear()
 
     # -- no-input timer -----------------------------------------------------------------------------

@@ -100,15 +100,21 @@ class WhisperEngine:
                 self.model_path, f"faster-whisper could not load it: {exc}", WHISPER_HINT
             ) from exc
 
-    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> WhisperStream:
-        """Open a buffering stream; with a grammar, results are snapped to its closest phrase."""
+    def new_stream(
+        self, rate: int, *, grammar: Sequence[str] | None = None, words: bool = True
+    ) -> WhisperStream:
+        """Open a buffering stream; with a grammar, results are snapped to its closest phrase.
+
+        `words=False` skips the word-timing alignment pass: Transcript.words is then empty and the
+        confidence comes from the segments' mean token log-probability instead of the word probabilities.
+        """
         if not 4000 <= rate <= 48000:
             raise LocalProtocolError(f"unsupported sample rate {rate}")
         if self._model is None:
             raise LocalProtocolError("WhisperEngine is closed")
-        return WhisperStream(self, rate, tuple(grammar) if grammar else None)
+        return WhisperStream(self, rate, tuple(grammar) if grammar else None, words=words)
 
-    def transcribe(self, audio: np.ndarray) -> tuple[str, float, tuple[Word, ...]]:
+    def transcribe(self, audio: np.ndarray, *, words: bool = True) -> tuple[str, float, tuple[Word, ...]]:
         """Blocking: (text, confidence, words) for 16 kHz float32 audio. Run it in the executor."""
         if self._model is None:
             raise LocalProtocolError("WhisperEngine is closed")
@@ -117,24 +123,24 @@ class WhisperEngine:
             language=self.language,
             beam_size=self.beam_size,
             vad_filter=False,  # we endpoint ourselves
-            word_timestamps=True,
+            word_timestamps=words,
             condition_on_previous_text=False,
         )
         segments = list(segments)  # the generator decodes lazily
-        words = tuple(
+        timed = tuple(
             Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
             for s in segments
             for w in (s.words or [])
             if w.word.strip()
         )
         text = " ".join(s.text.strip() for s in segments if s.text.strip())
-        if words:
-            confidence = sum(w.confidence for w in words) / len(words)
+        if timed:
+            confidence = sum(w.confidence for w in timed) / len(timed)
         elif segments:
             confidence = math.exp(sum(s.avg_logprob for s in segments) / len(segments))
         else:
             confidence = 0.0
-        return text, confidence, words
+        return text, confidence, timed
 
     def close(self) -> None:
         """Drop the model (CTranslate2 frees it when the last decode ends)."""
@@ -144,8 +150,10 @@ class WhisperEngine:
 class WhisperStream:
     """Buffers one utterance of caller audio; finish() transcribes it."""
 
-    def __init__(self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None):
-        self._engine, self._rate, self._grammar = engine, rate, grammar
+    def __init__(
+        self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None, *, words: bool = True
+    ):
+        self._engine, self._rate, self._grammar, self._words = engine, rate, grammar, words
         self._buffer = bytearray()
         self._cap = int(MAX_UTTERANCE_SECONDS * rate) * 2
         self._closed = False
@@ -183,7 +191,7 @@ class WhisperStream:
     def _decode(self, pcm: bytes) -> tuple[str, float, tuple[Word, ...], float]:
         """Executor side: resample and transcribe; also returns the seconds spent (not queued)."""
         started = time.perf_counter()
-        text, confidence, words = self._engine.transcribe(resample(pcm, self._rate))
+        text, confidence, words = self._engine.transcribe(resample(pcm, self._rate), words=self._words)
         return text, confidence, words, time.perf_counter() - started
 
     def _snap(self, text: str, words: tuple[Word, ...]) -> tuple[str, tuple[Word, ...]]:

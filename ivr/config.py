@@ -121,7 +121,9 @@ class PathsConfig(StrictModel):
     pidfile: Path = Path("var/ivr.pid")  # `ivr reload` signals the process named here
 
 
-EndpointingKey = Literal["min_speech", "end_silence", "max_utterance", "no_input", "pre_roll"]
+EndpointingKey = Literal[
+    "min_speech", "end_silence", "max_utterance", "no_input", "pre_roll", "speculate_after"
+]
 
 
 class AsrConfig(StrictModel):

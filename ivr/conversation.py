@@ -6,9 +6,12 @@ Four tasks share the call's audio, all owned by `run()`'s TaskGroup:
 
 * `OutboundAudio.run` sends one 20 ms frame per tick (speech or keep-alive silence);
 * `_hear` reads caller audio and keypad digits, runs VAD + endpointing inline (microseconds per frame),
-  interrupts the prompt on barge-in, and queues what the dialogue needs: utterances, digits, silence;
+  interrupts the prompt on barge-in, and queues what the dialogue needs: utterances, digits, silence.
+  With an utterance engine (Whisper) it also starts a speculative decode when the endpointer announces a
+  possible end of turn (`asr.speculation`), so the decode overlaps the rest of the end-of-turn silence;
 * `_stream_audio` (streaming engines such as Vosk only) feeds the utterance to the recogniser while the
-  caller is still speaking, so little decoding is left when the turn ends;
+  caller is still speaking, in batches of `_STREAM_BATCH_SECONDS` (fewer executor round trips per call),
+  so little decoding is left when the turn ends. The call keeps one recogniser per grammar and reuses it;
 * `_talk` runs the bot: it recognises each utterance (in the ASR executor, so hearing never stalls),
   stores the turns as they happen, synthesises replies (cached) and plays them.
 
@@ -26,8 +29,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from asr.endpointer import Endpointer, EndpointingParams, NoInput, SpeechStarted, UtteranceEnded
-from asr.engine import AsrEngine, RecognizerStream
+from asr.endpointer import (
+    Endpointer,
+    EndpointingParams,
+    Event,
+    NoInput,
+    PossibleEndOfTurn,
+    SpeechResumed,
+    SpeechStarted,
+)
+from asr.engine import AsrEngine, RecognizerStream, Transcript
+from asr.speculation import Grammar, Speculation, Speculator, grammar_key
 from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
@@ -39,6 +51,13 @@ from tts.service import Synthesizer
 log = logging.getLogger(__name__)
 
 _FRAME_SECONDS = 0.02
+# Audio a streaming recogniser is fed at once: 8 frames, not 1, cuts per-call executor round trips 8-fold
+# and adds at most this much audio to decode when the turn ends (it is decoded after end_silence anyway).
+_STREAM_BATCH_SECONDS = 0.16
+# Silence after the last voiced frame a recogniser is given: Kaldi needs ~0.3 s after a word to settle
+# on it (its partial comes then), while the rest of end_silence would only cost decoding time (the Korean
+# Vosk model takes ~0.5 s of CPU per second of audio).
+_MAX_TRAILING_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,8 @@ class HeardUtterance:
     ended_wall: datetime
     stream: RecognizerStream | None = None  # a streaming recogniser already fed `fed` bytes of `audio`
     fed: int = 0
+    grammar: Grammar = None  # the grammar `stream` was opened with
+    speculation: Speculation | None = None  # a decode of this utterance started before its turn ended
 
 
 @dataclass(frozen=True)
@@ -141,8 +162,13 @@ class Conversation:
         self._heard: asyncio.Queue[HeardUtterance | HeardDigit | HeardNothing] = asyncio.Queue(maxsize=32)
         self._speech_started_at: float | None = None
         self._barged = False
+        self._prompt_since: float | None = None  # stream time the prompt now playing was first heard over
         self._stream: RecognizerStream | None = None
+        self._stream_grammar: Grammar = None
         self._stream_fed = 0
+        self._stream_batch = int(_STREAM_BATCH_SECONDS * self.rate) * 2
+        self._spare_streams: dict[Grammar, RecognizerStream] = {}  # finished, ready for the next utterance
+        self.speculator = Speculator(speech.asr, self.rate)
         self._audio_ready = asyncio.Event()
         self.partials: list[str] = []
 
@@ -160,8 +186,11 @@ class Conversation:
         except* _Decided:
             pass
         finally:
-            if self._stream is not None:
-                self._stream.close()
+            self.speculator.close()
+            for stream in [self._stream, *self._spare_streams.values()]:
+                if stream is not None:
+                    stream.close()
+            self._spare_streams.clear()
         return self.outcome
 
     # ----- hearing --------------------------------------------------------------------------------
@@ -187,34 +216,52 @@ class Conversation:
             if self._stream is not None:
                 self._audio_ready.set()
 
-    async def _on_endpoint_event(self, event: SpeechStarted | UtteranceEnded | NoInput) -> None:
+    async def _on_endpoint_event(self, event: Event) -> None:
         """Turn an endpointer event into a dialogue event."""
         if isinstance(event, SpeechStarted):
             self._speech_started_at = event.at
             self._barged = False
             if self.speech.asr.streaming:
-                self._stream = self.speech.asr.new_stream(self.rate, grammar=self.bot.grammar())
-                self._stream_fed = 0
+                self._open_stream()
             return
         if isinstance(event, NoInput):
             await self._heard.put(HeardNothing())
+            return
+        if isinstance(event, PossibleEndOfTurn):
+            if self.speculator.enabled:
+                self.speculator.start(event, self.bot.grammar())
+            return
+        if isinstance(event, SpeechResumed):
+            self.speculator.discard()
             return
         self._speech_started_at = None
         now_mono, now_wall = time.monotonic(), datetime.now(UTC)
         # The endpointer is behind real time by the trailing silence it waited for.
         lag = self.endpointer.stream_time - event.end
         stream, self._stream = self._stream, None
+        # Only the start of the trailing silence is decoded (see _MAX_TRAILING_SECONDS).
+        surplus = max(0, round((lag - _MAX_TRAILING_SECONDS) * self.rate)) * 2
         await self._heard.put(
             HeardUtterance(
-                audio=event.audio,
+                audio=event.audio[: len(event.audio) - surplus] if surplus else event.audio,
                 duration=event.end - event.start,
                 ended_monotonic=now_mono - lag,
                 started_wall=now_wall - timedelta(seconds=self.endpointer.stream_time - event.start),
                 ended_wall=now_wall - timedelta(seconds=lag),
                 stream=stream,
                 fed=self._stream_fed,
+                grammar=self._stream_grammar,
+                speculation=self.speculator.take(event),
             )
         )
+
+    def _open_stream(self) -> None:
+        """Open the recogniser for a new utterance: the spare one for this grammar, or a new one."""
+        key = grammar_key(self.bot.grammar())
+        spare = self._spare_streams.pop(key, None)
+        self._stream = spare or self.speech.asr.new_stream(self.rate, grammar=list(key) if key else None)
+        self._stream_grammar = key
+        self._stream_fed = 0
 
     async def _stream_audio(self) -> None:
         """Feed the utterance in progress to the streaming recogniser as it grows."""
@@ -222,8 +269,14 @@ class Conversation:
             await self._audio_ready.wait()
             self._audio_ready.clear()
             stream = self._stream
-            chunk = self.endpointer.utterance_audio_from(self._stream_fed) if stream else b""
-            if not chunk:
+            chunk = b""
+            if stream is not None:
+                chunk = self.endpointer.utterance_audio_from(
+                    self._stream_fed, max_trailing=_MAX_TRAILING_SECONDS
+                )
+            # A short batch waits for more audio, unless the caller paused: then nothing more comes for now.
+            paused = self.endpointer.trailing_silence + 1e-9 >= _MAX_TRAILING_SECONDS
+            if not chunk or (len(chunk) < self._stream_batch and not paused):
                 continue
             # Counted before the await: the utterance may end while this chunk is decoding.
             self._stream_fed += len(chunk)
@@ -233,13 +286,21 @@ class Conversation:
 
     def _check_barge_in(self) -> None:
         """Stop the prompt once the caller has spoken over it for the minimum barge-in time."""
+        now = self.endpointer.stream_time
+        if not self.player.is_playing:
+            self._prompt_since = None
+        elif self._prompt_since is None:
+            self._prompt_since = now - _FRAME_SECONDS  # it began during the frame just heard
         if self._speech_started_at is None or self._barged or not self.speech.barge_in:
             return
-        spoken = self.endpointer.stream_time - self._speech_started_at
+        spoken = now - self._speech_started_at
         # The epsilon absorbs float sums of 0.02 s frames (0.19999999999999996 must count as 0.2).
         if spoken + 1e-9 >= self.speech.min_barge_in and self.player.interrupt():
             self._barged = True
-            self.stats.barge_in_reactions.append(spoken - self.speech.min_barge_in)
+            # Reaction counts from when barging in became due: a prompt that starts while the caller is
+            # already talking is due at its start, not min_barge_in after the speech began.
+            due = max(self._speech_started_at + self.speech.min_barge_in, self._prompt_since or 0.0)
+            self.stats.barge_in_reactions.append(max(0.0, now - due))
 
     # ----- talking --------------------------------------------------------------------------------
 
@@ -260,12 +321,12 @@ class Conversation:
 
     async def _understand(self, heard: HeardUtterance) -> list[Action]:
         """Recognise an utterance, store it, and ask the bot what to do."""
-        stream = heard.stream or self.speech.asr.new_stream(self.rate, grammar=self.bot.grammar())
-        try:
-            await stream.feed(heard.audio[heard.fed :])
-            transcript = await stream.finish()
-        finally:
-            stream.close()
+        grammar = self.bot.grammar()
+        transcript = None
+        if heard.speculation is not None:
+            transcript = await self.speculator.result(heard.speculation, grammar)
+        if transcript is None:
+            transcript = await self._recognise(heard, grammar)
         await self._store_turn(
             "caller",
             transcript.text,
@@ -275,6 +336,22 @@ class Conversation:
             meta={"engine": transcript.engine, "decode_seconds": round(transcript.decode_seconds, 3)},
         )
         return self.bot.on_transcript(transcript.text, transcript.confidence)
+
+    async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
+        """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
+        stream = heard.stream or self.speech.asr.new_stream(self.rate, grammar=grammar)
+        reusable = False
+        try:
+            if rest := heard.audio[heard.fed :]:
+                await stream.feed(rest)
+            transcript = await stream.finish()
+            reusable = heard.stream is not None
+            return transcript
+        finally:
+            if reusable and heard.grammar not in self._spare_streams:
+                self._spare_streams[heard.grammar] = stream
+            else:
+                stream.close()
 
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
         """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""

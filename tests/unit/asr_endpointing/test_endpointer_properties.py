@@ -5,7 +5,15 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asr.endpointer import Endpointer, EndpointingParams, NoInput, SpeechStarted, UtteranceEnded
+from asr.endpointer import (
+    Endpointer,
+    EndpointingParams,
+    NoInput,
+    PossibleEndOfTurn,
+    SpeechResumed,
+    SpeechStarted,
+    UtteranceEnded,
+)
 from tests.unit.asr_endpointing.endpointer_script import frame
 
 P = EndpointingParams(min_speech=0.1, end_silence=0.3, max_utterance=1.0, no_input=2.0, pre_roll=0.1)
@@ -38,7 +46,7 @@ def ns(seconds: float) -> int:
 @given(runs)
 def test_speech_events_alternate_and_times_are_consistent(run_list):
     ep, timeline, log = feed_all(run_list)
-    speech = [(i, e) for i, e in log if not isinstance(e, NoInput)]
+    speech = [(i, e) for i, e in log if isinstance(e, SpeechStarted | UtteranceEnded)]
     for k, (_, e) in enumerate(speech):
         assert isinstance(e, SpeechStarted if k % 2 == 0 else UtteranceEnded)
     assert ep.speaking == (len(speech) % 2 == 1)
@@ -98,3 +106,29 @@ def test_no_input_fires_at_most_once_and_only_without_speech_before_it(run_list)
         index, event = fired[0]
         assert ns(event.at) >= ns(P.no_input)
         assert not any(isinstance(e, SpeechStarted) for i, e in log if i <= index)
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs)
+def test_speculation_happens_inside_speech_and_is_resumed_or_matched(run_list):
+    _, timeline, log = feed_all(run_list)
+    open_speculation: PossibleEndOfTurn | None = None
+    speaking = False
+    for i, e in log:
+        if isinstance(e, SpeechStarted):
+            speaking, open_speculation = True, None
+        elif isinstance(e, PossibleEndOfTurn):
+            assert speaking and open_speculation is None
+            assert not timeline[i][0]  # announced on a silent frame
+            assert timeline[i][2] - ns(e.end) >= ns(P.speculate_after)
+            assert timeline[i][1] - ns(e.end) < ns(P.speculate_after)
+            assert e.audio.endswith(frame(i))
+            open_speculation = e
+        elif isinstance(e, SpeechResumed):
+            assert open_speculation is not None and timeline[i][0]
+            open_speculation = None
+        elif isinstance(e, UtteranceEnded):
+            if open_speculation is not None:
+                assert open_speculation.matches(e)
+                assert e.audio.startswith(open_speculation.audio)
+            speaking, open_speculation = False, None

@@ -9,7 +9,10 @@ import pytest
 from asr.endpointer import Endpointer, EndpointingParams, SpeechStarted, UtteranceEnded
 from tests.unit.asr_endpointing.endpointer_script import F, Script, frames
 
-P = EndpointingParams(min_speech=0.15, end_silence=0.6, max_utterance=20.0, no_input=6.0, pre_roll=0.3)
+# Speculation off: these rules are about the three-state machine (test_endpointer_speculation covers it).
+P = EndpointingParams(
+    min_speech=0.15, end_silence=0.6, max_utterance=20.0, no_input=6.0, pre_roll=0.3, speculate_after=0
+)
 
 
 def script(params: EndpointingParams = P) -> Script:
