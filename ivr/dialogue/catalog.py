@@ -32,6 +32,7 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     },
     "wait_position": {"en": "You are number {position} in line.", "zh": "您前面还有{ahead}位客户。"},
     "wait_time": {"en": "The expected wait is about {wait}.", "zh": "预计等待时间约为{wait}。"},
+    "wait_short": {"en": "Someone will be with you in a moment.", "zh": "马上为您接通。"},
     "callback_offer": {
         "en": "Press 1 to be called back, or stay on the line.",
         "zh": "如需回电请按1，或者请继续等待。",

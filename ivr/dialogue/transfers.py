@@ -18,6 +18,9 @@ from ivr.dialogue import catalog
 from ivr.dialogue.handoff_context import HandoffFacts, context, fill, join_sentences, summary, wait_words
 from ivr.handoff import RouteDecision, RouteRequest
 
+# Below this the caller hears "in a moment" rather than a number of minutes.
+SHORT_WAIT_SECONDS = 30.0
+
 
 @dataclass(frozen=True)
 class CallbackOffer:
@@ -145,7 +148,9 @@ class TransferMixin:
         ]
         if decision.position is not None:
             parts.append(self._msg("wait_position", position=decision.position, ahead=decision.position - 1))
-        if decision.expected_wait is not None:
+        if decision.expected_wait is not None and decision.expected_wait < SHORT_WAIT_SECONDS:
+            parts.append(self._msg("wait_short"))  # "about 1 minute" would oversell a free agent's wait
+        elif decision.expected_wait is not None:
             parts.append(self._msg("wait_time", wait=wait_words(decision.expected_wait, self.language)))
         return join_sentences(parts, self.language)
 

@@ -137,6 +137,13 @@ def test_the_notice_says_the_place_in_line_and_the_wait(flow):
     )
 
 
+def test_a_wait_of_seconds_is_not_announced_as_minutes(flow):
+    bot, _ = bot_for(flow, FixedRouter(position=1, expected_wait=0))
+    transfer = only_transfer(bot.on_transcript("I want to talk to an agent", 0.9))
+    assert transfer.notice.endswith("You are number 1 in line. Someone will be with you in a moment.")
+    assert "minute" not in transfer.notice
+
+
 def test_a_long_wait_offers_a_callback_that_the_caller_takes(flow):
     bot, _ = bot_for(flow, FixedRouter(expected_wait=900, offer_callback=True))
     offer = bot.on_transcript("I want to talk to an agent", 0.9)
