@@ -75,7 +75,7 @@ class IvrService:
         )
         self.agi = FastAgiServer(
             self._handle_agi,
-            scripts=[cfg.agi.script, cfg.agi.survey_script, *self._hotlines()],
+            scripts=self._scripts(),
             header_timeout=cfg.agi.header_timeout,
             command_timeout=cfg.agi.command_timeout,
         )
@@ -146,6 +146,7 @@ class IvrService:
                 report += [f"flows not reloaded: {e}" for e in result.errors]
             elif result.changed_files:
                 report.append(f"flows version {result.version}: {', '.join(result.changed_files)}")
+                self.agi.set_scripts(self._scripts())
                 await self.tts.warm(self._static_prompts(), rate=CALL_RATE, progress=False)
         try:
             self.acd.reload_queues(self.config)
@@ -156,11 +157,12 @@ class IvrService:
             (log.error if "not reloaded" in line else log.info)("reload: %s", line)
         return report
 
-    def _hotlines(self) -> list[str]:
-        """AGI script names the flows claim (`hotlines:`); a new name needs a restart to be accepted."""
-        if self.flows is None:
-            return []
-        return [h for flow in self.flows.current().flows.values() for h in flow.spec.hotlines]
+    def _scripts(self) -> list[str]:
+        """FastAGI script names answered: the hotline, the survey, and every `hotlines:` name of the flows."""
+        names = [self.config.agi.script, self.config.agi.survey_script]
+        if self.flows is not None:
+            names += [h for flow in self.flows.current().flows.values() for h in flow.spec.hotlines]
+        return names
 
     def _static_prompts(self) -> list[tuple[str, str]]:
         """Every fixed sentence of the config and the current flows, for the prompt cache."""

@@ -196,6 +196,10 @@ class FastAgiServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
+    def set_scripts(self, scripts: Collection[str]) -> None:
+        """Accept a new set of script names from the next connection on (a flow reload adds hotlines)."""
+        self._scripts = frozenset(scripts)
+
     async def start(self, host: str = "0.0.0.0", port: int = 4573) -> None:
         """Start listening; port 0 picks a free port (see `port`)."""
         if self._server is not None:
