@@ -9,6 +9,8 @@ caller event is handled in this order: a pending question; a collected value (so
 data, not a command); the global intents (a person, goodbye, repeat, help); the sentiment trigger; then
 the waiting step's own routes, keypad keys, intents and knowledge base. Failures count against the
 transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a reload never changes a call.
+Speaking lives in ivr.dialogue.prompting, knowledge-base answers in ivr.dialogue.answers and hand-offs
+in ivr.dialogue.transfers (mixins of FlowBot).
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ivr.bot import Action, CallInfo, Hangup, Say
+from ivr.bot import Action, CallInfo
 from ivr.dialogue import catalog, slots
+from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.policy import PolicyState
+from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
 from ivr.dialogue.schema import (
     AnswerStep,
@@ -35,7 +39,7 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
-from ivr.dialogue.transfers import CallbackOffer, TransferMixin, fill_message
+from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.handoff import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
@@ -49,7 +53,7 @@ class _Confirm:
     value: Any
 
 
-class FlowBot(TransferMixin):
+class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
     """Runs one call through one flow version."""
 
     def __init__(
@@ -255,22 +259,6 @@ class FlowBot(TransferMixin):
                 return [*actions, *self._goodbye(text)]
         return [*actions, *self._transfer("flow-error")]
 
-    def _run_answer(self, step: AnswerStep, actions: list[Action]) -> str:
-        """Say a knowledge-base answer (a fixed entry, or the best for the last utterance); the next step."""
-        answer: str | None = None
-        if step.entry is not None:
-            entry = next(e for e in self.spec.knowledge if e.id == step.entry)
-            answer, entry_id = entry.answer.get(self.language), entry.id
-        elif self.last_text and (kb := self._knowledge()) is not None:
-            found = kb.best(self.last_text, self.language)
-            if found is not None:
-                answer, entry_id = found.entry.answer, found.entry.id
-        if answer is None:
-            return step.else_ or step.next
-        actions.append(self._say(self._fill(answer), step))
-        self._note_answer(entry_id)
-        return step.next
-
     def _route(self, step: AskStep | MenuStep, intent: str, score: float) -> list[Action] | None:
         """Go where the step (or the intent itself) sends this intent; None when nowhere."""
         target = step.routes.get(intent) if isinstance(step, AskStep) else None
@@ -287,24 +275,6 @@ class FlowBot(TransferMixin):
         if self.policy.on_request(f"intent:{intent}"):
             return self._transfer("repeated-request")
         return self._enter(target)
-
-    def _kb_hit(self, step: Any, text: str) -> Any:
-        """The knowledge base's best answer when the step allows answers from it."""
-        kb = self._knowledge() if isinstance(step, AskStep) and step.knowledge else None
-        return kb.best(text, self.language) if kb is not None else None
-
-    def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
-        """Say a knowledge-base answer, then ask again ("anything else?") or go on."""
-        self.policy.understood()
-        if self.policy.on_request(f"kb:{hit.entry.id}"):
-            return self._transfer("repeated-request")
-        self._note_answer(hit.entry.id)
-        answer = self._say(self._fill(hit.entry.answer), step)
-        if step.after_answer:
-            return [answer, *self._enter(step.after_answer)]
-        follow = [self._say(self._msg("anything_else"), step)]
-        self._last_said = [answer, *follow]
-        return [answer, *follow]
 
     def _collected(self, value: Any) -> list[Action]:
         """A value for the collect step (or the caller's yes/no about it)."""
@@ -364,64 +334,11 @@ class FlowBot(TransferMixin):
             return [self._say(self._msg("say_yes_or_no"))]
         return [self._say(self._msg("no_match")), *self._reprompt()]
 
-    def _reprompt(self) -> list[Action]:
-        """The current step's re-prompt (or prompt again)."""
-        step = self._step()
-        if step is None:
-            return []
-        self.pending = None
-        said = [self._say(self._t(step.reprompt or step.prompt), step)]
-        self._last_said = said
-        return said
-
-    def _help(self) -> list[Action]:
-        """The step's help (or the flow's), then its prompt."""
-        step = self._step()
-        text = self._t(step.help) if step is not None and step.help else self._msg("help")
-        return [self._say(text, step), *self._reprompt()]
-
-    def _goodbye(self, text: str | None = None) -> list[Action]:
-        """Hang up politely."""
-        self.outcome = self.outcome or "goodbye"
-        return [Hangup(text or self._msg("goodbye"), reason="goodbye", language=self.language)]
-
     # ----- helpers ---------------------------------------------------------------------------------
 
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""
         return self.spec.steps.get(self.step_name) if self.step_name else None  # type: ignore[return-value]
-
-    def _say(self, text: str, step: Any = None) -> Say:
-        """A sentence in the call's language; barge-in from the step, else the flow."""
-        allowed = getattr(step, "barge_in", None)
-        return Say(text, barge_in=self.spec.barge_in if allowed is None else allowed, language=self.language)
-
-    def _t(self, texts: dict[str, str]) -> str:
-        """A text in the call's language (the loader made sure it exists), with placeholders filled."""
-        return self._fill(texts.get(self.language) or texts[self.spec.default_language])
-
-    def _fill(self, template: str) -> str:
-        return fill(template, self._values())
-
-    def _msg(self, key: str, **values: Any) -> str:
-        return fill_message(self.spec, key, self.language, {**self._values(), **values})
-
-    def _values(self) -> dict[str, Any]:
-        """Placeholders a prompt may use."""
-        values: dict[str, Any] = {"intent": self._intent_title(), "language": self.language}
-        values.update({f"slots.{k}": v for k, v in self.slots.items()})
-        values.update({f"vars.{k}": v for k, v in self.vars.items()})
-        values.update({f"caller.{k}": v for k, v in self.caller.items()})
-        return values
-
-    def _holds(self, condition: Any) -> bool:
-        """Whether a branch condition holds now."""
-        value = self._values().get(condition.var)
-        if condition.var == "intent":
-            value = self.intent
-        if condition.is_set is not None:
-            return (value not in (None, "", False)) == condition.is_set
-        return value == condition.equals
 
     def _extract(self, text: str) -> Any:
         step = self._step()
@@ -444,18 +361,6 @@ class FlowBot(TransferMixin):
         from ivr.dialogue.sentiment import sentiment
 
         return sentiment(text, self.language)
-
-    def _knowledge(self) -> Any:
-        if self._kb is None and self.spec.knowledge:
-            self._kb = self.flow.knowledge()
-        return self._kb
-
-    def _note_answer(self, entry_id: str) -> None:
-        """Remember an answer for the agent: its title when the flow gives one."""
-        entry = next((e for e in self.spec.knowledge if e.id == entry_id), None)
-        label = entry.title if entry is not None and entry.title else entry_id
-        if label not in self.answers_tried:
-            self.answers_tried.append(label)
 
     def _menu_option(self, step: MenuStep, text: str) -> Any:
         from ivr.dialogue.text import normalise

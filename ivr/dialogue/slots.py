@@ -5,44 +5,43 @@ word can extend it ("twenty" + "five", "one hundred" + "and five", "two thousand
 cannot extend it starts a new group ("one two three" is three groups). Digit strings join the groups'
 values in order; a quantity is the first group. "oh"/"o" count as zero only next to other digits, so
 "oh, my number is ..." adds no zero. Chinese numerals are read per run of numeral characters: a run with
-十/百/千/万 is one quantity, a run without is one digit per character. Dates: numeric forms first,
-then relative words, weekdays, then month and day; a month-day without a year is the next occurrence.
+十/百/千/万 is one quantity, a run without is one digit per character. Dates live in ivr.dialogue.dates
+(re-exported here as parse_date); the word tables and Chinese numeral readers in ivr.dialogue.numerals.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
-from pathlib import Path
 
-import yaml
-
-from ivr.dialogue.text import compact, is_chinese, is_cjk, normalise, tokens
-
-
-def _load_words() -> dict[str, dict]:
-    """The word tables, read once at import; every word must be a string (YAML 1.1 reads bare no as False)."""
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "slot_words.yaml").read_text("utf-8"))
-    for table in data.values():
-        for name, words in table.items():
-            if not all(isinstance(w, str) for w in words):
-                raise RuntimeError(f"slot_words.yaml: {name}: every word must be a quoted string")
-    return data
-
-
-_EN, _ZH, _KO = (lambda d: (d["en"], d["zh"], d["ko"]))(_load_words())
-UNITS: dict[str, int] = _EN["units"]
-TEENS: dict[str, int] = _EN["teens"]
-TENS: dict[str, int] = _EN["tens"]
-SCALES: dict[str, int] = _EN["scales"]
-REPEATS: dict[str, int] = _EN["repeats"]
-ZERO_SOUNDS = frozenset(_EN["zero_sounds"])
-HOMOPHONES: dict[str, int] = _EN["homophones"]
-CN_DIGITS: dict[str, int] = _ZH["digits"]
-CN_UNITS: dict[str, int] = _ZH["units"]
-CN_BIG: dict[str, int] = _ZH["big"]
-MAX_TEXT = 2000  # transcripts are short; bound the work on anything longer
+from ivr.dialogue.dates import CN_WEEKDAYS as CN_WEEKDAYS
+from ivr.dialogue.dates import MONTHS as MONTHS
+from ivr.dialogue.dates import ORDINALS as ORDINALS
+from ivr.dialogue.dates import WEEKDAYS as WEEKDAYS
+from ivr.dialogue.dates import parse_date
+from ivr.dialogue.numerals import (
+    _CN_RUN,
+    _EN,
+    _KO,
+    _ZH,
+    CN_BIG,
+    CN_UNITS,
+    HOMOPHONES,
+    MAX_TEXT,
+    REPEATS,
+    SCALES,
+    TEENS,
+    TENS,
+    UNITS,
+    ZERO_SOUNDS,
+    _cn_digits,
+    _cn_value,
+    cn_to_int,
+)
+from ivr.dialogue.numerals import (
+    CN_DIGITS as CN_DIGITS,
+)
+from ivr.dialogue.text import compact, is_chinese, normalise, tokens
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
@@ -141,45 +140,6 @@ def _english_words(text: str) -> list[str]:
     """Normalised words with digits split from letters ("5th" stays a word; "a1b" does not matter)."""
     text = _THOUSANDS_COMMA.sub("", text[:MAX_TEXT])
     return normalise(text, "en").split()
-
-
-def cn_to_int(run: str) -> int | None:
-    """The value of a Chinese numeral run with units ("二十五" → 25, "一百零五" → 105), None if malformed."""
-    total = section = digit = 0
-    seen = False
-    for char in run:
-        if char in CN_DIGITS:
-            digit, seen = CN_DIGITS[char], True
-        elif char in CN_UNITS:
-            section += (digit or 1) * CN_UNITS[char]
-            digit, seen = 0, True
-        elif char == "万":
-            total += (section + digit or 1) * 10_000
-            section = digit = 0
-            seen = True
-        elif char in CN_BIG:
-            total = (total + section + digit or 1) * CN_BIG[char]
-            section = digit = 0
-            seen = True
-        else:
-            return None
-    return total + section + digit if seen else None
-
-
-_CN_NUMERAL = "".join(CN_DIGITS) + "".join(CN_UNITS) + "".join(CN_BIG)
-_CN_RUN = re.compile(rf"[{_CN_NUMERAL}]+|\d+")
-
-
-def _cn_digits(run: str) -> str:
-    """A numeral run read digit by digit, in ASCII ("一二〇" → "120", "٣4" → "34")."""
-    return "".join(str(CN_DIGITS[c]) if c in CN_DIGITS else str(int(c)) for c in run)
-
-
-def _cn_value(run: str) -> int | None:
-    """A numeral run as a number: with 十/百/千/万 a quantity, else read digit by digit (二〇二六 → 2026)."""
-    if any(c in CN_UNITS or c in CN_BIG for c in run):
-        return cn_to_int(run)
-    return int(_cn_digits(run))
 
 
 def _chinese_groups(text: str) -> list[str]:
@@ -282,147 +242,6 @@ def parse_yes_no(text: str, language: str) -> bool | None:
     if not any(signals):
         return False
     return None
-
-
-MONTHS: dict[str, int] = _EN["months"]
-WEEKDAYS: dict[str, int] = _EN["weekdays"]
-ORDINALS: dict[str, int] = _EN["ordinals"]
-CN_WEEKDAYS: dict[str, int] = _ZH["weekdays"]
-_ISO = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b")
-_US = re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b")
-_ORDINAL_DIGITS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
-_CN_NUM = "\\d零〇一二三四五六七八九十两"
-_ZH_MDY = re.compile(rf"(?:([{_CN_NUM}]{{2,4}})年)?([{_CN_NUM}]{{1,3}})月([{_CN_NUM}]{{1,3}})[日号]?")
-_ZH_WEEKDAY = re.compile(r"(上|下|这|本)?(?:个)?(?:周|星期|礼拜)([一二三四五六日天])")
-_ZH_DAY = re.compile(rf"([{_CN_NUM}]{{1,3}})[日号]")
-
-
-def _safe_date(year: int, month: int, day: int) -> datetime.date | None:
-    """The date, or None when it does not exist (31 April, month 13)."""
-    try:
-        return datetime.date(year, month, day)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _upcoming(month: int, day: int, today: datetime.date) -> datetime.date | None:
-    """The first month/day on or after today (looking up to 8 years ahead for 29 February)."""
-    for year in range(today.year, today.year + 9):
-        found = _safe_date(year, month, day)
-        if found is not None and found >= today:
-            return found
-    return None
-
-
-def _resolve(year: int | None, month: int, day: int, today: datetime.date) -> datetime.date | None:
-    """A spoken date: the given year (two digits mean 20xx) or the next occurrence."""
-    if year is None:
-        return _upcoming(month, day, today)
-    if year < 100:
-        year += 2000
-    return _safe_date(year, month, day)
-
-
-def _day_at(words: list[str], i: int) -> tuple[int, int] | None:
-    """A day of the month starting at words[i] as (day, words used): "5", "5th", "fifth", "twenty fifth"."""
-    if not 0 <= i < len(words):
-        return None
-    word, nxt = words[i], words[i + 1] if i + 1 < len(words) else ""
-    digits = _ORDINAL_DIGITS.match(word)
-    if digits:
-        return int(digits.group(1)), 1
-    if word in TENS and (nxt in ORDINALS or nxt in UNITS) and TENS[word] <= 30:
-        return TENS[word] + ORDINALS.get(nxt, UNITS.get(nxt, 0)), 2
-    if word in ORDINALS:
-        return ORDINALS[word], 1
-    value = UNITS.get(word, TEENS.get(word, TENS.get(word)))
-    return (value, 1) if value else None
-
-
-def _english_month_day(words: list[str], today: datetime.date) -> datetime.date | None:
-    """ "march fifth", "march the 5th 2027", "5 march", "the 5th of march"."""
-    for i, word in enumerate(words):
-        month = MONTHS.get(word)
-        if month is None:
-            continue
-        after = i + 2 if i + 1 < len(words) and words[i + 1] == "the" else i + 1
-        found = _day_at(words, after)
-        year_at = after + found[1] if found else i + 1
-        if found is None:
-            before = i - 2 if i >= 1 and words[i - 1] == "of" else i - 1
-            found = next((d for start in (before - 1, before) if (d := _day_at(words, start))
-                          and start + d[1] == before + 1), None)  # fmt: skip
-        if found is None:
-            continue
-        year = (
-            int(words[year_at]) if year_at < len(words) and re.fullmatch(r"\d{4}", words[year_at]) else None
-        )
-        return _resolve(year, month, found[0], today)
-    return None
-
-
-def _weekday(target: int, today: datetime.date, qualifier: str) -> datetime.date:
-    """The weekday on or after today, strictly after for "next", strictly before for "last"."""
-    ahead = (target - today.weekday()) % 7
-    if qualifier == "next":
-        return today + datetime.timedelta(days=ahead or 7)
-    if qualifier == "last":
-        return today - datetime.timedelta(days=(today.weekday() - target) % 7 or 7)
-    return today + datetime.timedelta(days=ahead)
-
-
-def _english_date(text: str, today: datetime.date) -> datetime.date | None:
-    for pattern, order in ((_ISO, (1, 2, 3)), (_US, (3, 1, 2))):
-        found = pattern.search(text)
-        if found:
-            year, month, day = (found.group(k) for k in order)
-            return _resolve(int(year) if year else None, int(month), int(day), today)
-    norm = " " + normalise(text, "en") + " "
-    for phrase, days in _EN["relative"].items():
-        if f" {phrase} " in norm:
-            return today + datetime.timedelta(days=days)
-    words = norm.split()
-    for i, word in enumerate(words):
-        if word in WEEKDAYS:
-            return _weekday(WEEKDAYS[word], today, words[i - 1] if i else "")
-    return _english_month_day(words, today)
-
-
-def _chinese_date(text: str, today: datetime.date) -> datetime.date | None:
-    squashed = compact(text, "zh")
-    found = _ZH_MDY.search(squashed)
-    if found:
-        year = _cn_value(found.group(1)) if found.group(1) else None
-        month, day = _cn_value(found.group(2)), _cn_value(found.group(3))
-        return _resolve(year, month, day, today) if month and day else None
-    for phrase, days in _ZH["relative"].items():
-        if phrase in squashed:
-            return today + datetime.timedelta(days=days)
-    weekday = _ZH_WEEKDAY.search(squashed)
-    if weekday:
-        target, week = CN_WEEKDAYS[weekday.group(2)], {"下": 7, "上": -7}.get(weekday.group(1) or "", 0)
-        if week:  # 下周一 is Monday of next calendar week, not merely the next Monday
-            return today + datetime.timedelta(days=week + target - today.weekday())
-        return _weekday(target, today, "")
-    day_only = _ZH_DAY.search(squashed)
-    if day_only and (day := _cn_value(day_only.group(1))):
-        after = today.replace(day=1) + datetime.timedelta(days=32)
-        this_month = day >= today.day
-        return _safe_date(*((today.year, today.month) if this_month else (after.year, after.month)), day)
-    return None
-
-
-def parse_date(text: str, language: str, today: datetime.date) -> datetime.date | None:
-    """A date: relative words, weekdays, month and day (year defaults to the next occurrence) or numeric."""
-    text = unicodedata.normalize("NFKC", text[:MAX_TEXT]).casefold()
-    try:
-        if is_chinese(language) or any(is_cjk(c) for c in text):
-            result = _chinese_date(text, today)
-            if result is not None or is_chinese(language):
-                return result
-        return _english_date(text, today)
-    except OverflowError:  # only near date.min/date.max
-        return None
 
 
 SLOT_KINDS: frozenset[str] = frozenset({"digits", "number", "yes_no", "date", "text"})

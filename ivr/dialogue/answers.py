@@ -1,0 +1,75 @@
+"""The knowledge-base half of FlowBot: answer steps, answers to free questions, and the answers tried."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ivr.bot import Action, Say
+from ivr.dialogue.schema import AnswerStep, AskStep
+
+
+class AnswersMixin:
+    """Knowledge-base answers for FlowBot (which provides the state and the helpers used here)."""
+
+    # Provided by FlowBot and its other mixins; annotations only, so no stub shadows a real method.
+    spec: Any
+    flow: Any
+    language: str
+    last_text: str
+    policy: Any
+    answers_tried: list[str]
+    _kb: Any
+    _last_said: list[Action]
+    _say: Callable[..., Say]
+    _fill: Callable[[str], str]
+    _msg: Callable[..., str]
+    _enter: Callable[[str | None], list[Action]]
+    _transfer: Callable[..., list[Action]]
+
+    def _run_answer(self, step: AnswerStep, actions: list[Action]) -> str:
+        """Say a knowledge-base answer (a fixed entry, or the best for the last utterance); the next step."""
+        answer: str | None = None
+        if step.entry is not None:
+            entry = next(e for e in self.spec.knowledge if e.id == step.entry)
+            answer, entry_id = entry.answer.get(self.language), entry.id
+        elif self.last_text and (kb := self._knowledge()) is not None:
+            found = kb.best(self.last_text, self.language)
+            if found is not None:
+                answer, entry_id = found.entry.answer, found.entry.id
+        if answer is None:
+            return step.else_ or step.next
+        actions.append(self._say(self._fill(answer), step))
+        self._note_answer(entry_id)
+        return step.next
+
+    def _kb_hit(self, step: Any, text: str) -> Any:
+        """The knowledge base's best answer when the step allows answers from it."""
+        kb = self._knowledge() if isinstance(step, AskStep) and step.knowledge else None
+        return kb.best(text, self.language) if kb is not None else None
+
+    def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
+        """Say a knowledge-base answer, then ask again ("anything else?") or go on."""
+        self.policy.understood()
+        if self.policy.on_request(f"kb:{hit.entry.id}"):
+            return self._transfer("repeated-request")
+        self._note_answer(hit.entry.id)
+        answer = self._say(self._fill(hit.entry.answer), step)
+        if step.after_answer:
+            return [answer, *self._enter(step.after_answer)]
+        follow = [self._say(self._msg("anything_else"), step)]
+        self._last_said = [answer, *follow]
+        return [answer, *follow]
+
+    def _knowledge(self) -> Any:
+        """The knowledge base in use, built from the flow on first need; None when the flow has none."""
+        if self._kb is None and self.spec.knowledge:
+            self._kb = self.flow.knowledge()
+        return self._kb
+
+    def _note_answer(self, entry_id: str) -> None:
+        """Remember an answer for the agent: its title when the flow gives one."""
+        entry = next((e for e in self.spec.knowledge if e.id == entry_id), None)
+        label = entry.title if entry is not None and entry.title else entry_id
+        if label not in self.answers_tried:
+            self.answers_tried.append(label)

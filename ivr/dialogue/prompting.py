@@ -1,0 +1,82 @@
+"""The speaking half of FlowBot: sentences in the call's language, placeholders filled, re-prompts, help."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ivr.bot import Action, Hangup, Say
+from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.transfers import fill_message
+
+
+class PromptingMixin:
+    """What FlowBot says (FlowBot provides the state); a base before TransferMixin so this _msg wins."""
+
+    # Provided by FlowBot and its other mixins; annotations only, so no stub shadows a real method.
+    spec: Any
+    language: str
+    slots: dict[str, Any]
+    vars: dict[str, Any]
+    caller: dict[str, Any]
+    intent: str | None
+    pending: Any
+    outcome: str | None
+    _last_said: list[Action]
+    _step: Callable[[], Any]
+    _intent_title: Callable[[], str | None]
+
+    def _reprompt(self) -> list[Action]:
+        """The current step's re-prompt (or prompt again)."""
+        step = self._step()
+        if step is None:
+            return []
+        self.pending = None
+        said = [self._say(self._t(step.reprompt or step.prompt), step)]
+        self._last_said = said
+        return said
+
+    def _help(self) -> list[Action]:
+        """The step's help (or the flow's), then its prompt."""
+        step = self._step()
+        text = self._t(step.help) if step is not None and step.help else self._msg("help")
+        return [self._say(text, step), *self._reprompt()]
+
+    def _goodbye(self, text: str | None = None) -> list[Action]:
+        """Hang up politely."""
+        self.outcome = self.outcome or "goodbye"
+        return [Hangup(text or self._msg("goodbye"), reason="goodbye", language=self.language)]
+
+    def _say(self, text: str, step: Any = None) -> Say:
+        """A sentence in the call's language; barge-in from the step, else the flow."""
+        allowed = getattr(step, "barge_in", None)
+        return Say(text, barge_in=self.spec.barge_in if allowed is None else allowed, language=self.language)
+
+    def _t(self, texts: dict[str, str]) -> str:
+        """A text in the call's language (the loader made sure it exists), with placeholders filled."""
+        return self._fill(texts.get(self.language) or texts[self.spec.default_language])
+
+    def _fill(self, template: str) -> str:
+        """A template with the call's placeholders filled."""
+        return fill(template, self._values())
+
+    def _msg(self, key: str, **values: Any) -> str:
+        """One of the flow's standard messages in the call's language, placeholders filled."""
+        return fill_message(self.spec, key, self.language, {**self._values(), **values})
+
+    def _values(self) -> dict[str, Any]:
+        """Placeholders a prompt may use."""
+        values: dict[str, Any] = {"intent": self._intent_title(), "language": self.language}
+        values.update({f"slots.{k}": v for k, v in self.slots.items()})
+        values.update({f"vars.{k}": v for k, v in self.vars.items()})
+        values.update({f"caller.{k}": v for k, v in self.caller.items()})
+        return values
+
+    def _holds(self, condition: Any) -> bool:
+        """Whether a branch condition holds now."""
+        value = self._values().get(condition.var)
+        if condition.var == "intent":
+            value = self.intent
+        if condition.is_set is not None:
+            return (value not in (None, "", False)) == condition.is_set
+        return value == condition.equals
