@@ -10,7 +10,7 @@ Four tasks share the call's audio, all owned by `run()`'s TaskGroup:
   With an utterance engine (Whisper) it also starts a speculative decode when the endpointer announces a
   possible end of turn (`asr.speculation`), so the decode overlaps the rest of the end-of-turn silence;
 * `_stream_audio` (streaming engines such as Vosk only) feeds the utterance to the recogniser while the
-  caller is still speaking, in batches of `_STREAM_BATCH_SECONDS` (fewer executor round trips per call),
+  caller is still speaking, in batches of `STREAM_BATCH_SECONDS` (fewer executor round trips per call),
   so little decoding is left when the turn ends. The call keeps one recogniser per grammar and reuses it;
 * `_talk` runs the bot: it recognises each utterance (in the ASR executor, so hearing never stalls),
   stores the turns as they happen, synthesises replies (cached) and plays them.
@@ -39,25 +39,28 @@ from asr.endpointer import (
     SpeechStarted,
 )
 from asr.engine import AsrEngine, RecognizerStream, Transcript
-from asr.speculation import Grammar, Speculation, Speculator, grammar_key
+from asr.speculation import Grammar, Speculator
 from asr.vad import VoiceActivity
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
 from ivr.audiosocket.server import AudioConnection
 from ivr.bot import Action, Bot, Callback, CallInfo, Hangup, Say, Transfer
+from ivr.hearing import (
+    MAX_TRAILING_SECONDS,
+    STREAM_BATCH_SECONDS,
+    HeardDigit,
+    HeardNothing,
+    HeardUtterance,
+    close_streams,
+    open_stream,
+    recognise,
+)
 from ivr.storage.store import CallStore
 from tts.service import Synthesizer
 
 log = logging.getLogger(__name__)
 
 _FRAME_SECONDS = 0.02
-# Audio a streaming recogniser is fed at once: 8 frames, not 1, cuts per-call executor round trips 8-fold
-# and adds at most this much audio to decode when the turn ends (it is decoded after end_silence anyway).
-_STREAM_BATCH_SECONDS = 0.16
-# Silence after the last voiced frame a recogniser is given: Kaldi needs ~0.3 s after a word to settle
-# on it (its partial comes then), while the rest of end_silence would only cost decoding time (the Korean
-# Vosk model takes ~0.5 s of CPU per second of audio).
-_MAX_TRAILING_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -85,34 +88,6 @@ class SpeechDeps:
     vad_aggressiveness: int = 2
     barge_in: bool = True
     min_barge_in: float = 0.2
-
-
-@dataclass(frozen=True)
-class HeardUtterance:
-    """An endpointed utterance, with the monotonic time its speech ended."""
-
-    audio: bytes
-    duration: float
-    ended_monotonic: float
-    started_wall: datetime
-    ended_wall: datetime
-    stream: RecognizerStream | None = None  # a streaming recogniser already fed `fed` bytes of `audio`
-    fed: int = 0
-    grammar: Grammar = None  # the grammar `stream` was opened with
-    speculation: Speculation | None = None  # a decode of this utterance started before its turn ended
-
-
-@dataclass(frozen=True)
-class HeardDigit:
-    """A keypad digit."""
-
-    digit: str
-    at_wall: datetime
-
-
-@dataclass(frozen=True)
-class HeardNothing:
-    """The no-input time passed with no speech."""
 
 
 @dataclass
@@ -166,7 +141,7 @@ class Conversation:
         self._stream: RecognizerStream | None = None
         self._stream_grammar: Grammar = None
         self._stream_fed = 0
-        self._stream_batch = int(_STREAM_BATCH_SECONDS * self.rate) * 2
+        self._stream_batch = int(STREAM_BATCH_SECONDS * self.rate) * 2
         self._spare_streams: dict[Grammar, RecognizerStream] = {}  # finished, ready for the next utterance
         self.speculator = Speculator(speech.asr, self.rate)
         self._audio_ready = asyncio.Event()
@@ -187,9 +162,7 @@ class Conversation:
             pass
         finally:
             self.speculator.close()
-            for stream in [self._stream, *self._spare_streams.values()]:
-                if stream is not None:
-                    stream.close()
+            close_streams(self._stream, *self._spare_streams.values())
             self._spare_streams.clear()
         return self.outcome
 
@@ -239,8 +212,8 @@ class Conversation:
         # The endpointer is behind real time by the trailing silence it waited for.
         lag = self.endpointer.stream_time - event.end
         stream, self._stream = self._stream, None
-        # Only the start of the trailing silence is decoded (see _MAX_TRAILING_SECONDS).
-        surplus = max(0, round((lag - _MAX_TRAILING_SECONDS) * self.rate)) * 2
+        # Only the start of the trailing silence is decoded (see ivr.hearing.MAX_TRAILING_SECONDS).
+        surplus = max(0, round((lag - MAX_TRAILING_SECONDS) * self.rate)) * 2
         await self._heard.put(
             HeardUtterance(
                 audio=event.audio[: len(event.audio) - surplus] if surplus else event.audio,
@@ -257,10 +230,8 @@ class Conversation:
 
     def _open_stream(self) -> None:
         """Open the recogniser for a new utterance: the spare one for this grammar, or a new one."""
-        key = grammar_key(self.bot.grammar())
-        spare = self._spare_streams.pop(key, None)
-        self._stream = spare or self.speech.asr.new_stream(self.rate, grammar=list(key) if key else None)
-        self._stream_grammar = key
+        asr, spares = self.speech.asr, self._spare_streams
+        self._stream, self._stream_grammar = open_stream(asr, self.rate, self.bot.grammar(), spares)
         self._stream_fed = 0
 
     async def _stream_audio(self) -> None:
@@ -272,10 +243,10 @@ class Conversation:
             chunk = b""
             if stream is not None:
                 chunk = self.endpointer.utterance_audio_from(
-                    self._stream_fed, max_trailing=_MAX_TRAILING_SECONDS
+                    self._stream_fed, max_trailing=MAX_TRAILING_SECONDS
                 )
             # A short batch waits for more audio, unless the caller paused: then nothing more comes for now.
-            paused = self.endpointer.trailing_silence + 1e-9 >= _MAX_TRAILING_SECONDS
+            paused = self.endpointer.trailing_silence + 1e-9 >= MAX_TRAILING_SECONDS
             if not chunk or (len(chunk) < self._stream_batch and not paused):
                 continue
             # Counted before the await: the utterance may end while this chunk is decoding.
@@ -339,19 +310,7 @@ class Conversation:
 
     async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
         """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
-        stream = heard.stream or self.speech.asr.new_stream(self.rate, grammar=grammar)
-        reusable = False
-        try:
-            if rest := heard.audio[heard.fed :]:
-                await stream.feed(rest)
-            transcript = await stream.finish()
-            reusable = heard.stream is not None
-            return transcript
-        finally:
-            if reusable and heard.grammar not in self._spare_streams:
-                self._spare_streams[heard.grammar] = stream
-            else:
-                stream.close()
+        return await recognise(heard, self.speech.asr, self.rate, grammar, self._spare_streams)
 
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
         """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""

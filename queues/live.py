@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ivr.ami.codec import AmiMessage
+from queues.live_views import PAUSED, READY, RINGING, TALKING, UNAVAILABLE, QueueView, queue_view
+from queues.live_views import CallerView as CallerView  # re-exported: callers import the views from here
+from queues.live_views import MemberView as MemberView
 from queues.status import WaitEstimate
 from queues.wait import QueueLoad, WaitEstimator
 
-READY, PAUSED, RINGING, TALKING, UNAVAILABLE = "ready", "paused", "ringing", "talking", "unavailable"
 UNREACHABLE_STATUS = frozenset({4, 5})  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
 BUSY_STATUS = frozenset({2, 3, 7, 8})  # in use, busy, ring+in use, on hold
 RINGING_STATUS = 6
@@ -41,48 +43,6 @@ def _int(value: str | None, default: int = 0) -> int:
         return int(float(value)) if value not in (None, "") else default
     except ValueError:
         return default
-
-
-@dataclass(frozen=True)
-class CallerView:
-    """A caller waiting in a queue."""
-
-    uniqueid: str
-    position: int
-    priority: int
-    waited_seconds: float
-    call_uuid: str | None
-    caller_number: str | None
-    channel: str | None
-
-
-@dataclass(frozen=True)
-class MemberView:
-    """A queue member (agent) and what they are doing."""
-
-    interface: str
-    name: str
-    state: str  # ready, paused, ringing, talking, unavailable
-    paused_reason: str
-    penalty: int
-    calls_taken: int
-    membership: str
-    with_caller: str | None  # uniqueid of the caller they ring for or talk to
-
-
-@dataclass(frozen=True)
-class QueueView:
-    """One queue for the supervisor view."""
-
-    name: str
-    callers: tuple[CallerView, ...]
-    members: tuple[MemberView, ...]
-    logged_in: int
-    available: int
-    longest_wait: float
-    completed: int
-    abandoned: int
-    handle_seconds: float
 
 
 @dataclass
@@ -218,7 +178,10 @@ class LiveQueues:
 
     def snapshot(self, now: datetime) -> list[QueueView]:
         """Every queue for the supervisor view, callers by position."""
-        return [self._view(q, now) for _, q in sorted(self._queues.items())]
+        return [
+            queue_view(q, now, self._call_uuids, self.estimator.handle_seconds(q.name))
+            for _, q in sorted(self._queues.items())
+        ]
 
     # -- feeding -----------------------------------------------------------------------------------------
 
@@ -402,44 +365,6 @@ class LiveQueues:
         position = _int(item.get("Position"), len(q.callers) + 1)
         q.callers[uid] = _Caller(
             uid, position, joined, priority, item.get("Channel"), item.get("CallerIDNum")
-        )
-
-    def _view(self, q: _Queue, now: datetime) -> QueueView:
-        callers = tuple(
-            CallerView(
-                c.uniqueid,
-                c.position,
-                c.priority,
-                max((now - c.joined_at).total_seconds(), 0.0),
-                self._call_uuids.get(c.uniqueid),
-                c.caller_number,
-                c.channel,
-            )
-            for c in sorted(q.callers.values(), key=lambda c: c.position)
-        )
-        members = tuple(
-            MemberView(
-                m.interface,
-                m.name,
-                m.state,
-                m.paused_reason,
-                m.penalty,
-                m.calls_taken,
-                m.membership,
-                m.talking_with or m.ringing_for,
-            )
-            for _, m in sorted(q.members.items())
-        )
-        return QueueView(
-            q.name,
-            callers,
-            members,
-            logged_in=len(members),
-            available=sum(m.state == READY for m in members),
-            longest_wait=max((c.waited_seconds for c in callers), default=0.0),
-            completed=q.completed,
-            abandoned=q.abandoned,
-            handle_seconds=self.estimator.handle_seconds(q.name),
         )
 
 
