@@ -1,49 +1,34 @@
-"""Queue tables: callback requests (ORM) and the phase columns that migration 0002 added to transfers.
-
-ivr.storage.models stays the lead's: the transfer phase columns are reached through a lightweight
-table clause instead of the Transfer class, so the shared metadata is not changed behind its back.
-"""
+"""Queue tables: callback requests (ORM), and which transfer columns the queue events may write."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, Integer, String, Text, column, table
+from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ivr.storage.models import Base, UTCDateTime
+from ivr.storage.models import Base, Transfer
 
 CALLBACK_STATES = ("requested", "originating", "connected", "failed", "expired", "cancelled")
 PENDING_STATES = ("requested", "originating")
 
-# The transfers columns this package writes (0001's timing columns plus 0002's phase details).
-transfer_phases = table(
-    "transfers",
-    column("id", Integer),
-    column("call_id", Integer),
-    column("created_at", UTCDateTime()),
-    column("queue", String),
-    column("queued_at", UTCDateTime()),
-    column("agent_called_at", UTCDateTime()),
-    column("answered_at", UTCDateTime()),
-    column("completed_at", UTCDateTime()),
-    column("abandoned_at", UTCDateTime()),
-    column("agent_interface", String),
-    column("agent_name", String),
-    column("ring_attempts", Integer),
-    column("hold_seconds", Float),
-    column("talk_seconds", Float),
-    column("abandon_position", Integer),
-    column("end_party", String),
-    column("queue_uniqueid", String),
-)
+# The transfers columns this package writes: 0001's timing columns plus 0002's phase details.
+transfer_phases = Transfer.__table__
 
 # Timestamps are set once: a replayed or duplicated event must not move them.
 WRITE_ONCE = frozenset(
     {"queued_at", "agent_called_at", "answered_at", "completed_at", "abandoned_at", "queue_uniqueid"}
 )
-PHASE_COLUMNS = frozenset(c.name for c in transfer_phases.columns) - {"id", "call_id", "created_at", "queue"}
+PHASE_COLUMNS = WRITE_ONCE | {
+    "agent_interface",
+    "agent_name",
+    "ring_attempts",
+    "hold_seconds",
+    "talk_seconds",
+    "abandon_position",
+    "end_party",
+}
 
 
 class CallbackRequest(Base):
