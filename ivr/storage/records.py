@@ -130,8 +130,8 @@ def _transfer_record(row: Transfer) -> TransferRecord:
     )
 
 
-def call_record(row: Call) -> CallRecord:
-    """Snapshot a call row whose turns and transfers are loaded."""
+def call_record(row: Call, *, with_turns: bool = True) -> CallRecord:
+    """Snapshot a call row whose transfers (and, `with_turns`, turns) are loaded; else turns is empty."""
     return CallRecord(
         call_uuid=row.call_uuid,
         agi_uniqueid=row.agi_uniqueid,
@@ -147,6 +147,6 @@ def call_record(row: Call) -> CallRecord:
         queue=row.queue,
         survey_score=row.survey_score,
         meta=dict(row.meta or {}),
-        turns=tuple(_turn_record(t) for t in sorted(row.turns, key=lambda t: t.seq)),
+        turns=tuple(_turn_record(t) for t in sorted(row.turns, key=lambda t: t.seq)) if with_turns else (),
         transfers=tuple(_transfer_record(t) for t in row.transfers),
     )

@@ -253,15 +253,17 @@ class CallStore:
         found = await self._read(select(Call).where(Call.call_uuid == call_uuid))
         return found[0] if found else None
 
-    async def recent_calls(self, caller_number: str, limit: int = 5) -> list[CallRecord]:
-        """The latest calls of a number, newest first (caller history for the screen-pop)."""
+    async def recent_calls(
+        self, caller_number: str, limit: int = 5, *, with_turns: bool = True
+    ) -> list[CallRecord]:
+        """The latest calls of a number, newest first; `with_turns=False` leaves their turns out (history)."""
         query = (
             select(Call)
             .where(Call.caller_number == caller_number)
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(limit)
         )
-        return await self._read(query)
+        return await self._read(query, with_turns=with_turns)
 
     async def wait_flushed(self) -> None:
         """Return once every write handed to the store so far is in the database."""
@@ -415,12 +417,15 @@ class CallStore:
             self._outage = False
             log.warning("storage: database %s is back; queued writes saved", self.url)
 
-    async def _read(self, query: Select[tuple[Call]]) -> list[CallRecord]:
-        """Run a read of calls (with turns and transfers) and snapshot them, or raise StorageUnavailable."""
-        query = query.options(selectinload(Call.turns), selectinload(Call.transfers))
+    async def _read(self, query: Select[tuple[Call]], *, with_turns: bool = True) -> list[CallRecord]:
+        """Run a read of calls (with transfers, and turns) and snapshot them, or raise StorageUnavailable."""
+        query = query.options(selectinload(Call.transfers))
+        if with_turns:
+            query = query.options(selectinload(Call.turns))
         try:
             async with asyncio.timeout(self._write_timeout), self._sessions() as session:
-                return [call_record(row) for row in (await session.scalars(query)).all()]
+                rows = (await session.scalars(query)).all()
+                return [call_record(row, with_turns=with_turns) for row in rows]
         except Exception as exc:
             if is_transient(exc):
                 raise StorageUnavailable(f"database {self.url} unavailable: {_describe(exc)}") from exc

@@ -229,7 +229,9 @@ class ScreenPop:
             uuid = await desk.find_call_uuid(event.uniqueid, event.linkedid)
             call = await store.get_call(uuid) if uuid else None
             number = (call.caller_number if call else None) or event.caller_number
-            previous = await store.recent_calls(number, limit=HISTORY_CALLS + 1) if number else []
+            previous = (
+                await store.recent_calls(number, limit=HISTORY_CALLS + 1, with_turns=False) if number else []
+            )
             previous = [c for c in previous if c.call_uuid != uuid][:HISTORY_CALLS]
             dispositions = await desk.dispositions_for(c.call_uuid for c in previous)
         except (StorageUnavailable, OSError) as exc:
