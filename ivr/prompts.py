@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ivr.config import ServiceConfig
 from tts.service import Synthesizer, VoiceSpec, WarmReport
+
+if TYPE_CHECKING:
+    from ivr.dialogue.registry import FlowSet
 
 # Sentences every call may need; synthesised at start-up so no caller waits for them.
 STATIC_PROMPTS = (
@@ -17,22 +22,15 @@ STATIC_PROMPTS = (
 CALL_RATE = 8000
 
 
-def static_prompts(config: ServiceConfig) -> list[tuple[str, str]]:
-    """Every fixed (text, language) pair the bot can say."""
+def static_prompts(config: ServiceConfig, flows: FlowSet | None = None) -> list[tuple[str, str]]:
+    """Every fixed (text, language) pair the bot can say: the config's sentences and the flows'."""
     language = config.asr.language
-    return [(config.bot.greeting, language), *((text, language) for text in STATIC_PROMPTS)]
+    prompts = [(config.bot.greeting, language), *((text, language) for text in STATIC_PROMPTS)]
+    if flows is not None:
+        from ivr.dialogue.catalog import static_prompts as flow_prompts
 
-
-def flow_prompts(config: ServiceConfig) -> list[tuple[str, str]]:
-    """Every fixed sentence of the flows in paths.flows (none when there is no flow file)."""
-    from ivr.wiring import load_flows
-
-    registry = load_flows(config)
-    if registry is None:
-        return []
-    from ivr.dialogue.catalog import static_prompts as catalog_prompts
-
-    return catalog_prompts(registry.current())
+        prompts += flow_prompts(flows)
+    return prompts
 
 
 def make_synthesizer(config: ServiceConfig) -> Synthesizer:
@@ -46,8 +44,10 @@ async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmR
     synthesizer = make_synthesizer(config)
     await synthesizer.start()
     try:
-        return await synthesizer.warm(
-            static_prompts(config) + flow_prompts(config), rate=CALL_RATE, progress=progress
-        )
+        from ivr.wiring import load_flows
+
+        registry = load_flows(config)
+        flows = registry.current() if registry is not None else None
+        return await synthesizer.warm(static_prompts(config, flows), rate=CALL_RATE, progress=progress)
     finally:
         await synthesizer.close()

@@ -166,12 +166,7 @@ class IvrService:
 
     def _static_prompts(self) -> list[tuple[str, str]]:
         """Every fixed sentence of the config and the current flows, for the prompt cache."""
-        prompts = static_prompts(self.config)
-        if self.flows is not None:
-            from ivr.dialogue.catalog import static_prompts as flow_prompts
-
-            prompts += flow_prompts(self.flows.current())
-        return prompts
+        return static_prompts(self.config, self.flows.current() if self.flows is not None else None)
 
     def _echo_bot(self, call: CallInfo) -> Bot:
         """The bot without flow files: echo and hand over."""
@@ -250,7 +245,7 @@ class IvrService:
         """Metrics of a finished call: outcome, transfer reason, turn latencies, barge-ins."""
         outcome = session.outcome
         self.metrics.call_ended(
-            session._stored_outcome(outcome),
+            session.stored_outcome or "failed",
             outcome.reason if outcome else session.end_reason,
             outcome.queue if outcome else None,
         )

@@ -99,6 +99,7 @@ class CallSession:
         self.bot: Bot | None = None
         self.call_info: CallInfo | None = None
         self.end_reason: str | None = None
+        self.stored_outcome: str | None = None  # abandoned/transferred/contained/failed, once finished
         self.outcome: Outcome | None = None
         self.finished = asyncio.Event()
         self.conversation: Conversation | None = None
@@ -244,7 +245,9 @@ class CallSession:
             return ()
         try:
             async with asyncio.timeout(_HISTORY_TIMEOUT_SECONDS):
-                records = await self.store.recent_calls(number, limit=self.settings.history_limit + 1)
+                records = await self.store.recent_calls(
+                    number, limit=self.settings.history_limit + 1, with_turns=False
+                )
         except (TimeoutError, StorageUnavailable) as exc:
             log.warning("call %s: no caller history (%s)", self.call_uuid, type(exc).__name__)
             return ()
@@ -308,7 +311,7 @@ class CallSession:
         if not self._audio.done():
             self._audio.cancel()
         outcome = self.outcome
-        stored_outcome = self._stored_outcome(outcome)
+        self.stored_outcome = stored_outcome = self._stored_outcome(outcome)
         try:
             await self.store.end_call(
                 self._call,
