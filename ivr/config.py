@@ -197,11 +197,6 @@ class WebConfig(StrictModel):
     secure_cookies: bool = False  # true behind HTTPS (a reverse proxy): cookies are then never sent in clear
     timezone: NonEmpty = "UTC"  # the day of the supervisor's figures
 
-    def secret(self, env: Mapping[str, str] | None = None) -> bytes | None:
-        """The cookie signing key from IVR_WEB_SECRET (None when unset or empty)."""
-        value = (os.environ if env is None else env).get(WEB_SECRET_ENV, "")
-        return value.encode() if value else None
-
 
 class ServiceConfig(StrictModel):
     """The whole of config/ivr.yaml; ServiceConfig() is the embedded default configuration."""

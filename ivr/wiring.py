@@ -233,7 +233,7 @@ async def start_desktop(service: Any) -> Any:
         on_knowledge_published=lambda: service.bots.refresh_knowledge(service.store),
         metrics=service.metrics,
     )
-    app = make_app(deps, secret=cfg.web.secret() or secret_from_env(), secure_cookies=cfg.web.secure_cookies)
+    app = make_app(deps, secret=secret_from_env(), secure_cookies=cfg.web.secure_cookies)
     server = WebServer(app)
     await server.start(cfg.listen.host, cfg.listen.desktop_port)
     log.info("agent desktop on http://%s:%d/", cfg.listen.host, server.port)

@@ -26,11 +26,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ivr.config import WEB_SECRET_ENV
 from ivr.storage.desk import User
 
 log = logging.getLogger(__name__)
 
-SECRET_ENV = "IVR_WEB_SECRET"
+SECRET_ENV = WEB_SECRET_ENV
 SESSION_COOKIE = "ivr_session"
 CSRF_COOKIE = "ivr_csrf"
 CSRF_HEADER = "X-CSRF-Token"
