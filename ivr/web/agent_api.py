@@ -59,28 +59,31 @@ async def _may_act_on(request: web.Request, user: User, call_uuid: str) -> None:
     agent_id = _agent_id(user)
     if request.app[SCREENPOP].popped_to(agent_id, call_uuid):
         return
-    deps = request.app[DEPS]
-    interface = deps.interface_of(agent_id)
-    if interface and await deps.desk.agent_handled(call_uuid, [interface, f"{interface}/n"]):
+    interfaces = _interfaces(request, agent_id)
+    if interfaces and await request.app[DEPS].desk.agent_handled(call_uuid, interfaces):
         return
     raise json_error(403, "this call was not handed to you")
 
 
-def _live_status(request: web.Request, agent_id: str) -> dict[str, Any] | None:
-    """The agent's status as the live queue state knows it, when it offers one."""
-    live = request.app[DEPS].live
-    lookup = getattr(live, "agent_status", None)
-    if lookup is None:
-        return None
-    found = lookup(agent_id)
-    return found if isinstance(found, dict) else ({"status": str(found)} if found else None)
+def _interfaces(request: web.Request, agent_id: str | None) -> list[str]:
+    """The agent's Asterisk interface as queue events name it: as configured, and as a Local `/n` member."""
+    interface = request.app[DEPS].interface_of(agent_id) if agent_id else None
+    return [interface, f"{interface}/n"] if interface else []
+
+
+async def _call_action(request: web.Request) -> tuple[User, str, dict[str, Any]]:
+    """The user, the call they act on (403 unless they may) and the JSON body of a call action."""
+    user = current_user(request)
+    call_uuid = request.match_info["call_uuid"]
+    await _may_act_on(request, user, call_uuid)
+    return user, call_uuid, await read_json(request)
 
 
 @require_role("agent", "supervisor", "admin")
 async def get_status(request: web.Request) -> web.StreamResponse:
-    """The agent's status: from live queue state if known, else the last one set here."""
+    """The agent's status, as last set on this desktop."""
     agent_id = _agent_id(current_user(request))
-    status = _live_status(request, agent_id) or request.app[AGENT_STATUS].get(agent_id)
+    status = request.app[AGENT_STATUS].get(agent_id)
     return web.json_response(status or {"status": "logged_out", "reason": ""})
 
 
@@ -148,10 +151,8 @@ async def dismiss(request: web.Request) -> web.StreamResponse:
 async def recent_calls(request: web.Request) -> web.StreamResponse:
     """The latest calls handed to this agent or disposed by them."""
     user = current_user(request)
-    deps = request.app[DEPS]
-    interface = deps.interface_of(user.agent_id) if user.agent_id else None
-    interfaces = [interface, f"{interface}/n"] if interface else []
-    calls = await deps.desk.calls_of_agent(interfaces=interfaces, user_id=user.id)
+    interfaces = _interfaces(request, user.agent_id)
+    calls = await request.app[DEPS].desk.calls_of_agent(interfaces=interfaces, user_id=user.id)
     return web.json_response({"calls": calls})
 
 
@@ -164,10 +165,7 @@ async def categories(request: web.Request) -> web.StreamResponse:
 @require_role("agent", "supervisor", "admin")
 async def disposition(request: web.Request) -> web.StreamResponse:
     """POST {category, notes, resolved}: save the agent's disposition of a call."""
-    user = current_user(request)
-    call_uuid = request.match_info["call_uuid"]
-    await _may_act_on(request, user, call_uuid)
-    body = await read_json(request)
+    user, call_uuid, body = await _call_action(request)
     category = body.get("category")
     if category not in CATEGORIES:
         raise json_error(400, f"category must be one of {', '.join(CATEGORIES)}")
@@ -192,10 +190,7 @@ async def disposition(request: web.Request) -> web.StreamResponse:
 @require_role("agent", "supervisor", "admin")
 async def back_to_bot(request: web.Request) -> web.StreamResponse:
     """POST {mode: self-service|survey}: send the caller back into the bot with an AMI Redirect."""
-    user = current_user(request)
-    call_uuid = request.match_info["call_uuid"]
-    await _may_act_on(request, user, call_uuid)
-    body = await read_json(request)
+    _, call_uuid, body = await _call_action(request)
     mode = body.get("mode", "survey")
     if mode not in RETURN_MODES:
         raise json_error(400, f"mode must be one of {', '.join(RETURN_MODES)}")
@@ -226,10 +221,7 @@ async def back_to_bot(request: web.Request) -> web.StreamResponse:
 @require_role("agent", "supervisor", "admin")
 async def knowledge_draft(request: web.Request) -> web.StreamResponse:
     """POST {question, answer, language}: propose the call's resolution as a knowledge-base draft."""
-    user = current_user(request)
-    call_uuid = request.match_info["call_uuid"]
-    await _may_act_on(request, user, call_uuid)
-    body = await read_json(request)
+    user, call_uuid, body = await _call_action(request)
     question = _text(body, "question", MAX_QUESTION)
     answer = _text(body, "answer", MAX_ANSWER)
     language = _text(body, "language", 16, required=False) or "en"
