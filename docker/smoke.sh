@@ -88,8 +88,9 @@ step "starting $name (FastAGI 127.0.0.1:$AGI_PORT, AudioSocket 127.0.0.1:$AUDIO_
 
 step "waiting for the health check"
 status=starting
+run_at=$(date +%s)
 while [ "$status" != healthy ]; do
-    [ $(($(date +%s) - started)) -lt "$HEALTH_DEADLINE" ] || fail "not healthy after ${HEALTH_DEADLINE}s"
+    [ $(($(date +%s) - run_at)) -lt "$HEALTH_DEADLINE" ] || fail "not healthy ${HEALTH_DEADLINE}s after the start"
     [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$name")" = true ] || fail "the container exited"
     # docker has no blocking "wait until healthy": ask again in a second.
     sleep 1
