@@ -154,10 +154,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     async def run() -> None:
         service = IvrService(config)
         await service.start()
-        stop = asyncio.Event()
+        stop, force = asyncio.Event(), asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_stop_signal() -> None:  # the first signal drains, a second one stops at once
+            (force if stop.is_set() else stop).set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_stop_signal)
         reloads: set[asyncio.Task] = set()
 
         def on_sighup() -> None:
@@ -169,10 +173,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         with pidfile(config.paths.pidfile):
             print("ivr is running; Ctrl-C stops it, `ivr reload` (SIGHUP) reloads the YAML", flush=True)
             await stop.wait()
+            await _drain(service, config.cluster.drain_timeout, force)
             await service.stop()
 
     asyncio.run(run())
     return 0
+
+
+async def _drain(service, seconds: float, force: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    """Drain the service unless a second signal asks to stop now (the dialplan then queues the callers)."""
+    draining = asyncio.ensure_future(service.drain(seconds))
+    forced = asyncio.ensure_future(force.wait())
+    try:
+        await asyncio.wait({draining, forced}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (draining, forced):
+            task.cancel()
+        await asyncio.gather(draining, forced, return_exceptions=True)
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:

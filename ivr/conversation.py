@@ -22,6 +22,7 @@ in full, or None when the caller hung up. The session then ends the AudioSocket 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -146,6 +147,14 @@ class Conversation:
         self.speculator = Speculator(speech.asr, self.rate)
         self._audio_ready = asyncio.Event()
         self.partials: list[str] = []
+        self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
+
+    def hand_over(self, action: Action) -> None:
+        """End the conversation with `action` (a Transfer or Hangup) after the turn in progress."""
+        if self._handover is None:
+            self._handover = action
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue means _talk is busy: it checks after
+                self._heard.put_nowait(HeardNothing())
 
     async def run(self) -> Outcome | None:
         """Hold the conversation until the bot decides or the caller leaves."""
@@ -280,8 +289,11 @@ class Conversation:
         self.endpointer.pause_no_input()
         await self._perform(self.bot.start(self.call), heard_at=None)
         while True:
-            heard = await self._heard.get()
-            if isinstance(heard, HeardUtterance):
+            if self._handover is None:
+                heard = await self._heard.get()
+            if self._handover is not None:
+                await self._perform([self._handover], heard_at=None)
+            elif isinstance(heard, HeardUtterance):
                 actions = await self._understand(heard)
                 await self._perform(actions, heard_at=heard.ended_monotonic)
             elif isinstance(heard, HeardDigit):

@@ -17,18 +17,21 @@ from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
-from ivr.bot import Bot, CallInfo, EchoBot
+from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
+from ivr.health import readiness
 from ivr.metrics import Metrics
-from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
+from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, score_from_reason, store_survey_score
 from ivr.wiring import Acd, BotMaker, load_flows, start_desktop
 
 log = logging.getLogger(__name__)
+
+HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
 
 
 @dataclass
@@ -43,6 +46,7 @@ class IvrService:
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     # Called with every finished session (metrics, tests, benchmarks read its conversation stats).
     on_session_end: Callable[[CallSession], None] | None = None
+    draining: bool = False  # set by drain(): /readyz fails and no new call is taken
 
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
@@ -108,6 +112,44 @@ class IvrService:
             cfg.listen.host,
             self.audio.port,
             self.audiosocket_address,
+        )
+
+    async def readiness(self) -> dict:
+        """Whether this worker can take a call now, check by check (served on /readyz)."""
+        return await readiness(self)
+
+    async def drain(self, seconds: float) -> None:
+        """Graceful stop, step 1: no new calls; calls in progress get `seconds`, then go to a person.
+
+        The FastAGI listener closes at once, so Asterisk's connect fails and the dialplan tries the next
+        worker. A call still running at the deadline hears the transfer notice after its current turn and
+        is handed to the fallback queue (a survey just ends). Returns when no call is left (or after a grace
+        period for the notices); `stop()` then flushes storage.
+        """
+        self.draining = True
+        await self.agi.stop_listening()
+        log.info("draining: %d calls in progress, new calls go to the other workers", len(self.sessions))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        if not self.sessions:
+            return
+        log.warning("drain: %d calls still running after %.0fs: handing over", len(self.sessions), seconds)
+        for session in list(self.sessions.values()):
+            session.hand_over(self._handover_action(session))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), HANDOVER_GRACE_SECONDS)
+
+    def _handover_action(self, session: CallSession) -> Action:
+        """What a call still running at the end of a drain gets: a person (hotline) or a goodbye (survey)."""
+        if session.settings.uuid_variable != "IVR_CALL_UUID":
+            return Hangup(goodbye=GOODBYE, reason="worker-draining")
+        meta = session._call_meta() or {}
+        return Transfer(
+            queue=self.config.bot.fallback_queue,
+            reason="worker-draining",
+            notice=TRANSFER_NOTICE,
+            summary="The bot's worker restarted during the call.",
+            context={**meta, "reason": "worker-draining"},
         )
 
     async def stop(self) -> None:

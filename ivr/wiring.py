@@ -232,6 +232,7 @@ async def start_desktop(service: Any) -> Any:
         agent_of=(lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None),
         on_knowledge_published=lambda: service.bots.refresh_knowledge(service.store),
         metrics=service.metrics,
+        readiness=service.readiness,
     )
     app = make_app(deps, secret=secret_from_env(), secure_cookies=cfg.web.secure_cookies)
     server = WebServer(app)

@@ -139,6 +139,11 @@ class CallStore:
         return len(self._outbox)
 
     @property
+    def outbox_capacity(self) -> int:
+        """How many writes the outbox holds before it drops."""
+        return self._outbox.capacity
+
+    @property
     def dropped_writes(self) -> int:
         """Writes given up: outbox full, refused by the database for good, or sent after close."""
         return self._outbox.dropped + self._given_up
