@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, StartupError
 from ivr.pidfile import pidfile, read_pid
 
 DEFAULT_CONFIG = Path("config/ivr.yaml")
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (ModelLoadError, TtsError) as exc:  # start-up failures an admin fixes: no traceback
+    except (ModelLoadError, TtsError, StartupError) as exc:  # start-up failures an admin fixes: no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -202,6 +202,10 @@ def _cmd_reload(args: argparse.Namespace) -> int:
         print("not reloaded: the running service keeps its current version", file=sys.stderr)
         return 1
     config = _load_config(args.config)
+    from ivr.cluster.pg import is_postgres
+
+    if is_postgres(config.database_url()):
+        return _notify_reload(config.database_url())
     try:
         pid = read_pid(config.paths.pidfile)
         os.kill(pid, signal.SIGHUP)
@@ -209,6 +213,23 @@ def _cmd_reload(args: argparse.Namespace) -> int:
         print(f"error: cannot signal the service ({config.paths.pidfile}): {exc}", file=sys.stderr)
         return 2
     print(f"reload sent to ivr (pid {pid}); its log says what changed")
+    return 0
+
+
+def _notify_reload(url: str) -> int:
+    """PostgreSQL: NOTIFY every worker of the cluster (each reloads the YAML on its own disk)."""
+    import psycopg
+
+    from ivr.cluster.link import RELOAD_CHANNEL
+    from ivr.cluster.pg import notify
+    from ivr.storage.urls import redact
+
+    try:
+        workers = notify(url, RELOAD_CHANNEL)
+    except psycopg.Error as exc:
+        print(f"error: cannot reach the database {redact(url)} to notify the workers: {exc}", file=sys.stderr)
+        return 2
+    print(f"reload sent to every worker ({workers} running); their logs say what changed")
     return 0
 
 

@@ -18,6 +18,10 @@ from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
+from ivr.cluster.link import KNOWLEDGE_CHANNEL
+from ivr.cluster.pg import notify_async
+from ivr.cluster.sqlite_claim import claim_sqlite
+from ivr.cluster.wiring import make_link
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
@@ -51,6 +55,7 @@ class IvrService:
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
         cfg = self.config
+        self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
         self.store = await CallStore.open(cfg.database_url())
         if self.asr is None:
             self.asr = await asyncio.to_thread(
@@ -103,6 +108,10 @@ class IvrService:
         self._monitor_task: asyncio.Task | None = None
         if self.acd.monitor is not None:
             self._monitor_task = asyncio.get_running_loop().create_task(self.acd.monitor.run(), name="queues")
+        self.cluster = make_link(self)  # PostgreSQL: the duty lease, worker registry, reload notices
+        self._cluster_task: asyncio.Task | None = None
+        if self.cluster is not None:
+            self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
         self.web = await start_desktop(self) if cfg.web.enabled else None
         self.idle.set()
         log.info(
@@ -128,6 +137,9 @@ class IvrService:
         """
         self.draining = True
         await self.agi.stop_listening()
+        if self.cluster is not None:  # another worker takes the cluster duties over within a period
+            with contextlib.suppress(TimeoutError):
+                await self.cluster.resign()
         log.info("draining: %d calls in progress, new calls go to the other workers", len(self.sessions))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.idle.wait(), seconds)
@@ -174,8 +186,14 @@ class IvrService:
             self._ami_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ami_task
+        if self._cluster_task is not None:
+            self._cluster_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._cluster_task
         await self.tts.close()
         await self.store.close()
+        if self._sqlite_claim is not None:
+            self._sqlite_claim.release()
 
     # ----- edges -> sessions ----------------------------------------------------------------------
 
@@ -260,9 +278,21 @@ class IvrService:
             await store_survey_score(self.store, call_uuid, score)
 
     def active_calls(self) -> list[dict]:
-        """The calls in the bot right now, for the supervisor view."""
+        """The calls in the bot right now on every worker, for the supervisor view."""
+        return self.own_calls() + (self.cluster.peer_calls() if self.cluster is not None else [])
+
+    async def knowledge_published(self) -> None:
+        """An admin published an entry here: reload it, and tell the other workers to (NOTIFY)."""
+        await self.bots.refresh_knowledge(self.store)
+        if self.cluster is not None:
+            await notify_async(self.store.engine, KNOWLEDGE_CHANNEL)
+
+    def own_calls(self) -> list[dict]:
+        """The calls in the bot on this worker."""
+        worker = self.cluster.name if self.cluster is not None else None
         return [
             {
+                "worker": worker,
                 "call_uuid": str(s.call_uuid),
                 "caller_number": s.channel.env.caller_number,
                 "caller_name": s.channel.env.caller_name,
