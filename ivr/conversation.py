@@ -292,6 +292,7 @@ class Conversation:
             if self._handover is None:
                 heard = await self._heard.get()
             if self._handover is not None:
+                await self._record_unanswered()
                 await self._perform([self._handover], heard_at=None)
             elif isinstance(heard, HeardUtterance):
                 actions = await self._understand(heard)
@@ -302,8 +303,22 @@ class Conversation:
             else:
                 await self._perform(self.bot.on_no_input(), heard_at=None)
 
+    async def _record_unanswered(self) -> None:
+        """Hand-over: store what the caller already said or pressed, which the bot will not answer now."""
+        while not self._heard.empty():
+            heard = self._heard.get_nowait()
+            if isinstance(heard, HeardDigit):
+                await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
+            elif isinstance(heard, HeardUtterance):
+                await self._transcribe(heard)
+
     async def _understand(self, heard: HeardUtterance) -> list[Action]:
         """Recognise an utterance, store it, and ask the bot what to do."""
+        transcript = await self._transcribe(heard)
+        return self.bot.on_transcript(transcript.text, transcript.confidence)
+
+    async def _transcribe(self, heard: HeardUtterance) -> Transcript:
+        """Recognise an utterance (speculative result first) and store it as the caller's turn."""
         grammar = self.bot.grammar()
         transcript = None
         if heard.speculation is not None:
@@ -318,7 +333,7 @@ class Conversation:
             confidence=transcript.confidence,
             meta={"engine": transcript.engine, "decode_seconds": round(transcript.decode_seconds, 3)},
         )
-        return self.bot.on_transcript(transcript.text, transcript.confidence)
+        return transcript
 
     async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
         """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
