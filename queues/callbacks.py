@@ -324,6 +324,7 @@ class CallbackScheduler:
         req.state = state
         self._requests.pop(req.callback_id, None)
         self._finished.append(req.callback_id)
+        log.info("callback %s %s after %d attempts", req.callback_id, state, req.attempts)
         values = self._row(req, now=now, finished_at=now, **extra)
         if error:
             values["last_error"] = error[:255]

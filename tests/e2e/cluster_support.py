@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 import yaml
+from yarl import URL
 
 from ivr.storage.store import CallStore
 from tests.support.postgres import free_port
@@ -153,12 +154,15 @@ class Browser:
         self.base = f"http://127.0.0.1:{port}"
         self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
         self.ws: aiohttp.ClientWebSocketResponse | None = None
+        # A browser reads all the time (which also answers the server's heartbeat pings).
+        self.messages: asyncio.Queue[dict] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
 
     async def login(self, username: str) -> None:
         """The login page, then the form post with the pre-login CSRF cookie."""
         async with self.http.get(f"{self.base}/login") as page:
             assert page.status == 200
-        csrf = self.http.cookie_jar.filter_cookies(self.base)["ivr_csrf"].value
+        csrf = self.http.cookie_jar.filter_cookies(URL(self.base))["ivr_csrf"].value
         body = {"username": username, "password": PASSWORD}
         async with self.http.post(f"{self.base}/api/login", json=body, headers={"X-CSRF-Token": csrf}) as r:
             assert r.status == 200, await r.text()
@@ -172,14 +176,19 @@ class Browser:
     async def open_socket(self) -> dict:
         """Open the desktop WebSocket; returns the hello message."""
         self.ws = await self.http.ws_connect(f"{self.base}/ws", headers={"Origin": self.base})
+        self._reader = asyncio.get_running_loop().create_task(self._read(self.ws))
         return await self.receive("hello")
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self.messages.put(message.json())
 
     async def receive(self, kind: str, timeout: float = 30.0) -> dict:  # noqa: ASYNC109
         """The next WebSocket message of type `kind` (others are skipped)."""
-        assert self.ws is not None
         async with asyncio.timeout(timeout):
             while True:
-                message = await self.ws.receive_json()
+                message = await self.messages.get()
                 if message.get("type") == kind:
                     return message
 
@@ -187,6 +196,9 @@ class Browser:
         """Close the socket and the session."""
         if self.ws is not None:
             await self.ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            await asyncio.gather(self._reader, return_exceptions=True)
         await self.http.close()
 
 
