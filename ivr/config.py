@@ -119,6 +119,7 @@ class PathsConfig(StrictModel):
     prompt_cache: Path = Path("var/prompts")
     models: Path = Path("var/models")
     pidfile: Path = Path("var/ivr.pid")  # `ivr reload` signals the process named here
+    journal: Path = Path("var/outbox.journal")  # writes waiting for the database; one file per worker
 
 
 EndpointingKey = Literal[

@@ -56,7 +56,7 @@ class IvrService:
         """Open storage, load the models, warm the prompts and start listening."""
         cfg = self.config
         self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
-        self.store = await CallStore.open(cfg.database_url())
+        self.store = await CallStore.open(cfg.database_url(), journal=Path(cfg.paths.journal))
         if self.asr is None:
             self.asr = await asyncio.to_thread(
                 load_engine,

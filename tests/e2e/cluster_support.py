@@ -58,6 +58,7 @@ class Worker:
             "paths": {
                 "prompt_cache": str(REPO / "var" / "prompts"),
                 "pidfile": str(self.config.with_suffix(".pid")),
+                "journal": str(self.config.with_suffix(".journal")),
             },
             "cluster": {"name": self.name, "lease_seconds": 0.5},
         }
