@@ -61,6 +61,7 @@ class ClusterLink:
     beats: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _duty: asyncio.Task[None] | None = None
+    _failing: bool = False
 
     # -- public --------------------------------------------------------------------------------------
 
@@ -70,13 +71,13 @@ class ClusterLink:
             self._tg = tg
             delay = 0.5
             while True:
+                beats = self.beats
                 try:
                     await self._session()
-                    return
                 except (psycopg.Error, OSError) as exc:
                     await self._lost(exc)
+                delay = 0.5 if self.beats > beats else min(delay * 2, 5.0)  # reset once connected again
                 await asyncio.sleep(delay)  # a backoff timer before reconnecting
-                delay = min(delay * 2, 5.0)
 
     def peer_calls(self) -> list[dict[str, Any]]:
         """Live calls of the other workers, as their last heartbeat said."""
@@ -105,6 +106,7 @@ class ClusterLink:
             await conn.execute(f"LISTEN {RELOAD_CHANNEL}")
             await conn.execute(f"LISTEN {KNOWLEDGE_CHANNEL}")
             log.info("cluster: worker %s joined", self.name)
+            self._failing = False
             while True:
                 async with asyncio.timeout(max(5.0, 3 * self.period)):
                     await self._beat(conn)
@@ -167,7 +169,9 @@ class ClusterLink:
 
     async def _lost(self, exc: BaseException) -> None:
         """The connection broke: without it the lock is gone too, so stop the duties first."""
-        log.error("cluster: connection to the database lost (%s); reconnecting", type(exc).__name__)
+        if not self._failing:  # once per outage, like the storage log
+            log.error("cluster: connection to the database lost (%s); reconnecting", type(exc).__name__)
+        self._failing = True
         if self.leader:
             await self._set_leader(False)
         self.peers = {}
