@@ -80,3 +80,40 @@ async def test_one_leader_take_over_notifications_and_registry(fresh_postgres_ur
     finally:
         for w in workers:
             await w.stop()
+
+
+async def test_a_holder_cut_off_from_the_database_stops_its_duties_before_another_takes_them(
+    fresh_postgres_url: str,
+):
+    from sqlalchemy.engine import make_url
+
+    from tests.integration.storage.tcp_gate import TcpGate
+    from tests.support.postgres import free_port
+
+    await asyncio.to_thread(upgrade_database, fresh_postgres_url)
+    target = make_url(fresh_postgres_url)
+    gate = TcpGate(free_port(), target.host or "127.0.0.1", target.port or 5432)
+    await gate.open()
+    gated = target.set(host="127.0.0.1", port=gate.port).render_as_string(hide_password=False)
+    cut = Worker(gated, "cut")
+    other: Worker | None = None
+    try:
+        await cut.link.wait_for(lambda: cut.link.leader)
+        other = Worker(fresh_postgres_url, "other")
+        await other.link.wait_for(lambda: other.link.beats >= 3)
+        assert not other.link.leader
+
+        await gate.close()  # the holder's host loses the database
+        await cut.link.wait_for(lambda: not cut.link.leader, timeout=10)
+        assert cut.seen["resign"] == 1
+        await other.link.wait_for(lambda: other.link.leader, timeout=15)
+
+        await gate.open()  # back: it rejoins without the duties
+        beats = cut.link.beats
+        await cut.link.wait_for(lambda: cut.link.beats >= beats + 3, timeout=20)
+        assert not cut.link.leader and other.link.leader and cut.seen["lead"] == 1
+    finally:
+        if other is not None:
+            await other.stop()
+        await cut.stop()
+        await gate.close()
