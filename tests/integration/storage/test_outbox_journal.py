@@ -43,7 +43,9 @@ CHILD = textwrap.dedent(
 
 @pytest.mark.postgres
 async def test_writes_parked_during_an_outage_survive_kill_9_and_are_saved_after_restart(
-    gate, fresh_postgres_url: str, tmp_path: Path  # noqa: F811
+    gate,  # noqa: F811
+    fresh_postgres_url: str,
+    tmp_path: Path,
 ) -> None:
     await asyncio.to_thread(upgrade_database, fresh_postgres_url)
     journal = tmp_path / "outbox.journal"
