@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, StartupError
 from ivr.pidfile import pidfile, read_pid
 
 DEFAULT_CONFIG = Path("config/ivr.yaml")
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (ModelLoadError, TtsError) as exc:  # start-up failures an admin fixes: no traceback
+    except (ModelLoadError, TtsError, StartupError) as exc:  # start-up failures an admin fixes: no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -154,10 +154,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     async def run() -> None:
         service = IvrService(config)
         await service.start()
-        stop = asyncio.Event()
+        stop, force = asyncio.Event(), asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_stop_signal() -> None:  # the first signal drains, a second one stops at once
+            (force if stop.is_set() else stop).set()
+
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_stop_signal)
         reloads: set[asyncio.Task] = set()
 
         def on_sighup() -> None:
@@ -169,10 +173,23 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         with pidfile(config.paths.pidfile):
             print("ivr is running; Ctrl-C stops it, `ivr reload` (SIGHUP) reloads the YAML", flush=True)
             await stop.wait()
+            await _drain(service, config.cluster.drain_timeout, force)
             await service.stop()
 
     asyncio.run(run())
     return 0
+
+
+async def _drain(service, seconds: float, force: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    """Drain the service unless a second signal asks to stop now (the dialplan then queues the callers)."""
+    draining = asyncio.ensure_future(service.drain(seconds))
+    forced = asyncio.ensure_future(force.wait())
+    try:
+        await asyncio.wait({draining, forced}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (draining, forced):
+            task.cancel()
+        await asyncio.gather(draining, forced, return_exceptions=True)
 
 
 def _cmd_reload(args: argparse.Namespace) -> int:
@@ -185,6 +202,10 @@ def _cmd_reload(args: argparse.Namespace) -> int:
         print("not reloaded: the running service keeps its current version", file=sys.stderr)
         return 1
     config = _load_config(args.config)
+    from ivr.cluster.pg import is_postgres
+
+    if is_postgres(config.database_url()):
+        return _notify_reload(config.database_url())
     try:
         pid = read_pid(config.paths.pidfile)
         os.kill(pid, signal.SIGHUP)
@@ -192,6 +213,23 @@ def _cmd_reload(args: argparse.Namespace) -> int:
         print(f"error: cannot signal the service ({config.paths.pidfile}): {exc}", file=sys.stderr)
         return 2
     print(f"reload sent to ivr (pid {pid}); its log says what changed")
+    return 0
+
+
+def _notify_reload(url: str) -> int:
+    """PostgreSQL: NOTIFY every worker of the cluster (each reloads the YAML on its own disk)."""
+    import psycopg
+
+    from ivr.cluster.link import RELOAD_CHANNEL
+    from ivr.cluster.pg import notify
+    from ivr.storage.urls import redact
+
+    try:
+        workers = notify(url, RELOAD_CHANNEL)
+    except psycopg.Error as exc:
+        print(f"error: cannot reach the database {redact(url)} to notify the workers: {exc}", file=sys.stderr)
+        return 2
+    print(f"reload sent to every worker ({workers} running); their logs say what changed")
     return 0
 
 

@@ -119,6 +119,7 @@ class PathsConfig(StrictModel):
     prompt_cache: Path = Path("var/prompts")
     models: Path = Path("var/models")
     pidfile: Path = Path("var/ivr.pid")  # `ivr reload` signals the process named here
+    journal: Path = Path("var/outbox.journal")  # writes waiting for the database; one file per worker
 
 
 EndpointingKey = Literal[
@@ -198,6 +199,25 @@ class WebConfig(StrictModel):
     timezone: NonEmpty = "UTC"  # the day of the supervisor's figures
 
 
+class ClusterConfig(StrictModel):
+    """Several workers on one PostgreSQL: who this worker is, the worker list for Asterisk, draining."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = None  # None: host:fastagi port
+    # FastAGI "host:port" of every worker; `ivr asterisk-config` makes the dialplan rotate over them.
+    workers: list[str] = Field(default_factory=list)
+    drain_timeout: Annotated[float, Field(ge=0, le=3600)] = 60.0  # SIGTERM: calls may finish this long
+    lease_seconds: Annotated[float, Field(ge=0.2, le=60)] = 1.0  # how often the cluster duties are checked
+
+    @field_validator("workers")
+    @classmethod
+    def _check_workers(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_host_port(item)
+        if len(set(value)) != len(value):
+            raise ValueError("a worker is listed twice")
+        return value
+
+
 class ServiceConfig(StrictModel):
     """The whole of config/ivr.yaml; ServiceConfig() is the embedded default configuration."""
 
@@ -210,6 +230,7 @@ class ServiceConfig(StrictModel):
     tts: TtsConfig = Field(default_factory=TtsConfig)
     bot: BotConfig = Field(default_factory=BotConfig)
     web: WebConfig = Field(default_factory=WebConfig)
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     def database_url(self, env: Mapping[str, str] | None = None) -> str:
@@ -235,6 +256,7 @@ __all__ = [
     "AmiConfig",
     "AsrConfig",
     "BotConfig",
+    "ClusterConfig",
     "DatabaseConfig",
     "EndpointingKey",
     "ListenConfig",

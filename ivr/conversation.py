@@ -22,6 +22,7 @@ in full, or None when the caller hung up. The session then ends the AudioSocket 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -146,6 +147,14 @@ class Conversation:
         self.speculator = Speculator(speech.asr, self.rate)
         self._audio_ready = asyncio.Event()
         self.partials: list[str] = []
+        self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
+
+    def hand_over(self, action: Action) -> None:
+        """End the conversation with `action` (a Transfer or Hangup) after the turn in progress."""
+        if self._handover is None:
+            self._handover = action
+            with contextlib.suppress(asyncio.QueueFull):  # a full queue means _talk is busy: it checks after
+                self._heard.put_nowait(HeardNothing())
 
     async def run(self) -> Outcome | None:
         """Hold the conversation until the bot decides or the caller leaves."""
@@ -280,8 +289,12 @@ class Conversation:
         self.endpointer.pause_no_input()
         await self._perform(self.bot.start(self.call), heard_at=None)
         while True:
-            heard = await self._heard.get()
-            if isinstance(heard, HeardUtterance):
+            if self._handover is None:
+                heard = await self._heard.get()
+            if self._handover is not None:
+                await self._record_unanswered()
+                await self._perform([self._handover], heard_at=None)
+            elif isinstance(heard, HeardUtterance):
                 actions = await self._understand(heard)
                 await self._perform(actions, heard_at=heard.ended_monotonic)
             elif isinstance(heard, HeardDigit):
@@ -290,8 +303,22 @@ class Conversation:
             else:
                 await self._perform(self.bot.on_no_input(), heard_at=None)
 
+    async def _record_unanswered(self) -> None:
+        """Hand-over: store what the caller already said or pressed, which the bot will not answer now."""
+        while not self._heard.empty():
+            heard = self._heard.get_nowait()
+            if isinstance(heard, HeardDigit):
+                await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
+            elif isinstance(heard, HeardUtterance):
+                await self._transcribe(heard)
+
     async def _understand(self, heard: HeardUtterance) -> list[Action]:
         """Recognise an utterance, store it, and ask the bot what to do."""
+        transcript = await self._transcribe(heard)
+        return self.bot.on_transcript(transcript.text, transcript.confidence)
+
+    async def _transcribe(self, heard: HeardUtterance) -> Transcript:
+        """Recognise an utterance (speculative result first) and store it as the caller's turn."""
         grammar = self.bot.grammar()
         transcript = None
         if heard.speculation is not None:
@@ -306,7 +333,7 @@ class Conversation:
             confidence=transcript.confidence,
             meta={"engine": transcript.engine, "decode_seconds": round(transcript.decode_seconds, 3)},
         )
-        return self.bot.on_transcript(transcript.text, transcript.confidence)
+        return transcript
 
     async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
         """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""

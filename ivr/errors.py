@@ -16,3 +16,7 @@ class ConfigError(Exception):
         self.file, self.key_path, self.line, self.message = file, key_path, line, message
         where = f"{file}:{line}" if line is not None else file
         super().__init__(f"{where}: {key_path or '<root>'}: {message}")
+
+
+class StartupError(Exception):
+    """The service cannot start as configured (e.g. a 2nd worker on one SQLite file): one line to show."""

@@ -10,12 +10,14 @@ from tts.service import Synthesizer, VoiceSpec, WarmReport
 if TYPE_CHECKING:
     from ivr.dialogue.registry import FlowSet
 
+TRANSFER_NOTICE = "To help you better, I'm connecting you to an agent. Please hold."
+GOODBYE = "Thank you for calling. Goodbye."
 # Sentences every call may need; synthesised at start-up so no caller waits for them.
 STATIC_PROMPTS = (
     "Sorry, I didn't catch that. Could you say it again?",
     "Are you still there? How can I help you?",
-    "To help you better, I'm connecting you to an agent. Please hold.",
-    "Thank you for calling. Goodbye.",
+    TRANSFER_NOTICE,
+    GOODBYE,
 )
 
 # Asterisk's AudioSocket application always sends and expects 8 kHz unless told otherwise.

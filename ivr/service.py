@@ -17,18 +17,25 @@ from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
-from ivr.bot import Bot, CallInfo, EchoBot
+from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
+from ivr.cluster.link import KNOWLEDGE_CHANNEL
+from ivr.cluster.pg import notify_async
+from ivr.cluster.sqlite_claim import claim_sqlite
+from ivr.cluster.wiring import make_link
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
+from ivr.health import readiness
 from ivr.metrics import Metrics
-from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
+from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, score_from_reason, store_survey_score
 from ivr.wiring import Acd, BotMaker, load_flows, start_desktop
 
 log = logging.getLogger(__name__)
+
+HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
 
 
 @dataclass
@@ -43,11 +50,13 @@ class IvrService:
     idle: asyncio.Event = field(default_factory=asyncio.Event)
     # Called with every finished session (metrics, tests, benchmarks read its conversation stats).
     on_session_end: Callable[[CallSession], None] | None = None
+    draining: bool = False  # set by drain(): /readyz fails and no new call is taken
 
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
         cfg = self.config
-        self.store = await CallStore.open(cfg.database_url())
+        self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
+        self.store = await CallStore.open(cfg.database_url(), journal=Path(cfg.paths.journal))
         if self.asr is None:
             self.asr = await asyncio.to_thread(
                 load_engine,
@@ -99,6 +108,10 @@ class IvrService:
         self._monitor_task: asyncio.Task | None = None
         if self.acd.monitor is not None:
             self._monitor_task = asyncio.get_running_loop().create_task(self.acd.monitor.run(), name="queues")
+        self.cluster = make_link(self)  # PostgreSQL: the duty lease, worker registry, reload notices
+        self._cluster_task: asyncio.Task | None = None
+        if self.cluster is not None:
+            self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
         self.web = await start_desktop(self) if cfg.web.enabled else None
         self.idle.set()
         log.info(
@@ -108,6 +121,47 @@ class IvrService:
             cfg.listen.host,
             self.audio.port,
             self.audiosocket_address,
+        )
+
+    async def readiness(self) -> dict:
+        """Whether this worker can take a call now, check by check (served on /readyz)."""
+        return await readiness(self)
+
+    async def drain(self, seconds: float) -> None:
+        """Graceful stop, step 1: no new calls; calls in progress get `seconds`, then go to a person.
+
+        The FastAGI listener closes at once, so Asterisk's connect fails and the dialplan tries the next
+        worker. A call still running at the deadline hears the transfer notice after its current turn and
+        is handed to the fallback queue (a survey just ends). Returns when no call is left (or after a grace
+        period for the notices); `stop()` then flushes storage.
+        """
+        self.draining = True
+        await self.agi.stop_listening()
+        if self.cluster is not None:  # another worker takes the cluster duties over within a period
+            with contextlib.suppress(TimeoutError):
+                await self.cluster.resign()
+        log.info("draining: %d calls in progress, new calls go to the other workers", len(self.sessions))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), seconds)
+        if not self.sessions:
+            return
+        log.warning("drain: %d calls still running after %.0fs: handing over", len(self.sessions), seconds)
+        for session in list(self.sessions.values()):
+            session.hand_over(self._handover_action(session))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), HANDOVER_GRACE_SECONDS)
+
+    def _handover_action(self, session: CallSession) -> Action:
+        """What a call still running at the end of a drain gets: a person (hotline) or a goodbye (survey)."""
+        if session.settings.uuid_variable != "IVR_CALL_UUID":
+            return Hangup(goodbye=GOODBYE, reason="worker-draining")
+        meta = session._call_meta() or {}
+        return Transfer(
+            queue=self.config.bot.fallback_queue,
+            reason="worker-draining",
+            notice=TRANSFER_NOTICE,
+            summary="The bot's worker restarted during the call.",
+            context={**meta, "reason": "worker-draining"},
         )
 
     async def stop(self) -> None:
@@ -132,8 +186,14 @@ class IvrService:
             self._ami_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ami_task
+        if self._cluster_task is not None:
+            self._cluster_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._cluster_task
         await self.tts.close()
         await self.store.close()
+        if self._sqlite_claim is not None:
+            self._sqlite_claim.release()
 
     # ----- edges -> sessions ----------------------------------------------------------------------
 
@@ -218,9 +278,21 @@ class IvrService:
             await store_survey_score(self.store, call_uuid, score)
 
     def active_calls(self) -> list[dict]:
-        """The calls in the bot right now, for the supervisor view."""
+        """The calls in the bot right now on every worker, for the supervisor view."""
+        return self.own_calls() + (self.cluster.peer_calls() if self.cluster is not None else [])
+
+    async def knowledge_published(self) -> None:
+        """An admin published an entry here: reload it, and tell the other workers to (NOTIFY)."""
+        await self.bots.refresh_knowledge(self.store)
+        if self.cluster is not None:
+            await notify_async(self.store.engine, KNOWLEDGE_CHANNEL)
+
+    def own_calls(self) -> list[dict]:
+        """The calls in the bot on this worker."""
+        worker = self.cluster.name if self.cluster is not None else None
         return [
             {
+                "worker": worker,
                 "call_uuid": str(s.call_uuid),
                 "caller_number": s.channel.env.caller_number,
                 "caller_name": s.channel.env.caller_name,

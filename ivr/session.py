@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 
 from ivr.agi import AgiChannel, AgiError
 from ivr.audiosocket.server import AudioConnection
-from ivr.bot import Bot, Callback, CallInfo, PreviousCall
+from ivr.bot import Action, Bot, Callback, CallInfo, PreviousCall
 from ivr.conversation import Conversation, Outcome, SpeechDeps
 from ivr.storage.records import CallRecord, StorageUnavailable
 from ivr.storage.store import CallStore
@@ -106,6 +106,7 @@ class CallSession:
         self._ended = asyncio.Event()
         self._audio: asyncio.Future[AudioConnection] = asyncio.get_running_loop().create_future()
         self._call = None
+        self._handover: Action | None = None
 
     # ----- entry points -------------------------------------------------------------------------
 
@@ -144,6 +145,12 @@ class CallSession:
             return
         self._audio.set_result(conn)
         await self.finished.wait()
+
+    def hand_over(self, action: Action) -> None:
+        """Finish the call with `action` (the worker drains), after the current turn or once it starts."""
+        self._handover = action
+        if self.conversation is not None:
+            self.conversation.hand_over(action)
 
     def end(self, reason: str) -> None:
         """Ask the call to end; the first reason given is the one recorded."""
@@ -207,6 +214,8 @@ class CallSession:
                 fallback_queue=self.settings.fallback_queue,
                 on_callback=self.on_callback,
             )
+            if self._handover is not None:  # the worker began draining before the audio arrived
+                self.conversation.hand_over(self._handover)
             self.outcome = await self.conversation.run()
         except TimeoutError:
             log.warning(

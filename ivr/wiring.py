@@ -22,6 +22,7 @@ from ivr.metrics import Metrics
 from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
+from ivr.storage.urls import is_sqlite
 from queues.ami_bridge import QueueMonitor
 from queues.callbacks import CallbackPolicy, CallbackScheduler
 from queues.handoff_tracker import HandoffTracker
@@ -107,7 +108,9 @@ class Acd:
         acd = cls(queues, live, make_router(queues, live, config.bot.fallback_queue), ami)
         if ami is None:
             return acd
-        acd.scheduler = CallbackScheduler(ami, store, live, CallbackPolicy())
+        # On PostgreSQL only the holder of the cluster's duty lease dials (ivr.cluster takes it over).
+        clustered = not is_sqlite(config.database_url())
+        acd.scheduler = CallbackScheduler(ami, store, live, CallbackPolicy(), active=not clustered)
         try:
             restored = await acd.scheduler.restore()
             if restored:
@@ -230,8 +233,9 @@ async def start_desktop(service: Any) -> Any:
         active_calls=service.active_calls,
         interface_of=(lambda a: service.acd.queues.interface_of(a) if service.acd.queues else None),
         agent_of=(lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None),
-        on_knowledge_published=lambda: service.bots.refresh_knowledge(service.store),
+        on_knowledge_published=service.knowledge_published,
         metrics=service.metrics,
+        readiness=service.readiness,
     )
     app = make_app(deps, secret=secret_from_env(), secure_cookies=cfg.web.secure_cookies)
     server = WebServer(app)

@@ -24,6 +24,7 @@ RULE_PREFIX = "ivr-"  # queuerules.conf sections are `ivr-<rule>` so they cannot
 JOIN_WHEN_STAFFED = "unavailable,invalid"  # nobody reachable: refuse (JOINEMPTY), the dialplan overflows
 
 _AGI_URL = re.compile(r"^h?agi://[A-Za-z0-9._\[\]:-]+(/[A-Za-z0-9_.-]*)?$")
+_WORKER = re.compile(r"^[A-Za-z0-9._\[\]:-]+:[0-9]{1,5}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _PERMIT = re.compile(r"^[0-9A-Fa-f.:]+/[0-9A-Fa-f.:]+$")
 _DIAL = re.compile(r"^[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_.@/:+-]*\{number\}[A-Za-z0-9_.@/:+-]*$")
@@ -43,6 +44,7 @@ class ServiceHints:
     callback_dial: str = "PJSIP/{number}@trunk"  # `{number}` is replaced by the digits to call
     callback_ring_seconds: int = 45
     source: str = "queues.yaml"  # named in the header of every generated file
+    workers: tuple[str, ...] = ()  # FastAGI host:port of every worker (cluster.workers): rotation
 
     def __post_init__(self) -> None:
         checks = [
@@ -65,6 +67,7 @@ class ServiceHints:
             (re.fullmatch(r"[^\x00-\x1f\x7f]{1,200}", self.source), "source must be one line"),
         ]
         checks += [(_PERMIT.match(p), f"AMI permit {p!r} must be address/mask") for p in self.ami_permit]
+        checks += [(_WORKER.match(w), f"worker {w!r} must be host:port") for w in self.workers]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -83,6 +86,7 @@ class ServiceHints:
             "fallback_queue": service.bot.fallback_queue,
             "ami_username": service.ami.username,
             "ami_permit": (_single_host(host.strip("[]")),),
+            "workers": tuple(service.cluster.workers),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

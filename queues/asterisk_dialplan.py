@@ -44,8 +44,25 @@ def _settings(hints: ServiceHints) -> list[str]:
         f" same => n,Set(__IVR_CALLBACK_DIAL_PREFIX={prefix})",
         f" same => n,Set(__IVR_CALLBACK_DIAL_SUFFIX={suffix})",
         f" same => n,Set(__IVR_CALLBACK_RING={hints.callback_ring_seconds})",
+        *_workers(hints),
         " same => n,Return()",
     ]
+
+
+def _workers(hints: ServiceHints) -> list[str]:
+    """Several workers (cluster.workers): [ivr-agi] of the fixed file rotates over them with fail-over."""
+    if not hints.workers:
+        return []
+    agi_path, survey_path = _script(hints.agi_url, "hotline"), _script(hints.survey_url, "survey")
+    lines = [
+        f"; {len(hints.workers)} workers: each call starts at the next one in turn; a worker that cannot be",
+        "; reached (AGISTATUS=FAILURE: down or draining) is skipped, before the fallback queue.",
+        f" same => n,Set(__IVR_WORKERS={len(hints.workers)})",
+        f" same => n,Set(__IVR_AGI_PATH={agi_path})",
+        f" same => n,Set(__IVR_SURVEY_PATH={survey_path})",
+    ]
+    lines += [f" same => n,Set(__IVR_WORKER_{i}=agi://{w})" for i, w in enumerate(hints.workers, 1)]
+    return lines
 
 
 def _queue_params(config: QueueConfig) -> list[str]:
@@ -73,3 +90,9 @@ def _queue_extension(config: QueueConfig, queue: Queue) -> list[str]:
         f" same => n,Set(QUEUE_MAX_PENALTY={start})   ; {note}",
         " same => n,Return()",
     ]
+
+
+def _script(url: str, default: str) -> str:
+    """The script part of agi://host:port/script (`default` when the URL has none)."""
+    parts = url.split("/", 3)
+    return parts[3] if len(parts) == 4 and parts[3] else default

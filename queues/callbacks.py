@@ -18,6 +18,7 @@ import asyncio
 import logging
 import re
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -82,11 +83,21 @@ class CallbackScheduler:
     """Stores callback requests and originates them when the caller's turn in the queue comes."""
 
     def __init__(
-        self, ami: AmiClient, store: CallStore, live: LiveQueues, policy: CallbackPolicy | None = None
+        self,
+        ami: AmiClient,
+        store: CallStore,
+        live: LiveQueues,
+        policy: CallbackPolicy | None = None,
+        *,
+        active: bool = True,
     ) -> None:
         self._ami, self._store, self._live = ami, store, live
         self.policy = policy or CallbackPolicy()
+        # Several workers: only the holder of the cluster's duty lease dials (ivr.cluster); the others
+        # store requests and leave them to it (take_over() / step_down() follow the lease).
+        self.active = active
         self._requests: dict[str, _Request] = {}
+        self._finished: deque[str] = deque(maxlen=1000)  # ids ended here, whose final write may still wait
         self._lock = asyncio.Lock()
         self.restored = False
         hold = re.escape(self.policy.hold_context)
@@ -116,7 +127,8 @@ class CallbackScheduler:
             earlier = sum(r.queue == queue and r.priority >= priority for r in self._waiting())
             req = _Request(str(uuid.uuid4()), call_uuid, number, queue, priority, now, ahead)
             req.expires_at = now + timedelta(seconds=self.policy.ttl)
-            self._requests[req.callback_id] = req
+            if self.active:  # elsewhere the dialling worker picks the stored row up (sync())
+                self._requests[req.callback_id] = req
             position = len(ahead) + earlier + 1
             values = {
                 **self._row(req),
@@ -164,6 +176,8 @@ class CallbackScheduler:
 
     async def tick(self, now: datetime | None = None) -> None:
         """Expire, time out and originate whatever is due now."""
+        if not self.active:
+            return
         now = now or datetime.now(UTC)
         async with self._lock:
             for req in list(self._requests.values()):
@@ -189,14 +203,20 @@ class CallbackScheduler:
                 await self._failed(req, now, f"originate failed: {reason}")
         return True
 
-    async def restore(self) -> int:
-        """Reload pending requests from the table (after a restart); returns how many were loaded."""
+    async def restore(self, *, keep_originating: bool = False) -> int:
+        """Reload pending requests from the table (after a restart); returns how many were loaded.
+
+        `keep_originating` (a cluster take-over): an originate another worker sent is still under way and
+        its OriginateResponse reaches us too, so it is awaited (up to the usual timeout), not redialled.
+        """
+        if not self.active:
+            return 0
         rows = await pending_callbacks(self._store.session_factory)
         now = datetime.now(UTC)
         loaded = 0
         async with self._lock:
             for row in rows:
-                if row["callback_id"] in self._requests:
+                if row["callback_id"] in self._requests or row["callback_id"] in self._finished:
                     continue
                 req = _Request(
                     row["callback_id"],
@@ -213,10 +233,29 @@ class CallbackScheduler:
                 )
                 self._requests[req.callback_id] = req
                 loaded += 1
-                if row["state"] == "originating":  # its answer was lost with the old process
+                if row["state"] == "originating" and keep_originating:
+                    req.state, req.originated_at = "originating", row["originated_at"] or now
+                elif row["state"] == "originating":  # its answer was lost with the old process
                     await self._failed(req, now, "service restarted while originating")
         self.restored = True
         return loaded
+
+    async def take_over(self) -> int:
+        """This worker now holds the duty lease: start from the table, not from what it remembered."""
+        async with self._lock:
+            self._requests.clear()
+            self.active = True
+        return await self.restore(keep_originating=True)
+
+    async def sync(self) -> int:
+        """Pick up requests other workers stored since the last look (the lease holder, every period)."""
+        return await self.restore(keep_originating=True) if self.active else 0
+
+    async def step_down(self) -> None:
+        """Another worker dials from now on (lease lost or draining): forget the requests held here."""
+        async with self._lock:
+            self.active = False
+            self._requests.clear()
 
     # -- internals -------------------------------------------------------------------------------------
 
@@ -284,6 +323,8 @@ class CallbackScheduler:
     ) -> None:
         req.state = state
         self._requests.pop(req.callback_id, None)
+        self._finished.append(req.callback_id)
+        log.info("callback %s %s after %d attempts", req.callback_id, state, req.attempts)
         values = self._row(req, now=now, finished_at=now, **extra)
         if error:
             values["last_error"] = error[:255]

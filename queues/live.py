@@ -167,6 +167,17 @@ class LiveQueues:
         """Interfaces of the queue's members."""
         return sorted(self._queues[queue].members) if queue in self._queues else []
 
+    def presence_of(self, interfaces: list[str]) -> dict[str, str] | None:
+        """The agent's status as Asterisk has it: ready or paused (with the reason) in some queue; None if
+        none of the interfaces is a member of any queue."""
+        members = [q.members[i] for q in self._queues.values() for i in interfaces if i in q.members]
+        if not members:
+            return None
+        paused = [m for m in members if m.paused]
+        if len(paused) == len(members):
+            return {"status": "paused", "reason": paused[0].paused_reason}
+        return {"status": "ready", "reason": ""}
+
     def call_uuid_of(self, uniqueid: str | None) -> str | None:
         """Our call_uuid for an Asterisk channel Uniqueid, when a VarSet told it."""
         return self._call_uuids.get(uniqueid) if uniqueid else None

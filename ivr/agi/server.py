@@ -218,6 +218,16 @@ class FastAgiServer:
         """Number of connections being served right now."""
         return len(self._tasks)
 
+    @property
+    def listening(self) -> bool:
+        """True while new connections are accepted."""
+        return self._server is not None and self._server.is_serving() and not self._closing
+
+    async def stop_listening(self) -> None:
+        """Refuse new connections (Asterisk tries the next worker) but keep serving the calls in progress."""
+        if self._server is not None:
+            self._server.close()  # closes the listening socket now; wait_closed() would wait for the calls
+
     async def close(self) -> None:
         """Stop listening, cancel every running connection and wait until they are gone."""
         self._closing = True

@@ -6,6 +6,9 @@ How this works: `FakePbx.call()` plays the part of dialplan/extensions_ivr.conf.
 silence, digits, hang-up) at real-time pace or faster. When the caller hangs up, the AGI side reports it
 the way Asterisk does (result -1, then an unsolicited HANGUP). When the AGI session ends it decides what
 the real dialplan would do next from AGISTATUS and the IVR_* variables (queue, fallback queue, hang up).
+With several workers it runs [ivr-agi] as the generated dialplan does: each call starts at the next
+worker in turn and moves on while the connection fails (AGISTATUS=FAILURE); a worker that dies after it
+connected is not retried (Asterisk reports SUCCESS with no IVR_ACTION: the fallback queue).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class CallResult:
     notes: list[str] = field(default_factory=list)
     uniqueid: str = ""  # the caller channel's Uniqueid (agi_uniqueid), as AMI events name it
     channel: str = ""
+    worker: int | None = None  # index in FakePbx.workers of the worker that took the call (None: nobody)
 
     @property
     def call_uuid(self) -> str | None:
@@ -65,8 +69,12 @@ class FakePbx:
         script: str = "hotline",
         fallback_queue: str = "support",
         audiosocket_override: tuple[str, int] | None = None,
+        workers: Sequence[tuple[str, int]] = (),
     ) -> None:
         self.agi_host, self.agi_port = agi_host, agi_port
+        # Several workers: [ivr-agi] of the dialplan (cluster.workers in ivr.yaml); else agi_host:agi_port.
+        self.workers = list(workers) or [(agi_host, agi_port)]
+        self._next_worker = 0  # the dialplan's GLOBAL(IVR_NEXT_WORKER)
         self.script = script
         self.fallback_queue = fallback_queue
         self.audiosocket_override = audiosocket_override
@@ -84,11 +92,13 @@ class FakePbx:
         agi_args: Sequence[str] = (),
         uniqueid: str | None = None,
         script: str | None = None,
+        in_progress: asyncio.Event | None = None,
     ) -> CallResult:
         """Run one call to its end and report what the dialplan would do next.
 
         `agi_args` become agi_arg_1.. (the survey leg passes the rated call's uuid), `uniqueid` fixes the
-        channel's Uniqueid (AMI events of the same channel carry it), `script` overrides the PBX's.
+        channel's Uniqueid (AMI events of the same channel carry it), `script` overrides the PBX's;
+        `in_progress` is set once the bot has asked for the audio (the call is in a worker's hands).
         """
         n = next(_unique)
         uniqueid = uniqueid or f"{int(time.time())}.{n}"
@@ -102,7 +112,7 @@ class FakePbx:
             "language": language,
             "args": list(agi_args),
         }
-        state: dict[str, object] = {"caller": None, "result": None, "notes": []}
+        state: dict[str, object] = {"caller": None, "result": None, "notes": [], "in_progress": in_progress}
         client: FakeAgiClient
 
         async def exec_hook(app: str, args: str) -> int:
@@ -110,14 +120,19 @@ class FakePbx:
                 return -2
             return await self._audiosocket(client, args, caller_script, speed, hangup, max_seconds, state)
 
-        client = FakeAgiClient(env, exec_hook=exec_hook)
         started = time.monotonic()
-        try:
-            await client.run(self.agi_host, self.agi_port)
+        agi_status, served_by = "FAILURE", None
+        for index in self._rotation():
+            client = FakeAgiClient(env, exec_hook=exec_hook)
+            host, port = self.workers[index]
+            try:
+                await client.run(host, port)
+            except OSError as exc:  # connection refused: FAILURE, and [ivr-agi] tries the next worker
+                state["notes"].append(f"AGI connect to worker {index} failed: {exc}")
+                continue
             agi_status = "HANGUP" if client.peer.dead else "SUCCESS"
-        except OSError as exc:  # connection refused: Asterisk sets FAILURE and the dialplan goes on
-            agi_status = "FAILURE"
-            state["notes"].append(f"AGI connect failed: {exc}")
+            served_by = index
+            break
         return CallResult(
             agi_status=agi_status,
             variables=dict(client.variables),
@@ -130,7 +145,15 @@ class FakePbx:
             notes=state["notes"],
             uniqueid=uniqueid,
             channel=f"PJSIP/trunk-{n:08x}",
+            worker=served_by,
         )
+
+    def _rotation(self) -> list[int]:
+        """Worker indexes in the order [ivr-agi] tries them: from the next in turn, each once."""
+        if len(self.workers) == 1:
+            return [0]
+        self._next_worker = (self._next_worker + 1) % len(self.workers)
+        return [(self._next_worker + i) % len(self.workers) for i in range(len(self.workers))]
 
     async def _audiosocket(self, client, args, caller_script, speed, hangup, max_seconds, state) -> int:
         """Run the AudioSocket() application: connect to the bot and play the caller."""
@@ -154,6 +177,8 @@ class FakePbx:
             return -1
         caller = AudioSocketCaller(host.strip("[]"), int(port), call_uuid)
         state["caller"] = caller
+        if state["in_progress"] is not None:
+            state["in_progress"].set()
         try:
             result = await caller.stream(caller_script, speed=speed, max_seconds=max_seconds)
         except OSError as exc:

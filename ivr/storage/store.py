@@ -15,6 +15,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from ivr.storage.db import async_engine, upgrade_database
+from ivr.storage.journal import Entry, WriteJournal
 from ivr.storage.models import Call
 from ivr.storage.ops import (
     AddTurn,
@@ -45,6 +47,7 @@ class _Pending:
 
     op: Write
     attempts: int = 0
+    entry: Entry | None = None  # its line in the journal, while it waits in the outbox
 
 
 def _describe(error: BaseException) -> str:
@@ -66,7 +69,9 @@ class CallStore:
         retry_base: float = 0.5,
         retry_cap: float = 30.0,
         write_timeout: float = 10.0,
+        journal: WriteJournal | None = None,
     ) -> None:
+        self._journal = journal
         self._raw_url = url
         self.url = redact(url)
         self._engine = engine
@@ -95,8 +100,13 @@ class CallStore:
         retry_cap: float = 30.0,
         write_timeout: float = 10.0,
         sqlite_busy_timeout: float = 5.0,
+        journal: Path | None = None,
     ) -> CallStore:
-        """Open the store on a plain URL; migrate now, or later from the retry task if the DB is down."""
+        """Open the store on a plain URL; migrate now, or later from the retry task if the DB is down.
+
+        With `journal`, parked writes also go to that file and those an earlier run left there are
+        written first (ivr.storage.journal).
+        """
         store = cls(
             url,
             async_engine(url, busy_timeout_s=sqlite_busy_timeout),
@@ -104,7 +114,9 @@ class CallStore:
             retry_base=retry_base,
             retry_cap=retry_cap,
             write_timeout=write_timeout,
+            journal=WriteJournal(journal) if journal is not None else None,
         )
+        store._replay_journal()
         if migrate:
             try:
                 await asyncio.to_thread(upgrade_database, url)
@@ -137,6 +149,11 @@ class CallStore:
     def pending_writes(self) -> int:
         """Writes waiting in memory for the database."""
         return len(self._outbox)
+
+    @property
+    def outbox_capacity(self) -> int:
+        """How many writes the outbox holds before it drops."""
+        return self._outbox.capacity
 
     @property
     def dropped_writes(self) -> int:
@@ -275,6 +292,11 @@ class CallStore:
             else:
                 return
 
+    async def journal_synced(self) -> None:
+        """Return once every write parked so far is fsync'd to the journal (when there is one)."""
+        if self._journal is not None:
+            await asyncio.to_thread(self._journal.flush)
+
     async def retry_now(self) -> bool:
         """Try the pending writes right away, skipping the backoff; True when nothing is left pending."""
         return self._idle.is_set() or await self._drain()
@@ -292,11 +314,34 @@ class CallStore:
                 await self._retry_task
         if not self._idle.is_set():
             await self._drain()
-        if len(self._outbox) or self._needs_migration:
+        if self._journal is not None:
+            self._journal.close()
+        if (len(self._outbox) or self._needs_migration) and self._journal is not None:
+            log.warning(
+                "storage: %d writes could not be saved to %s yet: kept in %s for the next start",
+                len(self._outbox),
+                self.url,
+                self._journal.path,
+            )
+        elif len(self._outbox) or self._needs_migration:
             log.error("storage: %d writes could not be saved to %s", len(self._outbox), self.url)
         if self.dropped_writes:
             log.error("storage: %d writes were dropped in this run (%s)", self.dropped_writes, self.url)
         await self._engine.dispose()
+
+    def _replay_journal(self) -> None:
+        """Put the writes an earlier run could not save at the head of the outbox, in their order."""
+        if self._journal is None:
+            return
+        entries = self._journal.pending()
+        for entry in entries:
+            # attempts=1: the earlier run may have written it just before it stopped (retries are idempotent)
+            self._outbox.push(_Pending(entry.op, attempts=1, entry=entry))
+        if entries:
+            log.warning("storage: %d writes of an earlier run found in %s: saving them first", len(entries),
+                        self._journal.path)  # fmt: skip
+            self._idle.clear()
+            self._work.set()
 
     async def _write(self, op: Write) -> None:
         """Run one op after the earlier ops of its call, shielded from the caller's cancellation."""
@@ -351,6 +396,8 @@ class CallStore:
                     self.dropped_writes,
                 )
             return
+        if self._journal is not None:  # on disk too, so a crash or restart does not lose it
+            pending.entry = self._journal.append(pending.op)
         self._idle.clear()
         self._work.set()
 
@@ -388,6 +435,10 @@ class CallStore:
                     return False
                 self._give_up(pending, exc)
             self._outbox.pop()
+            if pending.entry is not None and self._journal is not None:
+                self._journal.done(pending.entry)
+        if self._journal is not None:
+            self._journal.clear()
         self._work.clear()
         self._idle.set()
         self._note_recovered()

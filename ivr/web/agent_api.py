@@ -81,10 +81,9 @@ async def _call_action(request: web.Request) -> tuple[User, str, dict[str, Any]]
 
 @require_role("agent", "supervisor", "admin")
 async def get_status(request: web.Request) -> web.StreamResponse:
-    """The agent's status, as last set on this desktop."""
+    """The agent's status, as last set on this desktop (or as Asterisk's queues have it)."""
     agent_id = _agent_id(current_user(request))
-    status = request.app[AGENT_STATUS].get(agent_id)
-    return web.json_response(status or {"status": "logged_out", "reason": ""})
+    return web.json_response(_known_status(request, agent_id))
 
 
 @require_role("agent", "supervisor", "admin")
@@ -97,7 +96,7 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     if status not in STATUSES:
         raise json_error(400, f"status must be one of {', '.join(STATUSES)}")
     reason = _text(body, "reason", MAX_REASON, required=False) if status == "paused" else ""
-    previous = request.app[AGENT_STATUS].get(agent_id, {}).get("status", "logged_out")
+    previous = _known_status(request, agent_id)["status"]
     applied = await _apply_status(request, agent_id, previous, status, reason)
     entry = {"status": status, "reason": reason}
     request.app[AGENT_STATUS][agent_id] = entry
@@ -105,6 +104,16 @@ async def set_status(request: web.Request) -> web.StreamResponse:
     request.app[HUB].send_to_agent(agent_id, message)
     request.app[HUB].broadcast("supervisor", message)
     return web.json_response({**entry, "applied": applied})
+
+
+def _known_status(request: web.Request, agent_id: str | None) -> dict[str, str]:
+    """As last set on this worker's desktop; else (the browser came from another worker, or this one
+    restarted) as Asterisk's queues have it, so a paused agent who clicks Ready is really unpaused."""
+    status = request.app[AGENT_STATUS].get(agent_id) if agent_id else None
+    live = request.app[DEPS].live
+    if status is None and live is not None and hasattr(live, "presence_of"):
+        status = live.presence_of(_interfaces(request, agent_id))
+    return status or {"status": "logged_out", "reason": ""}
 
 
 async def _apply_status(request: web.Request, agent_id: str, previous: str, status: str, reason: str) -> bool:

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
 FEATURES = ["ivr.web.agent_api", "ivr.web.supervisor", "ivr.web.admin", "ivr.web.metrics_view"]
+FEATURES.append("ivr.web.health")  # /healthz, /readyz: no login
 HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/admin"}
 MAX_BODY_BYTES = 64 * 1024
 SECURITY_HEADERS = {

@@ -54,6 +54,7 @@ class WebDeps:
     agent_of: Callable[[str], str | None] = field(default=_unknown)  # interface or member name -> agent id
     on_knowledge_published: Callable[[], Awaitable[None]] | None = None
     metrics: object | None = None
+    readiness: Callable[[], Awaitable[dict[str, Any]]] | None = None  # ivr.health.readiness of the service
 
 
 DEPS = web.AppKey("deps", WebDeps)

@@ -34,6 +34,7 @@ def service_config(tmp_path: Path, prompt_cache: Path, **sections: dict) -> Serv
             "flows": str(tmp_path / "no-flows"),
             "queues": str(tmp_path / "no-queues.yaml"),
             "pidfile": str(tmp_path / "ivr.pid"),
+            "journal": str(tmp_path / "outbox.journal"),
         },
         "web": {"enabled": False},
     }

@@ -8,6 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, text
 
+import ivr.storage.cluster_models
 import ivr.storage.desk_models
 import ivr.storage.queue_models  # noqa: F401  (registers the callbacks table)
 from ivr.storage.models import Base

@@ -47,7 +47,7 @@ function renderLive(live) {
   document.getElementById("count-waiting").textContent = String(live.waiting.length);
   document.getElementById("count-with-agents").textContent = String(live.with_agents.length);
   fillTable("in-bot", live.in_bot, (c) => [c.caller_number, c.caller_name, c.language,
-    duration(since(c.started_at, now)), c.intent], "call_uuid");
+    duration(since(c.started_at, now)), c.intent, c.worker], "call_uuid");
   fillTable("waiting", live.waiting, (c) => [c.caller_number, c.caller_name, c.queue, c.reason, c.tier,
     duration(c.waited_seconds !== undefined ? c.waited_seconds : since(c.queued_at || c.created_at, now))],
     "call_uuid");

@@ -20,7 +20,8 @@ def write_config(tmp_path: Path) -> Path:
         "ami: {enabled: false}\n"
         "web: {enabled: false}\n"
         f"database: {{url: 'sqlite:///{tmp_path}/ivr.db'}}\n"
-        f"paths: {{flows: '{flows}', pidfile: '{tmp_path}/ivr.pid', prompt_cache: '{REPO}/var/prompts'}}\n"
+        f"paths: {{flows: '{flows}', pidfile: '{tmp_path}/ivr.pid', journal: '{tmp_path}/outbox.journal',"
+        f" prompt_cache: '{REPO}/var/prompts'}}\n"
     )
     return config
 

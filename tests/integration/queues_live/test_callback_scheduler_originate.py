@@ -120,3 +120,35 @@ async def test_pending_requests_survive_a_restart(
         again.monitor.stop()
         await again.client.close()
         await asyncio.wait_for(task, 5)
+
+
+async def test_a_worker_without_the_duty_only_stores_and_a_take_over_awaits_an_originate_under_way(
+    rig: Rig,
+) -> None:
+    from datetime import UTC, datetime
+
+    from ivr.storage.queue_ops import UpdateCallback
+    from ivr.storage.records import CallHandle
+
+    await rig.scheduler.step_down()  # another worker holds the cluster's duty lease
+    ticket = await rig.scheduler.request("call-4", "5554321", "support", 0, "r", "s", {})
+    await rig.scheduler.tick()  # an agent is free and nobody waits: the lease holder would dial now
+    assert rig.scheduler.pending() == [] and rig.server.actions_named("Originate") == []
+
+    # The holder sends the Originate, writes "originating" and dies before the answer comes.
+    sent = datetime.now(UTC)
+    row = {"callback_id": ticket.callback_id, "state": "originating", "attempts": 1, "originated_at": sent,
+           "next_attempt_at": None, "updated_at": sent}  # fmt: skip
+    await rig.store.submit(UpdateCallback(CallHandle(ticket.callback_id), row))
+    assert await rig.scheduler.take_over() == 1
+    await rig.scheduler.tick()
+    assert [p["state"] for p in rig.scheduler.pending()] == ["originating"]
+    assert rig.server.actions_named("Originate") == [], "the originate under way is not sent twice"
+
+    count = rig.monitor.seen["OriginateResponse"]
+    await rig.server.emit({"Event": "OriginateResponse", "Response": "Success", "Reason": "4",
+                           "Channel": f"Local/{ticket.callback_id}@ivr-callback-hold/n"})  # fmt: skip
+    await rig.monitor.wait_for(lambda: rig.monitor.seen["OriginateResponse"] == count + 1)
+    await rig.store.wait_flushed()
+    done = await callback_row(rig.store.session_factory, ticket.callback_id)
+    assert (done["state"], done["attempts"]) == ("connected", 1) and rig.scheduler.pending() == []

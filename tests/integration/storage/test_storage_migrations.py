@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, inspect
 
+import ivr.storage.cluster_models
 import ivr.storage.desk_models
 import ivr.storage.queue_models  # noqa: F401
 from ivr.storage.db import run_alembic, sync_engine, upgrade_database
@@ -22,6 +23,7 @@ TABLES = {
     "users",
     "dispositions",
     "knowledge_entries",
+    "cluster_workers",
 }
 
 

@@ -146,3 +146,32 @@ async def test_status_changes_drive_presence_and_reach_supervisors(desk_env: Des
     assert [(m["type"], m["agent_id"], m["status"]) for m in seen][1] == ("status", "A1", "paused")
     assert (await (await desk_env.client.get("/api/agent/status")).json())["status"] == "logged_out"
     assert (await post(desk_env.client, "/api/agent/status", {"status": "away"}))[0] == 400
+
+
+async def test_a_browser_new_to_this_worker_sees_and_changes_the_status_asterisk_has(desk_env: Desk) -> None:
+    """The agent paused on another worker; this one never saw it: Asterisk's queues say so, and Ready
+    unpauses them instead of only (re)adding them to the queues."""
+    from datetime import UTC, datetime
+
+    from ivr.ami.codec import AmiMessage
+    from queues.live import LiveQueues
+
+    live = LiveQueues()
+    member = (
+        ("Event", "QueueMemberAdded"),
+        ("Queue", "support-en"),
+        ("Interface", "Local/agent1@agents"),
+        ("MemberName", "Agent One"),
+        ("Paused", "1"),
+        ("PausedReason", "lunch"),
+    )
+    live.apply(AmiMessage(member), datetime.now(UTC))
+    presence = FakePresence()
+    desk_env.deps.live, desk_env.deps.presence = live, presence
+    await add_user(desk_env.desk, "alice", "agent", "A1")
+    await login(desk_env.client, "alice")
+
+    status = await (await desk_env.client.get("/api/agent/status")).json()
+    assert status == {"status": "paused", "reason": "lunch"}
+    code, _ = await post(desk_env.client, "/api/agent/status", {"status": "ready", "reason": ""})
+    assert code == 200 and presence.calls == [("resume", "A1")]

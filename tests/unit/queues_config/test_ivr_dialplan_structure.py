@@ -76,14 +76,14 @@ def test_hotline_and_return_share_the_bot_path(steps: Steps) -> None:
 
 def test_bot_path_queues_with_priority_continue_and_survey(steps: Steps) -> None:
     bot = apps(steps, "ivr-bot")
-    agi = bot.index("AGI(${IVR_AGI_URL})")
+    agi = bot.index("Gosub(ivr-agi,s,1(${IVR_AGI_URL},${IVR_AGI_PATH}))")
     queue = bot.index("Queue(${IVR_QUEUE},c,,,${IVR_QUEUE_MAX_WAIT})")
     prio = bot.index('Set(QUEUE_PRIO=${IF($["${IVR_PRIORITY}" = ""]?0:${IVR_PRIORITY})})')
     params = next(i for i, app in enumerate(bot) if app.startswith("GosubIf") and "ivr-queue-params" in app)
     assert agi < prio < params < queue
     assert 'GotoIf($["${QUEUESTATUS}" = "CONTINUE"]?survey)' in bot
     survey = [label for label, _ in steps[("ivr-bot", "s")]].index("survey")
-    assert "AGI(${IVR_SURVEY_URL},${IVR_CALL_UUID})" in bot[survey:]
+    assert "Gosub(ivr-agi,s,1(${IVR_SURVEY_URL},${IVR_SURVEY_PATH},${IVR_CALL_UUID}))" in bot[survey:]
     assert bot[-1] == "Hangup()"
 
 
@@ -103,3 +103,41 @@ def test_the_generated_include_is_pulled_in_and_optional(steps: Steps) -> None:
     init = apps(steps, "ivr-init")
     assert init[-2] == "GosubIf($[${DIALPLAN_EXISTS(ivr-settings,s,1)}]?ivr-settings,s,1)"
     assert "Set(__IVR_FALLBACK_QUEUE=support)" in init  # the default when the include is missing
+
+
+def test_one_worker_runs_the_configured_url_and_several_rotate_with_fail_over(steps: Steps) -> None:
+    agi = steps[("ivr-agi", "s")]
+    labels = [label for label, _ in agi]
+    body = [app for _, app in agi]
+    assert body[0] == "GotoIf($[0${IVR_WORKERS} > 0]?rotate)"
+    single = body[: labels.index("rotate")]
+    assert "AGI(${ARG1})" in single and "AGI(${ARG1},${ARG3})" in single
+    rotate = body[labels.index("rotate") :]
+    assert rotate[0].startswith("Set(GLOBAL(IVR_NEXT_WORKER)=")  # the next call starts at the next worker
+    assert "Set(LOCAL(url)=${IVR_WORKER_${worker}}/${ARG2})" in rotate
+    retry = rotate.index('GotoIf($["${AGISTATUS}" != "FAILURE"]?done)')
+    assert "GotoIf($[${tries} < ${IVR_WORKERS}]?try)" in rotate[retry:]  # each worker once at most
+    assert body[-1] == "Return()"
+
+
+def test_the_generated_worker_list_feeds_the_rotation() -> None:
+    from queues.asterisk_conf import ServiceHints
+    from queues.asterisk_dialplan import render_dialplan_include
+    from queues.loader import load_queue_config
+
+    config = load_queue_config(ROOT / "config" / "queues.yaml")
+    hints = ServiceHints(workers=("10.0.0.5:4573", "10.0.0.6:4573", "[fd00::7]:4573"))
+    text = render_dialplan_include(config, hints)
+    settings = apps(parse_dialplan(DIALPLAN.read_text(), text), "ivr-settings")
+    assert "Set(__IVR_WORKERS=3)" in settings
+    assert "Set(__IVR_AGI_PATH=hotline)" in settings and "Set(__IVR_SURVEY_PATH=survey)" in settings
+    assert [a for a in settings if a.startswith("Set(__IVR_WORKER_")] == [
+        "Set(__IVR_WORKER_1=agi://10.0.0.5:4573)",
+        "Set(__IVR_WORKER_2=agi://10.0.0.6:4573)",
+        "Set(__IVR_WORKER_3=agi://[fd00::7]:4573)",
+    ]
+    assert settings[-1] == "Return()"
+    without = apps(parse_dialplan(render_dialplan_include(config, ServiceHints())), "ivr-settings")
+    assert not any("IVR_WORKER" in a for a in without), "one worker: no rotation"
+    with pytest.raises(ValueError, match="must be host:port"):
+        ServiceHints(workers=("10.0.0.5",))

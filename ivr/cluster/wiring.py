@@ -1,0 +1,54 @@
+"""How a worker joins its cluster: the link's hooks wired to the service's callbacks, reload and knowledge."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import Any
+
+from ivr.cluster.link import ClusterLink
+from ivr.cluster.pg import is_postgres
+
+log = logging.getLogger("ivr.cluster")
+
+
+def worker_name(service: Any) -> str:
+    """cluster.name, else host:fastagi-port (unique per worker on one host too)."""
+    return service.config.cluster.name or f"{socket.gethostname()}:{service.agi.port}"[:64]
+
+
+def make_link(service: Any) -> ClusterLink | None:
+    """The worker's cluster link on PostgreSQL; None on SQLite (a single worker)."""
+    url = service.config.database_url()
+    if not is_postgres(url):
+        return None
+    scheduler = service.acd.scheduler
+
+    async def lead() -> None:
+        if scheduler is not None:
+            loaded = await scheduler.take_over()
+            log.info("cluster: %d pending callback requests taken over", loaded)
+
+    async def resign() -> None:
+        if scheduler is not None:
+            await scheduler.step_down()
+
+    async def duty() -> None:
+        if scheduler is not None:
+            await scheduler.sync()
+            await scheduler.tick()
+
+    async def knowledge() -> None:
+        await service.bots.refresh_knowledge(service.store)
+
+    return ClusterLink(
+        url,
+        worker_name(service),
+        period=service.config.cluster.lease_seconds,
+        calls=service.own_calls,
+        on_lead=lead,
+        on_resign=resign,
+        on_duty=duty,
+        on_reload=service.reload,
+        on_knowledge=knowledge,
+    )
