@@ -280,8 +280,12 @@ def _cmd_asterisk_config(args: argparse.Namespace) -> int:
 def _cmd_users(args: argparse.Namespace) -> int:
     """Manage the desktop's users in the configured database."""
     from ivr.web.users_cli import main_users
+    from queues.loader import load_queue_config
 
-    return main_users(args, database_url=_load_config(args.config).database_url())
+    config = _load_config(args.config)
+    queues = Path(config.paths.queues)
+    agents = set(load_queue_config(queues).agents) if queues.exists() else None
+    return main_users(args, database_url=config.database_url(), agents=agents, agents_source=str(queues))
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
