@@ -141,12 +141,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from ivr.checks import check_all, format_errors
     from ivr.service import IvrService
 
-    if args.config.exists():
-        errors = check_all(args.config)
-        if errors:
-            print(format_errors(errors), file=sys.stderr)
-            print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
-            return 2
+    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
+    if errors:
+        print(format_errors(errors), file=sys.stderr)
+        print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
+        return 2
     config = _load_config(args.config)
     if args.log_level is None:
         logging.getLogger().setLevel(config.log_level)
@@ -196,7 +195,7 @@ def _cmd_reload(args: argparse.Namespace) -> int:
     """Refuse broken YAML here (with file:line: key), else SIGHUP the running service."""
     from ivr.checks import check_all, format_errors
 
-    errors = check_all(args.config)
+    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
     if errors:
         print(format_errors(errors), file=sys.stderr)
         print("not reloaded: the running service keeps its current version", file=sys.stderr)
@@ -237,11 +236,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     """Validate all admin YAML; non-zero exit with file:line: key: message lines on errors."""
     from ivr.checks import check_all, format_errors
 
-    errors = check_all(args.config)
+    missing = args.config == DEFAULT_CONFIG and not args.config.exists()
+    errors = check_all(args.config, defaults_if_missing=missing)
     if errors:
         print(format_errors(errors), file=sys.stderr)
         return 1
-    print(f"{args.config}: ok")
+    print(f"{args.config}: not found, the built-in defaults: ok" if missing else f"{args.config}: ok")
     return 0
 
 
