@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
-_MARKED = re.compile(r"<!-- readme-test: ([\w-]+) -->\n```[a-z]*\n(.*?)```", re.S)
+# The marker, then a fenced block at the same indentation (blocks inside list items are indented).
+_MARKED = re.compile(r"^( *)<!-- readme-test: ([\w-]+) -->\n\1```[a-z]*\n(.*?)^\1```", re.S | re.M)
 # What differs from run to run in `ivr call` and service output: clock times, call ids, audio length.
 _VOLATILE = [
     (re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "), "<time> "),
@@ -21,7 +23,7 @@ _VOLATILE = [
 def marked_blocks(text: str | None = None) -> dict[str, str]:
     """Every `<!-- readme-test: NAME -->` code block of README.md, by NAME."""
     text = README.read_text() if text is None else text
-    return {name: body for name, body in _MARKED.findall(text)}
+    return {name: textwrap.dedent(body) for _, name, body in _MARKED.findall(text)}
 
 
 def shell_lines(block: str) -> list[str]:
