@@ -7,7 +7,7 @@ intent) that has an error is replaced by a placeholder that checks cleanly (a st
 `goto`s to it stay valid), and any other broken key is removed so that its default applies. The result
 is validated once more; if that still fails (a required key is broken) there is no model and only the
 schema errors are reported. Errors found later under a replaced entry are dropped: they would be about
-the placeholder.
+the placeholder, and so are errors on a mapping a key was left out of (they would be about the gap).
 """
 
 from __future__ import annotations
@@ -35,10 +35,17 @@ class Salvaged(Generic[M]):
     model: M | None
     errors: list[ConfigError]
     replaced: list[str] = field(default_factory=list)  # key paths of the entries given a placeholder
+    dropped: list[str] = field(default_factory=list)  # key paths of the keys left out (defaults apply)
 
     def keep(self, later: list[ConfigError]) -> list[ConfigError]:
-        """Errors of the later checks that are not about a placeholder."""
-        return [e for e in later if not any(_under(e.key_path, path) for path in self.replaced)]
+        """Errors of the later checks that are not about a placeholder or a left-out key."""
+        return [e for e in later if not self._about_salvage(e.key_path)]
+
+    def _about_salvage(self, key_path: str) -> bool:
+        if any(_under(key_path, path) for path in self.replaced + self.dropped):
+            return True
+        # "no skill left" on the mapping a key was dropped from is about the drop, not the file
+        return bool(key_path) and any(_under(path, key_path) for path in self.dropped)
 
 
 def validate_salvaging(
@@ -57,7 +64,7 @@ def validate_salvaging(
         raw = exc.errors()
     if not isinstance(data, dict):
         return Salvaged(None, errors)
-    patched, replaced = copy.deepcopy(data), []
+    patched, replaced, dropped = copy.deepcopy(data), [], []
     for err in raw:
         path, is_index, found = resolve_loc(err["loc"], data, err["type"])
         if len(path) >= 2 and found >= 2 and path[0] in placeholders:
@@ -65,11 +72,12 @@ def validate_salvaging(
             _set(patched, entry, placeholders[str(path[0])](_get(data, entry)))
             replaced.append(format_path(entry, is_index[:2]))
         elif found:
-            _drop(patched, path[: max(found, 1)])
+            _drop(patched, path[:found])
+            dropped.append(format_path(path[:found], is_index[:found]))
         else:
             return Salvaged(None, errors)
     try:
-        return Salvaged(model.model_validate(patched), errors, replaced)
+        return Salvaged(model.model_validate(patched), errors, replaced, dropped)
     except pydantic.ValidationError:
         return Salvaged(None, errors)
 

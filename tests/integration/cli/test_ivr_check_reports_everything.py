@@ -19,7 +19,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def broken_files(tmp_path: Path) -> tuple[Path, Path, Path]:
-    """ivr.yaml with a bad preset, a flow with three kinds of errors, and a queue YAML with a bad skill."""
+    """ivr.yaml with a bad preset, a flow with three kinds of errors, a queue YAML with two kinds."""
     flows = tmp_path / "flows"
     flows.mkdir()
     flow = flows / "mini.yaml"
@@ -33,7 +33,7 @@ def broken_files(tmp_path: Path) -> tuple[Path, Path, Path]:
     queues = tmp_path / "queues.yaml"
     queues_text = (REPO / "config" / "queues.yaml").read_text()
     queues.write_text(
-        queues_text.replace("skills: {technical: 9, support: 5}", "skills: {tecnical: 9, support: 5}")
+        queues_text.replace("skills: {technical: 9, support: 5}", "skills: {tecnical: 9, support: 11}")
     )
     config = tmp_path / "ivr.yaml"
     config.write_text(
@@ -54,6 +54,8 @@ def test_one_run_reports_every_error_of_every_file_at_its_key(tmp_path):
         f"{flow}:{line_of(flow, 'type: sya')}: steps.hello.type: unknown type 'sya'; did you mean 'say'?",
         f"{flow}:{line_of(flow, 'balanse: account')}: steps.extra.routes.balanse: no intent named 'balanse'; "
         "did you mean 'balance'?",
+        f"{queues}:{line_of(queues, 'tecnical: 9')}: agents.bob.skills.support: Input should be less than or "
+        "equal to 10 (got 11)",
         f"{queues}:{line_of(queues, 'tecnical: 9')}: agents.bob.skills.tecnical: unknown skill 'tecnical' "
         "(known: billing, sales, support, technical)",
     ]
