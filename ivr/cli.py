@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--digits", default="", help="keypad digits pressed after the last utterance")
     call.add_argument("--pause", type=float, default=4.0, help="seconds of silence after each utterance")
     call.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    call.add_argument(
+        "--max-seconds", type=float, default=120.0, help="the caller hangs up if the bot has not by then"
+    )
     call.add_argument("--caller", default="5551234", help="caller number")
     call.add_argument("--caller-name", default="Test Caller")
     _config_option(call)

@@ -148,11 +148,11 @@ def test_setup_then_walkthrough_work_as_written_in_a_fresh_clone(clone: Path):
     finally:
         status = serving.stop()
     assert walk.returncode == 0, walk.stdout + walk.stderr
-    assert normalise(walk.stdout) == normalise(blocks["output"])
+    log = "\n".join(["walk-through printed:", walk.stdout, walk.stderr, "service printed:", *serving.lines])
+    assert normalise(walk.stdout) == normalise(blocks["output"]), log
     # The first screen: setup's own one line, then exactly the service's start-up lines shown in README.
-    first_screen = serving.lines[
-        : serving.lines.index(next(x for x in serving.lines if x.startswith("ivr is"))) + 1
-    ]
+    running = next(i for i, line in enumerate(serving.lines) if line.startswith("ivr is running"))
+    first_screen = serving.lines[: running + 1]
     setup_lines = [line for line in first_screen if line.startswith(SETUP_MESSAGES)]
     assert len(setup_lines) == 1, "\n".join(first_screen)
     service_lines = [line for line in first_screen if line not in setup_lines]
