@@ -44,7 +44,6 @@ venv() {
         # shellcheck disable=SC1091
         . "$dir/bin/activate"
     fi
-    pip_install --upgrade pip
 }
 
 case "${1:-}" in
