@@ -158,3 +158,18 @@ def test_setup_then_walkthrough_work_as_written_in_a_fresh_clone(clone: Path):
     service_lines = [line for line in first_screen if line not in setup_lines]
     assert normalise("\n".join(service_lines)) == normalise(blocks["serve-output"]), "\n".join(first_screen)
     assert status == 0, "\n".join(serving.lines)
+
+
+def test_setup_keeps_pip_errors_and_fails_with_them(clone: Path):
+    """The quiet install hides the machine's pip noise, never an error: a bad dependency stops serve."""
+    pyproject = clone / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('"tqdm>=4.66",', '"tqdm>=4.66", "no-such-package-ivr==0.0.1",')
+    )
+    done = subprocess.run(
+        ["./setup.sh", "serve"], cwd=clone, env=clean_env(), capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode != 0
+    assert "no-such-package-ivr" in done.stderr and "ERROR" in done.stderr, done.stderr
+    assert "is ignored: it is neither a file nor a directory" not in done.stdout + done.stderr
+    assert "ivr is running" not in done.stdout
