@@ -18,12 +18,12 @@ from ivr.yamlsalvage import validate_salvaging
 
 Checker = Callable[[Path, ServiceConfig], list[ConfigError]]
 
-# Extra checkers (tests, plug-ins) run after the built-in flow and queue checkers.
+# Extra checkers (tests, plug-ins) run after the built-in flow, queue and model checkers.
 EXTRA_CHECKERS: list[Checker] = []
 
 
 def builtin_checkers() -> list[Checker]:
-    """The flow (dialplan/*.yaml) and queue (config/queues.yaml) checkers; imported late (they import us)."""
+    """The flows (dialplan/*.yaml), the queue YAML and the ASR model; imported late (they import us)."""
     from ivr.dialogue.checks import flow_checker
     from queues.loader import service_checker
 
