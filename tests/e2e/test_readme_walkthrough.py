@@ -3,11 +3,13 @@
 The checkout has the files a clone has (edits included, nothing git ignores); `./setup.sh serve` builds
 its own `.venv` there (pip's cache makes that quick) and the walk-through runs in a second shell with
 nothing activated, so a README that drifts from the code (a command that is not found, output the
-flow does not give) fails here.
+flow does not give) fails here. `./setup.sh test` runs beside the service (collecting one file only):
+it must install into its own `.venv-test` and leave the service's `.venv` as it was.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -104,6 +106,25 @@ def run_walkthrough(clone: Path, commands: list[str]) -> subprocess.CompletedPro
     )
 
 
+def run_setup_test(clone: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """`./setup.sh test` as README gives it, collecting one small test file instead of running them all."""
+    assert command.split()[:2] == ["./setup.sh", "test"]
+    return subprocess.run(
+        [*command.split()[:2], "--collect-only", "-q", "tests/unit/config/test_yamlconf_loader.py"],
+        cwd=clone,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def installed_as(venv: Path) -> str:
+    """How the package is installed in a virtualenv: "editable" (the checkout) or "copy" (a wheel)."""
+    (record,) = venv.glob("lib/python*/site-packages/hotline_ivr-*.dist-info/direct_url.json")
+    return "editable" if json.loads(record.read_text()).get("dir_info", {}).get("editable") else "copy"
+
+
 def _installed(command: str) -> bool:
     packages = [
         word for word in command.split()[command.split().index("install") + 1 :] if not word.startswith("-")
@@ -145,9 +166,15 @@ def test_setup_then_walkthrough_work_as_written_in_a_fresh_clone(clone: Path):
         assert serving.ready.wait(START_DEADLINE), "\n".join(serving.lines)
         assert serving.proc.poll() is None, "the service exited:\n" + "\n".join(serving.lines)
         walk = run_walkthrough(clone, shell_lines(blocks["walkthrough"]))
+        # The second README command beside the running service: only collecting one small file.
+        tests = run_setup_test(clone, shell_lines(blocks["setup"])[1])
+        still_running = serving.proc.poll() is None
     finally:
         status = serving.stop()
     assert walk.returncode == 0, walk.stdout + walk.stderr
+    assert tests.returncode == 0 and " tests collected" in tests.stdout, tests.stdout + tests.stderr
+    assert still_running and installed_as(clone / ".venv") == "copy", "setup.sh test changed the service"
+    assert installed_as(clone / ".venv-test") == "editable"
     log = "\n".join(["walk-through printed:", walk.stdout, walk.stderr, "service printed:", *serving.lines])
     assert normalise(walk.stdout) == normalise(blocks["output"]), log
     # The first screen: setup's own one line, then exactly the service's start-up lines shown in README.
