@@ -44,7 +44,9 @@ MODULES: tuple[Needed, ...] = (
     Needed(
         "app_queue", ("Queue", "QUEUE_PRIO"), "callers cannot be queued; no queue events or agent presence"
     ),
-    Needed("app_stack", ("Gosub", "GosubIf", "Return"), "callers are hung up before the bot answers"),
+    Needed(
+        "app_stack", ("Gosub", "GosubIf", "Return", "LOCAL"), "callers are hung up before the bot answers"
+    ),
     Needed("app_exec", ("ExecIf",), "callers are hung up after the bot instead of being queued"),
     Needed("app_verbose", ("Verbose",), "callers are hung up after the bot instead of being queued"),
     Needed(
@@ -54,6 +56,11 @@ MODULES: tuple[Needed, ...] = (
         "no survey, no overflow)",
     ),
     Needed("func_logic", ("IF",), "caller priorities are ignored (QUEUE_PRIO stays empty)"),
+    Needed(
+        "func_global",
+        ("GLOBAL",),
+        "with several workers (cluster.workers) every call starts at the first one: no rotation",
+    ),
     Needed("func_cdr", ("CDR",), "the transfer reason is not written to CDR(userfield)"),
     Needed(
         "func_strings", ("LEN", "FILTER"), "callback numbers cannot be checked: callbacks are not dialled"
@@ -72,6 +79,7 @@ CONTEXTS: tuple[Needed, ...] = (
     ),
     Needed("ivr-init", ("extensions_ivr.conf",), "every entry point fails before the bot"),
     Needed("ivr-bot", ("extensions_ivr.conf",), "the bot and the queue are never run"),
+    Needed("ivr-agi", ("extensions_ivr.conf",), "callers are hung up instead of reaching the bot"),
     Needed("ivr-return", ("extensions_ivr.conf",), "agents cannot send callers back to the bot (Redirect)"),
     Needed("ivr-callback-hold", ("extensions_ivr.conf",), "callbacks cannot be placed (Originate)"),
     Needed("ivr-callback-dial", ("extensions_ivr.conf",), "callbacks cannot be placed (Originate)"),

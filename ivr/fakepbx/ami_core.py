@@ -27,8 +27,9 @@ NOT_CONTEXTS = frozenset(
 STOCK_MODULES = frozenset(
     {
         "pbx_config", "res_agi", "app_audiosocket", "res_audiosocket", "app_queue", "app_stack", "app_exec",
-        "app_verbose", "func_dialplan", "func_logic", "func_cdr", "func_strings", "func_callerid",
-        "app_dial", "app_playback", "res_musiconhold", "chan_pjsip", "res_pjsip", "app_mixmonitor",
+        "app_verbose", "func_dialplan", "func_logic", "func_global", "func_cdr", "func_strings",
+        "func_callerid", "app_dial", "app_playback", "res_musiconhold", "chan_pjsip", "res_pjsip",
+        "app_mixmonitor",
     }
 )  # fmt: skip
 

@@ -23,7 +23,8 @@ async def test_one_warning_names_each_missing_module_and_context(ami_server, sta
     with caplog.at_level(logging.INFO, logger="ivr.asterisk"):
         problems = await AsteriskCheck(client).check()
     assert problems == [
-        "module app_stack is not loaded (Gosub, GosubIf, Return: callers are hung up before the bot answers)",
+        "module app_stack is not loaded (Gosub, GosubIf, Return, LOCAL: callers are hung up before the bot "
+        "answers)",
         "module func_dialplan is not loaded (DIALPLAN_EXISTS: the generated settings and queue parameters "
         "are skipped silently (fallback queue 'support', no survey, no overflow))",
         "dialplan context [ivr-settings] is missing (the generated file is not loaded: the dialplan runs on "
