@@ -133,3 +133,17 @@ async def test_the_service_check_of_asterisks_side_on_that_dialplan(tmp_path, ca
             warning.levelname == "WARNING"
             and "[ivr-settings] is missing (the generated file" in warning.message
         )
+
+
+def test_a_folder_it_cannot_write_is_one_error_line(tmp_path: Path) -> None:
+    """Without root, /etc/asterisk is not writable: one line, exit 2, no traceback (here: a file)."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "ivr", "asterisk-config", "-c", "config/ivr.yaml", "--out", str(blocked)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {blocked}: File exists\n"
