@@ -10,6 +10,7 @@ every file is collected before anything is raised, so an admin sees the whole li
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 
@@ -40,8 +41,20 @@ def flow_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-# A step or intent with a schema error is checked as an empty one, so references elsewhere still are.
-_PLACEHOLDERS = {"steps": lambda _: {"type": "goodbye"}, "intents": lambda _: {}}
+def _knowledge_placeholder(entry: object) -> dict:
+    """An empty entry under the broken one's id, so `answer` steps that name it still check."""
+    entry_id = entry.get("id") if isinstance(entry, dict) else None
+    valid = isinstance(entry_id, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", entry_id)
+    return {"id": entry_id if valid else "invalid_entry", "questions": {}, "answer": {}}
+
+
+# A step, intent or knowledge entry with a schema error is checked as an empty one, so references to
+# it and everything else in the file are still checked.
+_PLACEHOLDERS = {
+    "steps": lambda _: {"type": "goodbye"},
+    "intents": lambda _: {},
+    "knowledge": _knowledge_placeholder,
+}
 
 
 def load_spec(path: Path, text: str | None = None) -> FlowSpec:

@@ -94,3 +94,23 @@ def test_serve_refuses_a_missing_model_before_starting(tmp_path):
     assert result.stderr.splitlines()[0].startswith(
         f"{config}:5: asr.model: {tmp_path / 'nope'}: model directory"
     )
+
+
+def test_a_broken_knowledge_entry_does_not_hide_a_wrong_goto(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    flow = flows / "mini.yaml"
+    text = MINI_FLOW.replace(
+        "    answer: {en: We are open from 8 to 8., zh: 我们早8点到晚8点营业。}\n", "", 1
+    )
+    flow.write_text(text.replace("    goto: account\n", "    goto: acount\n", 1))
+    config = tmp_path / "ivr.yaml"
+    config.write_text(f"paths:\n  flows: {flows}\n  queues: {tmp_path / 'none.yaml'}\n")
+    assert [(e.line, e.key_path, e.message) for e in check_all(config)] == [
+        (
+            line_of(flow, "goto: acount"),
+            "intents.balance.goto",
+            "no step named 'acount'; did you mean 'account'?",
+        ),
+        (line_of(flow, "- id: hours"), "knowledge[0].answer", "required key is missing"),
+    ]
