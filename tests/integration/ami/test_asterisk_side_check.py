@@ -18,7 +18,7 @@ def with_contexts(server: FakeAmiServer, *missing: str) -> None:
 async def test_one_warning_names_each_missing_module_and_context(ami_server, start_client, caplog):
     with_contexts(ami_server, "ivr-settings")
     ami_server.modules -= {"func_dialplan", "app_stack"}
-    client = await start_client()
+    client = await start_client(action_timeout=30.0)  # a loaded CI machine
     await client.wait_connected(30)
     with caplog.at_level(logging.INFO, logger="ivr.asterisk"):
         problems = await AsteriskCheck(client).check()
@@ -45,7 +45,7 @@ async def test_refused_actions_are_one_line_each_not_a_false_alarm(ami_server, s
         await session.respond(request, "Error", "Permission denied")
 
     ami_server.set_handler("ModuleCheck", refuse)
-    client = await start_client()
+    client = await start_client(action_timeout=30.0)  # a loaded CI machine
     await client.wait_connected(30)
     assert await AsteriskCheck(client).check() == [
         "cannot check modules: give the AMI user `write = system` (ModuleCheck)"
@@ -55,14 +55,14 @@ async def test_refused_actions_are_one_line_each_not_a_false_alarm(ami_server, s
 
 async def test_checked_again_after_every_reconnect(ami_server, start_client):
     with_contexts(ami_server)
-    client = await start_client()
+    client = await start_client(action_timeout=30.0)  # a loaded CI machine
     watch_asterisk(client)
     per_login = len(MODULES) + len(CONTEXTS)
     await ami_server.wait_until(lambda: len(ami_server.actions_named("ShowDialPlan")) == len(CONTEXTS), 30)
     await ami_server.drop_connections()
     await ami_server.wait_until(lambda: ami_server.logins == 2, 30)
     await ami_server.wait_until(
-        lambda: len(ami_server.actions_named("ShowDialPlan")) == 2 * len(CONTEXTS), 10
+        lambda: len(ami_server.actions_named("ShowDialPlan")) == 2 * len(CONTEXTS), 30
     )
     checks = [a for a in ami_server.actions if a.action in ("ModuleCheck", "ShowDialPlan")]
     assert len(checks) == 2 * per_login
