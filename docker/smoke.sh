@@ -5,7 +5,8 @@
 #   docker/smoke.sh            from any directory; needs a running dockerd, the test venv (PYTHON) and
 #                              the Asterisk prompts package (asterisk-core-sounds-en-wav) for the caller
 #
-# Environment: PYTHON (default: .venv/bin/python, else python3) runs `ivr call`; IMAGE (hotline-ivr:latest);
+# Environment: PYTHON (default: .venv-test/bin/python, .venv/bin/python, else python3) runs `ivr call`;
+# IMAGE (hotline-ivr:latest);
 # BASE (hotline-ivr/debian:bookworm, built with docker/build-base.sh when missing); DOCKER (the client);
 # EXTRA_CA (CA bundle pip may need behind a TLS-intercepting proxy; default: the host's bundle).
 set -euo pipefail
@@ -16,7 +17,10 @@ BASE="${BASE:-hotline-ivr/debian:bookworm}"
 EXTRA_CA="${EXTRA_CA:-/etc/ssl/certs/ca-certificates.crt}"
 CALLER_WAV="${CALLER_WAV:-/usr/share/asterisk/sounds/en_US_f_Allison/vm-goodbye.wav}"
 if [ -z "${PYTHON:-}" ]; then
-    if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
+    # .venv-test is what `./setup.sh test` (CI's first step) installs; .venv is `./setup.sh serve`'s.
+    PYTHON=python3
+    if [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; fi
+    if [ -x .venv-test/bin/python ]; then PYTHON=.venv-test/bin/python; fi
 fi
 HEALTH_DEADLINE=300  # seconds for the container to become healthy on a loaded 2-core machine
 started=$(date +%s)

@@ -1,8 +1,9 @@
 """Logic of `ivr check`: load ivr.yaml and every other admin YAML the service would load.
 
-The flow and queue loaders plug in later by appending to EXTRA_CHECKERS; each checker gets the path
-of ivr.yaml and the loaded ServiceConfig (whose `paths` say where the other files are) and returns
-the errors it found. Only config errors are collected; a checker that crashes is a bug and propagates.
+Each checker gets the path of ivr.yaml and the loaded ServiceConfig (whose `paths` say where the other
+files are) and returns the errors it found: the flows, the queues, the speech model. Errors in ivr.yaml
+do not stop the others: they run with the valid rest of it (broken keys at their defaults), so one run
+lists every error of every file. Only config errors are collected; a checker that crashes is a bug.
 """
 
 from __future__ import annotations
@@ -10,36 +11,70 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ivr.config import ServiceConfig, load_service_config
+from ivr.config import ServiceConfig
 from ivr.errors import ConfigError
-from ivr.yamlconf import ConfigErrors
+from ivr.yamlconf import ConfigErrors, KeyPath, parse_with_lines, read_admin_text
+from ivr.yamlsalvage import validate_salvaging
 
 Checker = Callable[[Path, ServiceConfig], list[ConfigError]]
 
-# Extra checkers (tests, plug-ins) run after the built-in flow and queue checkers.
+# Extra checkers (tests, plug-ins) run after the built-in flow, queue and model checkers.
 EXTRA_CHECKERS: list[Checker] = []
 
 
 def builtin_checkers() -> list[Checker]:
-    """The flow (dialplan/*.yaml) and queue (config/queues.yaml) checkers; imported late (they import us)."""
+    """The flows (dialplan/*.yaml), the queue YAML and the ASR model; imported late (they import us)."""
     from ivr.dialogue.checks import flow_checker
     from queues.loader import service_checker
 
-    return [flow_checker, service_checker]
+    return [flow_checker, service_checker, model_checker]
 
 
-def check_all(config_path: Path, checkers: Iterable[Checker] | None = None) -> list[ConfigError]:
-    """Every error in ivr.yaml, then in each file a checker loads; an empty list means all is valid."""
-    try:
-        config = load_service_config(config_path)
-    except ConfigErrors as exc:
-        return list(exc.errors)
-    except ConfigError as exc:
-        return [exc]
+def check_all(
+    config_path: Path, checkers: Iterable[Checker] | None = None, *, defaults_if_missing: bool = False
+) -> list[ConfigError]:
+    """Every error in ivr.yaml, then in each file a checker loads; an empty list means all is valid.
+
+    With `defaults_if_missing`, an absent ivr.yaml means the embedded defaults (as `ivr serve` does).
+    """
     errors: list[ConfigError] = []
+    if defaults_if_missing and not config_path.exists():
+        config: ServiceConfig | None = ServiceConfig()
+    else:
+        try:
+            data, lines = parse_with_lines(read_admin_text(config_path), str(config_path))
+        except ConfigErrors as exc:
+            return list(exc.errors)
+        checked = validate_salvaging(data, ServiceConfig, lines, str(config_path))
+        config, errors = checked.model, list(checked.errors)
+    if config is None:
+        return errors
     for checker in [*builtin_checkers(), *EXTRA_CHECKERS] if checkers is None else checkers:
         errors.extend(_run(checker, config_path, config))
     return errors
+
+
+def model_checker(config_path: Path, config: ServiceConfig) -> list[ConfigError]:
+    """The ASR model `ivr serve` would load exists and is valid (it is looked up, not loaded)."""
+    from asr.engine import ModelLoadError
+    from asr.models import resolve_model
+
+    asr = config.asr
+    try:
+        resolve_model(asr.engine, asr.model, language=asr.language, models_dir=Path(config.paths.models))
+    except ModelLoadError as exc:
+        key: KeyPath = ("asr", "model") if asr.model is not None else ("asr", "engine")
+        return [ConfigError(str(config_path), ".".join(key), _line_of(config_path, key), str(exc))]
+    return []
+
+
+def _line_of(path: Path, key: KeyPath) -> int | None:
+    """The line of `key` (or of its nearest parent) in a YAML file; None when the file does not exist."""
+    try:
+        _, lines = parse_with_lines(read_admin_text(path), str(path))
+    except ConfigErrors:
+        return None
+    return next((lines[key[:n]] for n in range(len(key), 0, -1) if key[:n] in lines), None)
 
 
 def _run(checker: Checker, config_path: Path, config: ServiceConfig) -> list[ConfigError]:

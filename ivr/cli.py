@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("--digits", default="", help="keypad digits pressed after the last utterance")
     call.add_argument("--pause", type=float, default=4.0, help="seconds of silence after each utterance")
     call.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = as fast as possible")
+    call.add_argument(
+        "--max-seconds", type=float, default=120.0, help="the caller hangs up if the bot has not by then"
+    )
     call.add_argument("--caller", default="5551234", help="caller number")
     call.add_argument("--caller-name", default="Test Caller")
     _config_option(call)
@@ -141,12 +144,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from ivr.checks import check_all, format_errors
     from ivr.service import IvrService
 
-    if args.config.exists():
-        errors = check_all(args.config)
-        if errors:
-            print(format_errors(errors), file=sys.stderr)
-            print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
-            return 2
+    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
+    if errors:
+        print(format_errors(errors), file=sys.stderr)
+        print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
+        return 2
     config = _load_config(args.config)
     if args.log_level is None:
         logging.getLogger().setLevel(config.log_level)
@@ -196,7 +198,7 @@ def _cmd_reload(args: argparse.Namespace) -> int:
     """Refuse broken YAML here (with file:line: key), else SIGHUP the running service."""
     from ivr.checks import check_all, format_errors
 
-    errors = check_all(args.config)
+    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
     if errors:
         print(format_errors(errors), file=sys.stderr)
         print("not reloaded: the running service keeps its current version", file=sys.stderr)
@@ -237,11 +239,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     """Validate all admin YAML; non-zero exit with file:line: key: message lines on errors."""
     from ivr.checks import check_all, format_errors
 
-    errors = check_all(args.config)
+    missing = args.config == DEFAULT_CONFIG and not args.config.exists()
+    errors = check_all(args.config, defaults_if_missing=missing)
     if errors:
         print(format_errors(errors), file=sys.stderr)
         return 1
-    print(f"{args.config}: ok")
+    print(f"{args.config}: not found, the built-in defaults: ok" if missing else f"{args.config}: ok")
     return 0
 
 
@@ -280,8 +283,12 @@ def _cmd_asterisk_config(args: argparse.Namespace) -> int:
 def _cmd_users(args: argparse.Namespace) -> int:
     """Manage the desktop's users in the configured database."""
     from ivr.web.users_cli import main_users
+    from queues.loader import load_queue_config
 
-    return main_users(args, database_url=_load_config(args.config).database_url())
+    config = _load_config(args.config)
+    queues = Path(config.paths.queues)
+    agents = set(load_queue_config(queues).agents) if queues.exists() else None
+    return main_users(args, database_url=config.database_url(), agents=agents, agents_source=str(queues))
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:

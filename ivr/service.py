@@ -16,6 +16,7 @@ from asr.engine import AsrEngine, load_engine
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
+from ivr.asterisk_check import watch_asterisk
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
@@ -100,6 +101,7 @@ class IvrService:
         secret = cfg.ami.secret()
         if cfg.ami.enabled and secret:
             self.ami = AmiClient(cfg.ami.host, cfg.ami.port, cfg.ami.username, secret, auth=cfg.ami.auth)
+            watch_asterisk(self.ami)  # modules and dialplan contexts, checked at every AMI login
         elif cfg.ami.enabled:
             log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
         self.acd = await Acd.build(cfg, self.store, self.ami, self.metrics)

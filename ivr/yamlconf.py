@@ -62,6 +62,11 @@ class ConfigErrors(ConfigError):
 
 def load_model(path: Path, model: type[M]) -> M:
     """Read and validate one admin YAML file; raises ConfigErrors naming file, key path and line."""
+    return load_model_from_text(read_admin_text(path), model, str(path))
+
+
+def read_admin_text(path: Path) -> str:
+    """An admin file's text; ConfigErrors when it cannot be read, is too big or is not UTF-8."""
     filename = str(path)
     try:
         raw = path.read_bytes()
@@ -76,7 +81,7 @@ def load_model(path: Path, model: type[M]) -> M:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigErrors([ConfigError(filename, "", line, "file is not valid UTF-8")]) from None
-    return load_model_from_text(text, model, filename)
+    return text
 
 
 def load_model_from_text(text: str, model: type[M], filename: str = "<string>") -> M:
@@ -85,8 +90,16 @@ def load_model_from_text(text: str, model: type[M], filename: str = "<string>") 
     try:
         return model.model_validate({} if data is None else data)
     except pydantic.ValidationError as exc:
-        errors = [_to_config_error(err, data, lines, model, filename) for err in exc.errors()]
-    raise ConfigErrors(sorted(errors, key=lambda e: e.line or 0))
+        errors = validation_errors(exc, data, lines, model, filename)
+    raise ConfigErrors(errors)
+
+
+def validation_errors(
+    exc: pydantic.ValidationError, data: Any, lines: dict[KeyPath, int], model: type[BaseModel], filename: str
+) -> list[ConfigError]:
+    """pydantic's errors as ConfigErrors with readable key paths and lines, in file order."""
+    errors = [_to_config_error(err, data, lines, model, filename) for err in exc.errors()]
+    return sorted(errors, key=lambda e: e.line or 0)
 
 
 def parse_with_lines(text: str, filename: str = "<string>") -> tuple[Any, dict[KeyPath, int]]:
@@ -228,7 +241,9 @@ def _to_config_error(
     err: Any, data: Any, lines: dict[KeyPath, int], model: type[BaseModel], filename: str
 ) -> ConfigError:
     """Map one pydantic error onto the data: readable path, line of the key, friendly message."""
-    path, is_index, found = _resolve_loc(err["loc"], data, err["type"])
+    path, is_index, found = resolve_loc(err["loc"], data, err["type"])
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return _tag_error(err, path, is_index, lines, model, filename)
     line = _nearest_line(path[:found], lines)
     dotted = format_path(path, is_index)
     if err["type"] == "extra_forbidden":
@@ -238,7 +253,41 @@ def _to_config_error(
     return ConfigError(filename, dotted, line, _value_message(err))
 
 
-def _resolve_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[KeyPath, list[bool], int]:
+def _tag_error(
+    err: Any,
+    path: KeyPath,
+    is_index: list[bool],
+    lines: dict[KeyPath, int],
+    model: type[BaseModel],
+    filename: str,
+) -> ConfigError:
+    """A wrong or missing `type:` (the key picking the kind of entry), on that key's line, in plain words."""
+    key = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
+    tags = _tags_at(model, path, key)
+    where = (*path, key)
+    dotted = format_path(where, [*is_index, False])
+    choices = f"one of: {', '.join(tags)}" if tags else ""
+    if err["type"] == "union_tag_not_found":
+        return ConfigError(
+            filename, dotted, _nearest_line(path, lines), f"required key is missing ({choices})"
+        )
+    value = err.get("ctx", {}).get("tag", "")
+    close = difflib.get_close_matches(str(value), tags, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f" ({choices})"
+    return ConfigError(filename, dotted, _nearest_line(where, lines), f"unknown {key} {value!r}{hint}")
+
+
+def _tags_at(model: type[BaseModel], path: KeyPath, key: str) -> list[str]:
+    """The values the discriminator `key` may take for the entry at `path`, in declaration order."""
+    tags: list[str] = []
+    for candidate in _models_at(model, path):
+        field = candidate.model_fields.get(key)
+        if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+            tags += [str(v) for v in typing.get_args(field.annotation) if str(v) not in tags]
+    return tags
+
+
+def resolve_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[KeyPath, list[bool], int]:
     """Follow a pydantic loc through the data; drop union/validator tags that are not real keys.
 
     Returns the path, which elements are list indexes, and how many leading elements exist in the data.

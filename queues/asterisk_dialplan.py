@@ -21,7 +21,8 @@ def render_dialplan_include(config: QueueConfig, hints: ServiceHints) -> str:
         "extensions_ivr_queues.conf", hints, "settings and queue parameters of the hotline dialplan."
     )
     lines += [
-        "; dialplan/extensions_ivr.conf includes this file with #tryinclude. Copy both to /etc/asterisk/.",
+        "; dialplan/extensions_ivr.conf #tryincludes it; Asterisk looks for it in its config folder",
+        "; (/etc/asterisk), so both files must be there.",
         "",
         *_settings(hints),
         "",

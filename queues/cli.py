@@ -12,7 +12,9 @@ from queues.asterisk_conf import ServiceHints, stale_files, write_all
 from queues.loader import load_queue_config
 
 DEFAULT_QUEUES = Path("config/queues.yaml")
-DEFAULT_OUT = Path("var/asterisk")
+# Asterisk resolves the dialplan's relative #include/#tryinclude against its config folder, so the
+# generated files work only there (next to extensions_ivr.conf), not in a folder of their own.
+DEFAULT_OUT = Path("/etc/asterisk")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--queues", type=Path, default=None, help="queue YAML (default: paths.queues of ivr.yaml)"
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})"
+        "--out", type=Path, default=DEFAULT_OUT, help=f"Asterisk's config folder (default: {DEFAULT_OUT})"
     )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if files differ")
     parser.add_argument(
@@ -59,6 +61,9 @@ def main_asterisk_config(args: argparse.Namespace) -> int:
         written = write_all(config, args.out, service=hints)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # most often: /etc/asterisk is writable only by root
+        print(f"error: {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     for path in written:
         print(f"wrote {path}")

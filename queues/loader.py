@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivr.errors import ConfigError
-from ivr.yamlconf import ConfigErrors, KeyPath, format_path, load_model, parse_with_lines
+from ivr.yamlconf import ConfigErrors, KeyPath, format_path, parse_with_lines, read_admin_text
+from ivr.yamlsalvage import validate_salvaging
 from queues.hours import weekly_ranges
 from queues.schema import RESERVED_QUEUE_NAMES, QueueConfig, parse_days
 
@@ -26,13 +27,21 @@ Problem = tuple[KeyPath, str]
 
 
 def load_queue_config(path: Path) -> QueueConfig:
-    """Read and validate the queue YAML; raises ConfigErrors (each `file:line: key.path: message`)."""
-    config = load_model(path, QueueConfig)
-    problems = list(cross_checks(config))
-    if problems:
-        _, lines = parse_with_lines(path.read_text(encoding="utf-8"), str(path))
-        raise ConfigErrors(sorted((_error(path, p, lines) for p in problems), key=lambda e: e.line or 0))
-    return _with_display_names(config)
+    """Read and validate the queue YAML; raises ConfigErrors (each `file:line: key.path: message`).
+
+    A key with a schema error is left out (its default applies) for the checks across the file, so
+    both kinds of error are reported in one run; with a required key broken only the first kind is.
+    """
+    data, lines = parse_with_lines(read_admin_text(path), str(path))
+    checked = validate_salvaging(data, QueueConfig, lines, str(path))
+    errors = checked.errors
+    if checked.model is not None:
+        errors = errors + checked.keep(
+            [_error(path, problem, lines) for problem in cross_checks(checked.model)]
+        )
+    if errors:
+        raise ConfigErrors(sorted(errors, key=lambda e: e.line or 0))
+    return _with_display_names(checked.model)
 
 
 def check_queues(path: Path) -> list[str]:

@@ -10,6 +10,7 @@ every file is collected before anything is raised, so an admin sees the whole li
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from ivr.dialogue.schema import (
     TransferStep,
 )
 from ivr.errors import ConfigError
-from ivr.yamlconf import ConfigErrors, KeyPath, format_path, load_model_from_text, parse_with_lines
+from ivr.yamlconf import ConfigErrors, KeyPath, format_path, parse_with_lines
+from ivr.yamlsalvage import validate_salvaging
 
 MAX_FLOW_BYTES = 1 << 20
 
@@ -39,17 +41,37 @@ def flow_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
+def _knowledge_placeholder(entry: object) -> dict:
+    """An empty entry under the broken one's id, so `answer` steps that name it still check."""
+    entry_id = entry.get("id") if isinstance(entry, dict) else None
+    valid = isinstance(entry_id, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", entry_id)
+    return {"id": entry_id if valid else "invalid_entry", "questions": {}, "answer": {}}
+
+
+# A step, intent or knowledge entry with a schema error is checked as an empty one, so references to
+# it and everything else in the file are still checked.
+_PLACEHOLDERS = {
+    "steps": lambda _: {"type": "goodbye"},
+    "intents": lambda _: {},
+    "knowledge": _knowledge_placeholder,
+}
+
+
 def load_spec(path: Path, text: str | None = None) -> FlowSpec:
     """Validate one flow file (schema and cross-references); raises ConfigErrors listing every error."""
     name = str(path)
     if text is None:
         text = read_flow_text(path)
-    spec = load_model_from_text(text, FlowSpec, name)
-    _, lines = parse_with_lines(text, name)
-    errors = cross_check(spec, lines, name)
+    data, lines = parse_with_lines(text, name)
+    checked = validate_salvaging(data, FlowSpec, lines, name, _PLACEHOLDERS)
+    errors = checked.errors
+    if checked.model is not None:
+        errors = sorted(
+            errors + checked.keep(cross_check(checked.model, lines, name)), key=lambda e: e.line or 0
+        )
     if errors:
         raise ConfigErrors(errors)
-    return spec
+    return checked.model
 
 
 def read_flow_text(path: Path) -> str:

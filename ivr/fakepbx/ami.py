@@ -2,9 +2,10 @@
 
 How this works: every TCP client gets the captured banner, then each action it sends is recorded in
 `actions` and handled by a per-action handler (built-ins below, `set_handler()` to add or override).
-Before login only Login, Challenge and Logoff are accepted, as in manager.c. Queue actions work on a tiny
-in-memory model (by default the lab's `support` queue with its static member and an empty `billing`), so
-QueueStatus reflects earlier QueueAdd/QueuePause calls. `emit()` and `replay()` push events to every
+Before login only Login, Challenge and Logoff are accepted, as in manager.c. ModuleCheck and ShowDialPlan
+answer from `modules` and `dialplan` (ami_core). Queue actions work on a tiny in-memory model (by default
+the lab's `support` queue with its static member and an empty `billing`), so QueueStatus reflects
+earlier QueueAdd/QueuePause calls. `emit()` and `replay()` push events to every
 logged-in client; `drop_connections()`, `paused` and `stop_answering_pings()` simulate network trouble.
 Tests wait on `wait_until(predicate)`, which wakes on every recorded change, never on sleeps.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from ivr.ami.codec import AmiDecoder, AmiMessage, HeaderValue, encode_message
 from ivr.ami.errors import AmiProtocolError
+from ivr.fakepbx.ami_core import STOCK_MODULES, Context, FakeCoreActions, load_dialplan
 from ivr.fakepbx.ami_queue import FakeQueueActions, _pairs, _true, lab_queues
 from ivr.fakepbx.ami_queue_calls import FakeQueueCalls
 
@@ -82,7 +84,7 @@ class FakeAmiSession:
             await self.writer.wait_closed()
 
 
-class FakeAmiServer(FakeQueueActions, FakeQueueCalls):
+class FakeAmiServer(FakeQueueActions, FakeQueueCalls, FakeCoreActions):
     """An AMI peer on a real TCP socket for integration tests (users maps username to secret)."""
 
     def __init__(
@@ -100,6 +102,8 @@ class FakeAmiServer(FakeQueueActions, FakeQueueCalls):
         self.entries: dict[str, list[dict[str, str]]] = {}  # waiting callers per queue, head first
         self.queue_stats: dict[str, dict[str, int]] = {}  # QueueParams holdtime/talktime/completed/...
         self.originate_reasons: list[int] = []  # Reasons for the next async Originates, then originate_reason
+        self.modules: set[str] = set(STOCK_MODULES)  # loaded modules, for ModuleCheck
+        self.dialplan: dict[str, Context] = {}  # for ShowDialPlan; load_dialplan() reads real files
         for queue, members in (lab_queues() if queues is None else queues).items():
             self.queues[queue] = {}
             for interface, fields in members.items():
@@ -140,6 +144,10 @@ class FakeAmiServer(FakeQueueActions, FakeQueueCalls):
     def stop_answering_pings(self) -> None:
         """Keep the socket open but never reply to Ping, like a hung Asterisk."""
         self.answer_pings = False
+
+    def load_dialplan(self, config_dir: Path, filename: str = "extensions.conf") -> None:
+        """Load the dialplan from real files laid out like /etc/asterisk (includes resolve against it)."""
+        self.dialplan = load_dialplan(config_dir, filename)
 
     def set_handler(self, action: str, handler: Handler) -> None:
         """Handle `action` (case-insensitive) with `handler(session, request)`, sync or async."""

@@ -6,19 +6,24 @@ import argparse
 import sys
 
 from ivr.config import ServiceConfig
-from ivr.fakepbx.audiosocket import Digit, HangUp, ScriptItem, Silence, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import Digit, ScriptItem, Silence, Speech, load_wav_as_slin
 from ivr.fakepbx.pbx import FakePbx
 from ivr.storage.store import CallStore, StorageUnavailable
 
+DEFAULT_MAX_SECONDS = 120.0  # the caller hangs up if the bot has not ended the call by then
+
 
 def caller_script(args: argparse.Namespace) -> list[ScriptItem]:
-    """The caller's side: listen to the greeting, say each WAV, press the digits, hang up."""
+    """The caller's side: listen to the greeting, say each WAV, press the digits, then stay on the line.
+
+    The caller does not hang up on a timer: the bot ends the call (goodbye, transfer), however long its
+    reply takes on a busy machine; `--max-seconds` bounds a call the bot never ends.
+    """
     script: list[ScriptItem] = [Silence(args.pause)]
     for wav in args.wavs:
         script += [Speech(load_wav_as_slin(wav)), Silence(args.pause)]
     for digit in args.digits:
         script += [Digit(digit), Silence(args.pause)]
-    script.append(HangUp())
     return script
 
 
@@ -27,7 +32,11 @@ async def run_call(args: argparse.Namespace, config: ServiceConfig) -> int:
     pbx = FakePbx(args.host, args.agi_port, fallback_queue=config.bot.fallback_queue)
     print(f"calling agi://{args.host}:{args.agi_port}/hotline as {args.caller_name} <{args.caller}> ...")
     result = await pbx.call(
-        caller_script(args), caller_number=args.caller, caller_name=args.caller_name, speed=args.speed
+        caller_script(args),
+        caller_number=args.caller,
+        caller_name=args.caller_name,
+        speed=args.speed,
+        max_seconds=getattr(args, "max_seconds", DEFAULT_MAX_SECONDS),
     )
     for note in result.notes:
         print(f"  ! {note}", file=sys.stderr)

@@ -187,7 +187,10 @@ class FakePbx:
         finally:
             await caller.close()
         state["result"] = result
-        if result == -1 and (hangup != "never" or any(isinstance(i, HangUp) for i in caller_script)):
+        gave_up = caller.end_reason == "max-seconds"  # the caller's patience ran out: they hang up
+        if result == -1 and (
+            hangup != "never" or gave_up or any(isinstance(i, HangUp) for i in caller_script)
+        ):
             client.hangup()  # the caller left while the stream ran: Asterisk reports -1, then HANGUP
         elif hangup == "after-audio":
             # The caller hangs up right after the bot ended the stream, while it sets its variables.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import getpass
 import os
 import sys
+from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import TextIO
 
 from ivr.storage.desk import DeskError, DeskStore
 from ivr.storage.desk_models import ROLES
@@ -21,10 +24,12 @@ MIN_PASSWORD = 8
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `users` sub-commands to the `ivr users` parser."""
     sub = parser.add_subparsers(dest="users_command", required=True)
-    add = sub.add_parser("add", help=f"add a user (password from {PASSWORD_ENV} or a prompt)")
+    add = sub.add_parser(
+        "add", help=f"add a user (password from {PASSWORD_ENV}, a prompt, or one line on standard input)"
+    )
     add.add_argument("name")
     add.add_argument("--role", choices=ROLES, default="agent")
-    add.add_argument("--agent-id", help="the agent id of config/queues.yaml (agents)")
+    add.add_argument("--agent-id", help="the agent's id under `agents:` of config/queues.yaml (role agent)")
     add.add_argument("--display-name")
     sub.add_parser("list", help="list the users")
     passwd = sub.add_parser("passwd", help=f"set a new password (from {PASSWORD_ENV} or a prompt)")
@@ -35,21 +40,59 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     enable.add_argument("name")
 
 
-def read_password(env: dict[str, str] | None = None) -> str:
-    """The new password: IVR_NEW_PASSWORD, else typed twice at a prompt."""
+def read_password(env: dict[str, str] | None = None, stdin: TextIO | None = None) -> str:
+    """The new password: IVR_NEW_PASSWORD, else typed twice at a prompt, else one line of standard input."""
     value = (os.environ if env is None else env).get(PASSWORD_ENV)
-    if value is None:
+    stdin = sys.stdin if stdin is None else stdin
+    if value is None and stdin.isatty():
         value = getpass.getpass("new password: ")
         if getpass.getpass("again: ") != value:
             raise DeskError("the passwords differ")
+    elif value is None:  # piped or redirected: `printf '%s\\n' "$pw" | ivr users add ...`
+        line = stdin.readline()
+        if not line:
+            raise DeskError(
+                f"no password: set {PASSWORD_ENV}, type it at a terminal or give one line on stdin"
+            )
+        value = line.removesuffix("\n").removesuffix("\r")
     if len(value) < MIN_PASSWORD:
         raise DeskError(f"a password needs at least {MIN_PASSWORD} characters")
     return value
 
 
-def main_users(args: argparse.Namespace, *, database_url: str) -> int:
-    """Run one `ivr users` command against the database; 0 on success, 1 with a message on error."""
+def check_agent_id(role: str, agent_id: str | None, agents: Collection[str] | None, source: str) -> None:
+    """An agent account needs the id of an agent in the queue YAML (`agents` None: no such file)."""
+    if agent_id is None:
+        if role == "agent":
+            known = f" (one of: {', '.join(sorted(agents))})" if agents else ""
+            raise DeskError(
+                f"an agent needs --agent-id, the id of their entry under `agents:` in {source}{known}"
+            )
+        return
+    if agents is None:
+        raise DeskError(f"--agent-id {agent_id!r}: there is no {source} whose `agents:` could name it")
+    if agent_id not in agents:
+        close = difflib.get_close_matches(agent_id, sorted(agents), n=1)
+        hint = (
+            f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(agents)) or 'none'})"
+        )
+        raise DeskError(f"no agent {agent_id!r} under `agents:` in {source}{hint}")
+
+
+def main_users(
+    args: argparse.Namespace,
+    *,
+    database_url: str,
+    agents: Collection[str] | None,
+    agents_source: str = "config/queues.yaml",
+) -> int:
+    """Run one `ivr users` command against the database; 0 on success, 1 with a message on error.
+
+    `agents` are the agent ids of the queue YAML (None when there is none), which `add` checks against.
+    """
     try:
+        if args.users_command == "add":
+            check_agent_id(args.role, args.agent_id, agents, agents_source)
         return asyncio.run(_run(args, database_url))
     except DeskError as exc:
         print(f"error: {exc}", file=sys.stderr)

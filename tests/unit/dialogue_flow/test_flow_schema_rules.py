@@ -72,9 +72,9 @@ BROKEN = [
     (
         "    type: say\n    text: {en: Hello.",
         "    type: shout\n    text: {en: Hello.",
-        "  hello:",
-        "steps.hello",
-        "does not match any of the expected tags",
+        "type: shout",
+        "steps.hello.type",
+        "unknown type 'shout' (one of: say, ask, menu, collect,",
     ),
     ("    kind: digits", "    kind: digit", "kind: digit", "steps.account.kind", "did you mean 'digits'?"),
     (

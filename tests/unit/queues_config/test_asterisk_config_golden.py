@@ -156,7 +156,8 @@ def test_manager_user_is_a_template_without_secret(files: dict[str, str]) -> Non
     assert list(sections) == ["ivr-service"]
     entries = dict(sections["ivr-service"])
     assert "secret" not in entries
-    assert entries["read"] == "call,agent,dialplan" and entries["write"] == "call,agent,originate"
+    assert entries["read"] == "call,agent,dialplan"
+    assert entries["write"] == "call,agent,originate,reporting,system"
     assert entries["permit"] == "10.0.0.0/255.255.255.0" and entries["deny"] == "0.0.0.0/0.0.0.0"
     assert text.rstrip().endswith('#tryinclude "manager_ivr_secret.conf"')
 
