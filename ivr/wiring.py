@@ -164,7 +164,10 @@ def queue_directory(queues: QueueConfig | None):
 
     def lookup(agent_id: str):
         agent = queues.agents.get(agent_id) if queues is not None else None
-        return identity_from_agent(agent) if agent is not None else None
+        if agent is None:
+            return None
+        warm = {q: queues.member_interface(agent_id, q) for q, _ in queues.queues_for_agent(agent_id)}
+        return identity_from_agent(agent, {q: i for q, i in warm.items() if i != agent.interface})
 
     return lookup
 

@@ -73,8 +73,8 @@ def agent_context_lines(config: QueueConfig) -> list[str]:
     agents = sorted({agent.id for q in queues for agent, _ in config.members(q.name)})
     lines = [
         f"[{WARM_AGENT_CONTEXT}]",
-        f"; Members of warm queues are Local/<agent>@{WARM_AGENT_CONTEXT}/n (state: the phone). Each extension",
-        "; rings the agent's phone through [ivr-warm-dial] in extensions_ivr.conf (briefing before the bridge).",
+        f"; Members of warm queues are Local/<agent>@{WARM_AGENT_CONTEXT}/n (state: the phone). Each",
+        "; extension rings the agent's phone through [ivr-warm-dial] (extensions_ivr.conf): briefing first.",
     ]
     for agent_id in agents:
         phone = config.agents[agent_id].interface
