@@ -23,6 +23,7 @@ from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
 from ivr.cluster.wiring import make_link
+from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
@@ -32,7 +33,7 @@ from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, s
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, score_from_reason, store_survey_score
-from ivr.wiring import Acd, BotMaker, load_flows, start_desktop
+from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ class IvrService:
         self._cluster_task: asyncio.Task | None = None
         if self.cluster is not None:
             self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
+        self.briefings = make_briefings(self)
         self.web = await start_desktop(self) if cfg.web.enabled else None
         self.idle.set()
         log.info(
@@ -221,7 +223,7 @@ class IvrService:
 
     def _scripts(self) -> list[str]:
         """FastAGI script names answered: the hotline, the survey, and every `hotlines:` name of the flows."""
-        names = [self.config.agi.script, self.config.agi.survey_script]
+        names = [self.config.agi.script, self.config.agi.survey_script, BRIEFING_SCRIPT]
         if self.flows is not None:
             names += [h for flow in self.flows.current().flows.values() for h in flow.spec.hotlines]
         return names
@@ -245,6 +247,8 @@ class IvrService:
     async def _handle_agi(self, channel: AgiChannel) -> None:
         """One FastAGI request = one call session (the hotline, or the after-call survey)."""
         script = channel.env.script
+        if script == BRIEFING_SCRIPT:  # a warm hand-off on an agent's phone, not a call of the bot
+            return await self.briefings.run(channel)
         survey_for = None
         if script == self.config.agi.survey_script:
             survey_for = channel.env.args[0] if channel.env.args else None
@@ -332,10 +336,12 @@ class IvrService:
 
     def _is_expected(self, call_uuid: uuid.UUID) -> bool:
         """Whether an AudioSocket UUID belongs to a call of this worker."""
-        return call_uuid in self.sessions
+        return call_uuid in self.sessions or self.briefings.expects(call_uuid)
 
     async def _handle_audio(self, conn: AudioConnection) -> None:
         """Give Asterisk's audio connection to the session that announced its UUID."""
+        if self.briefings.expects(conn.uuid):
+            return await self.briefings.attach(conn)
         session = self.sessions.get(conn.uuid)
         if session is None:  # the call ended between the check and now
             return
