@@ -30,6 +30,7 @@ from ivr.errors import ConfigError
 from ivr.health import readiness
 from ivr.metrics import Metrics
 from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
+from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, score_from_reason, store_survey_score
@@ -250,8 +251,12 @@ class IvrService:
         if script == BRIEFING_SCRIPT:  # a warm hand-off on an agent's phone, not a call of the bot
             return await self.briefings.run(channel)
         survey_for = None
+        back = return_request(channel.env.args)  # a caller sent back to the bot by an agent
+        if back is not None and back.mode == "survey":
+            survey_for, back = back.call_uuid, None
         if script == self.config.agi.survey_script:
             survey_for = channel.env.args[0] if channel.env.args else None
+        if survey_for is not None:
             bot_factory = lambda call: SurveyBot(for_call=survey_for)  # noqa: E731
         else:
             bot_factory = functools.partial(self._make_bot, hotline=script)
@@ -268,6 +273,7 @@ class IvrService:
             ),
             on_finished=self._forget,
             on_callback=self.acd.request_callback if self.acd.scheduler is not None else None,
+            returning=back,
         )
         self.sessions[session.call_uuid] = session
         self.idle.clear()
