@@ -46,6 +46,7 @@ KEY_PROMPTS = {
 BRIEFING_RATE = 8000  # AudioSocket() forces slin 8 kHz on the agent's channel
 _LOOKUP_SECONDS = 1.0  # the agent is on the line: a slow database means no briefing, not a wait
 _CONNECT_SECONDS = 3.0
+_EXEC_SECONDS = 90.0  # the stream lasts the briefing, the key prompt and the decision window
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,8 @@ class BriefingDesk:
         try:
             async with asyncio.TaskGroup() as tg:
                 # EXEC AudioSocket returns once we end the stream; Asterisk connects meanwhile.
-                tg.create_task(channel.command("EXEC", "AudioSocket", f"{stream},{self.audiosocket_address}"))
+                target = f"{stream},{self.audiosocket_address}"
+                tg.create_task(channel.command("EXEC", "AudioSocket", target, timeout=_EXEC_SECONDS))
                 pcm = await self.tts.synthesize(text, language, self.rate)
                 keys = (
                     await self.tts.synthesize(self.key_prompt(language), language, self.rate)

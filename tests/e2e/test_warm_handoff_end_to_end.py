@@ -8,10 +8,13 @@ FastAGI + AudioSocket leg that hears the briefing and presses keys.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import numpy as np
 
 from ivr.fakepbx.audiosocket import Digit, Silence
 from ivr.fakepbx.member import offer
+from ivr.storage.figures import day_figures
 from tests.e2e.handoff_support import QUEUE, handoff_service
 from tests.e2e.warm_support import (
     ALICE_MEMBER,
@@ -38,7 +41,9 @@ async def warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefi
     return handoff_service(running_service, monkeypatch, ami, queues=warm_queues_yaml(tmp_path, mode))
 
 
-async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(running_service, monkeypatch, tmp_path):
+async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
+    running_service, monkeypatch, tmp_path
+):
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
         monitor = service.acd.monitor
@@ -47,7 +52,9 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(runn
         call = queued(result, result.call_uuid)
         await ami.queue_join(call)
         # Alice's phone answers; she listens for a second, then presses 1.
-        answered = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("1"), Silence(2)])
+        answered = await offer(
+            ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("1"), Silence(2)]
+        )
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -67,3 +74,122 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(runn
     assert only["briefing"] == briefing["text"]
     events = [e for e in monitor.seen]
     assert events.index("AgentCalled") < events.index("AgentConnect")
+
+
+async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(
+    running_service, monkeypatch, tmp_path
+):
+    ami = warm_ami()
+    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+        monitor = service.acd.monitor
+        first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.62")
+        call_uuid = first.call_uuid
+        call = queued(first, call_uuid)
+        await ami.queue_join(call)
+        declined = await offer(
+            ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("2"), Silence(2)]
+        )
+        await monitor.wait_for(lambda: monitor.seen["QueueCallerAbandon"] >= 1)
+        # [ivr-return] → [ivr-bot]: the bot runs again on the caller's channel with the call's uuid.
+        back = await pbx_for(service).call(
+            [Silence(2.0), Digit("0"), Silence(1.0)],
+            caller_number=CALLER,
+            uniqueid=first.uniqueid,
+            agi_args=["return", call_uuid, "declined"],
+        )
+        await service.store.wait_flushed()
+        record = await service.store.get_call(call_uuid)
+        figures = await day_figures(service.store.session_factory, record.started_at.date(), ZoneInfo("UTC"))
+
+    assert declined.choice == "back" and declined.gosub_result == "BUSY"
+    (setvar,) = [a for a in ami.actions_named("Setvar") if a.get("Variable") == "IVR_RETURN_MODE"]
+    (redirect,) = ami.actions_named("Redirect")
+    assert (
+        setvar.get("Channel") == redirect.get("Channel") == first.channel
+        and setvar.get("Value") == "declined"
+    )
+    assert (redirect.get("Context"), redirect.get("Exten"), redirect.get("Priority")) == (
+        "ivr-return",
+        "s",
+        "1",
+    )
+    assert back.variables["IVR_CALL_UUID"] == call_uuid, "the same call, not a new one"
+    assert back.variables["IVR_ACTION"] == "transfer"
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    assert "The agent could not take your call; let me try to help you myself." in bot_lines
+    assert [t.seq for t in record.turns] == list(range(1, len(record.turns) + 1))
+    assert len(record.transfers) == 2 and record.outcome == "transferred"
+    assert record.transfers[0].context["warm"]["offers"][0]["choice"] == "back"
+    assert figures.calls == 1 and figures.abandoned == 0, "one call, and not an abandoned one"
+
+
+async def test_key_3_passes_the_caller_to_the_next_agent(running_service, monkeypatch, tmp_path):
+    ami = warm_ami()
+    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+        monitor = service.acd.monitor
+        result = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.63")
+        call = queued(result, result.call_uuid)
+        await ami.queue_join(call)
+        passed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("3"), Silence(2)])
+        taken = await offer(
+            ami, call, BOB_MEMBER, member(service, "PJSIP/1002"), [Silence(1.0), Digit("1"), Silence(2)]
+        )
+        await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
+        await service.store.wait_flushed()
+        record = await service.store.get_call(result.call_uuid)
+
+    assert (passed.choice, passed.gosub_result) == ("pass", "BUSY")
+    assert (taken.choice, taken.gosub_result) == ("accept", "")
+    assert monitor.seen["AgentRingNoAnswer"] == 1 and ami.actions_named("Redirect") == []
+    offers = record.transfers[-1].context["warm"]["offers"]
+    assert [(o["agent"], o["choice"]) for o in offers] == [("alice", "pass"), ("bob", "accept")]
+    transfer = record.transfers[-1]
+    assert transfer.ring_attempts == 2 and transfer.agent_interface == BOB_MEMBER
+
+
+async def test_no_key_in_time_counts_as_declined(running_service, monkeypatch, tmp_path):
+    ami = warm_ami()
+    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+        result = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.64")
+        call = queued(result, result.call_uuid)
+        await ami.queue_join(call)
+        silent = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], accept_seconds=3)
+        await service.store.wait_flushed()
+        record = await service.store.get_call(result.call_uuid)
+
+    assert (silent.choice, silent.gosub_result) == ("timeout", "BUSY")
+    (only,) = record.transfers[-1].context["warm"]["offers"]
+    assert only["choice"] == "timeout" and only["seconds"] >= 3
+    assert service.acd.monitor.seen["AgentRingNoAnswer"] == 1
+
+
+async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(
+    running_service, monkeypatch, tmp_path
+):
+    ami = warm_ami()
+    async with await warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefing") as service:
+        monitor = service.acd.monitor
+        first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.65")
+        call_uuid = first.call_uuid
+        call = queued(first, call_uuid)
+        await ami.queue_join(call)
+        briefed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], mode="briefing")
+        await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
+        # Alice talks with the caller, then the desktop's back-to-bot (self-service) redirects the caller.
+        back = await pbx_for(service).call(
+            [Silence(2.0), Digit("0"), Silence(1.0)],
+            caller_number=CALLER,
+            uniqueid=first.uniqueid,
+            agi_args=["return", call_uuid, "self-service"],
+        )
+        await service.store.wait_flushed()
+        record = await service.store.get_call(call_uuid)
+        figures = await day_figures(service.store.session_factory, record.started_at.date(), ZoneInfo("UTC"))
+
+    assert briefed.choice == "accept" and loud(briefed.heard) > 100
+    assert back.variables["IVR_CALL_UUID"] == call_uuid
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    back_at = bot_lines.index("Our agent asked me to help you finish with your request.")
+    assert bot_lines[back_at + 1].startswith("How can I help you?"), "the bot continues at its last question"
+    assert not any("Welcome back" in line for line in bot_lines)
+    assert figures.calls == 1
