@@ -3,7 +3,7 @@
 How this works: at transfer time the dialogue fills the flow's `briefing` message (a template per
 language, built in for en and zh, changeable in the flow YAML) from the hand-off facts: skill, language,
 VIP tier, what the caller wants, the collected details and the mood. Speech time is estimated from the
-text (espeak-ng at its default rate speaks about 2.9 English words or 4.5 Chinese characters a second;
+text (espeak-ng at the service's rates speaks about 2.9 English words or 2.6 Chinese characters a second;
 a digit string is read digit by digit); when the estimate is above the budget the least important parts
 go first: details, then the mood, then the VIP tag. The result is stored in the transfer's context.
 """
@@ -19,20 +19,23 @@ from ivr.dialogue.text import is_chinese
 
 MAX_SECONDS = 6.0
 _EN_WORDS_PER_SECOND = 2.9
-_ZH_CHARS_PER_SECOND = 4.5
+_ZH_CHARS_PER_SECOND = 2.6  # espeak-ng's cmn voice is slow (measured: 19 characters in 7.2 s)
+_ZH_LATIN_WORD_SECONDS = 0.7  # "VIP gold" inside Chinese is spelled out
 _LANGUAGE_NAMES = {
     "en": {"en": "English", "zh": "Chinese", "yue": "Cantonese"},
     "zh": {"en": "英语", "zh": "中文", "yue": "粤语"},
 }
-_UPSET = {"en": "The caller sounds upset.", "zh": "来电者情绪不佳。"}
-_WANTS = {"en": "Wants {intent}", "zh": "想要办理{intent}"}
+_UPSET = {"en": "The caller sounds upset.", "zh": "情绪不佳。"}
+_WANTS = {"en": "Wants {intent}", "zh": "要{intent}"}
 _UPSET_SCORE = -0.3
 
 
 def spoken_seconds(text: str, language: str) -> float:
     """A rough speaking time of `text` for the length budget (no synthesis needed)."""
     if is_chinese(language):
-        return len(re.sub(r"[\s，。；、,.;]", "", text)) / _ZH_CHARS_PER_SECOND
+        latin = re.findall(r"[A-Za-z]+|\d", text)
+        chars = re.sub(r"[\s，。；、,.;A-Za-z0-9]", "", text)
+        return len(chars) / _ZH_CHARS_PER_SECOND + len(latin) * _ZH_LATIN_WORD_SECONDS
     words = re.findall(r"[A-Za-z']+|\d", text)  # every digit is a word: "12345678" is read digit by digit
     return len(words) / _EN_WORDS_PER_SECOND
 
@@ -63,7 +66,7 @@ def _parts(spec: Any, facts: HandoffFacts, skill: str | None, language: str) -> 
     names = _LANGUAGE_NAMES.get("zh" if zh else "en", {})
     skill_words = (spec.skills.get(skill) or {}).get(language) if zh else None
     tier = facts.tier or ""
-    vip = (f"，VIP {tier}" if zh else f", VIP {tier}") if tier else ""
+    vip = ("，贵宾" if zh else f", VIP {tier}") if tier else ""  # tier names are English config words
     if facts.intent_title:
         topic = fill(_WANTS["zh" if zh else "en"], {"intent": _intent_words(spec, facts, language)})
     else:
