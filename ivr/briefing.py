@@ -1,7 +1,8 @@
 """Warm hand-off, service side: the FastAGI script `briefing` that runs on the agent's answered phone.
 
 How this works: [ivr-warm-brief] (Dial's U() pre-bridge gosub, see dialplan/extensions_ivr.conf) runs
-`AGI(agi://<worker>/briefing,<call uuid>,<mode>,<accept seconds>,<caller channel>)` on the agent's phone
+`AGI(agi://<worker>/briefing,<call uuid>:<mode>:<accept seconds>:<caller channel>)` (through [ivr-agi],
+which rotates over the workers: any worker can brief, the briefing text is in the database) on the phone
 while the caller still waits in the queue with hold music. BriefingDesk looks up the briefing stored with
 the call's transfer, asks Asterisk to stream the agent's channel over AudioSocket (a stream UUID of its
 own, paired through the service's AudioSocket server), plays the briefing (pre-synthesised at transfer
@@ -89,8 +90,10 @@ class BriefingDesk:
     async def run(self, channel: AgiChannel) -> None:
         """The whole briefing on one agent channel; always leaves a choice the dialplan can act on."""
         answered = time.monotonic()
-        args = [*channel.env.args, "", "", "", ""]
-        call_uuid, mode, accept_text, caller_channel = args[:4]
+        given = list(channel.env.args)
+        if len(given) == 1:  # [ivr-agi] passes one argument: uuid:mode:accept:caller channel (may hold ':')
+            given = given[0].split(":", 3)
+        call_uuid, mode, accept_text, caller_channel = [*given, "", "", "", ""][:4]
         acceptance = mode == "briefing+acceptance"
         offer = Offer("accept", 0.0, None)
         try:

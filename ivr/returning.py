@@ -1,7 +1,8 @@
 """Back from the agent: a caller redirected to [ivr-return] is taken up in the SAME stored call.
 
-How this works: [ivr-bot] runs `AGI(<hotline url>,return,<call uuid>,<mode>)` for a returning caller
-(IVR_RETURN=1, set by [ivr-return]). `return_request` reads those arguments; mode is `self-service` (the
+How this works: [ivr-bot] runs the hotline script with the one argument `return:<call uuid>:<mode>`
+for a returning caller (IVR_RETURN=1, set by [ivr-return]; one argument because [ivr-agi], which
+rotates over the workers, passes one). `return_request` reads those arguments; mode is `self-service` (the
 agent's desktop: "help them finish"), `declined` (the agent pressed 2 at the briefing) or `survey` (the
 desktop: "rate the call"). The service then opens the session on the original call uuid and row (turns
 continue after the last one, the outcome is overwritten at the end: one call in the figures), and
@@ -37,7 +38,12 @@ class ReturnRequest:
 
 
 def return_request(args: list[str] | tuple[str, ...]) -> ReturnRequest | None:
-    """The return named by the AGI arguments (`return,<uuid>,<mode>`), None for a new call."""
+    """The return named by the AGI arguments, None for a new call.
+
+    [ivr-agi] passes one argument (`return:<uuid>:<mode>`); `return,<uuid>,<mode>` is accepted too.
+    """
+    if len(args) == 1 and args[0].startswith("return:"):
+        args = args[0].split(":", 2)
     if len(args) < 2 or args[0] != "return":
         return None
     try:

@@ -19,11 +19,11 @@ from ivr.ami.client import AmiClient
 from ivr.asterisk_check import watch_asterisk
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
+from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
 from ivr.cluster.wiring import make_link
-from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError

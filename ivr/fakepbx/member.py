@@ -4,7 +4,7 @@ How this works (apps/app_dial.c, option U; dialplan/extensions_ivr.conf): app_qu
 `Local/<agent>@ivr-agent/n` (AgentCalled, DialBegin). Its second half dials the agent's phone with
 U(ivr-warm-brief). When the phone answers, Dial runs the gosub on the PHONE's channel while the Local
 channel is still ringing, so app_queue has not connected anything and the caller keeps the hold music.
-The gosub runs `AGI(${IVR_BRIEFING_URL},uuid,mode,accept,caller channel)` with the environment of that
+The gosub runs `AGI(${IVR_BRIEFING_URL},uuid:mode:accept:caller channel)` with the environment of that
 PJSIP channel (context ivr-warm-brief, extension s, priority 2, the caller's number as caller id,
 language of the caller). `EXEC AudioSocket` connects the agent's side of the stream: an
 AudioSocketCaller playing the agent's script (silence, keys) and recording what the agent hears. After
@@ -98,7 +98,8 @@ class WarmMember:
             "context": "ivr-warm-brief",
             "extension": "s",
             "priority": "2",
-            "args": [call.call_uuid or "", mode, str(accept_seconds), caller_channel or call.chan],
+            # [ivr-agi] passes one argument: AGI(${ARG1},${ARG3}).
+            "args": [f"{call.call_uuid or ''}:{mode}:{accept_seconds}:{caller_channel or call.chan}"],
         }
         state: dict[str, object] = {"agent": None, "notes": []}
 

@@ -95,7 +95,7 @@ async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(
             [Silence(2.0), Digit("0"), Silence(1.0)],
             caller_number=CALLER,
             uniqueid=first.uniqueid,
-            agi_args=["return", call_uuid, "declined"],
+            agi_args=[f"return:{call_uuid}:declined"],
         )
         await service.store.wait_flushed()
         record = await service.store.get_call(call_uuid)
@@ -180,7 +180,7 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(
             [Silence(2.0), Digit("0"), Silence(1.0)],
             caller_number=CALLER,
             uniqueid=first.uniqueid,
-            agi_args=["return", call_uuid, "self-service"],
+            agi_args=[f"return:{call_uuid}:self-service"],
         )
         await service.store.wait_flushed()
         record = await service.store.get_call(call_uuid)

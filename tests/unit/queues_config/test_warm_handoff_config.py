@@ -69,13 +69,19 @@ def test_the_fixed_dialplan_briefs_before_the_bridge_and_connects_on_failure():
     assert "Dial(${IVR_AGENT_PHONE},${IVR_WARM_RING},U(ivr-warm-brief))" in dial
     assert "Dial(${IVR_AGENT_PHONE},${IVR_WARM_RING})" in dial, "cold queues: a plain dial"
     brief = apps(steps, "ivr-warm-brief")
-    assert brief[1].startswith("AGI(${IVR_BRIEFING_URL},${IVR_WARM_UUID},${IVR_WARM},")
+    assert brief[1] == (
+        "Gosub(ivr-agi,s,1(${IVR_BRIEFING_URL},briefing,"
+        "${IVR_WARM_UUID}:${IVR_WARM}:${IVR_WARM_ACCEPT}:${IVR_CALLER_CHANNEL}))"
+    )
     # Only an explicit decline makes the phone busy; an empty choice (briefing failed) connects.
     assert '"${IVR_BRIEF_CHOICE}" != "" & "${IVR_BRIEF_CHOICE}" != "accept"' in brief[2]
     assert brief[2].endswith("?Set(GOSUB_RESULT=BUSY))") and brief[-1] == "Return()"
     bot = apps(steps, "ivr-bot")
     assert bot.index("Set(__IVR_WARM=off)") < bot.index("Set(__IVR_WARM_UUID=${IVR_CALL_UUID})")
-    assert "AGI(${IVR_AGI_URL},return,${IVR_CALL_UUID},${IVR_RETURN_MODE})" in bot
+    returning = (
+        "Gosub(ivr-agi,s,1(${IVR_AGI_URL},${IVR_AGI_PATH},return:${IVR_CALL_UUID}:${IVR_RETURN_MODE}))"
+    )
+    assert returning in bot
 
 
 @pytest.mark.parametrize("bad", [{"warm_handoff": "on"}, {"accept_seconds": 1}, {"accept_seconds": 31}])
