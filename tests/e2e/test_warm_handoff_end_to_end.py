@@ -36,6 +36,32 @@ def loud(pcm: bytes) -> float:
     return float(np.sqrt(np.mean(samples**2))) if samples.size else 0.0
 
 
+async def transferred_and_queued(service, ami, uniqueid: str):
+    """A caller transferred by the bot (keypad 0) and waiting in support-en: (fake PBX result, QueueCall)."""
+    first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid=uniqueid)
+    assert first.variables["IVR_QUEUE"] == QUEUE
+    call = queued(first, first.call_uuid)
+    await ami.queue_join(call)
+    return first, call
+
+
+async def back_to_the_bot(service, first, mode: str):
+    """[ivr-return] → [ivr-bot]: the bot runs again on the caller's channel; the caller presses 0 later.
+
+    Returns the fake PBX result, the stored call and the day's figures.
+    """
+    back = await pbx_for(service).call(
+        [Silence(2.0), Digit("0"), Silence(1.0)],
+        caller_number=CALLER,
+        uniqueid=first.uniqueid,
+        agi_args=[f"return:{first.call_uuid}:{mode}"],
+    )
+    await service.store.wait_flushed()
+    record = await service.store.get_call(first.call_uuid)
+    figures = await day_figures(service.store.session_factory, record.started_at.date(), ZoneInfo("UTC"))
+    return back, record, figures
+
+
 async def warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefing+acceptance"):
     """The service with the warm queue YAML (an async context manager)."""
     return handoff_service(running_service, monkeypatch, ami, queues=warm_queues_yaml(tmp_path, mode))
@@ -47,10 +73,7 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
         monitor = service.acd.monitor
-        result = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.61")
-        assert result.variables["IVR_QUEUE"] == QUEUE
-        call = queued(result, result.call_uuid)
-        await ami.queue_join(call)
+        result, call = await transferred_and_queued(service, ami, "1800000000.61")
         # Alice's phone answers; she listens for a second, then presses 1.
         answered = await offer(
             ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("1"), Silence(2)]
@@ -82,24 +105,13 @@ async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
         monitor = service.acd.monitor
-        first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.62")
+        first, call = await transferred_and_queued(service, ami, "1800000000.62")
         call_uuid = first.call_uuid
-        call = queued(first, call_uuid)
-        await ami.queue_join(call)
         declined = await offer(
             ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("2"), Silence(2)]
         )
         await monitor.wait_for(lambda: monitor.seen["QueueCallerAbandon"] >= 1)
-        # [ivr-return] → [ivr-bot]: the bot runs again on the caller's channel with the call's uuid.
-        back = await pbx_for(service).call(
-            [Silence(2.0), Digit("0"), Silence(1.0)],
-            caller_number=CALLER,
-            uniqueid=first.uniqueid,
-            agi_args=[f"return:{call_uuid}:declined"],
-        )
-        await service.store.wait_flushed()
-        record = await service.store.get_call(call_uuid)
-        figures = await day_figures(service.store.session_factory, record.started_at.date(), ZoneInfo("UTC"))
+        back, record, figures = await back_to_the_bot(service, first, "declined")
 
     assert declined.choice == "back" and declined.gosub_result == "BUSY"
     (setvar,) = [a for a in ami.actions_named("Setvar") if a.get("Variable") == "IVR_RETURN_MODE"]
@@ -127,9 +139,7 @@ async def test_key_3_passes_the_caller_to_the_next_agent(running_service, monkey
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
         monitor = service.acd.monitor
-        result = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.63")
-        call = queued(result, result.call_uuid)
-        await ami.queue_join(call)
+        result, call = await transferred_and_queued(service, ami, "1800000000.63")
         passed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("3"), Silence(2)])
         taken = await offer(
             ami, call, BOB_MEMBER, member(service, "PJSIP/1002"), [Silence(1.0), Digit("1"), Silence(2)]
@@ -150,9 +160,7 @@ async def test_key_3_passes_the_caller_to_the_next_agent(running_service, monkey
 async def test_no_key_in_time_counts_as_declined(running_service, monkeypatch, tmp_path):
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
-        result = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.64")
-        call = queued(result, result.call_uuid)
-        await ami.queue_join(call)
+        result, call = await transferred_and_queued(service, ami, "1800000000.64")
         silent = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], accept_seconds=3)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -169,22 +177,12 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(
     ami = warm_ami()
     async with await warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefing") as service:
         monitor = service.acd.monitor
-        first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.65")
+        first, call = await transferred_and_queued(service, ami, "1800000000.65")
         call_uuid = first.call_uuid
-        call = queued(first, call_uuid)
-        await ami.queue_join(call)
         briefed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], mode="briefing")
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         # Alice talks with the caller, then the desktop's back-to-bot (self-service) redirects the caller.
-        back = await pbx_for(service).call(
-            [Silence(2.0), Digit("0"), Silence(1.0)],
-            caller_number=CALLER,
-            uniqueid=first.uniqueid,
-            agi_args=[f"return:{call_uuid}:self-service"],
-        )
-        await service.store.wait_flushed()
-        record = await service.store.get_call(call_uuid)
-        figures = await day_figures(service.store.session_factory, record.started_at.date(), ZoneInfo("UTC"))
+        back, record, figures = await back_to_the_bot(service, first, "self-service")
 
     assert briefed.choice == "accept" and loud(briefed.heard) > 100
     assert back.variables["IVR_CALL_UUID"] == call_uuid
