@@ -17,6 +17,7 @@ caller (an empty or `accept` choice): a failing briefing never strands a caller.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -71,7 +72,8 @@ class BriefingDesk:
     agent_of: Callable[[str], str | None] = lambda interface: None
     key_prompt: Callable[[str], str] = lambda language: KEY_PROMPTS.get(language, KEY_PROMPTS["en"])
     rate: int = BRIEFING_RATE
-    offers: list[Offer] = field(default_factory=list)  # this worker's offers, newest last (tests, bench)
+    # This worker's latest offers, newest last (tests and the benchmark read them); bounded.
+    offers: collections.deque[Offer] = field(default_factory=lambda: collections.deque(maxlen=100))
     _streams: dict[uuid.UUID, asyncio.Future[AudioConnection]] = field(default_factory=dict)
     _released: dict[uuid.UUID, asyncio.Event] = field(default_factory=dict)
 

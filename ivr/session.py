@@ -94,6 +94,7 @@ class CallSession:
         self.channel = channel
         # A caller back from an agent continues their original call (same uuid, same stored row).
         self.returning = returning
+        self._resume: dict | None = None  # what the bot needs to continue the returning caller's case
         self.call_uuid = uuid.UUID(returning.call_uuid) if returning else uuid.uuid4()
         self.store = store
         self.speech = speech
@@ -291,7 +292,7 @@ class CallSession:
             language=env.language or "en",
             history=history,
             returning_to_bot=returning or self.returning is not None,
-            resume=getattr(self, "_resume", None),
+            resume=self._resume,
         )
 
     def _call_meta(self) -> dict | None:
