@@ -8,10 +8,12 @@ FastAGI + AudioSocket leg that hears the briefing and presses keys.
 
 from __future__ import annotations
 
+import uuid
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from ivr.fakepbx.ami_queue_calls import QueueCall
 from ivr.fakepbx.audiosocket import Digit, Silence
 from ivr.fakepbx.member import offer
 from ivr.storage.figures import day_figures
@@ -191,3 +193,15 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(
     assert bot_lines[back_at + 1].startswith("How can I help you?"), "the bot continues at its last question"
     assert not any("Welcome back" in line for line in bot_lines)
     assert figures.calls == 1
+
+
+async def test_a_briefing_that_cannot_run_connects_the_caller(running_service):
+    async with running_service() as service:  # no stored briefing for this call: nothing to play
+        unknown = QueueCall(uniqueid="1800000000.66", queue=QUEUE, call_uuid=str(uuid.uuid4()))
+        answered = await member(service).answer(unknown, [Silence(1.0)])
+        garbage = await member(service).answer(
+            QueueCall(uniqueid="1800000000.67", queue=QUEUE, call_uuid="x"), []
+        )
+    for result in (answered, garbage):
+        assert result.agi_status == "SUCCESS" and result.choice == "accept" and result.gosub_result == ""
+        assert not any(c.startswith("EXEC") for c in result.commands), "no stream without a briefing"
