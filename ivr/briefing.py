@@ -71,6 +71,7 @@ class BriefingDesk:
     ami: Any = None  # AmiClient: sends the caller back to the bot on key 2
     agent_of: Callable[[str], str | None] = lambda interface: None
     key_prompt: Callable[[str], str] = lambda language: KEY_PROMPTS.get(language, KEY_PROMPTS["en"])
+    on_offer: Callable[[str, float | None], None] = lambda choice, first_frame: None  # metrics
     rate: int = BRIEFING_RATE
     # This worker's latest offers, newest last (tests and the benchmark read them); bounded.
     offers: collections.deque[Offer] = field(default_factory=lambda: collections.deque(maxlen=100))
@@ -116,6 +117,7 @@ class BriefingDesk:
             await channel.set_variable(CHOICE_VARIABLE, offer.choice)
         self.offers.append(offer)
         if briefing is not None:
+            self.on_offer(offer.choice, offer.first_frame_seconds)
             await self._record(call_uuid, channel.env.channel, mode, offer)
 
     # ----- the briefing itself ----------------------------------------------------------------------

@@ -236,6 +236,7 @@ def make_briefings(service: Any) -> BriefingDesk:
         ami=service.ami,
         agent_of=lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None,
         key_prompt=key_prompt,
+        on_offer=service.metrics.warm_offer,
     )
 
 

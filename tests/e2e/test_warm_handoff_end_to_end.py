@@ -85,6 +85,7 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
         record = await service.store.get_call(result.call_uuid)
         briefing = record.transfers[-1].context["briefing"]
         spoken = await service.tts.synthesize(briefing["text"], "en", 8000)
+        exposition = service.metrics.render()[0].decode()
 
     assert answered.agi_status == "SUCCESS" and answered.choice == "accept" and answered.gosub_result == ""
     assert answered.commands[0].startswith("EXEC AudioSocket ")
@@ -97,6 +98,7 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
     assert (only["agent"], only["interface"], only["choice"]) == ("alice", "PJSIP/1001", "accept")
     assert 0.5 < only["seconds"] < 5 and warm["accept_seconds"] == only["seconds"]
     assert only["briefing"] == briefing["text"]
+    assert 'ivr_warm_offers_total{choice="accept"} 1.0' in exposition
     events = [e for e in monitor.seen]
     assert events.index("AgentCalled") < events.index("AgentConnect")
 
