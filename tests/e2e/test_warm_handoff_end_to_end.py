@@ -207,3 +207,22 @@ async def test_a_briefing_that_cannot_run_connects_the_caller(running_service):
     for result in (answered, garbage):
         assert result.agi_status == "SUCCESS" and result.choice == "accept" and result.gosub_result == ""
         assert not any(c.startswith("EXEC") for c in result.commands), "no stream without a briefing"
+
+
+async def test_sent_back_for_the_survey_the_caller_rates_the_same_call(running_service):
+    async with running_service(paths={"flows": "dialplan"}) as service:
+        first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.68")
+        # The agent talked with the caller, then chose "survey" on the desktop: [ivr-return] with that mode.
+        rated = await pbx_for(service).call(
+            [Silence(1.0), Digit("4"), Silence(1.0)],
+            caller_number=CALLER,
+            uniqueid=first.uniqueid,
+            agi_args=[f"return:{first.call_uuid}:survey"],
+        )
+        await service.store.wait_flushed()
+        record = await service.store.get_call(first.call_uuid)
+
+    assert rated.variables["IVR_REASON"] == "survey-4" and rated.variables["IVR_ACTION"] == "hangup"
+    assert rated.variables["IVR_SURVEY_UUID"] != first.call_uuid, "the survey leg has its own id"
+    assert "IVR_CALL_UUID" not in rated.variables, "and leaves the call's id on the channel alone"
+    assert record.survey_score == 4
