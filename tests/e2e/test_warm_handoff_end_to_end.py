@@ -47,13 +47,15 @@ async def transferred_and_queued(service, ami, uniqueid: str):
     return first, call
 
 
-async def back_to_the_bot(service, first, mode: str):
-    """[ivr-return] → [ivr-bot]: the bot runs again on the caller's channel; the caller presses 0 later.
+PRESS_0_LATER = (Silence(2.0), Digit("0"), Silence(1.0))
 
-    Returns the fake PBX result, the stored call and the day's figures.
+
+async def back_to_the_bot(service, first, mode: str, script=PRESS_0_LATER):
+    """[ivr-return] → [ivr-bot]: the bot runs again on the caller's channel (by default the caller
+    presses 0 after 2 s). Returns the fake PBX result, the stored call and the day's figures.
     """
     back = await pbx_for(service).call(
-        [Silence(2.0), Digit("0"), Silence(1.0)],
+        list(script),
         caller_number=CALLER,
         uniqueid=first.uniqueid,
         agi_args=[f"return:{first.call_uuid}:{mode}"],
@@ -213,14 +215,8 @@ async def test_sent_back_for_the_survey_the_caller_rates_the_same_call(running_s
     async with running_service(paths={"flows": "dialplan"}) as service:
         first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.68")
         # The agent talked with the caller, then chose "survey" on the desktop: [ivr-return] with that mode.
-        rated = await pbx_for(service).call(
-            [Silence(1.0), Digit("4"), Silence(1.0)],
-            caller_number=CALLER,
-            uniqueid=first.uniqueid,
-            agi_args=[f"return:{first.call_uuid}:survey"],
-        )
-        await service.store.wait_flushed()
-        record = await service.store.get_call(first.call_uuid)
+        keypad_4 = (Silence(1.0), Digit("4"), Silence(1.0))
+        rated, record, _ = await back_to_the_bot(service, first, "survey", keypad_4)
 
     assert rated.variables["IVR_REASON"] == "survey-4" and rated.variables["IVR_ACTION"] == "hangup"
     assert rated.variables["IVR_SURVEY_UUID"] != first.call_uuid, "the survey leg has its own id"
