@@ -66,7 +66,7 @@ MODULES: tuple[Needed, ...] = (
         "func_strings", ("LEN", "FILTER"), "callback numbers cannot be checked: callbacks are not dialled"
     ),
     Needed("func_callerid", ("CALLERID",), "the dialplan's log line of a new call lacks the caller id"),
-    Needed("app_dial", ("Dial",), "callbacks never reach the caller"),
+    Needed("app_dial", ("Dial",), "callbacks never reach the caller; agents of warm queues are never rung"),
     Needed("app_playback", ("Playback",), "callers no queue can take hear nothing before the hang-up"),
     Needed("res_musiconhold", ("music on hold",), "callers wait in the queue in silence"),
 )
@@ -83,6 +83,12 @@ CONTEXTS: tuple[Needed, ...] = (
     Needed("ivr-return", ("extensions_ivr.conf",), "agents cannot send callers back to the bot (Redirect)"),
     Needed("ivr-callback-hold", ("extensions_ivr.conf",), "callbacks cannot be placed (Originate)"),
     Needed("ivr-callback-dial", ("extensions_ivr.conf",), "callbacks cannot be placed (Originate)"),
+    Needed(
+        "ivr-warm-dial",
+        ("extensions_ivr.conf",),
+        "agents of warm hand-off queues (Local/<agent>@ivr-agent/n) are never rung",
+    ),
+    Needed("ivr-warm-brief", ("extensions_ivr.conf",), "agents of warm hand-off queues hear no briefing"),
     Needed(
         "ivr-settings",
         ("extensions_ivr_queues.conf",),

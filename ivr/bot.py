@@ -35,6 +35,7 @@ class CallInfo:
     language: str
     history: tuple[PreviousCall, ...] = ()  # newest first
     returning_to_bot: bool = False  # an agent sent the caller back to the bot (AMI Redirect)
+    resume: dict[str, Any] | None = None  # with returning_to_bot: {mode, context, notes} (ivr.returning)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
 from ivr.audiosocket.server import AudioConnection
 from ivr.bot import Action, Bot, Callback, CallInfo, Hangup, Say, Transfer
+from ivr.briefing import prepare_briefing
 from ivr.hearing import (
     MAX_TRAILING_SECONDS,
     STREAM_BATCH_SECONDS,
@@ -349,7 +350,11 @@ class Conversation:
                 )
             elif isinstance(action, Transfer):
                 # The notice is never cut: not by barge-in, not by the hand-off (we wait for its last frame).
-                await self._say(action.notice, interruptible=False, heard_at=heard_at, lang=action.language)
+                # Meanwhile the agent's briefing (warm hand-off) is synthesised into the prompt cache.
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(prepare_briefing(self.speech.tts, action.context))
+                    notice, lang = action.notice, action.language
+                    await self._say(notice, interruptible=False, heard_at=heard_at, lang=lang)
                 await self.store.record_transfer(
                     self.call_handle,
                     reason=action.reason,

@@ -68,6 +68,13 @@ class Metrics:
             "ivr_screenpop_latency_seconds", "AMI AgentCalled in to screen-pop WebSocket message out",
             buckets=PUSH_BUCKETS, registry=r,
         )  # fmt: skip
+        self.warm_offers_total = Counter(
+            "ivr_warm_offers", "Warm hand-off offers to agents, by their choice", ["choice"], registry=r
+        )
+        self.briefing_first_frame_seconds = Histogram(
+            "ivr_briefing_first_frame_seconds", "Agent answered to first briefing frame sent",
+            buckets=FAST_BUCKETS, registry=r,
+        )  # fmt: skip
         self.storage_pending_writes = Gauge(
             "ivr_storage_pending_writes", "Writes waiting for the database", registry=r
         )
@@ -115,6 +122,12 @@ class Metrics:
     def screenpop(self, seconds: float) -> None:
         """A screen-pop left for the agent `seconds` after its AMI event arrived."""
         self.screenpop_latency_seconds.observe(max(0.0, seconds))
+
+    def warm_offer(self, choice: str, first_frame_s: float | None) -> None:
+        """An agent was briefed and chose (accept, back, pass, timeout, hangup)."""
+        self.warm_offers_total.labels(choice=_label(choice)).inc()
+        if first_frame_s is not None:
+            self.briefing_first_frame_seconds.observe(max(0.0, first_frame_s))
 
     def track_pending_writes(self, pending: Callable[[], int]) -> None:
         """Read the storage backlog at scrape time (e.g. `lambda: store.pending_writes`)."""

@@ -19,6 +19,7 @@ from ivr.ami.client import AmiClient
 from ivr.asterisk_check import watch_asterisk
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
+from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
@@ -29,10 +30,11 @@ from ivr.errors import ConfigError
 from ivr.health import readiness
 from ivr.metrics import Metrics
 from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
+from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, score_from_reason, store_survey_score
-from ivr.wiring import Acd, BotMaker, load_flows, start_desktop
+from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,7 @@ class IvrService:
         self._cluster_task: asyncio.Task | None = None
         if self.cluster is not None:
             self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
+        self.briefings = make_briefings(self)
         self.web = await start_desktop(self) if cfg.web.enabled else None
         self.idle.set()
         log.info(
@@ -221,7 +224,7 @@ class IvrService:
 
     def _scripts(self) -> list[str]:
         """FastAGI script names answered: the hotline, the survey, and every `hotlines:` name of the flows."""
-        names = [self.config.agi.script, self.config.agi.survey_script]
+        names = [self.config.agi.script, self.config.agi.survey_script, BRIEFING_SCRIPT]
         if self.flows is not None:
             names += [h for flow in self.flows.current().flows.values() for h in flow.spec.hotlines]
         return names
@@ -245,9 +248,15 @@ class IvrService:
     async def _handle_agi(self, channel: AgiChannel) -> None:
         """One FastAGI request = one call session (the hotline, or the after-call survey)."""
         script = channel.env.script
+        if script == BRIEFING_SCRIPT:  # a warm hand-off on an agent's phone, not a call of the bot
+            return await self.briefings.run(channel)
         survey_for = None
+        back = return_request(channel.env.args)  # a caller sent back to the bot by an agent
+        if back is not None and back.mode == "survey":
+            survey_for, back = back.call_uuid, None
         if script == self.config.agi.survey_script:
             survey_for = channel.env.args[0] if channel.env.args else None
+        if survey_for is not None:
             bot_factory = lambda call: SurveyBot(for_call=survey_for)  # noqa: E731
         else:
             bot_factory = functools.partial(self._make_bot, hotline=script)
@@ -264,6 +273,7 @@ class IvrService:
             ),
             on_finished=self._forget,
             on_callback=self.acd.request_callback if self.acd.scheduler is not None else None,
+            returning=back,
         )
         self.sessions[session.call_uuid] = session
         self.idle.clear()
@@ -332,10 +342,12 @@ class IvrService:
 
     def _is_expected(self, call_uuid: uuid.UUID) -> bool:
         """Whether an AudioSocket UUID belongs to a call of this worker."""
-        return call_uuid in self.sessions
+        return call_uuid in self.sessions or self.briefings.expects(call_uuid)
 
     async def _handle_audio(self, conn: AudioConnection) -> None:
         """Give Asterisk's audio connection to the session that announced its UUID."""
+        if self.briefings.expects(conn.uuid):
+            return await self.briefings.attach(conn)
         session = self.sessions.get(conn.uuid)
         if session is None:  # the call ended between the check and now
             return

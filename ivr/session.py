@@ -33,8 +33,10 @@ from ivr.agi import AgiChannel, AgiError
 from ivr.audiosocket.server import AudioConnection
 from ivr.bot import Action, Bot, Callback, CallInfo, PreviousCall
 from ivr.conversation import Conversation, Outcome, SpeechDeps
-from ivr.storage.records import CallRecord, StorageUnavailable
+from ivr.returning import ReturnRequest, load_resume
+from ivr.storage.records import CallHandle, CallRecord, StorageUnavailable
 from ivr.storage.store import CallStore
+from ivr.storage.warm_ops import resume_handle
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +89,13 @@ class CallSession:
         settings: SessionSettings,
         on_finished: Callable[[CallSession], None] = lambda session: None,
         on_callback: Callable[[Callback, CallInfo], Awaitable[None]] | None = None,
+        returning: ReturnRequest | None = None,
     ) -> None:
         self.channel = channel
-        self.call_uuid = uuid.uuid4()
+        # A caller back from an agent continues their original call (same uuid, same stored row).
+        self.returning = returning
+        self._resume: dict | None = None  # what the bot needs to continue the returning caller's case
+        self.call_uuid = uuid.UUID(returning.call_uuid) if returning else uuid.uuid4()
         self.store = store
         self.speech = speech
         self.bot_factory = bot_factory
@@ -114,7 +120,8 @@ class CallSession:
         """Run the whole call; returns once it is stored and every task has ended."""
         env = self.channel.env
         self.started_at = datetime.now(UTC)
-        self._call = await self.store.start_call(
+        self._call = await self._resumed_call() if self.returning else None
+        self._call = self._call or await self.store.start_call(
             call_uuid=str(self.call_uuid),
             agi_uniqueid=env.uniqueid,
             channel=env.channel,
@@ -247,6 +254,17 @@ class CallSession:
 
     # ----- helpers --------------------------------------------------------------------------------
 
+    async def _resumed_call(self) -> CallHandle | None:
+        """The stored call a returning caller continues, with the hand-off context for the bot."""
+        try:
+            async with asyncio.timeout(_HISTORY_TIMEOUT_SECONDS * 2):
+                handle = await resume_handle(self.store.session_factory, str(self.call_uuid))
+        except Exception as exc:  # database down: a new row with the same uuid is written later
+            log.warning("call %s: not resumed (%s)", self.call_uuid, type(exc).__name__)
+            return None
+        self._resume = await load_resume(self.store.session_factory, self.returning)
+        return handle
+
     async def _history(self) -> tuple[PreviousCall, ...]:
         """The caller's earlier calls, newest first; empty when unknown or the database is slow."""
         number = self.channel.env.caller_number
@@ -273,7 +291,8 @@ class CallSession:
             caller_name=env.caller_name,
             language=env.language or "en",
             history=history,
-            returning_to_bot=returning,
+            returning_to_bot=returning or self.returning is not None,
+            resume=self._resume,
         )
 
     def _call_meta(self) -> dict | None:

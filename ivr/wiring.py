@@ -13,7 +13,9 @@ from typing import Any
 from ivr.ami.client import AmiClient
 from ivr.ami.codec import AmiMessage
 from ivr.bot import Bot, Callback, CallInfo
+from ivr.briefing import KEY_PROMPTS, BriefingDesk
 from ivr.config import ServiceConfig
+from ivr.dialogue import catalog
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.knowledge import KnowledgeEntry
 from ivr.dialogue.registry import FlowRegistry
@@ -164,7 +166,10 @@ def queue_directory(queues: QueueConfig | None):
 
     def lookup(agent_id: str):
         agent = queues.agents.get(agent_id) if queues is not None else None
-        return identity_from_agent(agent) if agent is not None else None
+        if agent is None:
+            return None
+        warm = {q: queues.member_interface(agent_id, q) for q, _ in queues.queues_for_agent(agent_id)}
+        return identity_from_agent(agent, {q: i for q, i in warm.items() if i != agent.interface})
 
     return lookup
 
@@ -213,6 +218,26 @@ class BotMaker:
             self.published = await KnowledgeStore(store.session_factory).published_entries()
         except Exception as exc:  # a database outage keeps the entries already loaded
             log.warning("published knowledge not refreshed: %s", type(exc).__name__)
+
+
+def make_briefings(service: Any) -> BriefingDesk:
+    """The warm hand-off briefings (FastAGI script `briefing`), with the flow's key prompt."""
+    flows = service.flows
+
+    def key_prompt(language: str) -> str:
+        spec = flows.current().flow_for(None).spec if flows is not None else None
+        found = catalog.message(spec, "briefing_keys", language) if spec is not None else None
+        return found or KEY_PROMPTS.get(language, KEY_PROMPTS["en"])
+
+    return BriefingDesk(
+        store=service.store,
+        tts=service.tts,
+        audiosocket_address=service.audiosocket_address,
+        ami=service.ami,
+        agent_of=lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None,
+        key_prompt=key_prompt,
+        on_offer=service.metrics.warm_offer,
+    )
 
 
 async def start_desktop(service: Any) -> Any:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from queues.asterisk_warm import timeout_line
 from queues.schema import Queue, QueueConfig, penalty_for_level
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def _queue_section(config: QueueConfig, queue: Queue) -> list[str]:
         f"; {queue.name}: skill {queue.skill}, language {queue.language} ({names})",
         f"[{queue.name}]",
         f"strategy = {queue.strategy}",
-        f"timeout = {queue.ring_timeout}          ; seconds an agent's phone rings",
+        timeout_line(queue),
         f"retry = {queue.retry}",
         f"wrapuptime = {queue.wrapup}",
         f"maxlen = {queue.max_callers}",
@@ -157,10 +158,11 @@ def _queue_section(config: QueueConfig, queue: Queue) -> list[str]:
     for agent, penalty in config.members(queue.name):
         level = agent.skills[queue.skill]
         note = f"{agent.id}: {queue.skill} level {level}"
+        interface = config.member_interface(agent.id, queue.name)
         if agent.login == "static":
-            lines.append(f"member => {agent.interface},{penalty},{agent.name},{agent.device}   ; {note}")
+            lines.append(f"member => {interface},{penalty},{agent.name},{agent.device}   ; {note}")
         else:
-            lines.append(f"; desktop login: {agent.interface} penalty {penalty} ({note})")
+            lines.append(f"; desktop login: {interface} penalty {penalty} ({note})")
     return lines
 
 

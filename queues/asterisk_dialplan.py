@@ -12,6 +12,7 @@ never drops a caller.
 from __future__ import annotations
 
 from queues.asterisk_conf import ServiceHints, header
+from queues.asterisk_warm import agent_context_lines, queue_param_lines, settings_lines
 from queues.schema import Queue, QueueConfig
 
 
@@ -24,14 +25,15 @@ def render_dialplan_include(config: QueueConfig, hints: ServiceHints) -> str:
         "; dialplan/extensions_ivr.conf #tryincludes it; Asterisk looks for it in its config folder",
         "; (/etc/asterisk), so both files must be there.",
         "",
-        *_settings(hints),
+        *_settings(hints, config),
         "",
         *_queue_params(config),
+        *(["", *warm] if (warm := agent_context_lines(config)) else []),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _settings(hints: ServiceHints) -> list[str]:
+def _settings(hints: ServiceHints, config: QueueConfig) -> list[str]:
     prefix, _, suffix = hints.callback_dial.partition("{number}")
     return [
         "[ivr-settings]",
@@ -46,6 +48,7 @@ def _settings(hints: ServiceHints) -> list[str]:
         f" same => n,Set(__IVR_CALLBACK_DIAL_SUFFIX={suffix})",
         f" same => n,Set(__IVR_CALLBACK_RING={hints.callback_ring_seconds})",
         *_workers(hints),
+        *settings_lines(config, hints.agi_url),
         " same => n,Return()",
     ]
 
@@ -89,6 +92,7 @@ def _queue_extension(config: QueueConfig, queue: Queue) -> list[str]:
         f"exten => {queue.name},1,Set(IVR_QUEUE_MAX_WAIT={queue.max_wait})",
         f" same => n,Set(IVR_QUEUE_OVERFLOW={queue.overflow or ''})",
         f" same => n,Set(QUEUE_MAX_PENALTY={start})   ; {note}",
+        *queue_param_lines(queue),
         " same => n,Return()",
     ]
 

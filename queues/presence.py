@@ -27,6 +27,12 @@ class AgentIdentity:
     interface: str
     name: str
     state_interface: str | None = None
+    # Queues where app_queue rings another interface (warm hand-off: Local/<agent>@ivr-agent/n).
+    queue_interfaces: Mapping[str, str] = field(default_factory=dict)
+
+    def interface_in(self, queue: str) -> str:
+        """The member interface in one queue."""
+        return self.queue_interfaces.get(queue, self.interface)
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,13 @@ class PresenceResult:
         return {queue: error for queue, error in self.outcomes.items() if error is not None}
 
 
-def identity_from_agent(agent: object) -> AgentIdentity:
+def identity_from_agent(agent: object, queue_interfaces: Mapping[str, str] | None = None) -> AgentIdentity:
     """Adapt a queues.schema.Agent (interface, name, state_interface) to an AgentIdentity."""
     return AgentIdentity(
         interface=agent.interface,  # type: ignore[attr-defined]
         name=agent.name,  # type: ignore[attr-defined]
         state_interface=getattr(agent, "state_interface", None),
+        queue_interfaces=dict(queue_interfaces or {}),
     )
 
 
@@ -73,10 +80,11 @@ class AgentPresence:
         who = self._identity(agent_id)
         outcomes: dict[str, str | None] = {}
         for queue, penalty in queues:
-            headers = {"Queue": queue, "Interface": who.interface, "Penalty": str(int(penalty))}
+            interface = who.interface_in(queue)
+            headers = {"Queue": queue, "Interface": interface, "Penalty": str(int(penalty))}
             headers["MemberName"] = who.name
-            if who.state_interface:
-                headers["StateInterface"] = who.state_interface
+            if who.state_interface or interface != who.interface:
+                headers["StateInterface"] = who.state_interface or who.interface
             outcomes[queue] = await self._act("QueueAdd", headers)
             if outcomes[queue] is None:
                 self._joined.setdefault(agent_id, set()).add(queue)
@@ -86,8 +94,9 @@ class AgentPresence:
         """QueueRemove the agent from every queue they are in; "Not there" counts as success."""
         who = self._identity(agent_id)
         outcomes: dict[str, str | None] = {}
-        for queue in sorted(self._queues_of(agent_id, who.interface)):
-            outcomes[queue] = await self._act("QueueRemove", {"Queue": queue, "Interface": who.interface})
+        for queue in sorted(self._queues_of(agent_id, who)):
+            headers = {"Queue": queue, "Interface": who.interface_in(queue)}
+            outcomes[queue] = await self._act("QueueRemove", headers)
         self._joined.pop(agent_id, None)
         return PresenceResult(agent_id, outcomes)
 
@@ -101,11 +110,16 @@ class AgentPresence:
 
     async def _pause(self, agent_id: str, paused: bool, reason: str) -> PresenceResult:
         who = self._identity(agent_id)
-        headers = {"Interface": who.interface, "Paused": "true" if paused else "false"}
-        if reason:
-            # The reason is the agent's free text: keep it printable and short (AMI is line-based).
-            headers["Reason"] = "".join(c for c in reason if c.isprintable())[:MAX_REASON]
-        return PresenceResult(agent_id, {"*": await self._act("QueuePause", headers)})
+        outcomes: dict[str, str | None] = {}
+        # QueuePause without a Queue covers every queue of one interface; warm queues have their own.
+        for interface in (who.interface, *sorted(set(who.queue_interfaces.values()) - {who.interface})):
+            headers = {"Interface": interface, "Paused": "true" if paused else "false"}
+            if reason:
+                # The reason is the agent's free text: keep it printable and short (AMI is line-based).
+                headers["Reason"] = "".join(c for c in reason if c.isprintable())[:MAX_REASON]
+            key = "*" if interface == who.interface else interface
+            outcomes[key] = await self._act("QueuePause", headers)
+        return PresenceResult(agent_id, outcomes)
 
     def _identity(self, agent_id: str) -> AgentIdentity:
         if not AGENT_ID.match(agent_id):
@@ -115,10 +129,11 @@ class AgentPresence:
             raise KeyError(f"unknown agent {agent_id!r}")
         return who
 
-    def _queues_of(self, agent_id: str, interface: str) -> set[str]:
+    def _queues_of(self, agent_id: str, who: AgentIdentity) -> set[str]:
         queues = set(self._joined.get(agent_id, ()))
         if self._live is not None:
-            queues |= {q for q in self._live.queues() if interface in self._live.member_interfaces(q)}
+            live = self._live
+            queues |= {q for q in live.queues() if who.interface_in(q) in live.member_interfaces(q)}
         return queues
 
     async def _act(self, action: str, headers: dict[str, str]) -> str | None:

@@ -6,6 +6,7 @@ Field checks live here (names, ranges, patterns); checks that compare one part o
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,9 @@ Level = Annotated[int, Field(ge=1, le=10)]
 STRATEGIES = ("ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "rrordered", "linear", "wrandom")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RESERVED_QUEUE_NAMES = frozenset({"general"})
+WARM_MODES = ("off", "briefing", "briefing+acceptance")
+# Members of warm hand-off queues are Local channels into this generated context (config/QUEUES.md).
+WARM_AGENT_CONTEXT = "ivr-agent"
 
 
 def penalty_for_level(level: int) -> int:
@@ -164,6 +168,15 @@ class Queue(StrictModel):
     weight: Annotated[int, Field(ge=0, le=100)] = 0
     service_level: Annotated[int, Field(ge=0, le=3600)] = 60
     announce: Announcements = Field(default_factory=Announcements)
+    # Warm hand-off: the answering agent hears a spoken briefing before the caller is connected and, with
+    # acceptance, presses 1 (take), 2 (back to the bot) or 3 (pass); `accept_seconds` to decide.
+    warm_handoff: Literal[WARM_MODES] = "off"  # type: ignore[valid-type]
+    accept_seconds: Annotated[int, Field(ge=2, le=30)] = 5
+
+    @property
+    def warm(self) -> bool:
+        """True when the agent is briefed before the caller is connected."""
+        return self.warm_handoff != "off"
 
 
 class Agent(StrictModel):
@@ -281,8 +294,18 @@ class QueueConfig(StrictModel):
         agent = self.agents.get(agent_id)
         return agent.interface if agent else None
 
+    def member_interface(self, agent_id: str, queue_name: str) -> str:
+        """The interface app_queue rings for this agent in this queue: a Local channel in warm queues."""
+        queue = self.queues.get(queue_name)
+        if queue is not None and queue.warm:
+            return f"Local/{agent_id}@{WARM_AGENT_CONTEXT}/n"
+        return self.agents[agent_id].interface
+
     def agent_of(self, interface: str) -> str | None:
         """The agent id ringing on an interface (AgentCalled's Interface or StateInterface)."""
+        local = re.fullmatch(rf"Local/([^@]+)@{WARM_AGENT_CONTEXT}(/n)?", interface)
+        if local is not None and local.group(1) in self.agents:
+            return local.group(1)
         for agent in self.agents.values():
             if interface in (agent.interface, agent.state_interface):
                 return agent.id

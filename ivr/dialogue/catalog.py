@@ -51,6 +51,24 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please call again during our opening hours. Goodbye.",
         "zh": "请在服务时间内再来电。再见。",
     },
+    # Warm hand-off: spoken to the agent only (ivr.dialogue.briefing fills it, at most ~6 s).
+    "briefing": {
+        "en": "{skill}, {language_name}{vip}. {topic}{details}. {mood}",
+        "zh": "{skill}，{language_name}{vip}。{topic}{details}。{mood}",
+    },
+    "briefing_keys": {
+        "en": "Press 1 to take the call, 2 to send it back to the bot, 3 to pass it on.",
+        "zh": "接听请按1，退回机器人请按2，转给其他同事请按3。",
+    },
+    # Back from the agent: the first thing the caller hears when the bot takes them up again.
+    "back_from_agent": {
+        "en": "Our agent asked me to help you finish with {topic}.",
+        "zh": "我们的客服请我继续帮您办理{topic}。",
+    },
+    "back_declined": {
+        "en": "The agent could not take your call; let me try to help you myself.",
+        "zh": "客服暂时无法接听您的电话，我先来帮您处理。",
+    },
 }
 
 BUILTIN_REASONS: dict[str, dict[str, str]] = {

@@ -27,6 +27,7 @@ from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
+from ivr.dialogue.resume import resume
 from ivr.dialogue.schema import (
     AnswerStep,
     AskStep,
@@ -109,6 +110,8 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             "tier": self.tier,
             "vip": self.tier is not None,
         }
+        if call.returning_to_bot and call.resume is not None:
+            return resume(self, call)  # back from an agent: take the case up where it was left
         if self.tier is not None and self.spec.policy.vip_direct:
             return self._transfer("vip")
         return self._enter(self.spec.start)

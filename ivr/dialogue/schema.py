@@ -57,6 +57,10 @@ MESSAGE_KEYS = (
     "closed",
     "closed_callback_offer",
     "closed_goodbye",
+    "briefing",
+    "briefing_keys",
+    "back_from_agent",
+    "back_declined",
 )
 
 

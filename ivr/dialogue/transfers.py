@@ -15,6 +15,7 @@ from typing import Any
 
 from ivr.bot import Action, Callback, Hangup, Say, Transfer
 from ivr.dialogue import catalog
+from ivr.dialogue.briefing import briefing_context
 from ivr.dialogue.handoff_context import HandoffFacts, context, fill, join_sentences, summary, wait_words
 from ivr.handoff import RouteDecision, RouteRequest
 
@@ -95,13 +96,15 @@ class TransferMixin:
         """The Transfer itself, with summary and context."""
         self.outcome = "transferred"
         facts = self._facts(reason)
+        # The warm hand-off briefing is built now, so it can be synthesised while the caller waits.
+        details = {**context(facts, decision), "briefing": briefing_context(self.spec, facts, decision.skill)}
         return Transfer(
             queue=decision.queue,
             reason=reason,
             notice=notice,
             priority=priority,
             summary=summary(facts),
-            context=context(facts, decision),
+            context=details,
             language=self.language,
         )
 

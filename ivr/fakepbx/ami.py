@@ -273,10 +273,11 @@ class FakeAmiServer(FakeQueueActions, FakeQueueCalls, FakeCoreActions):
         await session.respond(request, "Success", "Variable Set")
 
     async def action_redirect(self, session: FakeAmiSession, request: AmiMessage) -> None:
-        """Redirect: acknowledged; nothing to move in a fake."""
-        if not request.get("Channel"):
+        """Redirect: acknowledged; a channel waiting in a queue leaves it the way app_queue reports."""
+        if not (channel := request.get("Channel")):
             return await session.respond(request, "Error", "Channel not specified")
         await session.respond(request, "Success", "Redirect successful")
+        await self.redirected(channel)
 
     async def action_userevent(self, session: FakeAmiSession, request: AmiMessage) -> None:
         """UserEvent: ack, then the event with every other action header copied as-is."""

@@ -94,9 +94,11 @@ class FakeQueueCalls:
         await self.emit([("Event", "DialBegin"), ("Privilege", "call,all"), *caller_snapshot(call), *dest,
                          ("DialString", interface)])  # fmt: skip
 
-    async def agent_ring_no_answer(self, call: QueueCall, interface: str, ring_ms: int = 15000) -> None:
-        """The member did not answer within the queue timeout: DialEnd NOANSWER, AgentRingNoAnswer."""
-        await self._dial_end(call, interface, "NOANSWER")
+    async def agent_ring_no_answer(
+        self, call: QueueCall, interface: str, ring_ms: int = 15000, status: str = "NOANSWER"
+    ) -> None:
+        """The member did not answer (or was busy): DialEnd with `status`, AgentRingNoAnswer."""
+        await self._dial_end(call, interface, status)
         await self._agent_event("AgentRingNoAnswer", call, interface, RingTime=ring_ms)
 
     async def agent_connect(self, call: QueueCall, interface: str, ring_s: int = 0) -> None:
@@ -120,6 +122,28 @@ class FakeQueueCalls:
         await self._agent_event("AgentComplete", call, interface, HoldTime=0, TalkTime=talk, Reason=reason)
         await self._member_status(call.queue, interface, InCall="0", Status="1")
         await self._hangup(call)
+
+    async def dial_end(self, call: QueueCall, interface: str, status: str) -> None:
+        """DialEnd of one member's dial (CANCEL when the caller left the queue)."""
+        await self._dial_end(call, interface, status)
+
+    async def redirected(self, channel: str) -> bool:
+        """The caller's channel was redirected out of Queue(): QueueCallerAbandon, QueueCallerLeave."""
+        for queue, waiting in self.entries.items():
+            entry = next((e for e in waiting if e["channel"] == channel), None)
+            if entry is None:
+                continue
+            call = QueueCall(uniqueid=entry["uniqueid"], queue=queue, channel=channel,
+                             number=entry.get("num", ""), name=entry.get("name", ""))  # fmt: skip
+            position = waiting.index(entry) + 1
+            hold = int(time.time() - float(entry.get("joined", time.time())))
+            await self._caller_event(
+                "QueueCallerAbandon", call, Position=position, OriginalPosition=position, HoldTime=hold
+            )
+            self._leave(call)
+            await self._caller_event("QueueCallerLeave", call, Position=position, Count=len(waiting))
+            return True
+        return False
 
     async def caller_abandon(self, call: QueueCall) -> None:
         """The caller hangs up while waiting: QueueCallerAbandon, QueueCallerLeave, Hangup."""

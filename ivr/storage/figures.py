@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ivr.storage.desk_models import Disposition
 from ivr.storage.models import Call, Transfer
+from ivr.storage.warm_figures import sent_back, warm_figures
 
 REPEAT_WINDOW = timedelta(hours=24)
 FOLLOW_UP_KINDS = frozenset({"survey", "return"})  # calls.meta["kind"] of legs that are not new calls
@@ -53,6 +54,7 @@ class TransferRow:
     answered_at: datetime | None
     completed_at: datetime | None
     abandoned_at: datetime | None
+    context: dict[str, Any] | None = None  # for the warm hand-off offers
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,10 @@ class DayFigures:
     fcr_no_repeat: int
     fcr_no_repeat_rate: float | None
     hourly: tuple[HourBucket, ...] = field(default_factory=tuple)
+    warm_offers: int = 0  # warm hand-off: offers to agents, accepted ones, rate, seconds to accept
+    warm_accepted: int = 0
+    acceptance_rate: float | None = None
+    accept_avg_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able dict (nested lists of dicts for the reasons and the hours)."""
@@ -170,7 +176,7 @@ def _transfer_figures(transfers: list[TransferRow], finished: int) -> dict[str, 
     """ASA, AHT, abandonment and transfers by reason."""
     waits = [w for t in transfers if (w := _seconds(t.answered_at, t.queued_at or t.created_at)) is not None]
     handles = [h for t in transfers if (h := _seconds(t.completed_at, t.answered_at)) is not None]
-    abandoned = [t for t in transfers if t.abandoned_at is not None and t.answered_at is None]
+    abandoned = [t for t in transfers if _abandoned(t)]
     abandon_waits = [
         w for t in abandoned if (w := _seconds(t.abandoned_at, t.queued_at or t.created_at)) is not None
     ]
@@ -189,6 +195,11 @@ def _transfer_figures(transfers: list[TransferRow], finished: int) -> dict[str, 
         "abandonment_rate": _ratio(len(abandoned), len(transfers)),
         "abandoned_avg_wait_s": _mean(abandon_waits),
     }
+
+
+def _abandoned(t: TransferRow) -> bool:
+    """Left the queue unanswered, and not because an agent sent them back to the bot."""
+    return t.abandoned_at is not None and t.answered_at is None and not sent_back(t.context)
 
 
 def _called_again(call: CallRow, starts: list[datetime]) -> bool:
@@ -222,9 +233,7 @@ def _hourly(calls: list[CallRow], transfers: list[TransferRow], tz: ZoneInfo) ->
     """Calls by start hour, transfers by hand-off hour, abandons by hang-up hour (local time)."""
     calls_by = Counter(c.started_at.astimezone(tz).hour for c in calls)
     transfers_by = Counter(t.created_at.astimezone(tz).hour for t in transfers)
-    abandoned_by = Counter(
-        t.abandoned_at.astimezone(tz).hour for t in transfers if t.abandoned_at and t.answered_at is None
-    )
+    abandoned_by = Counter(t.abandoned_at.astimezone(tz).hour for t in transfers if _abandoned(t))
     return tuple(HourBucket(h, calls_by[h], transfers_by[h], abandoned_by[h]) for h in range(24))
 
 
@@ -256,6 +265,7 @@ def compute_figures(
         hourly=_hourly(calls, transfers, tz),
         **_transfer_figures(transfers, len(finished)),
         **_fcr_figures(calls, dispositions, later_calls),
+        **warm_figures([t.context for t in transfers]),
     )
 
 
@@ -271,7 +281,7 @@ async def day_figures(session_factory: async_sessionmaker, day: date, tz: ZoneIn
         calls = [c for c in calls if c.id not in follow_ups]
         transfers = [
             TransferRow(r.call_id, r.reason, r.created_at, r.queued_at, r.answered_at, r.completed_at,
-                        r.abandoned_at)
+                        r.abandoned_at, r.context)
             for r in (await session.execute(_transfers_query(start, end))).all()
             if r.call_id not in follow_ups
         ]  # fmt: skip
@@ -288,7 +298,7 @@ def _transfers_query(start: datetime, end: datetime) -> Select:
     """Transfers of the calls that started in [start, end)."""
     return (
         select(Transfer.call_id, Transfer.reason, Transfer.created_at, Transfer.queued_at,
-               Transfer.answered_at, Transfer.completed_at, Transfer.abandoned_at)
+               Transfer.answered_at, Transfer.completed_at, Transfer.abandoned_at, Transfer.context)
         .join(Call, Call.id == Transfer.call_id)
         .where(Call.started_at >= start, Call.started_at < end)
     )  # fmt: skip

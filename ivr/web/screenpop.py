@@ -82,6 +82,16 @@ def interface_key(interface: str) -> str:
     return interface[:-2] if interface.startswith("Local/") and interface.endswith("/n") else interface
 
 
+def warm_pop(context: dict[str, Any]) -> dict[str, Any] | None:
+    """The warm hand-off so far: earlier agents' choices and seconds (None without a briefing)."""
+    warm = context.get("warm") if isinstance(context.get("warm"), dict) else {}
+    offers = [o for o in warm.get("offers") or [] if isinstance(o, dict)][-10:]
+    if not offers:
+        return None
+    keep = ("agent", "choice", "seconds", "at")
+    return {"choice": warm.get("choice"), "offers": [{k: o.get(k) for k in keep} for o in offers]}
+
+
 def _clip(text: str | None) -> str | None:
     """Bound one caller-controlled string so a pop stays a reasonable size."""
     return None if text is None else text[:MAX_TEXT]
@@ -158,6 +168,8 @@ def build_pop(
         sentiment=context.get("sentiment") or {},
         answers_tried=context.get("answers_tried") or [],
         summary=_clip(transfer.summary) if transfer else None,
+        briefing=_clip((context.get("briefing") or {}).get("text")),
+        warm=warm_pop(context),
         started_at=call.started_at.isoformat(),
         transcript=_transcript(call),
     )

@@ -42,14 +42,17 @@ async def callers_waiting(ami: FakeAmiServer, priorities: list[int]) -> list[Que
 
 @contextlib.asynccontextmanager
 async def handoff_service(
-    running_service: Callable, monkeypatch: pytest.MonkeyPatch, ami: FakeAmiServer
+    running_service: Callable,
+    monkeypatch: pytest.MonkeyPatch,
+    ami: FakeAmiServer,
+    queues: str = "config/queues.yaml",
 ) -> AsyncIterator[IvrService]:
     """The real service with the shipped flows and queues, connected to `ami` and resynced from it."""
     monkeypatch.setenv("IVR_AMI_SECRET", AMI_SECRET)
     await ami.start()
     try:
         async with running_service(
-            paths={"flows": "dialplan", "queues": "config/queues.yaml"},
+            paths={"flows": "dialplan", "queues": queues},
             ami={"enabled": True, "host": "127.0.0.1", "port": ami.port, "auth": "md5"},
         ) as service:
             monitor = service.acd.monitor

@@ -70,6 +70,11 @@
     const sentiment = pop.sentiment || {};
     Desk.setText("pop-sentiment", sentiment.trend || "");
     Desk.setText("pop-summary", pop.summary);
+    Desk.setText("pop-briefing", pop.briefing || "");
+    const offers = (pop.warm && pop.warm.offers) || [];
+    Desk.setText("pop-warm", offers.map(function (o) {
+      return (o.agent || "?") + ": " + o.choice + (typeof o.seconds === "number" ? " after " + o.seconds.toFixed(1) + " s" : "");
+    }).join("; "));
     renderSlots(pop.slots);
     renderList("pop-answers", pop.answers_tried, function (a) { return a; });
     renderTranscript(pop.transcript);

@@ -117,6 +117,8 @@ function renderFigures(f) {
   set("kpi-satisfaction", f.satisfaction_avg === null ? "–"
     : f.satisfaction_avg.toFixed(1) + " / 5 (" + f.survey_count + ", " + percent(f.satisfaction_share_4_5) + " 4–5)");
   set("kpi-fcr", percent(f.fcr_disposition) + " by agents, " + percent(f.fcr_no_repeat_rate) + " no repeat in 24 h");
+  set("kpi-warm", f.warm_offers ? percent(f.acceptance_rate) + " of " + f.warm_offers + " offers / "
+    + duration(f.accept_avg_s) : "–");
   document.getElementById("chart-hourly").replaceChildren(hourlyChart(f.hourly));
   document.getElementById("chart-reasons").replaceChildren(reasonsChart(f.transfers_by_reason));
 }

@@ -65,3 +65,25 @@ async def test_errors_are_reported_per_queue_and_bad_ids_refused(rig: Rig) -> No
         await presence.login("bob/../x@evil", [("support", 0)])
     with pytest.raises(KeyError):
         await presence.pause("alice")
+
+
+async def test_a_warm_queue_gets_the_agents_local_channel(rig: Rig) -> None:
+    warm = AgentIdentity("PJSIP/bob", "Bob Agent", None, {"billing": "Local/bob@ivr-agent/n"})
+    presence = AgentPresence(rig.client, lambda agent_id: warm if agent_id == "bob" else None, rig.live)
+    assert (await presence.login("bob", [("support", 2), ("billing", 0)])).ok
+    adds = {
+        a.get("Queue"): (a.get("Interface"), a.get("StateInterface"))
+        for a in rig.server.actions_named("QueueAdd")
+    }
+    assert adds == {"support": ("PJSIP/bob", None), "billing": ("Local/bob@ivr-agent/n", "PJSIP/bob")}
+    await rig.monitor.wait_for(lambda: rig.monitor.seen["QueueMemberAdded"] == 2)
+
+    assert (await presence.pause("bob", "break")).ok  # one QueuePause per interface: both queues
+    paused = sorted(p.get("Interface") for p in rig.server.actions_named("QueuePause"))
+    assert paused == ["Local/bob@ivr-agent/n", "PJSIP/bob"]
+    await rig.monitor.wait_for(lambda: rig.monitor.seen["QueueMemberPause"] == 2)
+
+    out = await presence.logout("bob")
+    assert out.ok and set(out.outcomes) == {"support", "billing"}
+    removes = {r.get("Queue"): r.get("Interface") for r in rig.server.actions_named("QueueRemove")}
+    assert removes == {"support": "PJSIP/bob", "billing": "Local/bob@ivr-agent/n"}

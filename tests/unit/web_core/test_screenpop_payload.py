@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -113,3 +114,20 @@ def test_an_unknown_call_pops_what_asterisk_said() -> None:
 def test_very_long_caller_text_is_clipped() -> None:
     pop = build_pop(agent_event(_message()), _call(text="a" * (MAX_TEXT + 50)), [], {})
     assert len(pop["transcript"][0]["text"]) == MAX_TEXT
+
+
+def test_the_pop_carries_the_briefing_and_the_earlier_agents_choices() -> None:
+    context = {
+        "briefing": {"text": "Support, English. " + XSS, "language": "en"},
+        "warm": {
+            "choice": "pass",
+            "offers": [{"agent": "alice", "choice": "pass", "seconds": 4.2, "at": "t", "briefing": "long"}],
+        },
+    }
+    transfer = dataclasses.replace(_call().transfers[0], context=context)
+    pop = build_pop(agent_event(_message()), _call(transfers=(transfer,)), [], {})
+    assert pop["briefing"] == "Support, English. " + XSS
+    offer = {"agent": "alice", "choice": "pass", "seconds": 4.2, "at": "t"}
+    assert pop["warm"] == {"choice": "pass", "offers": [offer]}
+    cold = build_pop(agent_event(_message()), _call(), [], {})
+    assert cold["briefing"] is None and cold["warm"] is None
