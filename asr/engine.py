@@ -11,6 +11,7 @@ Each stream holds an asyncio lock so its own decodes never overlap, and each eng
 
 from __future__ import annotations
 
+import atexit
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,3 +149,8 @@ def unload_engines() -> None:
         _engines.clear()
     for engine in engines:
         engine.close()
+
+
+# Worker processes are stopped before the interpreter tears its modules down (a pool collected later
+# cannot log its own shutdown any more).
+atexit.register(unload_engines)
