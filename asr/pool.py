@@ -38,6 +38,7 @@ T = TypeVar("T")
 
 _EWMA = 0.2  # weight of the newest decode time in the moving average
 _WAITS_KEPT = 2048  # queue waits kept for percentiles (metrics and benchmarks)
+WORKER_NICE = 5  # decoder processes yield the CPU to the service process (a weight of ~1/3 against it)
 
 
 class DecodeLoad:
@@ -49,14 +50,18 @@ class DecodeLoad:
         self.decode_average = 0.0  # seconds a worker spends on one request
         self.waits: collections.deque[float] = collections.deque(maxlen=_WAITS_KEPT)
         self.decodes = 0
+        self.cpu_seconds = 0.0  # CPU the decodes took (worker process or decode thread)
 
     def submitted(self) -> None:
         """A request went to the decoders."""
         self.pending += 1
 
-    def finished(self, *, queue_wait: float | None = None, decode: float | None = None) -> None:
+    def finished(
+        self, *, queue_wait: float | None = None, decode: float | None = None, cpu: float = 0.0
+    ) -> None:
         """A request ended (with its figures when it ran; without them when it was cancelled or failed)."""
         self.pending = max(0, self.pending - 1)
+        self.cpu_seconds += cpu
         if queue_wait is not None:
             self.waits.append(max(0.0, queue_wait))
         if decode is not None:
@@ -85,17 +90,18 @@ async def run_counted(
 
     def timed() -> T:
         times.append(time.monotonic())
+        cpu = time.thread_time()
         try:
             return fn(*args)
         finally:
-            times.append(time.monotonic())
+            times.extend((time.monotonic(), time.thread_time() - cpu))
 
     load.submitted()
     try:
         return await asyncio.get_running_loop().run_in_executor(executor, timed)
     finally:
-        if len(times) == 2:
-            load.finished(queue_wait=times[0] - submitted, decode=times[1] - times[0])
+        if len(times) == 3:
+            load.finished(queue_wait=times[0] - submitted, decode=times[1] - times[0], cpu=times[2])
         else:
             load.finished()
 
@@ -122,12 +128,16 @@ _decoder = None
 def _init_worker(model_path: str, compute_type: str, threads: int, language: str, min_frames: int) -> None:
     """Load this process's model (runs once in each worker)."""
     global _decoder
+    import numpy as np
     from faster_whisper import WhisperModel
 
     from asr.whisper_decode import WindowDecoder
 
+    # Pacing 20 ms frames must never wait behind a decode: the event loop's process gets the CPU first.
+    os.nice(WORKER_NICE)
     model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     _decoder = WindowDecoder(model, language=language, min_frames=min_frames)
+    _decoder.decode(np.zeros(16000, dtype=np.float32))  # CTranslate2 sets up on its first decode
 
 
 def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None) -> WorkerResult:
@@ -227,7 +237,9 @@ class WhisperPool:
             if result is None:
                 self.load.finished()
             else:
-                self.load.finished(queue_wait=result.queue_seconds, decode=result.decode_seconds)
+                self.load.finished(
+                    queue_wait=result.queue_seconds, decode=result.decode_seconds, cpu=result.cpu_seconds
+                )
 
     def _rebuild(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
         """A worker died: replace the pool once (several failing requests see the same broken one)."""
