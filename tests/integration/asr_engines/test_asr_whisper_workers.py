@@ -101,3 +101,22 @@ async def test_a_dead_worker_fails_its_request_and_the_pool_comes_back() -> None
         assert engine.load.pending == 0
     finally:
         engine.close()
+
+
+async def test_a_backlog_of_real_decodes_refuses_new_calls_until_it_drains(engine: WhisperEngine) -> None:
+    from ivr.admission import Admission
+
+    now = [0.0]
+    admission = Admission(engine.load, relax_seconds=2.0, clock=lambda: now[0])
+    assert admission.admit() is None
+    decodes = [asyncio.ensure_future(transcribe(engine, "agent-pass")) for _ in range(6)]
+    await decodes[0]  # one worker: five more are queued or running behind it, each as long
+    # The bound in decode times, so the test means the same on a fast or a slow machine.
+    admission.max_backlog = 2 * engine.load.decode_average
+    assert engine.load.pending == 5 and engine.load.backlog_seconds() > admission.max_backlog
+    assert admission.admit() == "backlog"
+    await asyncio.gather(*decodes)
+    assert engine.load.backlog_seconds() == 0.0
+    assert admission.admit() == "backlog"  # the automatic limit holds until the relax time passed
+    now[0] += 2.0
+    assert admission.admit() is None
