@@ -112,8 +112,8 @@ async def test_a_backlog_of_real_decodes_refuses_new_calls_until_it_drains(engin
     decodes = [asyncio.ensure_future(transcribe(engine, "agent-pass")) for _ in range(6)]
     await decodes[0]  # one worker: five more are queued or running behind it, each as long
     # The bound in decode times, so the test means the same on a fast or a slow machine.
-    admission.max_backlog = 2 * engine.load.decode_average
-    assert engine.load.pending == 5 and engine.load.backlog_seconds() > admission.max_backlog
+    admission.max_backlog = 1.5 * engine.load.decode_average
+    assert engine.load.pending >= 4 and engine.load.backlog_seconds() > admission.max_backlog
     assert admission.admit() == "backlog"
     await asyncio.gather(*decodes)
     assert engine.load.backlog_seconds() == 0.0
