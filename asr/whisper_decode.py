@@ -137,11 +137,18 @@ def spread_words(text: str, start: float, end: float, confidence: float) -> tupl
 class WindowDecoder:
     """Greedy, timestamp-free Whisper decoding of one utterance on a loaded faster-whisper model."""
 
-    def __init__(self, model, *, language: str = "en", min_frames: int = MIN_WINDOW_FRAMES) -> None:
+    def __init__(
+        self,
+        model,
+        *,
+        language: str = "en",
+        min_frames: int = MIN_WINDOW_FRAMES,
+        margin: int = WINDOW_MARGIN_FRAMES,
+    ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
         self._model = model  # faster_whisper.WhisperModel
-        self.min_frames = min_frames
+        self.min_frames, self.margin = min_frames, margin
         multilingual = model.model.is_multilingual
         self._tokenizer = Tokenizer(
             model.hf_tokenizer, multilingual, task="transcribe", language=language if multilingual else None
@@ -174,7 +181,7 @@ class WindowDecoder:
         texts, logprobs, window = [], [], 0
         for first in range(0, max(features.shape[-1], 1), MAX_FRAMES):
             part = features[..., first : first + MAX_FRAMES]
-            window = window_frames(part.shape[-1], self.min_frames)
+            window = window_frames(part.shape[-1], self.min_frames, self.margin)
             padded = np.zeros((1, part.shape[0], window), dtype=np.float32)
             padded[0, :, : part.shape[-1]] = part
             encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
