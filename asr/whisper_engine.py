@@ -1,9 +1,9 @@
 """faster-whisper utterance recognition: streams buffer the turn, finish() decodes it in a worker process.
 
-Whisper has no partials and no grammars. A grammar is still useful for closed questions (yes/no): its
-phrases join the decoder prompt, and the free text result is snapped to the most similar phrase when it
-is close enough, otherwise it is kept as heard so the dialogue can reprompt. Hints (words the current
-step expects) go into the decoder prompt too (see asr.whisper_decode). Decoding runs in the engine's
+Whisper has no partials and no grammars. A grammar is still useful for closed questions (yes/no): the
+free text result is snapped to the most similar phrase when it is close enough, otherwise it is kept as
+heard so the dialogue can reprompt. Hints (words the current step expects) go into the decoder prompt
+(see asr.whisper_decode). Decoding runs in the engine's
 `WhisperPool` (asr.pool): one model per worker process, sized windows (asr.whisper_decode).
 """
 
@@ -112,13 +112,14 @@ class WhisperEngine:
     def new_stream(
         self, rate: int, *, grammar: Sequence[str] | None = None, hints: Sequence[str] | None = None
     ) -> WhisperStream:
-        """Open a buffering stream: hints and grammar prompt the decoder, results snap to the grammar."""
+        """Open a buffering stream: hints prompt the decoder, results snap to the grammar."""
         if not 4000 <= rate <= 48000:
             raise LocalProtocolError(f"unsupported sample rate {rate}")
         if self.pool is None:
             raise LocalProtocolError("WhisperEngine is closed")
-        prompt = (*(hints or ()), *(grammar or ()))  # hints first: they are the step's own words
-        return WhisperStream(self, rate, tuple(grammar) if grammar else None, prompt or None)
+        # Only hints prompt the decoder: a grammar lists every answer (ten digit words...), and a prompt of
+        # those makes tiny.en repeat them ("one two three four five six" came out as 10 digits).
+        return WhisperStream(self, rate, tuple(grammar) if grammar else None, tuple(hints) if hints else None)
 
     async def decode(self, pcm: bytes, rate: int, hints: Sequence[str] | None) -> Transcript:
         """Decode one utterance of 16-bit mono PCM in a worker process."""

@@ -32,11 +32,11 @@ def encode():
 
 
 def test_window_is_sized_to_the_utterance_with_a_floor_and_a_cap() -> None:
-    assert window_frames(150) == 1000  # a 1.5 s "yes please": the floor
-    assert window_frames(1200) == 1400  # 12 s: the audio plus the margin
-    assert window_frames(1201) == 1402  # always even (the encoder's stride-2 convolution)
+    assert window_frames(150) == 1500  # a 1.5 s "yes please": the floor
+    assert window_frames(1500) == 1700  # 15 s: the audio plus the margin
+    assert window_frames(1501) == 1702  # always even (the encoder's stride-2 convolution)
     assert window_frames(2900) == MAX_FRAMES == window_frames(10_000)
-    assert window_frames(150, min_frames=1500) == 1500
+    assert window_frames(150, min_frames=1000) == 1000
 
 
 def test_new_tokens_grow_with_the_audio_and_stay_bounded() -> None:
