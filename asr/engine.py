@@ -115,6 +115,7 @@ def load_engine(
     language: str = "en",
     threads: int | None = None,
     workers: int | None = None,
+    nice: int | None = None,
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
@@ -126,12 +127,12 @@ def load_engine(
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:
-            cached = _build(engine, path, threads, workers)
+            cached = _build(engine, path, threads, workers, nice)
             _engines[(engine, path)] = cached
         return cached
 
 
-def _build(engine: str, path: Path, threads: int | None, workers: int | None) -> AsrEngine:
+def _build(engine: str, path: Path, threads: int | None, workers: int | None, nice: int | None) -> AsrEngine:
     """Construct one engine; heavy imports stay here so importing asr.engine is cheap."""
     if engine == "vosk":
         from asr.vosk_engine import VoskEngine
@@ -139,7 +140,7 @@ def _build(engine: str, path: Path, threads: int | None, workers: int | None) ->
         return VoskEngine(path, workers=workers)
     from asr.whisper_engine import WhisperEngine
 
-    return WhisperEngine(path, workers=workers, threads=threads)
+    return WhisperEngine(path, workers=workers, threads=threads, nice=nice)
 
 
 def unload_engines() -> None:

@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 _EWMA = 0.2  # weight of the newest decode time in the moving average
 _WAITS_KEPT = 2048  # queue waits kept for percentiles (metrics and benchmarks)
-WORKER_NICE = 5  # decoder processes yield the CPU to the service process (a weight of ~1/3 against it)
+WORKER_NICE = 5  # default: decoder processes yield the CPU to the service process (~1/3 of its weight)
 
 
 class DecodeLoad:
@@ -125,7 +125,9 @@ class WorkerResult:
 _decoder = None
 
 
-def _init_worker(model_path: str, compute_type: str, threads: int, language: str, min_frames: int) -> None:
+def _init_worker(
+    model_path: str, compute_type: str, threads: int, language: str, min_frames: int, nice: int
+) -> None:
     """Load this process's model (runs once in each worker)."""
     global _decoder
     import numpy as np
@@ -134,7 +136,7 @@ def _init_worker(model_path: str, compute_type: str, threads: int, language: str
     from asr.whisper_decode import WindowDecoder
 
     # Pacing 20 ms frames must never wait behind a decode: the event loop's process gets the CPU first.
-    os.nice(WORKER_NICE)
+    os.nice(nice)
     model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     _decoder = WindowDecoder(model, language=language, min_frames=min_frames)
     _decoder.decode(np.zeros(16000, dtype=np.float32))  # CTranslate2 sets up on its first decode
@@ -180,12 +182,20 @@ class WhisperPool:
         language: str = "en",
         min_frames: int | None = None,
         max_pending: int | None = None,
+        nice: int = WORKER_NICE,
     ) -> None:
         from asr.whisper_decode import MIN_WINDOW_FRAMES
 
         self.workers = workers or os.cpu_count() or 1
         self.max_pending = max_pending or self.workers * 16
-        self._initargs = (str(model_path), compute_type, threads, language, min_frames or MIN_WINDOW_FRAMES)
+        self._initargs = (
+            str(model_path),
+            compute_type,
+            threads,
+            language,
+            min_frames or MIN_WINDOW_FRAMES,
+            nice,
+        )
         self.load = DecodeLoad(self.workers)
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None  # per event loop
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None

@@ -86,8 +86,9 @@ class WhisperEngine:
         threads: int | None = None,
         language: str = "en",
         min_frames: int | None = None,
+        nice: int | None = None,
     ):
-        from asr.pool import WhisperPool
+        from asr.pool import WORKER_NICE, WhisperPool
 
         path = model_path if model_path is not None else bundled_whisper_model()
         if path is None:
@@ -102,6 +103,7 @@ class WhisperEngine:
                 compute_type=compute_type,
                 language=language,
                 min_frames=min_frames,
+                nice=WORKER_NICE if nice is None else nice,
             )
         except (BrokenProcessPool, RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(

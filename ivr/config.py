@@ -142,6 +142,8 @@ class AsrConfig(StrictModel):
     threads: Annotated[int, Field(ge=1, le=256)] | None = None  # per decoder worker; None: 1
     # Decoder processes (Vosk: threads); None: one per core.
     workers: Annotated[int, Field(ge=1, le=256)] | None = None
+    # Added to the decoder processes' nice value: audio pacing in the service process goes first.
+    decoder_nice: Annotated[int, Field(ge=0, le=19)] = 5
     # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
     max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 

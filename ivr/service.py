@@ -68,6 +68,7 @@ class IvrService:
                 language=cfg.asr.language,
                 threads=cfg.asr.threads,
                 workers=cfg.asr.workers,
+                nice=cfg.asr.decoder_nice,
                 models_dir=Path(cfg.paths.models),
             )
         self.admission = Admission(

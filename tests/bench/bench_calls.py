@@ -353,7 +353,7 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
             "ami": {"enabled": False},
             "database": {"url": f"sqlite:///{workdir / 'ivr.db'}"},
             "paths": {"prompt_cache": str(workdir / "prompts")},
-            "asr": {**setup["asr"], "endpointing": args.preset},
+            "asr": {**setup["asr"], "endpointing": args.preset, "decoder_nice": args.decoder_nice},
             "tts": setup["tts"],
             "bot": {"greeting": setup["greeting"], "max_calls": args.max_calls},
             "log_level": "WARNING",
@@ -638,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: N = 1, 2, 4 with one call each")
     parser.add_argument("--sync", action="store_true", help="start every line at once (worst case)")
     parser.add_argument("--no-profile", action="store_true", help="skip the one-call latency breakdown")
+    parser.add_argument(
+        "--decoder-nice", type=int, default=5, help="asr.decoder_nice (0 on a machine busy with other work)"
+    )
     parser.add_argument("--cprofile", type=int, metavar="K", help="print the K costliest service functions")
     parser.add_argument("--caller-worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
