@@ -95,7 +95,9 @@ class AsrEngine(Protocol):
         """Open a recognizer for audio at `rate` Hz, optionally restricted to `grammar` phrases.
 
         `hints` are words or phrases the current step expects, most important first: Whisper prompts its
-        decoder with them (within a token budget); Vosk ignores them (it has grammars).
+        decoder with them (within a token budget); Vosk ignores them (it has grammars). Give topic words
+        (product names, "refund"), never the list of every possible answer: a prompt of the ten digit
+        words makes tiny.en answer "three, four, six" to "yes". Closed answers belong in `grammar`.
         """
         ...
 
