@@ -26,6 +26,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -137,9 +138,17 @@ def _init_worker(
 
     # Pacing 20 ms frames must never wait behind a decode: the event loop's process gets the CPU first.
     os.nice(nice)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     _decoder = WindowDecoder(model, language=language, min_frames=min_frames)
     _decoder.decode(np.zeros(16000, dtype=np.float32))  # CTranslate2 sets up on its first decode
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the service dies without stopping it (kill -9): nobody else would."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None) -> WorkerResult:

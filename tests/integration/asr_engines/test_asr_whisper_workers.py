@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import signal
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 from faster_whisper import WhisperModel
@@ -120,3 +124,32 @@ async def test_a_backlog_of_real_decodes_refuses_new_calls_until_it_drains(engin
     assert admission.admit() == "backlog"  # the automatic limit holds until the relax time passed
     now[0] += 2.0
     assert admission.admit() is None
+
+
+KILLED_SERVICE = """
+import os
+from asr.whisper_engine import WhisperEngine
+if __name__ == "__main__":
+    engine = WhisperEngine(workers=1)
+    print(*engine.pool.worker_pids(), flush=True)
+    os.kill(os.getpid(), 9)
+"""
+
+
+def test_decoders_end_when_their_service_is_killed(tmp_path) -> None:
+    script = tmp_path / "service.py"
+    script.write_text(KILLED_SERVICE)
+    repo = str(Path(__file__).resolve().parents[3])
+    env = {**os.environ, "PYTHONPATH": repo}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    [pid] = [int(p) for p in done.stdout.split()]
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return  # already gone
+    try:
+        readable, _, _ = select.select([fd], [], [], 30)  # readable once the process has exited
+        assert readable, f"decoder {pid} outlived its killed service"
+    finally:
+        os.close(fd)
