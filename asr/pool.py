@@ -52,6 +52,7 @@ class DecodeLoad:
         self.waits: collections.deque[float] = collections.deque(maxlen=_WAITS_KEPT)
         self.decodes = 0
         self.cpu_seconds = 0.0  # CPU the decodes took (worker process or decode thread)
+        self.busy_seconds = 0.0  # decoder time the decodes took (wall time in a worker)
 
     def submitted(self) -> None:
         """A request went to the decoders."""
@@ -66,6 +67,7 @@ class DecodeLoad:
         if queue_wait is not None:
             self.waits.append(max(0.0, queue_wait))
         if decode is not None:
+            self.busy_seconds += decode
             self.decodes += 1
             self.decode_average += (decode - self.decode_average) * (1.0 if self.decodes == 1 else _EWMA)
 

@@ -50,7 +50,7 @@ def test_a_backlog_refuses_new_calls_and_sets_the_automatic_limit() -> None:
     admission.release()
     admission.release()
     assert admission.admit() is None  # below the limit: admitted without waiting
-    assert admission.refused == {"max-calls": 0, "backlog": 3}
+    assert admission.refused == {"max-calls": 0, "capacity": 0, "backlog": 3}
 
 
 def test_the_limit_does_not_rise_while_the_backlog_is_only_just_under_its_bound() -> None:
@@ -63,6 +63,33 @@ def test_the_limit_does_not_rise_while_the_backlog_is_only_just_under_its_bound(
     clock.now += 60
     assert admission.admit() == "backlog"
     assert admission.auto_limit == 1
+
+
+def test_the_decoder_time_a_call_needs_is_measured_and_caps_the_calls() -> None:
+    load, clock = DecodeLoad(2), Clock()
+    admission = Admission(load, busy_share=0.7, sample_seconds=10.0, clock=clock)
+    for _ in range(4):
+        assert admission.admit() is None  # nothing measured yet: no capacity limit
+    assert admission.capacity() is None
+    clock.now += 10
+    assert admission.admit() is None  # the greetings are playing: nothing decoded, nothing learned
+    assert admission.demand_per_call is None
+    load.finished(decode=2.5)  # 5 calls kept the decoders busy 5 s in 10 s: 0.1 decoder-s/s per call
+    load.finished(decode=2.5)
+    clock.now += 10
+    assert admission.admit() is None
+    assert admission.demand_per_call == pytest.approx(0.1)
+    assert admission.capacity() == 14  # 2 decoders x 70 % / 0.1
+    admission.active = 14
+    assert admission.admit() == "capacity"
+    admission.release()
+    assert admission.admit() is None
+    # A later sample with calls needing twice as much moves the estimate part of the way.
+    load.finished(decode=2.8 * 14)  # 14 calls, 0.2 decoder-s/s each, over 14 s
+    clock.now += 14
+    assert admission.admit() == "capacity"
+    assert admission.demand_per_call == pytest.approx(0.1 + 0.3 * 0.1)
+    assert admission.capacity() == 10
 
 
 def test_backlog_estimate_counts_only_requests_beyond_the_workers() -> None:
