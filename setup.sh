@@ -56,7 +56,7 @@ case "${1:-}" in
         ;;
     test)
         shift
-        apt_install espeak-ng libespeak-ng1 sox asterisk-core-sounds-en-wav postgresql chromium chromium-driver
+        apt_install espeak-ng libespeak-ng1 sox asterisk-core-sounds-en asterisk-core-sounds-en-wav postgresql chromium chromium-driver
         venv .venv-test
         pip_install -e '.[test]'
         exec python -m pytest "$@"

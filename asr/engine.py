@@ -1,21 +1,25 @@
 """The ASR engine interface: one model per process, one recognizer stream per call, decoding off the loop.
 
 How this works: `load_engine()` returns a cached `AsrEngine` (one per engine kind and model path). A call
-opens a `RecognizerStream` with `new_stream(rate, grammar=...)`, feeds caller audio (16-bit mono slin) as
-it arrives and calls `finish()` when the endpointer says the turn is over; `finish()` returns the final
-`Transcript` and leaves the stream ready for the next utterance. All decoding runs in the one shared
-`decode_executor()`; each stream holds an asyncio lock so its own decodes never overlap.
+opens a `RecognizerStream` with `new_stream(rate, grammar=..., hints=...)`, feeds caller audio (16-bit
+mono slin) as it arrives and calls `finish()` when the endpointer says the turn is over; `finish()`
+returns the final `Transcript` and leaves the stream ready for the next utterance. Whisper decodes in
+its own worker processes (asr.pool); Vosk in threads of its own process (asr.vosk_engine says why).
+Each stream holds an asyncio lock so its own decodes never overlap, and each engine's `load`
+(asr.pool.DecodeLoad) tells admission control how far behind its decoders are.
 """
 
 from __future__ import annotations
 
-import os
+import atexit
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from asr.pool import DecodeLoad
 
 ENGINES = ("vosk", "whisper")
 
@@ -49,6 +53,8 @@ class Transcript:
     engine: str
     audio_seconds: float
     decode_seconds: float
+    cpu_seconds: float = 0.0  # CPU time the decoder spent (0 when the engine does not measure it)
+    queue_seconds: float = 0.0  # time the request waited for a free decoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,27 +87,23 @@ class AsrEngine(Protocol):
 
     name: str
     streaming: bool
+    load: DecodeLoad  # requests in flight, queue waits, decode times: read by admission control
 
-    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> RecognizerStream:
-        """Open a recognizer for audio at `rate` Hz, optionally restricted to `grammar` phrases."""
+    def new_stream(
+        self, rate: int, *, grammar: Sequence[str] | None = None, hints: Sequence[str] | None = None
+    ) -> RecognizerStream:
+        """Open a recognizer for audio at `rate` Hz, optionally restricted to `grammar` phrases.
+
+        `hints` are words or phrases the current step expects, most important first: Whisper prompts its
+        decoder with them (within a token budget); Vosk ignores them (it has grammars). Give topic words
+        (product names, "refund"), never the list of every possible answer: a prompt of the ten digit
+        words makes tiny.en answer "three, four, six" to "yes". Closed answers belong in `grammar`.
+        """
         ...
 
     def close(self) -> None:
         """Free the model."""
         ...
-
-
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
-
-
-def decode_executor() -> ThreadPoolExecutor:
-    """The process-wide thread pool that runs every decode, sized to the cores."""
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="asr-decode")
-        return _executor
 
 
 _engines: dict[tuple[str, Path], AsrEngine] = {}
@@ -114,6 +116,8 @@ def load_engine(
     *,
     language: str = "en",
     threads: int | None = None,
+    workers: int | None = None,
+    nice: int | None = None,
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
@@ -125,20 +129,20 @@ def load_engine(
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:
-            cached = _build(engine, path, threads)
+            cached = _build(engine, path, threads, workers, nice)
             _engines[(engine, path)] = cached
         return cached
 
 
-def _build(engine: str, path: Path, threads: int | None) -> AsrEngine:
+def _build(engine: str, path: Path, threads: int | None, workers: int | None, nice: int | None) -> AsrEngine:
     """Construct one engine; heavy imports stay here so importing asr.engine is cheap."""
     if engine == "vosk":
         from asr.vosk_engine import VoskEngine
 
-        return VoskEngine(path)
+        return VoskEngine(path, workers=workers)
     from asr.whisper_engine import WhisperEngine
 
-    return WhisperEngine(path, cpu_threads=threads)
+    return WhisperEngine(path, workers=workers, threads=threads, nice=nice)
 
 
 def unload_engines() -> None:
@@ -148,3 +152,8 @@ def unload_engines() -> None:
         _engines.clear()
     for engine in engines:
         engine.close()
+
+
+# Worker processes are stopped before the interpreter tears its modules down (a pool collected later
+# cannot log its own shutdown any more).
+atexit.register(unload_engines)

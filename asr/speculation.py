@@ -4,15 +4,15 @@ How this works
 --------------
 The endpointer announces `PossibleEndOfTurn` once the caller has been silent for `speculate_after`
 seconds, well before `end_silence` ends the turn. `start()` then decodes the utterance so far as an
-asyncio task on a fresh stream (the decode itself runs in the shared ASR executor, so hearing never
-waits). Exactly one speculation is pending per call:
+asyncio task on a fresh stream (the decode itself runs in an ASR worker process, so hearing never
+waits; a decode still queued when it is discarded never runs). Exactly one speculation is pending per call:
 
 * `SpeechResumed` (or a newer announcement) → `discard()`: the task is cancelled; a decode already
-  running in a worker thread finishes there and its result is dropped.
+  running in a worker process finishes there and its result is dropped.
 * `UtteranceEnded` → `take(ended)`: if it matches the pending announcement (same speech start and end:
   nothing was said since), the pending `Speculation` travels with the utterance; otherwise it is discarded.
-* `result(speculation, grammar)` awaits it when the dialogue is ready for the transcript; a grammar that
-  changed in between, or a failed decode, gives None and the caller decodes normally.
+* `result(speculation, grammar, hints)` awaits it when the dialogue is ready for the transcript; a grammar
+  or hints that changed in between, or a failed decode, gives None and the caller decodes normally.
 
 Only the turn-ending decision is speculative: the audio after the announcement is trailing silence, so
 the transcript is the one the full utterance would give.
@@ -45,6 +45,7 @@ class Speculation:
     event: PossibleEndOfTurn
     grammar: Grammar
     task: asyncio.Task[Transcript]
+    hints: Grammar = None
 
 
 class Speculator:
@@ -63,14 +64,16 @@ class Speculator:
         """Streaming engines are fed during speech and finish fast: only utterance engines speculate."""
         return not self.engine.streaming
 
-    def start(self, event: PossibleEndOfTurn, grammar: Sequence[str] | None) -> None:
+    def start(
+        self, event: PossibleEndOfTurn, grammar: Sequence[str] | None, hints: Sequence[str] | None = None
+    ) -> None:
         """Begin decoding the utterance so far; any older pending speculation is discarded."""
         self.discard()
-        key = grammar_key(grammar)
-        task = asyncio.get_running_loop().create_task(self._decode(event.audio, key))
+        key, hint_key = grammar_key(grammar), grammar_key(hints)
+        task = asyncio.get_running_loop().create_task(self._decode(event.audio, key, hint_key))
         self._tasks.add(task)
         task.add_done_callback(self._finished)
-        self._pending = Speculation(event, key, task)
+        self._pending = Speculation(event, key, task, hint_key)
         self.started += 1
 
     def discard(self) -> None:
@@ -89,9 +92,11 @@ class Speculator:
             return None
         return pending
 
-    async def result(self, speculation: Speculation, grammar: Sequence[str] | None) -> Transcript | None:
-        """Its transcript, or None when the grammar changed since it started or the decode failed."""
-        if speculation.grammar != grammar_key(grammar):
+    async def result(
+        self, speculation: Speculation, grammar: Sequence[str] | None, hints: Sequence[str] | None = None
+    ) -> Transcript | None:
+        """Its transcript, or None when the grammar or hints changed since it started or the decode failed."""
+        if speculation.grammar != grammar_key(grammar) or speculation.hints != grammar_key(hints):
             self._drop(speculation)
             return None
         try:
@@ -113,8 +118,8 @@ class Speculator:
         self.discarded += 1
         speculation.task.cancel()
 
-    async def _decode(self, audio: bytes, grammar: Grammar) -> Transcript:
-        stream = self.engine.new_stream(self.rate, grammar=list(grammar) if grammar else None)
+    async def _decode(self, audio: bytes, grammar: Grammar, hints: Grammar) -> Transcript:
+        stream = self.engine.new_stream(self.rate, grammar=list(grammar) if grammar else None, hints=hints)
         try:
             await stream.feed(audio)
             return await stream.finish()

@@ -1,10 +1,18 @@
 """Vosk (Kaldi) streaming recognition: one vosk.Model per process, one KaldiRecognizer per call.
 
-How this works: each `feed()` runs AcceptWaveform in the decode executor and returns the changed
+How this works: each `feed()` runs AcceptWaveform in the engine's thread pool and returns the changed
 partial. Vosk also endpoints by itself on long pauses; the text it finalises then is kept as a segment
 of the current utterance, so our endpointer alone decides where a turn ends. `finish()` takes
 FinalResult, joins it with those segments and rebases the word times (Vosk counts them from the start
 of the stream) onto the start of the utterance.
+
+Why threads here, when Whisper decodes in worker processes: a Vosk recogniser is stateful for the whole
+call (it is fed every 160 ms and keeps its lattice between feeds), so in worker processes each call
+would have to be pinned to one process for its whole life, with a round trip per feed and the model
+loaded once per process. Threads lose nothing to that: the vosk binding calls libvosk through cffi,
+which releases the interpreter lock for the whole C call, so Kaldi decodes in parallel with the event
+loop and only the microseconds of JSON parsing hold the lock; all recognisers share one model in memory.
+The pool has `workers` threads (cores by default) and its `load` feeds admission control as Whisper's does.
 """
 
 from __future__ import annotations
@@ -12,15 +20,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import vosk
 
-from asr.engine import ModelLoadError, Partial, Transcript, Word, decode_executor
+from asr.engine import ModelLoadError, Partial, Transcript, Word
 from asr.models import VOSK_HINT, validate_vosk_model_dir
+from asr.pool import DecodeLoad, run_counted
 from ivr.errors import LocalProtocolError
 
 log = logging.getLogger(__name__)
@@ -37,8 +48,17 @@ class VoskEngine:
     name = "vosk"
     streaming = True
 
-    def __init__(self, model_path: Path | str, *, partial_interval: float = PARTIAL_INTERVAL):
+    def __init__(
+        self,
+        model_path: Path | str,
+        *,
+        partial_interval: float = PARTIAL_INTERVAL,
+        workers: int | None = None,
+    ):
         self.partial_interval = partial_interval
+        workers = workers or os.cpu_count() or 1
+        self.load = DecodeLoad(workers)
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk-decode")
         self.model_path = validate_vosk_model_dir(Path(model_path))
         vosk.SetLogLevel(-1)  # Kaldi's info lines would flood the service log
         try:
@@ -48,8 +68,10 @@ class VoskEngine:
         self._has_unk = self._model.vosk_model_find_word(UNKNOWN_WORD) != -1
         self._grammars: dict[tuple[str, ...], str] = {}  # flows reuse a few grammars: check each once
 
-    def new_stream(self, rate: int, *, grammar: Sequence[str] | None = None) -> VoskStream:
-        """Open a recognizer at 8000 or 16000 Hz, restricted to `grammar` phrases when given."""
+    def new_stream(
+        self, rate: int, *, grammar: Sequence[str] | None = None, hints: Sequence[str] | None = None
+    ) -> VoskStream:
+        """Open a recognizer at 8000 or 16000 Hz, restricted to `grammar` phrases if given; no hints."""
         if rate not in SUPPORTED_RATES:
             raise LocalProtocolError(f"Vosk streams take 8000 or 16000 Hz audio, not {rate}")
         model = self._model
@@ -63,7 +85,11 @@ class VoskEngine:
             recognizer.SetWords(True)
             return recognizer
 
-        return VoskStream(make, rate, partial_every_bytes=int(self.partial_interval * rate) * 2)
+        return VoskStream(make, rate, self, partial_every_bytes=int(self.partial_interval * rate) * 2)
+
+    async def run(self, fn: Callable, *args):
+        """Run one blocking recogniser step in the engine's threads, counted in `load`."""
+        return await run_counted(self.load, self._executor, fn, *args)
 
     def grammar_json(self, grammar: Sequence[str]) -> str:
         """The JSON phrase list for Vosk, plus "[unk]" when the model has it so OOV speech is not forced."""
@@ -90,15 +116,22 @@ class VoskEngine:
     def close(self) -> None:
         """Drop the model; open recognizers keep their own reference to it inside Vosk."""
         self._model = None
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 class VoskStream:
     """One call's Vosk recognizer; feeds are decoded in the executor, one at a time."""
 
     def __init__(
-        self, make_recognizer: Callable[[], vosk.KaldiRecognizer], rate: int, *, partial_every_bytes: int = 0
+        self,
+        make_recognizer: Callable[[], vosk.KaldiRecognizer],
+        rate: int,
+        engine: VoskEngine,
+        *,
+        partial_every_bytes: int = 0,
     ):
         self._make_recognizer = make_recognizer
+        self._engine = engine
         self._partial_every = partial_every_bytes
         self._since_partial = 0
         self._recognizer: vosk.KaldiRecognizer | None = None
@@ -123,7 +156,7 @@ class VoskStream:
             if not data:
                 return None
             self._fed_bytes += len(data)
-            text = await asyncio.get_running_loop().run_in_executor(decode_executor(), self._accept, data)
+            text = await self._engine.run(self._accept, data)
             if text == self._last_partial:
                 return None
             self._last_partial = text
@@ -133,7 +166,7 @@ class VoskStream:
         """Final result of the utterance fed since the last finish; the stream then takes the next one."""
         async with self._lock:
             self._check_open()
-            result = await asyncio.get_running_loop().run_in_executor(decode_executor(), self._final)
+            result = await self._engine.run(self._final)
             transcript = self._transcript([*self._segments, result])
             self._segments, self._last_partial, self._partial_text, self._carry = [], "", "", b""
             self._since_partial = 0

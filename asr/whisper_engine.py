@@ -1,22 +1,24 @@
-"""faster-whisper utterance recognition: streams buffer the turn, finish() transcribes it in the executor.
+"""faster-whisper utterance recognition: streams buffer the turn, finish() decodes it in a worker process.
 
 Whisper has no partials and no grammars. A grammar is still useful for closed questions (yes/no): the
-free text result is snapped to the most similar phrase when it is close enough, otherwise it is kept
-as heard so the dialogue can reprompt.
+free text result is snapped to the most similar phrase when it is close enough, otherwise it is kept as
+heard so the dialogue can reprompt. Hints (words the current step expects) go into the decoder prompt
+(see asr.whisper_decode). Decoding runs in the engine's
+`WhisperPool` (asr.pool): one model per worker process, sized windows (asr.whisper_decode).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
-import math
-import time
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 
-from asr.engine import ModelLoadError, Transcript, Word, decode_executor
+from asr.engine import ModelLoadError, Transcript, Word
 from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
 from asr.wer import normalize
 from ivr.errors import LocalProtocolError
@@ -70,7 +72,7 @@ def _contains(words: list[str], phrase: list[str]) -> bool:
 
 
 class WhisperEngine:
-    """A loaded faster-whisper model (CTranslate2); decodes whole utterances."""
+    """A Whisper model (CTranslate2) loaded in each worker process of its pool; decodes whole utterances."""
 
     name = "whisper"
     streaming = False
@@ -80,80 +82,78 @@ class WhisperEngine:
         model_path: Path | str | None = None,
         *,
         compute_type: str = "int8",
-        cpu_threads: int | None = None,
+        workers: int | None = None,
+        threads: int | None = None,
         language: str = "en",
-        beam_size: int = 1,
+        min_frames: int | None = None,
+        nice: int | None = None,
     ):
+        from asr.pool import WORKER_NICE, WhisperPool
+
         path = model_path if model_path is not None else bundled_whisper_model()
         if path is None:
             raise ModelLoadError(None, "no Whisper model given and none bundled", WHISPER_HINT)
         self.model_path = validate_whisper_model_dir(Path(path))
-        self.language, self.beam_size = language, beam_size
+        self.language = language
         try:
-            from faster_whisper import WhisperModel
-
-            self._model = WhisperModel(
-                str(self.model_path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads or 0
+            self.pool: WhisperPool | None = WhisperPool(
+                self.model_path,
+                workers=workers,
+                threads=threads or 1,
+                compute_type=compute_type,
+                language=language,
+                min_frames=min_frames,
+                nice=WORKER_NICE if nice is None else nice,
             )
-        except (RuntimeError, ValueError, OSError) as exc:
+        except (BrokenProcessPool, RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(
                 self.model_path, f"faster-whisper could not load it: {exc}", WHISPER_HINT
             ) from exc
+        self.load = self.pool.load
 
     def new_stream(
-        self, rate: int, *, grammar: Sequence[str] | None = None, words: bool = True
+        self, rate: int, *, grammar: Sequence[str] | None = None, hints: Sequence[str] | None = None
     ) -> WhisperStream:
-        """Open a buffering stream; with a grammar, results are snapped to its closest phrase.
-
-        `words=False` skips the word-timing alignment pass: Transcript.words is then empty and the
-        confidence comes from the segments' mean token log-probability instead of the word probabilities.
-        """
+        """Open a buffering stream: hints prompt the decoder, results snap to the grammar."""
         if not 4000 <= rate <= 48000:
             raise LocalProtocolError(f"unsupported sample rate {rate}")
-        if self._model is None:
+        if self.pool is None:
             raise LocalProtocolError("WhisperEngine is closed")
-        return WhisperStream(self, rate, tuple(grammar) if grammar else None, words=words)
+        # Only hints prompt the decoder: a grammar lists every answer (ten digit words...), and a prompt of
+        # those makes tiny.en repeat them ("one two three four five six" came out as 10 digits).
+        return WhisperStream(self, rate, tuple(grammar) if grammar else None, tuple(hints) if hints else None)
 
-    def transcribe(self, audio: np.ndarray, *, words: bool = True) -> tuple[str, float, tuple[Word, ...]]:
-        """Blocking: (text, confidence, words) for 16 kHz float32 audio. Run it in the executor."""
-        if self._model is None:
+    async def decode(self, pcm: bytes, rate: int, hints: Sequence[str] | None) -> Transcript:
+        """Decode one utterance of 16-bit mono PCM in a worker process."""
+        if self.pool is None:
             raise LocalProtocolError("WhisperEngine is closed")
-        segments, _info = self._model.transcribe(
-            audio,
-            language=self.language,
-            beam_size=self.beam_size,
-            vad_filter=False,  # we endpoint ourselves
-            word_timestamps=words,
-            condition_on_previous_text=False,
+        audio_seconds = len(pcm) // 2 / rate
+        result = await self.pool.decode(pcm, rate, hints)
+        return Transcript(
+            result.text,
+            result.confidence,
+            result.words,
+            "whisper",
+            audio_seconds,
+            result.decode_seconds,
+            cpu_seconds=result.cpu_seconds,
+            queue_seconds=result.queue_seconds,
         )
-        segments = list(segments)  # the generator decodes lazily
-        timed = tuple(
-            Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-            for s in segments
-            for w in (s.words or [])
-            if w.word.strip()
-        )
-        text = " ".join(s.text.strip() for s in segments if s.text.strip())
-        if timed:
-            confidence = sum(w.confidence for w in timed) / len(timed)
-        elif segments:
-            confidence = math.exp(sum(s.avg_logprob for s in segments) / len(segments))
-        else:
-            confidence = 0.0
-        return text, confidence, timed
 
     def close(self) -> None:
-        """Drop the model (CTranslate2 frees it when the last decode ends)."""
-        self._model = None
+        """Stop the worker processes."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close()
 
 
 class WhisperStream:
-    """Buffers one utterance of caller audio; finish() transcribes it."""
+    """Buffers one utterance of caller audio; finish() decodes it."""
 
     def __init__(
-        self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None, *, words: bool = True
+        self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None, hints: tuple[str, ...] | None
     ):
-        self._engine, self._rate, self._grammar, self._words = engine, rate, grammar, words
+        self._engine, self._rate, self._grammar, self._hints = engine, rate, grammar, hints
         self._buffer = bytearray()
         self._cap = int(MAX_UTTERANCE_SECONDS * rate) * 2
         self._closed = False
@@ -169,30 +169,22 @@ class WhisperStream:
         return None
 
     async def finish(self) -> Transcript:
-        """Transcribe the buffered utterance in the executor and start a new one."""
+        """Decode the buffered utterance in a worker and start a new one."""
         self._check_open()
         pcm, self._buffer = bytes(self._buffer), bytearray()
-        audio_seconds = len(pcm) // 2 / self._rate
         if len(pcm) < 2:
-            return Transcript("", 0.0, (), "whisper", audio_seconds, 0.0)
+            return Transcript("", 0.0, (), "whisper", len(pcm) // 2 / self._rate, 0.0)
         async with self._lock:  # one decode at a time per stream
-            text, confidence, words, decode_seconds = await asyncio.get_running_loop().run_in_executor(
-                decode_executor(), self._decode, pcm
-            )
+            transcript = await self._engine.decode(pcm, self._rate, self._hints)
         if self._grammar:
-            text, words = self._snap(text, words)
-        return Transcript(text, confidence, words, "whisper", audio_seconds, decode_seconds)
+            text, words = self._snap(transcript.text, transcript.words)
+            transcript = dataclasses.replace(transcript, text=text, words=words)
+        return transcript
 
     def close(self) -> None:
         """Drop buffered audio; later feeds raise LocalProtocolError."""
         self._closed = True
         self._buffer = bytearray()
-
-    def _decode(self, pcm: bytes) -> tuple[str, float, tuple[Word, ...], float]:
-        """Executor side: resample and transcribe; also returns the seconds spent (not queued)."""
-        started = time.perf_counter()
-        text, confidence, words = self._engine.transcribe(resample(pcm, self._rate), words=self._words)
-        return text, confidence, words, time.perf_counter() - started
 
     def _snap(self, text: str, words: tuple[Word, ...]) -> tuple[str, tuple[Word, ...]]:
         """Replace a near-miss by its grammar phrase, as one word spanning what was heard."""

@@ -139,7 +139,13 @@ class AsrConfig(StrictModel):
         default_factory=dict
     )
     vad_aggressiveness: Annotated[int, Field(ge=0, le=3)] = 2
-    threads: Annotated[int, Field(ge=1, le=256)] | None = None  # None: one per CPU core
+    threads: Annotated[int, Field(ge=1, le=256)] | None = None  # per decoder worker; None: 1
+    # Decoder processes (Vosk: threads); None: one per core.
+    workers: Annotated[int, Field(ge=1, le=256)] | None = None
+    # Added to the decoder processes' nice value: audio pacing in the service process goes first.
+    decoder_nice: Annotated[int, Field(ge=0, le=19)] = 5
+    # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
+    max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 
     @field_validator("endpointing_overrides")
     @classmethod
@@ -182,6 +188,8 @@ class BotConfig(StrictModel):
     min_barge_in: Annotated[float, Field(ge=0, le=5)] = 0.2
     max_call_seconds: Annotated[int, Field(ge=10)] = 1800
     fallback_queue: NonEmpty = "support-en"  # a queue of config/queues.yaml
+    max_calls: Annotated[int, Field(ge=1)] | None = None  # calls with the bot per worker; None: no fixed cap
+    busy_notice: NonEmpty = "All our assistants are busy; I'm putting you through to an agent."
 
 
 WEB_SECRET_ENV = "IVR_WEB_SECRET"

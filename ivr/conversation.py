@@ -90,6 +90,7 @@ class SpeechDeps:
     vad_aggressiveness: int = 2
     barge_in: bool = True
     min_barge_in: float = 0.2
+    recognise: bool = True  # False: no recogniser, no speculation (a call refused under overload)
 
 
 @dataclass
@@ -164,7 +165,7 @@ class Conversation:
                 tg.create_task(self.player.run())
                 tg.create_task(self._hear())
                 tg.create_task(self._talk())
-                if self.speech.asr.streaming:
+                if self.speech.asr.streaming and self.speech.recognise:
                     tg.create_task(self._stream_audio())
         except* _CallerGone:
             self.outcome = None
@@ -204,14 +205,14 @@ class Conversation:
         if isinstance(event, SpeechStarted):
             self._speech_started_at = event.at
             self._barged = False
-            if self.speech.asr.streaming:
+            if self.speech.asr.streaming and self.speech.recognise:
                 self._open_stream()
             return
         if isinstance(event, NoInput):
             await self._heard.put(HeardNothing())
             return
         if isinstance(event, PossibleEndOfTurn):
-            if self.speculator.enabled:
+            if self.speculator.enabled and self.speech.recognise:
                 self.speculator.start(event, self.bot.grammar())
             return
         if isinstance(event, SpeechResumed):

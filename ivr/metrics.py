@@ -78,6 +78,15 @@ class Metrics:
         self.storage_pending_writes = Gauge(
             "ivr_storage_pending_writes", "Writes waiting for the database", registry=r
         )
+        self.calls_admitted_total = Counter("ivr_calls_admitted", "Calls admitted to the bot", registry=r)
+        self.calls_refused_total = Counter(
+            "ivr_calls_refused", "Calls refused at answer (overload), sent to the fallback queue",
+            ["reason"], registry=r,
+        )  # fmt: skip
+        self.asr_backlog_seconds = Gauge(
+            "ivr_asr_backlog_seconds", "Estimated wait of an utterance for a free decoder", registry=r
+        )
+        self.asr_pending = Gauge("ivr_asr_pending", "Utterance decodes waiting or running", registry=r)
         self.web_sessions = Gauge("ivr_web_sockets", "Open agent desktop WebSockets", ["role"], registry=r)
 
     def call_started(self) -> None:
@@ -132,6 +141,18 @@ class Metrics:
     def track_pending_writes(self, pending: Callable[[], int]) -> None:
         """Read the storage backlog at scrape time (e.g. `lambda: store.pending_writes`)."""
         self.storage_pending_writes.set_function(pending)
+
+    def admission(self, refused: str | None) -> None:
+        """A call was admitted (None) or refused for `refused` (max-calls, backlog)."""
+        if refused is None:
+            self.calls_admitted_total.inc()
+        else:
+            self.calls_refused_total.labels(reason=_label(refused)).inc()
+
+    def track_decoders(self, backlog: Callable[[], float], pending: Callable[[], int]) -> None:
+        """Read the decode backlog (seconds) and the decodes in flight at scrape time."""
+        self.asr_backlog_seconds.set_function(backlog)
+        self.asr_pending.set_function(pending)
 
     def track_web_sockets(self, role: str, count: Callable[[], int]) -> None:
         """Read the number of open WebSockets of `role` at scrape time."""

@@ -27,7 +27,8 @@ CALL_RATE = 8000
 def static_prompts(config: ServiceConfig, flows: FlowSet | None = None) -> list[tuple[str, str]]:
     """Every fixed (text, language) pair the bot can say: the config's sentences and the flows'."""
     language = config.asr.language
-    prompts = [(config.bot.greeting, language), *((text, language) for text in STATIC_PROMPTS)]
+    prompts = [(config.bot.greeting, language), (config.bot.busy_notice, language)]
+    prompts += [(text, language) for text in STATIC_PROMPTS]
     if flows is not None:
         from ivr.dialogue.catalog import static_prompts as flow_prompts
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from asr.endpointer import params_for
 from asr.engine import AsrEngine, load_engine
+from ivr.admission import Admission, OverloadBot
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
@@ -67,9 +69,15 @@ class IvrService:
                 cfg.asr.model,
                 language=cfg.asr.language,
                 threads=cfg.asr.threads,
+                workers=cfg.asr.workers,
+                nice=cfg.asr.decoder_nice,
                 models_dir=Path(cfg.paths.models),
             )
+        self.admission = Admission(
+            self.asr.load, max_calls=cfg.bot.max_calls, max_backlog=cfg.asr.max_backlog
+        )
         self.metrics = Metrics()
+        self.metrics.track_decoders(self.asr.load.backlog_seconds, lambda: self.asr.load.pending)
         self.metrics.track_pending_writes(lambda: self.store.pending_writes)
         self.flows = load_flows(cfg) if self.bot_factory is None and self.bot_for_call is None else None
         self.bots = BotMaker(self.flows, self._echo_bot)
@@ -250,20 +258,25 @@ class IvrService:
         script = channel.env.script
         if script == BRIEFING_SCRIPT:  # a warm hand-off on an agent's phone, not a call of the bot
             return await self.briefings.run(channel)
-        survey_for = None
+        survey_for, refused, speech = None, None, self.speech
         back = return_request(channel.env.args)  # a caller sent back to the bot by an agent
         if back is not None and back.mode == "survey":
             survey_for, back = back.call_uuid, None
-        if script == self.config.agi.survey_script:
+        if script == self.config.agi.survey_script:  # keypad only: never refused
             survey_for = channel.env.args[0] if channel.env.args else None
         if survey_for is not None:
             bot_factory = lambda call: SurveyBot(for_call=survey_for)  # noqa: E731
         else:
+            refused = self.admission.admit()
+            self.metrics.admission(refused)
             bot_factory = functools.partial(self._make_bot, hotline=script)
+        if refused is not None:  # the notice, then the fallback queue; no recogniser (see ivr.admission)
+            busy = OverloadBot(self.config.bot.busy_notice, self.config.bot.fallback_queue, refused)
+            bot_factory, speech = (lambda call: busy), dataclasses.replace(speech, recognise=False)
         session = CallSession(
             channel,
             store=self.store,
-            speech=self.speech,
+            speech=speech,
             bot_factory=bot_factory,
             settings=SessionSettings(
                 audiosocket_address=self.audiosocket_address,
@@ -278,7 +291,11 @@ class IvrService:
         self.sessions[session.call_uuid] = session
         self.idle.clear()
         self.metrics.call_started()
-        await session.run()
+        try:
+            await session.run()
+        finally:
+            if survey_for is None and refused is None:
+                self.admission.release()
         if survey_for is not None:
             await self._store_survey(session, survey_for)
 

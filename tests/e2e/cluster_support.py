@@ -77,15 +77,17 @@ class Worker:
             stderr=subprocess.PIPE,
             text=True,
         )
-        threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
 
-    def _read(self, proc: subprocess.Popen[str]) -> None:
+    def _read(self, proc: subprocess.Popen[str], lines: list[str]) -> None:
+        # Into this run's list: stderr ends when the worker's children (ASR decoders, multiprocessing's
+        # resource tracker) have closed it too, which can be after a restart has begun the next list.
         for line in proc.stderr:  # type: ignore[union-attr]
             with self._cond:
-                self.lines.append(line)
+                lines.append(line)
                 self._cond.notify_all()
         with self._cond:
-            self.lines.append("<process ended>\n")
+            lines.append("<process ended>\n")
             self._cond.notify_all()
 
     async def wait_log(self, marker: str, count: int = 1, timeout: float = START_TIMEOUT) -> str:  # noqa: ASYNC109

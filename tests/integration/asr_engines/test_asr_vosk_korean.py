@@ -114,11 +114,14 @@ async def test_decoding_runs_in_the_executor_not_on_the_loop(engine: AsrEngine, 
         return original(self, data)
 
     monkeypatch.setattr(VoskStream, "_accept", spy)
+    waits = len(engine.load.waits)
     stream = engine.new_stream(8000)
     await stream.feed(b"\0\0" * 800)
     stream.close()
     assert threads and threads[0] is not threading.main_thread()
-    assert threads[0].name.startswith("asr-decode")
+    assert threads[0].name.startswith("vosk-decode")
+    # Every decode step is counted for admission control: done, with its queue wait.
+    assert engine.load.pending == 0 and len(engine.load.waits) == waits + 1
 
 
 def test_one_model_per_path(engine: AsrEngine) -> None:

@@ -46,7 +46,7 @@ class CountingEngine:
         self.gate.set()
         self.decoding = asyncio.Event()  # set when a decode reached finish()
 
-    def new_stream(self, rate, *, grammar=None):
+    def new_stream(self, rate, *, grammar=None, hints=None):
         stream = FakeStream(self, grammar)
         self.streams.append(stream)
         return stream

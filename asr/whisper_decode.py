@@ -1,0 +1,215 @@
+"""Whisper decoding sized to the utterance, straight through CTranslate2 (`WhisperModel.model`).
+
+How this works
+--------------
+faster-whisper pads every input to 30 s (3000 mel frames) before the encoder, so a 2-second "I want a
+refund" costs as much encoder work as 30 s of speech. CTranslate2 accepts shorter inputs; this module
+computes the log-mel features of the utterance, pads them to a window of `max(min_frames, frames +
+margin)` frames (even, capped at 3000; min_frames 1500 by default, see MIN_WINDOW_FRAMES for why),
+encodes once and runs one greedy `generate()`:
+
+* no timestamps, temperature 0, no fallback retries: one pass, a bounded cost per utterance;
+* `max_new_tokens` grows with the utterance (about 6 tokens per second of audio, the fastest speech
+  is ~4 words per second), so a looping decoder stops early instead of filling 224 tokens;
+* a repeated-phrase collapse removes the loops a short window can still cause ("yes yes yes yes");
+* the confidence is exp(average token log-probability);
+* word times are spread over the voiced span (by characters), as `Word` is part of `Transcript` but
+  nothing downstream needs aligned times, and the alignment pass would cost 2.5x and hurt accuracy.
+
+Hints (words or phrases the dialogue expects) become the decoder prompt after `<|startofprev|>`, most
+important first, never more than `HINT_TOKEN_BUDGET` tokens. Audio longer than 30 s (never a caller's
+turn: the endpointer cuts at 20 s) is decoded 30 s at a time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from asr.engine import Word
+
+SAMPLE_RATE = 16000
+HOP = 160  # samples per mel frame (10 ms)
+MAX_FRAMES = 3000  # Whisper's 30 s input
+# Chosen with tests/bench/bench_asr.py on the whole Allison corpus (tiny.en int8, worker CPU time):
+# 3000 frames (faster-whisper) WER 6.20 %, 0.41 core-s per utterance; 1500: 6.48 %, 0.16; 1200: 6.58 %,
+# 0.13; 1000: more errors still, and on exact digital silence around a short utterance it loops ("1 2 3 4
+# 5 6 1 2 3"), which 1500 does not. 1500 keeps the WER under 6.5 % at 2.5x less CPU than 3000.
+MIN_WINDOW_FRAMES = 1500
+WINDOW_MARGIN_FRAMES = 200
+HINT_TOKEN_BUDGET = 60
+TOKENS_PER_SECOND = 6
+MIN_NEW_TOKENS = 16
+MAX_NEW_TOKENS = 224  # half of Whisper's 448-token context, as faster-whisper allows
+VOICED_DBFS_BELOW_PEAK = 35.0
+NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The text of one utterance, its confidence and its spread-out word times."""
+
+    text: str
+    confidence: float
+    words: tuple[Word, ...]
+    window_frames: int
+
+
+def window_frames(
+    frames: int, min_frames: int = MIN_WINDOW_FRAMES, margin: int = WINDOW_MARGIN_FRAMES
+) -> int:
+    """Encoder input length for an utterance of `frames` mel frames: even, within [min_frames, 3000]."""
+    size = min(MAX_FRAMES, max(min_frames, frames + margin))
+    return size + size % 2  # the encoder's stride-2 convolution wants an even length
+
+
+def max_new_tokens(seconds: float) -> int:
+    """Tokens the decoder may produce for this much audio."""
+    return max(MIN_NEW_TOKENS, min(MAX_NEW_TOKENS, math.ceil(seconds * TOKENS_PER_SECOND) + MIN_NEW_TOKENS))
+
+
+def hint_tokens(encode, hints: Sequence[str] | None, budget: int = HINT_TOKEN_BUDGET) -> list[int]:
+    """Token ids of the hints in order of importance, as many whole hints as fit in `budget` tokens.
+
+    `encode` is the tokenizer's text -> ids. A hint that does not fit is skipped, so a later, shorter
+    one may still go in; the list never exceeds the budget whatever the hints are.
+    """
+    tokens: list[int] = []
+    seen: set[str] = set()
+    for hint in hints or ():
+        phrase = " ".join(str(hint).split())
+        if not phrase or phrase.lower() in seen:
+            continue
+        ids = encode((", " if tokens else " ") + phrase)
+        if len(tokens) + len(ids) <= budget:
+            tokens += ids
+            seen.add(phrase.lower())
+    return tokens
+
+
+_WORD = re.compile(r"\S+")
+
+
+def collapse_repeats(text: str) -> str:
+    """Drop decoder loops: a phrase of 1-2 words said 3+ times in a row, or of 3+ words said 2+ times, once.
+
+    Compared without case and punctuation, so "Yes. Yes. Yes." becomes "Yes.". Two short repeats
+    ("thank you thank you", "no no") are kept: people say those.
+    """
+    words = _WORD.findall(text)
+    keys = [re.sub(r"[^\w']", "", w.lower()) for w in words]
+    for n in range(min(12, len(keys) // 2), 0, -1):  # longest phrases first: a looped sentence goes whole
+        need = 2 if n >= 3 else 3
+        i = 0
+        while i + n * need <= len(keys):
+            copies = 1
+            while keys[i + copies * n : i + (copies + 1) * n] == keys[i : i + n]:
+                copies += 1
+            if copies >= need:
+                del words[i + n : i + copies * n], keys[i + n : i + copies * n]
+            i += 1
+    return " ".join(words)
+
+
+def voiced_span(audio: np.ndarray, frame: int = 320) -> tuple[float, float]:
+    """Seconds of the first and last 20 ms frame within 35 dB of the loudest (the whole audio if silent)."""
+    n = audio.size // frame
+    if n == 0:
+        return 0.0, audio.size / SAMPLE_RATE
+    energy = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame) ** 2, axis=1)) + 1e-9
+    level = 20 * np.log10(energy)
+    voiced = np.flatnonzero(level >= level.max() - VOICED_DBFS_BELOW_PEAK)
+    return voiced[0] * frame / SAMPLE_RATE, (voiced[-1] + 1) * frame / SAMPLE_RATE
+
+
+def spread_words(text: str, start: float, end: float, confidence: float) -> tuple[Word, ...]:
+    """Words of `text` with times shared out over [start, end] by their length in characters."""
+    words = _WORD.findall(text)
+    total = sum(len(w) for w in words)
+    if not total:
+        return ()
+    out, at, per_char = [], start, (end - start) / total
+    for word in words:
+        out.append(Word(word, round(at, 3), round(at + len(word) * per_char, 3), confidence))
+        at += len(word) * per_char
+    return tuple(out)
+
+
+class WindowDecoder:
+    """Greedy, timestamp-free Whisper decoding of one utterance on a loaded faster-whisper model."""
+
+    def __init__(
+        self,
+        model,
+        *,
+        language: str = "en",
+        min_frames: int = MIN_WINDOW_FRAMES,
+        margin: int = WINDOW_MARGIN_FRAMES,
+    ) -> None:
+        from faster_whisper.tokenizer import Tokenizer
+
+        self._model = model  # faster_whisper.WhisperModel
+        self.min_frames, self.margin = min_frames, margin
+        multilingual = model.model.is_multilingual
+        self._tokenizer = Tokenizer(
+            model.hf_tokenizer, multilingual, task="transcribe", language=language if multilingual else None
+        )
+        tok = self._tokenizer
+        self._suppress = sorted(
+            {
+                *tok.non_speech_tokens,
+                tok.transcribe,
+                tok.translate,
+                tok.sot,
+                tok.sot_prev,
+                tok.sot_lm,
+                tok.no_speech,
+            }
+        )
+
+    def prompt(self, hints: Sequence[str] | None = None) -> list[int]:
+        """The decoder prompt: hints after <|startofprev|>, then the start sequence without timestamps."""
+        tok = self._tokenizer
+        prev = hint_tokens(tok.encode, hints)
+        return [*([tok.sot_prev, *prev] if prev else []), *tok.sot_sequence, tok.no_timestamps]
+
+    def decode(self, audio: np.ndarray, hints: Sequence[str] | None = None) -> Decoded:
+        """Blocking: text, confidence and words of 16 kHz float32 audio."""
+        import ctranslate2
+
+        features = self._model.feature_extractor(audio)[..., :-1]  # the last frame is past the audio
+        prompt = self.prompt(hints)
+        texts, logprobs, window = [], [], 0
+        for first in range(0, max(features.shape[-1], 1), MAX_FRAMES):
+            part = features[..., first : first + MAX_FRAMES]
+            window = window_frames(part.shape[-1], self.min_frames, self.margin)
+            padded = np.zeros((1, part.shape[0], window), dtype=np.float32)
+            padded[0, :, : part.shape[-1]] = part
+            encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
+            result = self._model.model.generate(
+                encoded,
+                [prompt],
+                beam_size=1,
+                max_length=len(prompt) + max_new_tokens(part.shape[-1] / 100),
+                return_scores=True,
+                return_no_speech_prob=True,
+                suppress_blank=True,
+                suppress_tokens=self._suppress,
+            )[0]
+            tokens = result.sequences_ids[0]
+            # CTranslate2 scores are the summed log-probability over length (length_penalty 1); /(n+1) as f-w
+            logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else -10.0
+            if result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
+                continue  # silence or noise: faster-whisper's rule for skipping a window
+            texts.append(self._tokenizer.decode(tokens).strip())
+            logprobs.append(logprob)
+        text = collapse_repeats(" ".join(t for t in texts if t))
+        if not re.search(r"\w", text):  # a lone "." or "..." is what Whisper says for silence
+            text = ""
+        confidence = math.exp(sum(logprobs) / len(logprobs)) if text else 0.0
+        start, end = voiced_span(audio)
+        return Decoded(text, confidence, spread_words(text, start, end, confidence), window)

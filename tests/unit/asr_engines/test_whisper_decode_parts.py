@@ -1,0 +1,94 @@
+"""The pure parts of sized Whisper decoding: window, token bounds, hint budget, loop collapse, word times."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from asr.models import bundled_whisper_model
+from asr.whisper_decode import (
+    HINT_TOKEN_BUDGET,
+    MAX_FRAMES,
+    MAX_NEW_TOKENS,
+    collapse_repeats,
+    hint_tokens,
+    max_new_tokens,
+    spread_words,
+    voiced_span,
+    window_frames,
+)
+
+
+@pytest.fixture(scope="module")
+def encode():
+    """The real tiny.en tokenizer's text -> ids, as the decoder uses it."""
+    tokenizer = Tokenizer.from_file(str(bundled_whisper_model() / "tokenizer.json"))
+    return lambda text: tokenizer.encode(text, add_special_tokens=False).ids
+
+
+def test_window_is_sized_to_the_utterance_with_a_floor_and_a_cap() -> None:
+    assert window_frames(150) == 1500  # a 1.5 s "yes please": the floor
+    assert window_frames(1500) == 1700  # 15 s: the audio plus the margin
+    assert window_frames(1501) == 1702  # always even (the encoder's stride-2 convolution)
+    assert window_frames(2900) == MAX_FRAMES == window_frames(10_000)
+    assert window_frames(150, min_frames=1000) == 1000
+
+
+def test_new_tokens_grow_with_the_audio_and_stay_bounded() -> None:
+    assert max_new_tokens(0.5) < max_new_tokens(2.0) < max_new_tokens(10.0)
+    assert max_new_tokens(2.0) >= 2 * 4 * 1.5  # 4 words per second, ~1.5 tokens per word
+    assert max_new_tokens(600.0) == MAX_NEW_TOKENS
+
+
+def test_hints_go_in_by_importance_and_whole(encode) -> None:
+    tokens = hint_tokens(encode, ["refund", "router reset", "Refund", "  "])
+    assert tokens == encode(" refund") + encode(", router reset")  # duplicates and blanks dropped
+
+
+@given(st.lists(st.text(min_size=0, max_size=80), max_size=40))
+def test_hints_can_never_blow_the_token_budget(hints) -> None:
+    tokens = hint_tokens(lambda text: list(text.encode("utf-8")), hints)  # a byte per token: worst case
+    assert len(tokens) <= HINT_TOKEN_BUDGET
+
+
+def test_a_hint_too_long_for_the_rest_of_the_budget_is_skipped_not_cut(encode) -> None:
+    long = " ".join(["international roaming"] * 40)
+    tokens = hint_tokens(encode, ["balance", long, "bill"])
+    assert tokens == encode(" balance") + encode(", bill")
+    assert len(hint_tokens(encode, [f"word{i}" for i in range(200)])) <= HINT_TOKEN_BUDGET
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("yes yes yes yes", "yes"),
+        ("Yes. Yes. Yes.", "Yes."),
+        ("I want a refund. I want a refund. I want a refund.", "I want a refund."),
+        ("one two one two one two three", "one two three"),
+        ("thank you thank you", "thank you thank you"),  # people do say that
+        ("no no", "no no"),
+        ("my account number is one two three four", "my account number is one two three four"),
+        ("", ""),
+    ],
+)
+def test_decoder_loops_are_collapsed_and_real_speech_kept(heard: str, kept: str) -> None:
+    assert collapse_repeats(heard) == kept
+
+
+def test_word_times_are_spread_over_the_voiced_span_by_length() -> None:
+    audio = np.zeros(16000 * 3, dtype=np.float32)
+    audio[16000:32000] = 0.3 * np.sin(np.arange(16000) * 0.2)  # speech from 1 s to 2 s
+    start, end = voiced_span(audio)
+    assert (start, end) == (pytest.approx(1.0, abs=0.02), pytest.approx(2.0, abs=0.02))
+    words = spread_words("I want a refund", start, end, 0.8)
+    assert [w.text for w in words] == ["I", "want", "a", "refund"]
+    assert words[0].start == pytest.approx(start) and words[-1].end == pytest.approx(end, abs=0.002)
+    assert all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(words))
+    assert words[3].end - words[3].start > words[1].end - words[1].start  # "refund" is longer than "want"
+    assert {w.confidence for w in words} == {0.8}
+    assert spread_words("", 0.0, 1.0, 0.5) == ()
