@@ -28,7 +28,7 @@ from ivr.storage.queue_ops import UpdateTransferPhases
 from ivr.storage.records import CallHandle
 from ivr.storage.store import CallStore
 from queues.callbacks import CallbackScheduler
-from queues.events import EventBus, Subscriber, queue_event
+from queues.events import EventBus, Subscriber, queue_changed, queue_event
 from queues.handoff_tracker import HandoffTracker, PhaseUpdate
 from queues.live import LiveQueues
 
@@ -121,6 +121,7 @@ class QueueMonitor:
                     log.error("pending callbacks not reloaded yet: %s", type(exc).__name__)
             await self.scheduler.tick(now)
         self.resyncs += 1
+        await self._bus.publish(queue_changed(None))
         await self._notify()
 
     async def call_uuid_for(self, uniqueid: str | None, linkedid: str | None = None) -> str | None:
@@ -165,6 +166,8 @@ class QueueMonitor:
             event = queue_event(m, await self.call_uuid_for(m.get("Uniqueid"), m.get("Linkedid")))
             if event is not None:
                 await self._bus.publish(event)
+        elif name.startswith("queuemember") and self._bus:
+            await self._bus.publish(queue_changed(m))
         if name == "hangup":
             self._forget(m.get("Uniqueid") or "")
         if self.scheduler is not None and name in TICKING:

@@ -93,6 +93,18 @@ class AgentDumped(QueueEvent):
     ami_event = "AgentDump"
 
 
+class QueueChanged(QueueEvent):
+    """A member was added, removed, paused or changed state, or the whole state was resynced (queue None)."""
+
+    ami_event = "QueueMember*"
+
+
+def queue_changed(message: AmiMessage | None) -> QueueChanged:
+    """The QueueChanged of a QueueMember* event, or of a resync (no message)."""
+    get = message.get if message is not None else (lambda _: None)
+    return QueueChanged(None, None, None, get("Queue"), None, None, get("Interface"), get("MemberName"))
+
+
 EVENT_TYPES: dict[str, type[QueueEvent]] = {
     cls.ami_event.lower(): cls
     for cls in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
 from ivr.storage.queue_ops import transfer_phases_of
-from queues.events import QueueEvent
+from queues.events import QueueChanged, QueueEvent
 from queues.live import READY, RINGING, TALKING
 
 from .conftest import CAPTURES, Rig, call_with_transfer
@@ -17,6 +17,8 @@ def _record_states(rig: Rig) -> list[tuple[str, str | None, tuple[str, ...], str
     log: list[tuple[str, str | None, tuple[str, ...], str]] = []
 
     def listener(event: QueueEvent) -> None:
+        if isinstance(event, QueueChanged):  # member changes and resyncs: not caller events
+            return
         view = next(q for q in rig.live.snapshot(rig.monitor._clock()) if q.name == event.queue)
         states = {m.interface: m.state for m in view.members}
         log.append(
