@@ -21,7 +21,7 @@ import numpy as np
 from asr.engine import ModelLoadError, Transcript, Word
 from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
 from asr.wer import normalize
-from ivr.errors import LocalProtocolError
+from ivr_common.errors import LocalProtocolError
 
 WHISPER_RATE = 16000
 # Bounds memory (about 2 MB at 8 kHz); the endpointer cuts a caller's turn long before this, and
