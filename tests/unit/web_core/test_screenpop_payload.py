@@ -126,9 +126,9 @@ def test_the_pop_carries_the_briefing_and_the_earlier_agents_choices() -> None:
         },
     }
     transfer = dataclasses.replace(_call().transfers[0], context=context)
-    pop = build_pop(agent_event(_message()), _call(transfers=(transfer,)), [], {})
+    pop = build_pop(queue_event(_message(), None), _call(transfers=(transfer,)), [], {})
     assert pop["briefing"] == "Support, English. " + XSS
     offer = {"agent": "alice", "choice": "pass", "seconds": 4.2, "at": "t"}
     assert pop["warm"] == {"choice": "pass", "offers": [offer]}
-    cold = build_pop(agent_event(_message()), _call(), [], {})
+    cold = build_pop(queue_event(_message(), None), _call(), [], {})
     assert cold["briefing"] is None and cold["warm"] is None
