@@ -100,6 +100,7 @@ class Acd:
     monitor: QueueMonitor | None = None
     scheduler: CallbackScheduler | None = None
     presence: DeskPresence | None = None
+    calls: AmiCallControl | None = None  # back to the bot (desktop, warm briefing)
 
     @classmethod
     async def build(
@@ -120,6 +121,7 @@ class Acd:
                 log.info("%d callback requests restored", restored)
         except StorageUnavailable:
             log.warning("callback requests could not be restored: the database is unavailable")
+        acd.calls = AmiCallControl(ami)
         acd.monitor = QueueMonitor(ami, store, live, HandoffTracker(), acd.scheduler)
         acd.monitor.subscribe(queue_metrics(metrics))
         acd.monitor.start()
@@ -234,7 +236,7 @@ def make_briefings(service: Any) -> BriefingDesk:
         store=service.store,
         tts=service.tts,
         audiosocket_address=service.audiosocket_address,
-        ami=service.ami,
+        calls=service.acd.calls,
         agent_of=lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None,
         key_prompt=key_prompt,
         on_offer=service.metrics.warm_offer,
@@ -254,7 +256,7 @@ async def start_desktop(service: Any) -> Any:
         store=service.store,
         desk=DeskStore(service.store.session_factory),
         queue_events=acd.monitor,
-        calls=AmiCallControl(service.ami) if service.ami is not None else None,
+        calls=service.acd.calls,
         presence=acd.presence,
         live=acd.live,
         active_calls=service.active_calls,
