@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asr.endpointer import params_for
-from asr.engine import AsrEngine, load_engine
+from asr.engine import AsrEngine
+from asr.loader import load_engine
 from ivr.admission import Admission, OverloadBot
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
