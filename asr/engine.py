@@ -1,6 +1,6 @@
 """The ASR engine interface: one model per process, one recognizer stream per call, decoding off the loop.
 
-How this works: `load_engine()` returns a cached `AsrEngine` (one per engine kind and model path). A call
+How this works: `asr.loader.load_engine()` returns a cached `AsrEngine` (one per engine and model). A call
 opens a `RecognizerStream` with `new_stream(rate, grammar=..., hints=...)`, feeds caller audio (16-bit
 mono slin) as it arrives and calls `finish()` when the endpointer says the turn is over; `finish()`
 returns the final `Transcript` and leaves the stream ready for the next utterance. Whisper decodes in
@@ -11,8 +11,6 @@ Each stream holds an asyncio lock so its own decodes never overlap, and each eng
 
 from __future__ import annotations
 
-import atexit
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,56 +102,3 @@ class AsrEngine(Protocol):
     def close(self) -> None:
         """Free the model."""
         ...
-
-
-_engines: dict[tuple[str, Path], AsrEngine] = {}
-_engines_lock = threading.Lock()
-
-
-def load_engine(
-    engine: str,
-    model: str | None,
-    *,
-    language: str = "en",
-    threads: int | None = None,
-    workers: int | None = None,
-    nice: int | None = None,
-    models_dir: Path | None = None,
-) -> AsrEngine:
-    """Load (once per process per engine and model path) and return the ASR engine."""
-    from asr.models import resolve_model  # models imports this module for ModelLoadError
-
-    if engine not in ENGINES:
-        raise ModelLoadError(None, f"unknown ASR engine {engine!r}", f"choose one of {', '.join(ENGINES)}")
-    path = resolve_model(engine, model, language=language, models_dir=models_dir).resolve()
-    with _engines_lock:
-        cached = _engines.get((engine, path))
-        if cached is None:
-            cached = _build(engine, path, threads, workers, nice)
-            _engines[(engine, path)] = cached
-        return cached
-
-
-def _build(engine: str, path: Path, threads: int | None, workers: int | None, nice: int | None) -> AsrEngine:
-    """Construct one engine; heavy imports stay here so importing asr.engine is cheap."""
-    if engine == "vosk":
-        from asr.vosk_engine import VoskEngine
-
-        return VoskEngine(path, workers=workers)
-    from asr.whisper_engine import WhisperEngine
-
-    return WhisperEngine(path, workers=workers, threads=threads, nice=nice)
-
-
-def unload_engines() -> None:
-    """Close and forget every cached engine (service shutdown and tests)."""
-    with _engines_lock:
-        engines = list(_engines.values())
-        _engines.clear()
-    for engine in engines:
-        engine.close()
-
-
-# Worker processes are stopped before the interpreter tears its modules down (a pool collected later
-# cannot log its own shutdown any more).
-atexit.register(unload_engines)

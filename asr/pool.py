@@ -155,7 +155,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None) -> WorkerResult:
     """Resample and decode one utterance in the worker."""
-    from asr.whisper_engine import resample
+    from asr.whisper_decode import resample
 
     started, cpu = time.monotonic(), time.process_time()
     if _decoder is None:

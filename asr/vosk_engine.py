@@ -32,7 +32,7 @@ import vosk
 from asr.engine import ModelLoadError, Partial, Transcript, Word
 from asr.models import VOSK_HINT, validate_vosk_model_dir
 from asr.pool import DecodeLoad, run_counted
-from ivr.errors import LocalProtocolError
+from ivr_common.errors import LocalProtocolError
 
 log = logging.getLogger(__name__)
 

@@ -213,3 +213,14 @@ class WindowDecoder:
         confidence = math.exp(sum(logprobs) / len(logprobs)) if text else 0.0
         start, end = voiced_span(audio)
         return Decoded(text, confidence, spread_words(text, start, end, confidence), window)
+
+
+def resample(pcm: bytes, rate: int, to_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """16-bit mono PCM at `rate` as float32 samples in [-1, 1) at `to_rate` (band-limited FFT resampling)."""
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32) / 32768.0
+    if rate == to_rate or samples.size == 0:
+        return samples
+    out_len = max(1, round(samples.size * to_rate / rate))
+    spectrum = np.fft.rfft(samples)
+    # irfft with a longer output zero-pads the spectrum (ideal upsampling); shorter truncates (ideal lowpass)
+    return (np.fft.irfft(spectrum, out_len) * (out_len / samples.size)).astype(np.float32)

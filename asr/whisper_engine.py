@@ -16,29 +16,16 @@ from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import numpy as np
-
 from asr.engine import ModelLoadError, Transcript, Word
 from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
 from asr.wer import normalize
-from ivr.errors import LocalProtocolError
+from ivr_common.errors import LocalProtocolError
 
 WHISPER_RATE = 16000
 # Bounds memory (about 2 MB at 8 kHz); the endpointer cuts a caller's turn long before this, and
 # longer audio is still decoded window by window (the longest Asterisk prompt is 73 s).
 MAX_UTTERANCE_SECONDS = 120.0
 SNAP_MIN_RATIO = 0.6
-
-
-def resample(pcm: bytes, rate: int, to_rate: int = WHISPER_RATE) -> np.ndarray:
-    """16-bit mono PCM at `rate` as float32 samples in [-1, 1) at `to_rate` (band-limited FFT resampling)."""
-    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32) / 32768.0
-    if rate == to_rate or samples.size == 0:
-        return samples
-    out_len = max(1, round(samples.size * to_rate / rate))
-    spectrum = np.fft.rfft(samples)
-    # irfft with a longer output zero-pads the spectrum (ideal upsampling); shorter truncates (ideal lowpass)
-    return (np.fft.irfft(spectrum, out_len) * (out_len / samples.size)).astype(np.float32)
 
 
 def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_MIN_RATIO) -> str | None:

@@ -85,6 +85,7 @@ class Hangup:
     goodbye: str = ""
     reason: str = "goodbye"
     language: str | None = None
+    survey_score: int | None = None  # an after-call survey's rating (1-5), kept with the call rated
 
 
 Action = Say | Transfer | Callback | Hangup

@@ -9,9 +9,9 @@ own, paired through the service's AudioSocket server), plays the briefing (pre-s
 time, so a cache hit) and, in `briefing+acceptance` mode, the key prompt, and reads the agent's key:
 1 take the call, 2 send the caller back to the bot, 3 pass it on; silence for `accept seconds` after the
 prompt is a pass. It leaves IVR_BRIEF_CHOICE for the dialplan (anything but accept: the agent's leg
-ends busy and app_queue rings the next member), sends the caller back with AMI Setvar + Redirect to
-[ivr-return] on 2, and appends the offer to the transfer record. Anything that goes wrong connects the
-caller (an empty or `accept` choice): a failing briefing never strands a caller.
+ends busy and app_queue rings the next member), sends the caller back to [ivr-return] on 2 (through
+queues' call control, as the desktop does), and appends the offer to the transfer record. Anything that
+goes wrong connects the caller (an empty or `accept` choice): a failing briefing never strands a caller.
 """
 
 from __future__ import annotations
@@ -38,8 +38,7 @@ log = logging.getLogger(__name__)
 
 SCRIPT = "briefing"
 CHOICE_VARIABLE = "IVR_BRIEF_CHOICE"
-RETURN_VARIABLE, RETURN_MODE = "IVR_RETURN_MODE", "declined"
-RETURN_TARGET = {"Context": "ivr-return", "Exten": "s", "Priority": "1"}
+RETURN_MODE = "declined"  # IVR_RETURN_MODE of a caller the agent sent back with key 2
 KEYS = {"1": "accept", "2": "back", "3": "pass"}
 KEY_PROMPTS = {
     "en": "Press 1 to take the call, 2 to send it back to the bot, 3 to pass it on.",
@@ -68,7 +67,7 @@ class BriefingDesk:
     store: Any  # CallStore
     tts: Any  # Synthesizer
     audiosocket_address: str
-    ami: Any = None  # AmiClient: sends the caller back to the bot on key 2
+    calls: Any = None  # queues.call_control.AmiCallControl: sends the caller back to the bot on key 2
     agent_of: Callable[[str], str | None] = lambda interface: None
     key_prompt: Callable[[str], str] = lambda language: KEY_PROMPTS.get(language, KEY_PROMPTS["en"])
     on_offer: Callable[[str, float | None], None] = lambda choice, first_frame: None  # metrics
@@ -189,19 +188,17 @@ class BriefingDesk:
 
     async def _send_back(self, caller_channel: str) -> bool:
         """Key 2: mark the caller's channel as declined and redirect it to [ivr-return]."""
-        if self.ami is None or not caller_channel:
+        if self.calls is None or not caller_channel:
             log.warning(
                 "briefing: cannot send %r back to the bot (no AMI or channel): passing", caller_channel
             )
             return False
         try:
-            headers = {"Channel": caller_channel, "Variable": RETURN_VARIABLE, "Value": RETURN_MODE}
-            await self.ami.send_action("Setvar", headers)
-            reply = await self.ami.send_action("Redirect", {"Channel": caller_channel, **RETURN_TARGET})
-        except Exception as exc:  # AMI down: the caller stays in the queue for the next agent
+            await self.calls.return_to_bot(caller_channel, RETURN_MODE)
+        except Exception as exc:  # AMI down or refused: the caller stays in the queue for the next agent
             log.warning("briefing: redirect of %s failed: %s", caller_channel, exc)
             return False
-        return bool(reply.ok)
+        return True
 
     async def _record(self, call_uuid: str, agent_channel: str, mode: str, offer: Offer) -> None:
         """Append the offer to the call's transfer (outbox on a database outage)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ivr.config import ServiceConfig
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, format_errors  # noqa: F401  (format_errors: re-exported)
 from ivr.yamlconf import ConfigErrors, KeyPath, parse_with_lines, read_admin_text
 from ivr.yamlsalvage import validate_salvaging
 
@@ -85,14 +85,3 @@ def _run(checker: Checker, config_path: Path, config: ServiceConfig) -> list[Con
         return list(exc.errors)
     except ConfigError as exc:
         return [exc]
-
-
-def format_errors(errors: Iterable[ConfigError]) -> str:
-    """One `file:line: key.path: message` line per error (no trailing newline)."""
-    return "\n".join(_format_one(e) for e in errors)
-
-
-def _format_one(error: ConfigError) -> str:
-    """`file:line: key.path: message`, leaving out the line or path when unknown."""
-    where = f"{error.file}:{error.line}" if error.line is not None else error.file
-    return f"{where}: {error.key_path or '<root>'}: {error.message}"

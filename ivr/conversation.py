@@ -73,6 +73,7 @@ class Outcome:
     reason: str
     queue: str | None = None
     priority: int = 0
+    survey_score: int | None = None  # from Hangup.survey_score
 
     @classmethod
     def fallback(cls, queue: str, reason: str) -> Outcome:
@@ -381,7 +382,7 @@ class Conversation:
                     await self._say(
                         action.goodbye, interruptible=False, heard_at=heard_at, lang=action.language
                     )
-                self.outcome = Outcome("hangup", action.reason)
+                self.outcome = Outcome("hangup", action.reason, survey_score=action.survey_score)
                 raise _Decided
             heard_at = None
         self.endpointer.listen()

@@ -1,12 +1,10 @@
-"""Error types shared by every edge: the peer's protocol errors are kept apart from ours."""
+"""Error types of the service; the protocol error bases live in ivr_common (asr and tts use them too)."""
 
+from collections.abc import Iterable
 
-class RemoteProtocolError(Exception):
-    """The peer (Asterisk or a client) sent bytes that break the protocol."""
+from ivr_common.errors import LocalProtocolError, RemoteProtocolError
 
-
-class LocalProtocolError(Exception):
-    """We were asked to send something the protocol does not allow."""
+__all__ = ["ConfigError", "LocalProtocolError", "RemoteProtocolError", "StartupError", "format_errors"]
 
 
 class ConfigError(Exception):
@@ -20,3 +18,14 @@ class ConfigError(Exception):
 
 class StartupError(Exception):
     """The service cannot start as configured (e.g. a 2nd worker on one SQLite file): one line to show."""
+
+
+def format_errors(errors: Iterable[ConfigError]) -> str:
+    """One `file:line: key.path: message` line per error (no trailing newline)."""
+    return "\n".join(_format_one(e) for e in errors)
+
+
+def _format_one(error: ConfigError) -> str:
+    """`file:line: key.path: message`, leaving out the line or path when unknown."""
+    where = f"{error.file}:{error.line}" if error.line is not None else error.file
+    return f"{where}: {error.key_path or '<root>'}: {error.message}"

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from ivr.vocabulary import CallOutcome
+
 # Seconds: from sub-second hand-offs to long queue waits.
 WAIT_BUCKETS = (1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 # Seconds: speech pipeline and web push latencies.
@@ -97,7 +99,7 @@ class Metrics:
         """A call left the bot: contained, transferred (then counted by reason and queue), abandoned..."""
         self.calls_active.dec()
         self.calls_total.labels(outcome=_label(outcome)).inc()
-        if outcome == "transferred":
+        if outcome == CallOutcome.TRANSFERRED:
             self.transfers_total.labels(reason=_label(reason), queue=_label(queue)).inc()
 
     def turn(self, latency_s: float) -> None:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asr.endpointer import params_for
-from asr.engine import AsrEngine, load_engine
+from asr.engine import AsrEngine
+from asr.loader import load_engine
 from ivr.admission import Admission, OverloadBot
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
@@ -35,7 +36,7 @@ from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, s
 from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
-from ivr.survey import SurveyBot, score_from_reason, store_survey_score
+from ivr.survey import SurveyBot, store_survey_score
 from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 
 log = logging.getLogger(__name__)
@@ -301,7 +302,7 @@ class IvrService:
 
     async def _store_survey(self, session: CallSession, call_uuid: str) -> None:
         """Keep the caller's keypad rating with the call that was rated."""
-        score = score_from_reason(session.outcome.reason if session.outcome else None)
+        score = session.outcome.survey_score if session.outcome else None
         self.metrics.survey(score)
         if score is not None:
             await store_survey_score(self.store, call_uuid, score)

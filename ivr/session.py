@@ -37,6 +37,7 @@ from ivr.returning import ReturnRequest, load_resume
 from ivr.storage.records import CallHandle, CallRecord, StorageUnavailable
 from ivr.storage.store import CallStore
 from ivr.storage.warm_ops import resume_handle
+from ivr.vocabulary import CallOutcome, EndReason
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ class CallSession:
             self.end(f"agi: {type(exc).__name__}: {exc}")
             return
         if caller_left_mid_call or self.channel.hung_up.is_set():
-            self.end("caller-hangup")
+            self.end(EndReason.CALLER_HANGUP)
         else:
             self.end(self._end_reason_for(self.outcome))
 
@@ -250,7 +251,7 @@ class CallSession:
             with contextlib.suppress(OSError, ConnectionError):
                 await conn.hangup()
         else:
-            self.end("max-call-time")
+            self.end(EndReason.MAX_CALL_TIME)
 
     # ----- helpers --------------------------------------------------------------------------------
 
@@ -320,16 +321,16 @@ class CallSession:
     def _end_reason_for(outcome: Outcome | None) -> str:
         """The stored end reason of a call that returned to the dialplan."""
         if outcome is None:
-            return "no-outcome"
-        return "transferred" if outcome.action == "transfer" else "bot-hangup"
+            return EndReason.NO_OUTCOME
+        return EndReason.TRANSFERRED if outcome.action == "transfer" else EndReason.BOT_HANGUP
 
     def _stored_outcome(self, outcome: Outcome | None) -> str:
         """The call's outcome as reported: abandoned, transferred, contained (bot finished) or failed."""
-        if self.end_reason == "caller-hangup":
-            return "abandoned"
+        if self.end_reason == EndReason.CALLER_HANGUP:
+            return CallOutcome.ABANDONED
         if outcome is None:
-            return "failed"
-        return "transferred" if outcome.action == "transfer" else "contained"
+            return CallOutcome.FAILED
+        return CallOutcome.TRANSFERRED if outcome.action == "transfer" else CallOutcome.CONTAINED
 
     async def _finalise(self) -> None:
         """Store the end of the call and release its resources, once."""

@@ -120,7 +120,11 @@ class SurveyBot:
     def _rated(self, score: int) -> list[Action]:
         """Thank the caller and end with the score as the reason."""
         self.score = score
-        return [Hangup(THANKS[self.language], reason=f"survey-{score}", language=self.language)]
+        return [
+            Hangup(
+                THANKS[self.language], reason=f"survey-{score}", language=self.language, survey_score=score
+            )
+        ]
 
     def _wrong(self) -> list[Action]:
         """Re-ask once, then end unrated."""
@@ -136,15 +140,6 @@ class SurveyBot:
         question at once (a caller who already knows the drill should not wait for it to end).
         """
         return Say(prompts[self.language], barge_in=True, language=self.language)
-
-
-def score_from_reason(reason: str | None) -> int | None:
-    """The score in a survey hang-up reason ('survey-4' → 4), None for survey-none or others."""
-    if reason and reason.startswith("survey-"):
-        tail = reason.removeprefix("survey-")
-        if tail.isdigit() and 1 <= int(tail) <= 5:
-            return int(tail)
-    return None
 
 
 async def store_survey_score(store: CallStore, call_uuid: str, score: int) -> None:

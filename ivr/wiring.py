@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from ivr.ami.client import AmiClient
-from ivr.ami.codec import AmiMessage
 from ivr.bot import Bot, Callback, CallInfo
 from ivr.briefing import KEY_PROMPTS, BriefingDesk
 from ivr.config import ServiceConfig
@@ -26,7 +25,9 @@ from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
 from ivr.storage.urls import is_sqlite
 from queues.ami_bridge import QueueMonitor
+from queues.call_control import AmiCallControl
 from queues.callbacks import CallbackPolicy, CallbackScheduler
+from queues.events import AgentAnswered, CallerAbandoned, QueueEvent
 from queues.handoff_tracker import HandoffTracker
 from queues.live import LiveQueues
 from queues.loader import load_queue_config
@@ -99,6 +100,7 @@ class Acd:
     monitor: QueueMonitor | None = None
     scheduler: CallbackScheduler | None = None
     presence: DeskPresence | None = None
+    calls: AmiCallControl | None = None  # back to the bot (desktop, warm briefing)
 
     @classmethod
     async def build(
@@ -119,8 +121,9 @@ class Acd:
                 log.info("%d callback requests restored", restored)
         except StorageUnavailable:
             log.warning("callback requests could not be restored: the database is unavailable")
+        acd.calls = AmiCallControl(ami)
         acd.monitor = QueueMonitor(ami, store, live, HandoffTracker(), acd.scheduler)
-        acd.monitor.add_listener(queue_metrics(metrics))
+        acd.monitor.subscribe(queue_metrics(metrics))
         acd.monitor.start()
         acd._build_presence()
         return acd
@@ -175,14 +178,14 @@ def queue_directory(queues: QueueConfig | None):
 
 
 def queue_metrics(metrics: Metrics):
-    """A QueueMonitor listener that counts answered and abandoned queue calls with their waits."""
+    """An ACD event stream subscriber counting answered and abandoned queue calls with their waits."""
 
-    def on_event(name: str, message: AmiMessage, call_uuid: str | None) -> None:
-        queue = message.get("Queue") or "unknown"
-        wait = _seconds(message.get("HoldTime"))
-        if name == "agentconnect":
+    def on_event(event: QueueEvent) -> None:
+        queue = event.queue or "unknown"
+        wait = _seconds(event.extra.get("HoldTime"))
+        if isinstance(event, AgentAnswered):
             metrics.queue_answered(queue, wait)
-        elif name == "queuecallerabandon":
+        elif isinstance(event, CallerAbandoned):
             metrics.queue_abandoned(queue, wait)
 
     return on_event
@@ -233,7 +236,7 @@ def make_briefings(service: Any) -> BriefingDesk:
         store=service.store,
         tts=service.tts,
         audiosocket_address=service.audiosocket_address,
-        ami=service.ami,
+        calls=service.acd.calls,
         agent_of=lambda i: service.acd.queues.agent_of(i) if service.acd.queues else None,
         key_prompt=key_prompt,
         on_offer=service.metrics.warm_offer,
@@ -252,7 +255,8 @@ async def start_desktop(service: Any) -> Any:
     deps = WebDeps(
         store=service.store,
         desk=DeskStore(service.store.session_factory),
-        ami=service.ami,
+        queue_events=acd.monitor,
+        calls=service.acd.calls,
         presence=acd.presence,
         live=acd.live,
         active_calls=service.active_calls,

@@ -2,12 +2,13 @@
 
 How this works: one `*` subscription on the AmiClient takes the queue-related events in arrival order:
 LiveQueues is updated first, then the tracker's phase updates are written to the caller's transfer row
-(CallStore.submit: survives a database outage), then listeners (the agent desktop) hear about Agent*
-and QueueCaller* events with the call_uuid, and the callback scheduler gets a chance to dial. After
+(CallStore.submit: survives a database outage), then Agent* and QueueCaller* events are resolved to
+their call once and published as typed events (queues/events.py) to the subscribers (screen-pop,
+metrics), and the callback scheduler gets a chance to dial. After
 every (re)connect `resync()` asks QueueStatus and rebuilds LiveQueues from the reply, so events lost
 while disconnected cannot leave ghosts; LiveQueues and the write-once timings make events that cross
 the reply harmless. The call_uuid of a caller channel comes from its IVR_CALL_UUID VarSet, else from
-the stored call whose agi_uniqueid is that channel's Uniqueid.
+the stored call whose agi_uniqueid is that channel's Uniqueid, else the newest with its Linkedid.
 """
 
 from __future__ import annotations
@@ -15,25 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from ivr.ami.client import AmiClient
 from ivr.ami.codec import AmiMessage
-from ivr.ami.dispatch import call_safely
 from ivr.storage.models import Call
 from ivr.storage.queue_ops import UpdateTransferPhases
 from ivr.storage.records import CallHandle
 from ivr.storage.store import CallStore
 from queues.callbacks import CallbackScheduler
+from queues.events import EventBus, Subscriber, queue_changed, queue_event
 from queues.handoff_tracker import HandoffTracker, PhaseUpdate
 from queues.live import LiveQueues
 
 log = logging.getLogger("queues.monitor")
 
-Listener = Callable[[str, AmiMessage, str | None], Awaitable[None] | None]
 LISTENED = frozenset(
     {"agentcalled", "agentringnoanswer", "agentconnect", "agentcomplete", "agentdump"}
     | {"queuecallerjoin", "queuecallerleave", "queuecallerabandon"}
@@ -64,7 +64,7 @@ class QueueMonitor:
     ) -> None:
         self._ami, self._store, self.live, self.tracker = ami, store, live, tracker
         self.scheduler, self._clock = scheduler, clock
-        self._listeners: list[Listener] = []
+        self._bus = EventBus()
         self._unsubscribe: list[Callable[[], None]] = []
         self._call_uuids: dict[str, str] = {}  # caller Uniqueid -> call_uuid found in the store
         self._handles: dict[str, CallHandle] = {}  # call_uuid -> handle: keeps its writes in order
@@ -83,10 +83,9 @@ class QueueMonitor:
             undo()
         self._unsubscribe = []
 
-    def add_listener(self, callback: Listener) -> Callable[[], None]:
-        """Call `callback(event_name, message, call_uuid | None)` after each queue event; returns remove."""
-        self._listeners.append(callback)
-        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(event)` with each typed queue event (queues.events); returns unsubscribe."""
+        return self._bus.subscribe(callback)
 
     async def run(self, tick_interval: float = 5.0) -> None:
         """Start, then give the callback scheduler a periodic tick (retries, expiry) until cancelled."""
@@ -122,24 +121,28 @@ class QueueMonitor:
                     log.error("pending callbacks not reloaded yet: %s", type(exc).__name__)
             await self.scheduler.tick(now)
         self.resyncs += 1
+        await self._bus.publish(queue_changed(None))
         await self._notify()
 
-    async def call_uuid_for(self, uniqueid: str | None) -> str | None:
-        """Our call_uuid for a caller channel Uniqueid (VarSet, else the stored call's agi_uniqueid)."""
+    async def call_uuid_for(self, uniqueid: str | None, linkedid: str | None = None) -> str | None:
+        """Our call_uuid for a caller channel: VarSet, else the stored call's agi_uniqueid, else Linkedid."""
         if not uniqueid:
             return None
         found = self.live.call_uuid_of(uniqueid) or self._call_uuids.get(uniqueid)
         if found is not None or self._store is None:
             return found
-        query = select(Call.call_uuid).where(Call.agi_uniqueid == uniqueid).order_by(Call.started_at.desc())
+        by_channel = select(Call.call_uuid).where(Call.agi_uniqueid == uniqueid)
         try:
             async with asyncio.timeout(LOOKUP_TIMEOUT), self._store.session_factory() as session:
-                found = await session.scalar(query.limit(1))
+                found = await session.scalar(by_channel.order_by(Call.started_at.desc()).limit(1))
+                if found is not None:
+                    _bounded_set(self._call_uuids, uniqueid, found)
+                elif linkedid:  # a channel our AGI did not run on (not cached: timings stay by channel)
+                    by_link = select(Call.call_uuid).where(Call.linkedid == linkedid)
+                    found = await session.scalar(by_link.order_by(Call.id.desc()).limit(1))
         except Exception as exc:  # the screen-pop and timings wait for the database, the events do not
             log.warning("call lookup for %s failed: %s", uniqueid, type(exc).__name__)
             return None
-        if found is not None:
-            _bounded_set(self._call_uuids, uniqueid, found)
         return found
 
     async def _on_event(self, m: AmiMessage) -> None:
@@ -159,10 +162,12 @@ class QueueMonitor:
         self.live.apply(m, now)
         for update in self.tracker.feed(m, now):
             await self._write(update)
-        if name in LISTENED and self._listeners:
-            call_uuid = await self.call_uuid_for(m.get("Uniqueid"))
-            for listener in list(self._listeners):
-                await call_safely(listener, m.event or name, m, call_uuid)
+        if name in LISTENED and self._bus:
+            event = queue_event(m, await self.call_uuid_for(m.get("Uniqueid"), m.get("Linkedid")))
+            if event is not None:
+                await self._bus.publish(event)
+        elif name.startswith("queuemember") and self._bus:
+            await self._bus.publish(queue_changed(m))
         if name == "hangup":
             self._forget(m.get("Uniqueid") or "")
         if self.scheduler is not None and name in TICKING:

@@ -1,8 +1,9 @@
 """Asterisk configuration generated from the queue YAML: queues.conf, queuerules.conf, manager_ivr.conf.
 
 How this works: each file is rendered as text from the validated QueueConfig and a few service hints
-(ServiceHints, from ivr.yaml). Output is deterministic: names are sorted, nothing depends on the time or
-the machine, so regenerating gives identical bytes and `write_all` rewrites only files that changed.
+(queues.asterisk_hints.ServiceHints, from ivr.yaml). Output is deterministic: names are sorted,
+nothing depends on the time or the machine, so regenerating gives identical bytes and `write_all`
+rewrites only files that changed.
 The dialplan include is rendered by queues.asterisk_dialplan. Syntax follows Asterisk 20+
 (configs/samples/queues.conf.sample, queuerules.conf.sample, manager.conf.sample).
 """
@@ -10,102 +11,17 @@ The dialplan include is rendered by queues.asterisk_dialplan. Syntax follows Ast
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from queues.asterisk_dialplan import render_dialplan_include
+from queues.asterisk_hints import ServiceHints, header
 from queues.asterisk_warm import timeout_line
 from queues.schema import Queue, QueueConfig, penalty_for_level
 
-if TYPE_CHECKING:
-    from ivr.config import ServiceConfig
+__all__ = ["ServiceHints", "header", "render_all", "stale_files", "write_all"]
 
 RULE_PREFIX = "ivr-"  # queuerules.conf sections are `ivr-<rule>` so they cannot clash with the admin's
 JOIN_WHEN_STAFFED = "unavailable,invalid"  # nobody reachable: refuse (JOINEMPTY), the dialplan overflows
-
-_AGI_URL = re.compile(r"^h?agi://[A-Za-z0-9._\[\]:-]+(/[A-Za-z0-9_.-]*)?$")
-_WORKER = re.compile(r"^[A-Za-z0-9._\[\]:-]+:[0-9]{1,5}$")
-_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-_PERMIT = re.compile(r"^[0-9A-Fa-f.:]+/[0-9A-Fa-f.:]+$")
-_DIAL = re.compile(r"^[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_.@/:+-]*\{number\}[A-Za-z0-9_.@/:+-]*$")
-
-
-@dataclass(frozen=True)
-class ServiceHints:
-    """What the generated files need to know about the service (from ivr.yaml and the command line)."""
-
-    agi_url: str = "agi://127.0.0.1:4573/hotline"
-    survey_url: str = "agi://127.0.0.1:4573/survey"
-    survey: bool = True
-    fallback_queue: str = "support-en"
-    queue_timeout: int = 600  # seconds in Queue() for a queue the YAML does not know
-    ami_username: str = "ivr"
-    ami_permit: tuple[str, ...] = ("127.0.0.1/255.255.255.255",)
-    callback_dial: str = "PJSIP/{number}@trunk"  # `{number}` is replaced by the digits to call
-    callback_ring_seconds: int = 45
-    source: str = "queues.yaml"  # named in the header of every generated file
-    workers: tuple[str, ...] = ()  # FastAGI host:port of every worker (cluster.workers): rotation
-
-    def __post_init__(self) -> None:
-        checks = [
-            (_AGI_URL.match(self.agi_url), f"agi_url {self.agi_url!r} must be agi://host[:port]/script"),
-            (
-                _AGI_URL.match(self.survey_url),
-                f"survey_url {self.survey_url!r} must be agi://host[:port]/script",
-            ),
-            (_USERNAME.match(self.ami_username), f"AMI username {self.ami_username!r} has unsafe characters"),
-            (
-                _DIAL.match(self.callback_dial),
-                f"callback_dial {self.callback_dial!r} must be like PJSIP/{{number}}@trunk",
-            ),
-            (self.ami_permit, "at least one AMI permit network is needed"),
-            (re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", self.fallback_queue), "fallback queue name is invalid"),
-            (
-                0 < self.queue_timeout <= 86400 and 5 <= self.callback_ring_seconds <= 300,
-                "timeouts out of range",
-            ),
-            (re.fullmatch(r"[^\x00-\x1f\x7f]{1,200}", self.source), "source must be one line"),
-        ]
-        checks += [(_PERMIT.match(p), f"AMI permit {p!r} must be address/mask") for p in self.ami_permit]
-        checks += [(_WORKER.match(w), f"worker {w!r} must be host:port") for w in self.workers]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-
-    @classmethod
-    def from_service(cls, service: ServiceConfig, **overrides: object) -> ServiceHints:
-        """Hints from ivr.yaml: AGI on the worker's advertised host, AMI user, fallback queue."""
-        from ivr.config import parse_host_port
-
-        host, _ = parse_host_port(service.listen.audiosocket_advertise)
-        host = f"[{host}]" if ":" in host else host
-        base = f"agi://{host}:{service.listen.fastagi_port}"
-        values: dict[str, object] = {
-            "agi_url": f"{base}/{service.agi.script}",
-            "survey_url": f"{base}/survey",
-            "fallback_queue": service.bot.fallback_queue,
-            "ami_username": service.ami.username,
-            "ami_permit": (_single_host(host.strip("[]")),),
-            "workers": tuple(service.cluster.workers),
-        }
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
-
-
-def _single_host(address: str) -> str:
-    """`address/mask` that permits exactly one host (IPv4 or IPv6)."""
-    return f"{address}/{'ffff:' * 7 + 'ffff' if ':' in address else '255.255.255.255'}"
-
-
-def header(filename: str, hints: ServiceHints, purpose: str) -> list[str]:
-    """The comment block every generated file starts with."""
-    return [
-        f"; {filename}: {purpose}",
-        f"; Generated by `ivr asterisk-config` from {hints.source}. Do not edit this file: change the YAML",
-        "; and generate again (`ivr asterisk-config --check` exits 1 when this file no longer matches).",
-        "",
-    ]
 
 
 def render_queues_conf(config: QueueConfig, hints: ServiceHints) -> str:
@@ -249,8 +165,6 @@ def render_manager_conf(config: QueueConfig, hints: ServiceHints) -> str:
 
 def render_all(config: QueueConfig, *, service: ServiceHints) -> dict[str, str]:
     """Every generated file: name → text."""
-    from queues.asterisk_dialplan import render_dialplan_include
-
     if service.fallback_queue not in config.queues:
         raise ValueError(f"the fallback queue {service.fallback_queue!r} is not in the queue YAML")
     return {

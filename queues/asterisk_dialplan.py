@@ -11,7 +11,7 @@ never drops a caller.
 
 from __future__ import annotations
 
-from queues.asterisk_conf import ServiceHints, header
+from queues.asterisk_hints import ServiceHints, header
 from queues.asterisk_warm import agent_context_lines, queue_param_lines, settings_lines
 from queues.schema import Queue, QueueConfig
 

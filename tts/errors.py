@@ -1,6 +1,6 @@
 """Errors raised by the speech synthesis package."""
 
-from ivr.errors import RemoteProtocolError
+from ivr_common.errors import RemoteProtocolError
 
 
 class TtsError(Exception):

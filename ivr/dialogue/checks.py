@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ivr.checks import format_errors
 from ivr.dialogue.registry import load_flowset
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, format_errors
 from ivr.yamlconf import ConfigErrors
 
 

@@ -147,21 +147,6 @@ class DeskStore:
 
     # -- calls -----------------------------------------------------------------------------------------
 
-    async def find_call_uuid(self, uniqueid: str | None, linkedid: str | None) -> str | None:
-        """Our call for an AMI caller channel: by the AGI Uniqueid, else the newest with that Linkedid."""
-        async with self._sessions() as session:
-            if uniqueid:
-                found = await session.scalar(
-                    select(Call.call_uuid).where(Call.agi_uniqueid == uniqueid).order_by(Call.id.desc())
-                )
-                if found is not None:
-                    return found
-            if linkedid:
-                return await session.scalar(
-                    select(Call.call_uuid).where(Call.linkedid == linkedid).order_by(Call.id.desc())
-                )
-        return None
-
     async def call_channel(self, call_uuid: str) -> str | None:
         """The caller's channel name of a stored call, or None for an unknown call."""
         async with self._sessions() as session:

@@ -23,11 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ivr.storage.desk_models import Disposition
 from ivr.storage.models import Call, Transfer
 from ivr.storage.warm_figures import sent_back, warm_figures
+from ivr.vocabulary import CallOutcome
 
 REPEAT_WINDOW = timedelta(hours=24)
 FOLLOW_UP_KINDS = frozenset({"survey", "return"})  # calls.meta["kind"] of legs that are not new calls
-FINISHED = ("contained", "transferred", "abandoned", "failed")
-HANDLED = ("contained", "transferred")  # the calls first-contact resolution is judged on
+FINISHED = tuple(CallOutcome)
+HANDLED = (CallOutcome.CONTAINED, CallOutcome.TRANSFERRED)  # the calls first-contact resolution is judged on
 ANONYMOUS = frozenset({"", "unknown", "anonymous", "restricted", "private"})
 _CHUNK = 500  # numbers per IN (...) list: well below every backend's bound-parameter limit
 
@@ -247,8 +248,8 @@ def compute_figures(
 ) -> DayFigures:
     """The figures of the day from its rows; `later_calls` maps a number to its calls' start times."""
     finished = [c for c in calls if c.outcome in FINISHED]
-    contained = sum(1 for c in finished if c.outcome == "contained")
-    transferred = sum(1 for c in finished if c.outcome == "transferred")
+    contained = sum(1 for c in finished if c.outcome == CallOutcome.CONTAINED)
+    transferred = sum(1 for c in finished if c.outcome == CallOutcome.TRANSFERRED)
     scores = [c.survey_score for c in calls if c.survey_score is not None and 1 <= c.survey_score <= 5]
     return DayFigures(
         day=day.isoformat(),

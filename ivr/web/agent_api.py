@@ -8,20 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
-from ivr.ami.errors import AmiClosedError, AmiTimeoutError
 from ivr.storage.desk import DeskError, User
 from ivr.web.app import read_json
 from ivr.web.auth import current_user, json_error, require_role
 from ivr.web.deps import DEPS, HUB
 from ivr.web.screenpop import SCREENPOP
+from queues.call_control import CallControlError
 
 log = logging.getLogger(__name__)
 
 CATEGORIES = ("billing", "technical", "account", "sales", "complaint", "information", "other")
 STATUSES = ("ready", "paused", "logged_out")
 RETURN_MODES = ("self-service", "survey")
-RETURN_CONTEXT, RETURN_EXTEN, RETURN_PRIORITY = "ivr-return", "s", "1"
-RETURN_VARIABLE = "IVR_RETURN_MODE"
 MAX_NOTES, MAX_QUESTION, MAX_ANSWER, MAX_REASON = 4000, 500, 4000, 64
 
 AGENT_STATUS: web.AppKey[dict[str, dict[str, Any]]] = web.AppKey("agent_status", dict)
@@ -198,7 +196,7 @@ async def disposition(request: web.Request) -> web.StreamResponse:
 
 @require_role("agent", "supervisor", "admin")
 async def back_to_bot(request: web.Request) -> web.StreamResponse:
-    """POST {mode: self-service|survey}: send the caller back into the bot with an AMI Redirect."""
+    """POST {mode: self-service|survey}: send the caller back into the bot (queues' call control)."""
     _, call_uuid, body = await _call_action(request)
     mode = body.get("mode", "survey")
     if mode not in RETURN_MODES:
@@ -207,23 +205,12 @@ async def back_to_bot(request: web.Request) -> web.StreamResponse:
     channel = await deps.desk.call_channel(call_uuid)
     if channel is None:
         raise json_error(404, "no such call")
-    if deps.ami is None:
+    if deps.calls is None:
         raise json_error(409, "no AMI connection is configured")
     try:
-        await deps.ami.send_action("Setvar", {"Channel": channel, "Variable": RETURN_VARIABLE, "Value": mode})
-        reply = await deps.ami.send_action(
-            "Redirect",
-            {
-                "Channel": channel,
-                "Context": RETURN_CONTEXT,
-                "Exten": RETURN_EXTEN,
-                "Priority": RETURN_PRIORITY,
-            },
-        )
-    except (AmiTimeoutError, AmiClosedError) as exc:
-        raise json_error(409, f"Asterisk did not answer: {exc}") from None
-    if not reply.ok:
-        raise json_error(409, f"Asterisk refused the redirect: {reply.message_text}")
+        await deps.calls.return_to_bot(channel, mode)
+    except CallControlError as exc:  # the reason is written for the agent
+        raise json_error(409, str(exc)) from None
     return web.json_response({"ok": True, "mode": mode})
 
 

@@ -8,10 +8,10 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from ivr.ami.client import AmiClient
 from ivr.storage.desk import DeskStore
 from ivr.storage.store import CallStore
 from ivr.web.hub import Hub
+from queues.events import QueueEvents
 
 
 class AgentPresenceLike(Protocol):
@@ -30,6 +30,13 @@ class AgentPresenceLike(Protocol):
         """Unpause the agent in every queue."""
 
 
+class CallControl(Protocol):
+    """Moves a caller (queues.call_control over AMI); the web layer sends no AMI action itself."""
+
+    async def return_to_bot(self, channel: str, mode: str) -> None:
+        """Send the caller on `channel` back into the bot; raises with a message for the agent."""
+
+
 def _no_calls() -> list[dict[str, Any]]:
     """Default for `active_calls`: no call is in the bot."""
     return []
@@ -46,7 +53,8 @@ class WebDeps:
 
     store: CallStore
     desk: DeskStore
-    ami: AmiClient | None = None
+    queue_events: QueueEvents | None = None  # the ACD event stream (queues.ami_bridge.QueueMonitor)
+    calls: CallControl | None = None  # back to the bot (queues.call_control.AmiCallControl)
     presence: AgentPresenceLike | None = None
     live: object | None = None  # queues.live.LiveQueues (has snapshot())
     active_calls: Callable[[], list[dict[str, Any]]] = field(default=_no_calls)

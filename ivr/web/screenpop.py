@@ -1,13 +1,13 @@
-"""Screen-pop: on AMI AgentCalled, the ringing agent's browser gets everything the bot learned.
+"""Screen-pop: when an agent's phone rings, the agent's browser gets everything the bot learned.
 
-How this works: `attach(ami)` subscribes to the queue's agent events. AgentCalled names the caller's
-channel (`Uniqueid`, which is the channel our AGI ran on, and `Linkedid`) and the member (`Interface`,
-`MemberName`). We look our call up by that Uniqueid (else the Linkedid), build the pop from the stored
+How this works: `attach(events)` subscribes to the ACD event stream (queues/events.py, published by
+QueueMonitor, which has already resolved the caller's channel to our call). AgentRinging names the caller
+(`uniqueid`, `call_uuid`) and the member (`interface`, `member_name`). We build the pop from the stored
 call (transcript, the last transfer's context and summary, the caller's previous calls with their
 dispositions) and send it to that agent only, remembering it as the agent's current pop so a browser that
 reconnects gets it again. A call we do not know (not a bot call) still pops its number, name and queue.
-AgentConnect/AgentComplete update the pop's state; AgentRingNoAnswer and QueueCallerAbandon clear it;
-on AgentConnect the other agents rung for the same caller (ringall) lose theirs.
+AgentAnswered/AgentCompleted update the pop's state; AgentMissed and CallerAbandoned clear it;
+on AgentAnswered the other agents rung for the same caller (ringall) lose theirs.
 Caller-controlled text is carried as JSON strings and never interpreted here; the page shows it as text.
 """
 
@@ -18,17 +18,23 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from ivr.ami.client import AmiClient
-from ivr.ami.codec import AmiMessage
 from ivr.storage.desk import DispositionRecord
 from ivr.storage.records import CallRecord, StorageUnavailable
 from ivr.web.deps import DEPS, HUB, WebDeps
 from ivr.web.hub import Hub
+from queues.events import (
+    AgentAnswered,
+    AgentCompleted,
+    AgentMissed,
+    AgentRinging,
+    CallerAbandoned,
+    QueueEvent,
+    QueueEvents,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,45 +42,6 @@ HISTORY_CALLS = 5
 MAX_TURNS = 200
 MAX_TEXT = 2000
 RECENT_PER_AGENT = 50
-UNKNOWN_VALUES = frozenset({"", "<unknown>", "unknown"})
-
-
-@dataclass(frozen=True, slots=True)
-class AgentEvent:
-    """The fields of an app_queue agent event we use, in snake_case."""
-
-    event: str
-    uniqueid: str | None
-    linkedid: str | None
-    caller_number: str | None
-    caller_name: str | None
-    queue: str | None
-    interface: str | None
-    member_name: str | None
-    extra: dict[str, str]
-
-
-def _known(value: str | None) -> str | None:
-    """None for Asterisk's placeholders of an unknown caller ID."""
-    return None if value is None or value.strip().lower() in UNKNOWN_VALUES else value
-
-
-def agent_event(message: AmiMessage) -> AgentEvent:
-    """Parse AgentCalled/Connect/Complete/RingNoAnswer or QueueCallerAbandon."""
-    extra = {
-        k: v for k in ("HoldTime", "TalkTime", "RingTime", "Reason") if (v := message.get(k)) is not None
-    }
-    return AgentEvent(
-        event=message.event or "",
-        uniqueid=message.get("Uniqueid"),
-        linkedid=message.get("Linkedid"),
-        caller_number=_known(message.get("CallerIDNum")),
-        caller_name=_known(message.get("CallerIDName")),
-        queue=message.get("Queue"),
-        interface=message.get("Interface"),
-        member_name=message.get("MemberName"),
-        extra=extra,
-    )
 
 
 def interface_key(interface: str) -> str:
@@ -135,7 +102,7 @@ def _history(
 
 
 def build_pop(
-    event: AgentEvent,
+    event: QueueEvent,
     call: CallRecord | None,
     previous: list[CallRecord],
     dispositions: dict[str, list[DispositionRecord]],
@@ -187,17 +154,23 @@ class ScreenPop:
         self._recent: dict[str, deque[str]] = {}  # agent id -> call uuids popped to them, newest last
         self._unsubscribe: list[Callable[[], None]] = []
         self._notifying: set[asyncio.Task[None]] = set()
-
-    def attach(self, ami: AmiClient) -> None:
-        """Subscribe to the queue's agent events."""
-        handlers = {
-            "AgentCalled": self.on_agent_called,
-            "AgentConnect": self.on_agent_connect,
-            "AgentComplete": self.on_agent_complete,
-            "AgentRingNoAnswer": self.on_ring_no_answer,
-            "QueueCallerAbandon": self.on_caller_abandon,
+        self._handlers = {
+            AgentRinging: self.on_agent_called,
+            AgentAnswered: self.on_agent_connect,
+            AgentCompleted: self.on_agent_complete,
+            AgentMissed: self.on_ring_no_answer,
+            CallerAbandoned: self.on_caller_abandon,
         }
-        self._unsubscribe += [ami.subscribe(name, handler) for name, handler in handlers.items()]
+
+    def attach(self, events: QueueEvents) -> None:
+        """Subscribe to the ACD event stream."""
+        self._unsubscribe.append(events.subscribe(self.on_event))
+
+    async def on_event(self, event: QueueEvent) -> None:
+        """Dispatch one queue event to its handler (other events do not concern the pop)."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            await handler(event)
 
     def detach(self) -> None:
         """Stop listening to AMI."""
@@ -209,7 +182,7 @@ class ScreenPop:
         """Whether this call was popped to this agent recently (they may act on it)."""
         return call_uuid in self._recent.get(agent_id, ())
 
-    def resolve_agent(self, event: AgentEvent) -> str | None:
+    def resolve_agent(self, event: QueueEvent) -> str | None:
         """The agent id of the member an event names: by interface, else by member name."""
         agent_of = self._deps.agent_of
         if event.interface:
@@ -218,10 +191,9 @@ class ScreenPop:
                 return found
         return agent_of(event.member_name) if event.member_name else None
 
-    async def on_agent_called(self, message: AmiMessage) -> None:
+    async def on_agent_called(self, event: QueueEvent) -> None:
         """Build the pop for the ringing agent and send it to that agent only."""
         started = self._clock()
-        event = agent_event(message)
         agent_id = self.resolve_agent(event)
         if agent_id is None:
             log.info("screen-pop: no agent for interface %r / member %r", event.interface, event.member_name)
@@ -234,11 +206,11 @@ class ScreenPop:
         self._hub.set_current(agent_id, pop)
         self._hub.send_to_agent(agent_id, pop, on_sent=lambda: self._record(started))
 
-    async def _load_pop(self, event: AgentEvent) -> dict[str, Any]:
+    async def _load_pop(self, event: QueueEvent) -> dict[str, Any]:
         """The pop from storage; with the database down, the pop of an unknown call."""
         store, desk = self._deps.store, self._deps.desk
         try:
-            uuid = await desk.find_call_uuid(event.uniqueid, event.linkedid)
+            uuid = event.call_uuid
             call = await store.get_call(uuid) if uuid else None
             number = (call.caller_number if call else None) or event.caller_number
             previous = (
@@ -270,42 +242,38 @@ class ScreenPop:
                 self._latency_added.wait_for(lambda: len(self.latencies) >= count), timeout
             )
 
-    async def on_agent_connect(self, message: AmiMessage) -> None:
+    async def on_agent_connect(self, event: QueueEvent) -> None:
         """The agent answered: mark their pop connected; other agents rung for this caller lose theirs."""
-        event = agent_event(message)
         agent_id = self.resolve_agent(event)
         for other in self._ringing.pop(event.uniqueid or "", set()) - {agent_id}:
             self._clear(other, event, "answered_elsewhere")
         if agent_id is not None:
             self._update(agent_id, event, "connected")
 
-    async def on_agent_complete(self, message: AmiMessage) -> None:
+    async def on_agent_complete(self, event: QueueEvent) -> None:
         """The call with the agent ended: the pop stays (for the disposition) marked completed."""
-        event = agent_event(message)
         if (agent_id := self.resolve_agent(event)) is not None:
             self._update(agent_id, event, "completed")
 
-    async def on_ring_no_answer(self, message: AmiMessage) -> None:
+    async def on_ring_no_answer(self, event: QueueEvent) -> None:
         """The agent did not answer: their pop goes."""
-        event = agent_event(message)
         if (agent_id := self.resolve_agent(event)) is not None:
             self._ringing.get(event.uniqueid or "", set()).discard(agent_id)
             self._clear(agent_id, event, "missed")
 
-    async def on_caller_abandon(self, message: AmiMessage) -> None:
+    async def on_caller_abandon(self, event: QueueEvent) -> None:
         """The caller left the queue: every agent rung for them loses the pop."""
-        event = agent_event(message)
         for agent_id in self._ringing.pop(event.uniqueid or "", set()):
             self._clear(agent_id, event, "abandoned")
 
-    def _update(self, agent_id: str, event: AgentEvent, state: str) -> None:
+    def _update(self, agent_id: str, event: QueueEvent, state: str) -> None:
         """Set the state of the agent's current pop (if it is this caller's) and tell their browsers."""
         current = self._hub.current(agent_id)
         if current is not None and current.get("uniqueid") == event.uniqueid:
             self._hub.set_current(agent_id, {**current, "state": state})
         self._hub.send_to_agent(agent_id, self._update_message(agent_id, event, state, current))
 
-    def _clear(self, agent_id: str, event: AgentEvent, state: str) -> None:
+    def _clear(self, agent_id: str, event: QueueEvent, state: str) -> None:
         """Drop the agent's current pop if it is this caller's, and tell their browsers."""
         current = self._hub.current(agent_id)
         if current is not None and current.get("uniqueid") == event.uniqueid:
@@ -314,7 +282,7 @@ class ScreenPop:
 
     @staticmethod
     def _update_message(
-        agent_id: str, event: AgentEvent, state: str, current: dict[str, Any] | None
+        agent_id: str, event: QueueEvent, state: str, current: dict[str, Any] | None
     ) -> dict[str, Any]:
         """A call_update message for one agent."""
         same = current is not None and current.get("uniqueid") == event.uniqueid
@@ -331,14 +299,14 @@ SCREENPOP = web.AppKey("screenpop", ScreenPop)
 
 
 def add_routes(app: web.Application) -> None:
-    """Create the app's ScreenPop and attach it to the AMI client (if any) at start-up."""
+    """Create the app's ScreenPop and attach it to the ACD event stream (if any) at start-up."""
     pop = ScreenPop(app[DEPS], app[HUB])
     app[SCREENPOP] = pop
 
     async def attach(app: web.Application) -> None:
-        ami = app[DEPS].ami
-        if ami is not None:
-            pop.attach(ami)
+        events = app[DEPS].queue_events
+        if events is not None:
+            pop.attach(events)
 
     async def detach(app: web.Application) -> None:
         pop.detach()

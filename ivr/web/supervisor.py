@@ -3,8 +3,9 @@
 How this works: GET /api/supervisor/live builds one snapshot from three sources: the calls in the bot
 (deps.active_calls, from the service), the live queue state (deps.live.snapshot(now), from AMI) and the
 open hand-offs in the database (answered ones are "with agents"; unanswered ones are "waiting" when no
-live queue state is wired). A push task owned by the app rebuilds the snapshot every PUSH_SECONDS, or at
-once after `poke(app)`, and broadcasts it to supervisors and admins over their WebSocket only when it
+live queue state is wired). A push task owned by the app rebuilds the snapshot at once after every event
+of the ACD event stream (deps.queue_events) or `poke(app)`, and every PUSH_SECONDS for the calls in the bot
+(which have no event stream), and broadcasts it to supervisors and admins over their WebSocket only when it
 changed. GET /api/supervisor/figures and /api/supervisor/calls read the day's figures and hand-offs.
 """
 
@@ -240,7 +241,11 @@ async def _push_context(app: web.Application) -> AsyncIterator[None]:
     """Run the push task for the app's lifetime; cancelled on cleanup."""
     state = app[PUSH]
     state.task = asyncio.get_running_loop().create_task(_push_loop(app), name="supervisor-push")
+    events = app[DEPS].queue_events
+    unsubscribe = events.subscribe(lambda _event: poke(app)) if events is not None else None
     yield
+    if unsubscribe is not None:
+        unsubscribe()
     state.task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await state.task

@@ -23,7 +23,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from asr.engine import AsrEngine, ModelLoadError, Transcript, load_engine
+from asr.engine import AsrEngine, ModelLoadError, Transcript
+from asr.loader import load_engine
 from asr.wer import word_error_rate
 from tests.support.corpus import allison_corpus, chunks, espeak_pcm, load_wav
 

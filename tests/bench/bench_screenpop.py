@@ -44,6 +44,7 @@ from ivr.web.auth import hash_password
 from ivr.web.deps import WebDeps
 from ivr.web.screenpop import SCREENPOP
 from tests.integration.web_core.seed import agent_event
+from tests.support.desk_queues import desk_queues
 
 PASSWORD = "bench password 123"
 CALLER_SAYS = "I was charged twice for my order A-1234 last week and I would like my money back please"
@@ -163,7 +164,7 @@ async def main(args: argparse.Namespace) -> None:
     ami = AmiClient("127.0.0.1", ami_server.port, "ivr", "s3cret", action_timeout=2.0)
     ami_task = asyncio.get_running_loop().create_task(ami.run())
     await ami.wait_connected(5)
-    deps = WebDeps(store=store, desk=desk, ami=ami, agent_of=agents.get,
+    deps = WebDeps(store=store, desk=desk, agent_of=agents.get, **desk_queues(ami, store),
                    interface_of={v: k for k, v in agents.items()}.get)  # fmt: skip
     app = make_app(deps, secret=b"bench-secret-0123456789abcdef012")
     server = WebServer(app)

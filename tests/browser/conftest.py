@@ -25,6 +25,7 @@ from ivr.web.app import WebServer, make_app
 from ivr.web.deps import WebDeps
 from tests.browser.driver import make_driver
 from tests.integration.web_core.seed import agent_of, interface_of
+from tests.support.desk_queues import desk_queues
 
 T = TypeVar("T")
 SECRET = b"browser-tests-secret-0123456789ab"
@@ -81,7 +82,9 @@ async def _start(tmp_path: Path, thread: LoopThread, customize: Callable[[WebDep
     ami_task = asyncio.get_running_loop().create_task(ami.run())
     await ami.wait_connected(5)
     desk = DeskStore(store.session_factory)
-    deps = WebDeps(store=store, desk=desk, ami=ami, agent_of=agent_of, interface_of=interface_of)
+    deps = WebDeps(
+        store=store, desk=desk, agent_of=agent_of, interface_of=interface_of, **desk_queues(ami, store)
+    )
     if customize is not None:
         customize(deps)
     server = WebServer(make_app(deps, secret=SECRET))

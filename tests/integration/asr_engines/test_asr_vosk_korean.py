@@ -11,7 +11,8 @@ import threading
 
 import pytest
 
-from asr.engine import AsrEngine, Partial, RecognizerStream, load_engine
+from asr.engine import AsrEngine, Partial, RecognizerStream
+from asr.loader import load_engine
 from asr.models import bundled_vosk_model
 from asr.vosk_engine import VoskEngine, VoskStream
 from ivr.errors import LocalProtocolError

@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from asr.engine import AsrEngine, RecognizerStream, Transcript, load_engine
+from asr.engine import AsrEngine, RecognizerStream, Transcript
+from asr.loader import load_engine
 from asr.wer import word_error_rate
 from asr.whisper_engine import MAX_UTTERANCE_SECONDS, WhisperEngine
 from ivr.errors import LocalProtocolError

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ivr.ami.codec import AmiMessage
 from ivr.fakepbx.ami_queue_calls import QueueCall
 from ivr.storage.queue_ops import transfer_phases_of
+from queues.events import QueueChanged, QueueEvent
 from queues.live import READY, RINGING, TALKING
 
 from .conftest import CAPTURES, Rig, call_with_transfer
@@ -16,12 +16,21 @@ def _record_states(rig: Rig) -> list[tuple[str, str | None, tuple[str, ...], str
     """Listener log: (event, call_uuid, callers waiting in support, agent1's state) after each event."""
     log: list[tuple[str, str | None, tuple[str, ...], str]] = []
 
-    def listener(name: str, message: AmiMessage, call_uuid: str | None) -> None:
-        view = next(q for q in rig.live.snapshot(rig.monitor._clock()) if q.name == message.get("Queue"))
+    def listener(event: QueueEvent) -> None:
+        if isinstance(event, QueueChanged):  # member changes and resyncs: not caller events
+            return
+        view = next(q for q in rig.live.snapshot(rig.monitor._clock()) if q.name == event.queue)
         states = {m.interface: m.state for m in view.members}
-        log.append((name, call_uuid, tuple(c.uniqueid for c in view.callers), states.get(AGENT1, "-")))
+        log.append(
+            (
+                event.ami_event,
+                event.call_uuid,
+                tuple(c.uniqueid for c in view.callers),
+                states.get(AGENT1, "-"),
+            )
+        )
 
-    rig.monitor.add_listener(listener)
+    rig.monitor.subscribe(listener)
     return log
 
 

@@ -17,6 +17,7 @@ from ivr.storage.store import CallStore
 from ivr.web.app import make_app
 from ivr.web.deps import WebDeps
 from tests.integration.web_core.seed import PASSWORD, agent_of, interface_of
+from tests.support.desk_queues import desk_queues
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 
@@ -65,7 +66,9 @@ async def desk_env(tmp_path: Path) -> AsyncIterator[Desk]:
     ami_task = asyncio.create_task(ami.run())
     await ami.wait_connected(5)
     desk = DeskStore(store.session_factory)
-    deps = WebDeps(store=store, desk=desk, ami=ami, agent_of=agent_of, interface_of=interface_of)
+    deps = WebDeps(
+        store=store, desk=desk, agent_of=agent_of, interface_of=interface_of, **desk_queues(ami, store)
+    )
     server = TestServer(make_app(deps, secret=SECRET))
     await server.start_server()
     clients: list[TestClient] = []

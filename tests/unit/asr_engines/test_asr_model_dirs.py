@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from asr.engine import ModelLoadError, load_engine
+from asr.engine import ModelLoadError
+from asr.loader import load_engine
 from asr.models import (
     bundled_vosk_model,
     bundled_whisper_model,

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from asr.models import KNOWN_VOSK_MODELS, ModelDownloadError, download_model, main_download
-from asr.whisper_engine import resample, snap_to_grammar
+from asr.whisper_decode import resample
+from asr.whisper_engine import snap_to_grammar
 
 YES_NO = ["yes", "no"]
 

@@ -10,7 +10,8 @@ from ivr.ami.codec import AmiMessage
 from ivr.storage.desk import DispositionRecord
 from ivr.storage.records import CallRecord, TransferRecord, TurnRecord
 from ivr.web.hub import encode
-from ivr.web.screenpop import MAX_TEXT, agent_event, build_pop, interface_key
+from ivr.web.screenpop import MAX_TEXT, build_pop, interface_key
+from queues.events import queue_event
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 XSS = "<img src=x onerror=alert(1)>"
@@ -73,7 +74,7 @@ def _call(uuid: str = "c1", text: str = "hi", started: datetime = T0, **fields) 
 
 
 def test_the_event_is_read_in_snake_case_and_unknown_caller_ids_become_none() -> None:
-    event = agent_event(_message(CallerIDName="<unknown>", HoldTime="3"))
+    event = queue_event(_message(CallerIDName="<unknown>", HoldTime="3"), None)
     assert (event.uniqueid, event.linkedid, event.queue, event.member_name) == (
         "1.1",
         "1.0",
@@ -93,7 +94,7 @@ def test_a_known_call_pops_its_context_and_keeps_markup_as_text() -> None:
     previous = _call("c0", started=T0 - timedelta(days=1))
     disposition = DispositionRecord("c0", 1, "billing", "<b>done</b>", True, T0)
     pop = build_pop(
-        agent_event(_message()), _call(text="<script>x</script>"), [previous], {"c0": [disposition]}
+        queue_event(_message(), None), _call(text="<script>x</script>"), [previous], {"c0": [disposition]}
     )
     assert pop["caller"]["name"] == XSS
     assert pop["transcript"][0]["text"] == "<script>x</script>"
@@ -106,13 +107,13 @@ def test_a_known_call_pops_its_context_and_keeps_markup_as_text() -> None:
 
 
 def test_an_unknown_call_pops_what_asterisk_said() -> None:
-    pop = build_pop(agent_event(_message()), None, [], {})
+    pop = build_pop(queue_event(_message(), None), None, [], {})
     assert pop["known"] is False and pop["caller"] == {"number": "5551234", "name": XSS}
     assert "transcript" not in pop and pop["queue"] == "support"
 
 
 def test_very_long_caller_text_is_clipped() -> None:
-    pop = build_pop(agent_event(_message()), _call(text="a" * (MAX_TEXT + 50)), [], {})
+    pop = build_pop(queue_event(_message(), None), _call(text="a" * (MAX_TEXT + 50)), [], {})
     assert len(pop["transcript"][0]["text"]) == MAX_TEXT
 
 
@@ -125,9 +126,9 @@ def test_the_pop_carries_the_briefing_and_the_earlier_agents_choices() -> None:
         },
     }
     transfer = dataclasses.replace(_call().transfers[0], context=context)
-    pop = build_pop(agent_event(_message()), _call(transfers=(transfer,)), [], {})
+    pop = build_pop(queue_event(_message(), None), _call(transfers=(transfer,)), [], {})
     assert pop["briefing"] == "Support, English. " + XSS
     offer = {"agent": "alice", "choice": "pass", "seconds": 4.2, "at": "t"}
     assert pop["warm"] == {"choice": "pass", "offers": [offer]}
-    cold = build_pop(agent_event(_message()), _call(), [], {})
+    cold = build_pop(queue_event(_message(), None), _call(), [], {})
     assert cold["briefing"] is None and cold["warm"] is None

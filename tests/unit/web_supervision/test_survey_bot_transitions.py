@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.bot import CallInfo, Hangup, Say
-from ivr.survey import QUESTION, SurveyBot, score_from_reason, spoken_score, survey_language
+from ivr.survey import QUESTION, SurveyBot, spoken_score, survey_language
 
 
 def started(language: str = "en") -> tuple[SurveyBot, list]:
@@ -93,11 +93,14 @@ def test_grammar_lists_the_numbers_of_the_language() -> None:
     assert "四" in bot.grammar()
 
 
-def test_score_from_reason() -> None:
-    assert score_from_reason("survey-3") == 3
-    assert score_from_reason("survey-none") is None
-    assert score_from_reason("survey-9") is None
-    assert score_from_reason(None) is None
+def test_the_score_is_a_field_of_the_hang_up_not_parsed_from_its_reason() -> None:
+    bot, _ = started()
+    [rated] = bot.on_dtmf("3")
+    assert (rated.reason, rated.survey_score) == ("survey-3", 3)
+    bot, _ = started()
+    bot.on_no_input()
+    [unrated] = bot.on_no_input()
+    assert (unrated.reason, unrated.survey_score) == ("survey-none", None)
 
 
 @given(st.text(max_size=200))

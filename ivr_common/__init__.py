@@ -1,0 +1,1 @@
+"""Bases shared by ivr, the speech engines (asr, tts) and the ACD (queues); it imports none of them."""

@@ -1,0 +1,168 @@
+"""The ACD event stream: app_queue's agent and caller events as typed events, each resolved to our call once.
+
+How this works: QueueMonitor (queues/ami_bridge.py) is the one owner of the AMI queue events. For each
+agent or caller event it resolves the caller channel to our call_uuid once, builds the typed event with
+`queue_event()` and publishes it on its EventBus. Screen-pop, metrics and any other consumer subscribe to
+that bus (through the `QueueEvents` Protocol) and never to the AMI client, so none of them looks a call up
+again or parses AMI headers itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from ivr.ami.codec import AmiMessage
+from ivr.ami.dispatch import call_safely
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CALLER = frozenset({"", "<unknown>", "unknown"})
+DETAILS = ("HoldTime", "TalkTime", "RingTime", "Reason")
+
+
+def known_caller(value: str | None) -> str | None:
+    """None for Asterisk's placeholders of an unknown caller ID, else the value as sent."""
+    return None if value is None or value.strip().lower() in UNKNOWN_CALLER else value
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEvent:
+    """One agent or caller event of a queue, with our call_uuid when the caller is a call of ours."""
+
+    ami_event: ClassVar[str] = ""
+
+    call_uuid: str | None
+    uniqueid: str | None
+    linkedid: str | None
+    queue: str | None
+    caller_number: str | None
+    caller_name: str | None
+    interface: str | None = None
+    member_name: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)  # HoldTime, TalkTime, RingTime, Reason
+
+
+class CallerJoined(QueueEvent):
+    """The caller entered a queue (QueueCallerJoin)."""
+
+    ami_event = "QueueCallerJoin"
+
+
+class CallerLeft(QueueEvent):
+    """The caller left a queue, answered or not (QueueCallerLeave)."""
+
+    ami_event = "QueueCallerLeave"
+
+
+class CallerAbandoned(QueueEvent):
+    """The caller hung up while waiting (QueueCallerAbandon)."""
+
+    ami_event = "QueueCallerAbandon"
+
+
+class AgentRinging(QueueEvent):
+    """An agent's phone rings with this caller (AgentCalled)."""
+
+    ami_event = "AgentCalled"
+
+
+class AgentAnswered(QueueEvent):
+    """The agent answered (AgentConnect)."""
+
+    ami_event = "AgentConnect"
+
+
+class AgentCompleted(QueueEvent):
+    """The call with the agent ended (AgentComplete)."""
+
+    ami_event = "AgentComplete"
+
+
+class AgentMissed(QueueEvent):
+    """The agent did not answer in time (AgentRingNoAnswer)."""
+
+    ami_event = "AgentRingNoAnswer"
+
+
+class AgentDumped(QueueEvent):
+    """The agent rejected the call (AgentDump)."""
+
+    ami_event = "AgentDump"
+
+
+class QueueChanged(QueueEvent):
+    """A member was added, removed, paused or changed state, or the whole state was resynced (queue None)."""
+
+    ami_event = "QueueMember*"
+
+
+def queue_changed(message: AmiMessage | None) -> QueueChanged:
+    """The QueueChanged of a QueueMember* event, or of a resync (no message)."""
+    get = message.get if message is not None else (lambda _: None)
+    return QueueChanged(None, None, None, get("Queue"), None, None, get("Interface"), get("MemberName"))
+
+
+EVENT_TYPES: dict[str, type[QueueEvent]] = {
+    cls.ami_event.lower(): cls
+    for cls in (
+        CallerJoined,
+        CallerLeft,
+        CallerAbandoned,
+        AgentRinging,
+        AgentAnswered,
+        AgentCompleted,
+        AgentMissed,
+        AgentDumped,
+    )
+}
+
+
+def queue_event(message: AmiMessage, call_uuid: str | None) -> QueueEvent | None:
+    """The typed event of an app_queue AMI event (None for any other event)."""
+    cls = EVENT_TYPES.get((message.event or "").lower())
+    if cls is None:
+        return None
+    return cls(
+        call_uuid=call_uuid,
+        uniqueid=message.get("Uniqueid"),
+        linkedid=message.get("Linkedid"),
+        queue=message.get("Queue"),
+        caller_number=known_caller(message.get("CallerIDNum")),
+        caller_name=known_caller(message.get("CallerIDName")),
+        interface=message.get("Interface"),
+        member_name=message.get("MemberName"),
+        extra={k: v for k in DETAILS if (v := message.get(k)) is not None},
+    )
+
+
+Subscriber = Callable[[QueueEvent], Awaitable[None] | None]
+
+
+class QueueEvents(Protocol):
+    """Where consumers subscribe to the ACD event stream (QueueMonitor implements it)."""
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call `callback(event)` for every queue event, in arrival order; returns unsubscribe."""
+
+
+class EventBus:
+    """Publishes typed queue events to subscribers in order; a failing subscriber is logged, not fatal."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Add a subscriber; returns the function that removes it."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
+
+    def __bool__(self) -> bool:
+        return bool(self._subscribers)
+
+    async def publish(self, event: QueueEvent) -> None:
+        """Hand the event to each subscriber in turn (awaiting the async ones)."""
+        for callback in list(self._subscribers):
+            await call_safely(callback, event)
