@@ -75,7 +75,7 @@ class RecognizerStream(Protocol):
         ...
 
     def close(self) -> None:
-        """Release the recognizer; later feeds raise LocalProtocolError."""
+        """Release the recognizer; later feeds raise RecognizerUsageError."""
         ...
 
 

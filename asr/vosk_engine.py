@@ -30,9 +30,9 @@ from typing import Any
 import vosk
 
 from asr.engine import ModelLoadError, Partial, Transcript, Word
+from asr.errors import RecognizerUsageError
 from asr.models import VOSK_HINT, validate_vosk_model_dir
 from asr.pool import DecodeLoad, run_counted
-from ivr_common.errors import LocalProtocolError
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,10 @@ class VoskEngine:
     ) -> VoskStream:
         """Open a recognizer at 8000 or 16000 Hz, restricted to `grammar` phrases if given; no hints."""
         if rate not in SUPPORTED_RATES:
-            raise LocalProtocolError(f"Vosk streams take 8000 or 16000 Hz audio, not {rate}")
+            raise RecognizerUsageError(f"Vosk streams take 8000 or 16000 Hz audio, not {rate}")
         model = self._model
         if model is None:
-            raise LocalProtocolError("VoskEngine is closed")
+            raise RecognizerUsageError("VoskEngine is closed")
         grammar_json = self.grammar_json(grammar) if grammar else None
 
         def make() -> vosk.KaldiRecognizer:
@@ -181,7 +181,7 @@ class VoskStream:
     def _check_open(self) -> None:
         """Feeding a closed stream is our bug, not the caller's."""
         if self._closed:
-            raise LocalProtocolError("recognizer stream is closed")
+            raise RecognizerUsageError("recognizer stream is closed")
 
     def _get_recognizer(self) -> vosk.KaldiRecognizer:
         """Made lazily inside the executor: building one can take tens of milliseconds."""

@@ -17,9 +17,9 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from asr.engine import ModelLoadError, Transcript, Word
+from asr.errors import RecognizerUsageError
 from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
 from asr.wer import normalize
-from ivr_common.errors import LocalProtocolError
 
 WHISPER_RATE = 16000
 # Bounds memory (about 2 MB at 8 kHz); the endpointer cuts a caller's turn long before this, and
@@ -103,9 +103,9 @@ class WhisperEngine:
     ) -> WhisperStream:
         """Open a buffering stream: hints prompt the decoder, results snap to the grammar."""
         if not 4000 <= rate <= 48000:
-            raise LocalProtocolError(f"unsupported sample rate {rate}")
+            raise RecognizerUsageError(f"unsupported sample rate {rate}")
         if self.pool is None:
-            raise LocalProtocolError("WhisperEngine is closed")
+            raise RecognizerUsageError("WhisperEngine is closed")
         # Only hints prompt the decoder: a grammar lists every answer (ten digit words...), and a prompt of
         # those makes tiny.en repeat them ("one two three four five six" came out as 10 digits).
         return WhisperStream(self, rate, tuple(grammar) if grammar else None, tuple(hints) if hints else None)
@@ -113,7 +113,7 @@ class WhisperEngine:
     async def decode(self, pcm: bytes, rate: int, hints: Sequence[str] | None) -> Transcript:
         """Decode one utterance of 16-bit mono PCM in a worker process."""
         if self.pool is None:
-            raise LocalProtocolError("WhisperEngine is closed")
+            raise RecognizerUsageError("WhisperEngine is closed")
         audio_seconds = len(pcm) // 2 / rate
         result = await self.pool.decode(pcm, rate, hints)
         return Transcript(
@@ -169,7 +169,7 @@ class WhisperStream:
         return transcript
 
     def close(self) -> None:
-        """Drop buffered audio; later feeds raise LocalProtocolError."""
+        """Drop buffered audio; later feeds raise RecognizerUsageError."""
         self._closed = True
         self._buffer = bytearray()
 
@@ -184,4 +184,4 @@ class WhisperStream:
     def _check_open(self) -> None:
         """Using a closed stream is our bug."""
         if self._closed:
-            raise LocalProtocolError("recognizer stream is closed")
+            raise RecognizerUsageError("recognizer stream is closed")

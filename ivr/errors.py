@@ -1,10 +1,14 @@
-"""Error types of the service; the protocol error bases live in ivr_common (asr and tts use them too)."""
+"""Error types of the service."""
 
 from collections.abc import Iterable
 
-from ivr_common.errors import LocalProtocolError, RemoteProtocolError
 
-__all__ = ["ConfigError", "LocalProtocolError", "RemoteProtocolError", "StartupError", "format_errors"]
+class RemoteProtocolError(Exception):
+    """The peer (Asterisk or a client) sent bytes that break the protocol."""
+
+
+class LocalProtocolError(Exception):
+    """We were asked to send something the protocol does not allow."""
 
 
 class ConfigError(Exception):

@@ -12,10 +12,10 @@ import threading
 import pytest
 
 from asr.engine import AsrEngine, Partial, RecognizerStream
+from asr.errors import RecognizerUsageError
 from asr.loader import load_engine
 from asr.models import bundled_vosk_model
 from asr.vosk_engine import VoskEngine, VoskStream
-from ivr.errors import LocalProtocolError
 from tests.support.corpus import chunks, espeak_pcm
 
 YES_NO = ["네", "아니요"]
@@ -135,13 +135,13 @@ def test_one_model_per_path(engine: AsrEngine) -> None:
 
 
 async def test_misuse_is_a_local_protocol_error(engine: AsrEngine) -> None:
-    with pytest.raises(LocalProtocolError, match="8000 or 16000"):
+    with pytest.raises(RecognizerUsageError, match="8000 or 16000"):
         engine.new_stream(44100)
     stream = engine.new_stream(8000)
     stream.close()
-    with pytest.raises(LocalProtocolError, match="closed"):
+    with pytest.raises(RecognizerUsageError, match="closed"):
         await stream.feed(b"\0\0")
-    with pytest.raises(LocalProtocolError, match="closed"):
+    with pytest.raises(RecognizerUsageError, match="closed"):
         await stream.finish()
 
 

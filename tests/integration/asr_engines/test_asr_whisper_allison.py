@@ -5,10 +5,10 @@ import asyncio
 import pytest
 
 from asr.engine import AsrEngine, RecognizerStream, Transcript
+from asr.errors import RecognizerUsageError
 from asr.loader import load_engine
 from asr.wer import word_error_rate
 from asr.whisper_engine import MAX_UTTERANCE_SECONDS, WhisperEngine
-from ivr.errors import LocalProtocolError
 from tests.support.corpus import SOUNDS_DIR, chunks, espeak_pcm, fixed_sample, load_wav
 
 MAX_WER = 0.15
@@ -79,7 +79,7 @@ async def test_stream_reuse_and_empty_utterance(engine: AsrEngine) -> None:
         assert word_error_rate(text, transcript.text) == 0.0
         assert transcript.audio_seconds == pytest.approx(len(pcm) / 2 / rate)
     stream.close()
-    with pytest.raises(LocalProtocolError, match="closed"):
+    with pytest.raises(RecognizerUsageError, match="closed"):
         await stream.feed(b"\0\0")
 
 

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.errors import RemoteProtocolError
 from tts.errors import WorkerProtocolError
 from tts.protocol import (
     Done,
@@ -90,7 +89,7 @@ def test_garbage_only_ever_raises_the_peer_error(data: bytes) -> None:
     try:
         for msg in decoder.feed(data):
             assert type(msg) in {Hello, Synthesize, ListVoices, Sleep, Done, Voices, Failed}
-    except RemoteProtocolError:
+    except WorkerProtocolError:
         pass
 
 

@@ -1,1 +1,0 @@
-"""Bases shared by ivr, the speech engines (asr, tts) and the ACD (queues); it imports none of them."""
