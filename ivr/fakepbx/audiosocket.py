@@ -15,7 +15,7 @@ import contextlib
 import time
 import uuid
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,17 @@ class Silence:
 
 
 @dataclass(frozen=True, slots=True)
+class SilenceUntil:
+    """Silent frames until `condition(caller)` holds, checked before every frame.
+
+    A caller who waits for the bot (its prompt is playing, it answered) instead of for a fixed time
+    behaves the same on a loaded machine as on an idle one. The call's `max_seconds` bounds the wait.
+    """
+
+    condition: Callable[[AudioSocketCaller], bool]
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     """No frames at all for `seconds`, as on hold or with silence suppression."""
 
@@ -71,7 +82,7 @@ class HangUp:
     """The caller hangs up: the socket is closed without a 0x00, exactly like Asterisk."""
 
 
-ScriptItem = Speech | Silence | Pause | Digit | HangUp
+ScriptItem = Speech | Silence | SilenceUntil | Pause | Digit | HangUp
 
 
 class _StreamEnded(Exception):
@@ -88,6 +99,7 @@ class AudioSocketCaller:
         self.frames_sent = 0
         # When each script item began (time.monotonic), to line the caller's timeline up with the bot's.
         self.item_times: list[float] = []
+        self.bot_spoke_at: float | None = None  # arrival of the bot's first frame that is not silence
         self.result: int | None = None
         self.end_reason: str | None = None
         self.finished = asyncio.Event()
@@ -152,6 +164,12 @@ class AudioSocketCaller:
                 await self._send_frame(frame, pacer, speed, deadline)
         elif isinstance(item, Silence):
             for _ in range(round(item.seconds / FRAME_SECONDS)):
+                await self._send_frame(bytes(self.frame_bytes), pacer, speed, deadline)
+        elif isinstance(item, SilenceUntil):
+            if speed <= 0:  # paced in real time even at speed=0, like the tail: it only keeps the line alive
+                pacer, speed = FramePacer(FRAME_SECONDS), 1.0
+                pacer.start(time.monotonic())
+            while not item.condition(self):
                 await self._send_frame(bytes(self.frame_bytes), pacer, speed, deadline)
         elif isinstance(item, Pause):
             await self._pause(item.seconds / speed if speed > 0 else 0.0, deadline)
@@ -231,9 +249,12 @@ class AudioSocketCaller:
             self._end(0, "server-closed")
 
     def _on_message(self, msg: Message) -> None:
-        if isinstance(msg, Hangup):
+        if isinstance(msg, Audio):
+            if self.bot_spoke_at is None and any(msg.pcm):
+                self.bot_spoke_at = self.received[-1][0]
+        elif isinstance(msg, Hangup):
             self._end(0, "server-hangup")
-        elif not isinstance(msg, Audio):
+        else:
             # Asterisk treats UUID, DTMF and ERROR from the server as errors and hangs the call up.
             self._end(-1, f"server-sent-{type(msg).__name__}")
 
