@@ -97,6 +97,7 @@ class AudioSocketCaller:
         self.frame_bytes = rate // 50 * 2
         self.received: list[tuple[float, Message]] = []
         self.frames_sent = 0
+        self.reanchors = 0  # how often this caller fell so far behind its schedule that it restarted it
         # When each script item began (time.monotonic), to line the caller's timeline up with the bot's.
         self.item_times: list[float] = []
         self.bot_spoke_at: float | None = None  # arrival of the bot's first frame that is not silence
@@ -191,7 +192,9 @@ class AudioSocketCaller:
         else:
             await asyncio.sleep(0)  # let the server run between frames sent as fast as possible
         await self._send(encode(Audio(frame, self.rate)))
+        before = pacer.reanchors
         pacer.sent(time.monotonic())
+        self.reanchors += pacer.reanchors - before
         self.frames_sent += 1
 
     async def _pause(self, seconds: float, deadline: float) -> None:
