@@ -20,8 +20,10 @@ def rms(pcm: bytes) -> float:
 
 
 async def test_greeting_reaches_the_caller_paced_and_the_call_is_stored(running_service):
+    conversations = []
     async with running_service() as service:
         spy = StoreSpy(service)
+        service.on_session_end = lambda session: conversations.append(session.conversation)
         baseline = set(asyncio.all_tasks())
         # The caller hangs up once the whole greeting was played, however late a loaded machine starts it.
         result = await pbx_for(service).call([SilenceUntil(spy.said("bot", 1)), Silence(0.3), HangUp()])
@@ -35,9 +37,12 @@ async def test_greeting_reaches_the_caller_paced_and_the_call_is_stored(running_
     times = [t for t, _ in audio_frames]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Paced at the real-time rate: never ahead of it (the slack is this caller's own delay in reading its
-    # first frame), and not far behind it. How evenly (jitter) depends on how busy the machine is and is
-    # measured by tests/bench/bench_calls.py, not asserted here.
-    assert 0.018 < statistics.mean(gaps) < 0.025
+    # first frame), and unless a busy machine stalled the player so long that it restarted its schedule,
+    # not behind it either. How evenly (jitter) depends on the load: tests/bench/bench_calls.py measures it.
+    assert statistics.mean(gaps) > 0.018
+    [conversation] = conversations
+    if conversation.player.reanchors == 0:
+        assert statistics.mean(gaps) < 0.023
 
     assert result.agi_status == "HANGUP" and result.audiosocket_result == -1
     assert result.next_step == "hangup"
