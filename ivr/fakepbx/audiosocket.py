@@ -63,31 +63,6 @@ class SilenceUntil:
     condition: Callable[[AudioSocketCaller], bool]
 
 
-class BotAnswered:
-    """A `SilenceUntil` condition: the bot spoke after the wait began, then sent `quiet` seconds of silence.
-
-    Counted in the bot's frames, not in wall-clock time, so a slow decode only makes the wait longer.
-    One instance per wait: it remembers where its wait began.
-    """
-
-    def __init__(self, quiet: float) -> None:
-        self.quiet = quiet
-        self._seen: int | None = None  # how many received messages were looked at
-        self._spoke = False
-        self._silent_frames = 0
-
-    def __call__(self, caller: AudioSocketCaller) -> bool:
-        start = len(caller.received) if self._seen is None else self._seen
-        for _, msg in caller.received[start:]:
-            if isinstance(msg, Audio):
-                if any(msg.pcm):
-                    self._spoke, self._silent_frames = True, 0
-                elif self._spoke:
-                    self._silent_frames += 1
-        self._seen = len(caller.received)
-        return self._spoke and self._silent_frames * FRAME_SECONDS + 1e-9 >= self.quiet
-
-
 @dataclass(frozen=True, slots=True)
 class Pause:
     """No frames at all for `seconds`, as on hold or with silence suppression."""
