@@ -58,9 +58,36 @@ class SilenceUntil:
 
     A caller who waits for the bot (its prompt is playing, it answered) instead of for a fixed time
     behaves the same on a loaded machine as on an idle one. The call's `max_seconds` bounds the wait.
+    `passed` (optional) is set once the condition held.
     """
 
     condition: Callable[[AudioSocketCaller], bool]
+    passed: asyncio.Event | None = None
+
+
+class BotAnswered:
+    """A `SilenceUntil` condition: the bot spoke after the wait began, then sent `quiet` seconds of silence.
+
+    Counted in the bot's frames, not in wall-clock time, so a slow decode only makes the wait longer.
+    One instance per wait: it remembers where its wait began.
+    """
+
+    def __init__(self, quiet: float) -> None:
+        self.quiet = quiet
+        self._seen: int | None = None  # how many received messages were looked at
+        self._spoke = False
+        self._silent_frames = 0
+
+    def __call__(self, caller: AudioSocketCaller) -> bool:
+        start = len(caller.received) if self._seen is None else self._seen
+        for _, msg in caller.received[start:]:
+            if isinstance(msg, Audio):
+                if any(msg.pcm):
+                    self._spoke, self._silent_frames = True, 0
+                elif self._spoke:
+                    self._silent_frames += 1
+        self._seen = len(caller.received)
+        return self._spoke and self._silent_frames * FRAME_SECONDS + 1e-9 >= self.quiet
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +199,8 @@ class AudioSocketCaller:
                 pacer.start(time.monotonic())
             while not item.condition(self):
                 await self._send_frame(bytes(self.frame_bytes), pacer, speed, deadline)
+            if item.passed is not None:
+                item.passed.set()
         elif isinstance(item, Pause):
             await self._pause(item.seconds / speed if speed > 0 else 0.0, deadline)
             pacer.start(time.monotonic())
