@@ -15,7 +15,7 @@ import contextlib
 import time
 import uuid
 import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,44 @@ class Silence:
 
 
 @dataclass(frozen=True, slots=True)
+class SilenceUntil:
+    """Silent frames until `condition(caller)` holds, checked before every frame.
+
+    A caller who waits for the bot (its prompt is playing, it answered) instead of for a fixed time
+    behaves the same on a loaded machine as on an idle one. The call's `max_seconds` bounds the wait.
+    `passed` (optional) is set once the condition held.
+    """
+
+    condition: Callable[[AudioSocketCaller], bool]
+    passed: asyncio.Event | None = None
+
+
+class BotAnswered:
+    """A `SilenceUntil` condition: the bot spoke after the wait began, then sent `quiet` seconds of silence.
+
+    Counted in the bot's frames, not in wall-clock time, so a slow decode only makes the wait longer.
+    One instance per wait: it remembers where its wait began.
+    """
+
+    def __init__(self, quiet: float) -> None:
+        self.quiet = quiet
+        self._seen: int | None = None  # how many received messages were looked at
+        self._spoke = False
+        self._silent_frames = 0
+
+    def __call__(self, caller: AudioSocketCaller) -> bool:
+        start = len(caller.received) if self._seen is None else self._seen
+        for _, msg in caller.received[start:]:
+            if isinstance(msg, Audio):
+                if any(msg.pcm):
+                    self._spoke, self._silent_frames = True, 0
+                elif self._spoke:
+                    self._silent_frames += 1
+        self._seen = len(caller.received)
+        return self._spoke and self._silent_frames * FRAME_SECONDS + 1e-9 >= self.quiet
+
+
+@dataclass(frozen=True, slots=True)
 class Pause:
     """No frames at all for `seconds`, as on hold or with silence suppression."""
 
@@ -71,7 +109,7 @@ class HangUp:
     """The caller hangs up: the socket is closed without a 0x00, exactly like Asterisk."""
 
 
-ScriptItem = Speech | Silence | Pause | Digit | HangUp
+ScriptItem = Speech | Silence | SilenceUntil | Pause | Digit | HangUp
 
 
 class _StreamEnded(Exception):
@@ -86,8 +124,10 @@ class AudioSocketCaller:
         self.frame_bytes = rate // 50 * 2
         self.received: list[tuple[float, Message]] = []
         self.frames_sent = 0
+        self.reanchors = 0  # how often this caller fell so far behind its schedule that it restarted it
         # When each script item began (time.monotonic), to line the caller's timeline up with the bot's.
         self.item_times: list[float] = []
+        self.bot_spoke_at: float | None = None  # arrival of the bot's first frame that is not silence
         self.result: int | None = None
         self.end_reason: str | None = None
         self.finished = asyncio.Event()
@@ -153,6 +193,14 @@ class AudioSocketCaller:
         elif isinstance(item, Silence):
             for _ in range(round(item.seconds / FRAME_SECONDS)):
                 await self._send_frame(bytes(self.frame_bytes), pacer, speed, deadline)
+        elif isinstance(item, SilenceUntil):
+            if speed <= 0:  # paced in real time even at speed=0, like the tail: it only keeps the line alive
+                pacer, speed = FramePacer(FRAME_SECONDS), 1.0
+                pacer.start(time.monotonic())
+            while not item.condition(self):
+                await self._send_frame(bytes(self.frame_bytes), pacer, speed, deadline)
+            if item.passed is not None:
+                item.passed.set()
         elif isinstance(item, Pause):
             await self._pause(item.seconds / speed if speed > 0 else 0.0, deadline)
             pacer.start(time.monotonic())
@@ -173,7 +221,9 @@ class AudioSocketCaller:
         else:
             await asyncio.sleep(0)  # let the server run between frames sent as fast as possible
         await self._send(encode(Audio(frame, self.rate)))
+        before = pacer.reanchors
         pacer.sent(time.monotonic())
+        self.reanchors += pacer.reanchors - before
         self.frames_sent += 1
 
     async def _pause(self, seconds: float, deadline: float) -> None:
@@ -231,9 +281,12 @@ class AudioSocketCaller:
             self._end(0, "server-closed")
 
     def _on_message(self, msg: Message) -> None:
-        if isinstance(msg, Hangup):
+        if isinstance(msg, Audio):
+            if self.bot_spoke_at is None and any(msg.pcm):
+                self.bot_spoke_at = self.received[-1][0]
+        elif isinstance(msg, Hangup):
             self._end(0, "server-hangup")
-        elif not isinstance(msg, Audio):
+        else:
             # Asterisk treats UUID, DTMF and ERROR from the server as errors and hangs the call up.
             self._end(-1, f"server-sent-{type(msg).__name__}")
 

@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT_S = 10.0
+WAIT_S = 30.0  # a generous deadline for a page condition: Chromium is slow on a busy machine
 
 
 def make_driver() -> WebDriver:

@@ -17,7 +17,7 @@ import pytest
 
 from ivr.cli import main as ivr_main
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, HangUp, Silence
+from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, SilenceUntil
 from ivr.fakepbx.pbx import FakePbx
 from ivr.storage.db import upgrade_database
 from tests.e2e.cluster_support import (
@@ -113,11 +113,13 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
         assert booked.variables.get("IVR_REASON") == "callback", booked.variables
         assert ami.actions_named("Originate") == []
 
-        # One long call on each worker; the supervisor view on B shows all three.
+        # One long call on each worker; the supervisor view on B shows all three. The callers stay on the
+        # line until the leader was killed, however long the steps before take on a busy machine.
         started = [asyncio.Event() for _ in workers]
+        release = asyncio.Event()
+        long_script = [SilenceUntil(lambda _caller: release.is_set()), HangUp()]
         long_calls = [
-            asyncio.ensure_future(pbx.call([Silence(10.0), HangUp()], max_seconds=60, in_progress=e))
-            for e in started
+            asyncio.ensure_future(pbx.call(long_script, max_seconds=300, in_progress=e)) for e in started
         ]
         await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), 60)
         async with asyncio.timeout(30):
@@ -128,6 +130,7 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
 
         leader.proc.send_signal(signal.SIGKILL)
         successor = await first_to_log([a, b], TAKES_DUTIES)
+        release.set()
         results = await asyncio.gather(*long_calls)
         assert sorted(r.worker for r in results) == [0, 1, 2], "the calls spread over all three workers"
         killed = next(r for r in results if r.worker == index[leader.name])

@@ -65,7 +65,7 @@ async def test_an_account_number_is_collected_by_voice_and_the_notice_is_played_
         Silence(9.0),
     ]
     async with running_service(bot_for_call=bot_maker(registry)) as service:
-        result = await pbx_for(service).call(script, max_seconds=60)
+        result = await pbx_for(service).call(script, max_seconds=180)
         record = await service.store.get_call(result.call_uuid)
 
     heard = [(t.speaker, t.text) for t in record.turns]
@@ -92,7 +92,7 @@ async def test_a_knowledge_answer_during_a_reload_comes_from_the_version_the_cal
     started = asyncio.Event()
     script = [Silence(1.5), caller_says("How do I pay my bill?"), Silence(7.0)]
     async with running_service(bot_for_call=bot_maker(registry, started)) as service:
-        call = asyncio.ensure_future(pbx_for(service).call(script, max_seconds=30))
+        call = asyncio.ensure_future(pbx_for(service).call(script, max_seconds=180))
         await asyncio.wait_for(started.wait(), 15)
         path = flows / "telecom.yaml"
         path.write_text(

@@ -10,16 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import BotAnswered, Digit, ScriptItem, Silence, SilenceUntil
 from ivr.fakepbx.pbx import CallResult, FakePbx
 from ivr.prompts import TRANSFER_NOTICE
 from tests.e2e.cluster_support import make_workers, stored_calls, worker_env
 
 pytestmark = pytest.mark.postgres
 
-SHORT = [Silence(1.0), Digit("0"), Silence(6.0)]  # keypad 0: finished well within the drain timeout
-LONG = [item for _ in range(10) for item in (Digit("5"), Silence(2.5))]  # busy talking past the drain
+LONG = [item for _ in range(20) for item in (Digit("5"), Silence(2.5))]  # busy talking past the drain
 DRAIN_SECONDS = 2.0
+
+
+def short_script(decided: asyncio.Event) -> list[ScriptItem]:
+    """Keypad 0 once the greeting is over; `decided` is set when the transfer notice starts: such a call
+    is finished by its own transfer whenever the drain comes, however slow a busy machine is."""
+    return [SilenceUntil(BotAnswered(quiet=1.0)), Digit("0"), SilenceUntil(BotAnswered(quiet=0.0), decided)]
 
 
 async def test_rolling_restart_drops_no_caller_and_loses_no_turn(tmp_path: Path, fresh_postgres_url: str):
@@ -39,12 +44,12 @@ async def test_rolling_restart_drops_no_caller_and_loses_no_turn(tmp_path: Path,
     pbx = FakePbx("127.0.0.1", 0, workers=[w.address for w in workers], fallback_queue="support-en")
     placed: list[tuple[str, asyncio.Task[CallResult]]] = []
 
-    async def place(kind: str) -> asyncio.Event:
-        in_progress = asyncio.Event()
-        script = LONG if kind == "long" else SHORT
-        task = asyncio.ensure_future(pbx.call(script, max_seconds=90, in_progress=in_progress))
+    async def place(kind: str) -> tuple[asyncio.Event, asyncio.Event]:
+        in_progress, decided = asyncio.Event(), asyncio.Event()
+        script = LONG if kind == "long" else short_script(decided)
+        task = asyncio.ensure_future(pbx.call(script, max_seconds=180, in_progress=in_progress))
         placed.append((kind, task))
-        return in_progress
+        return in_progress, decided
 
     try:
         for w in workers:
@@ -52,17 +57,21 @@ async def test_rolling_restart_drops_no_caller_and_loses_no_turn(tmp_path: Path,
         for w in workers:
             await w.wait_log("ivr listening")
         for round_no, victim in enumerate(workers, 1):
-            started = [await place(kind) for kind in ("long", "short", "long", "short")]  # two on each
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in started)), 60)
+            kinds = ("long", "short", "long", "short")  # two on each worker
+            started = [await place(kind) for kind in kinds]
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e, _ in started)), 60)
+            # The short calls have pressed 0 and hear the notice; the long ones keep talking past the drain.
+            shorts = [decided for kind, (_, decided) in zip(kinds, started, strict=True) if kind == "short"]
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in shorts)), 60)
             victim.signal(signal.SIGTERM)
             await victim.wait_log("draining:", count=round_no if victim is workers[0] else 1)
             during = [await place("short") for _ in range(2)]  # arrive while the victim drains
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in during)), 60)
+            await asyncio.wait_for(asyncio.gather(*(e.wait() for e, _ in during)), 60)
             assert await victim.exit_code() == 0, "".join(victim.lines[-20:])
             assert victim.log_has("handing over"), "a long call outlived the drain timeout"
             victim.start()
             await victim.wait_log("ivr listening")
-        results = [(kind, await asyncio.wait_for(task, 120)) for kind, task in placed]
+        results = [(kind, await asyncio.wait_for(task, 240)) for kind, task in placed]
     finally:
         for w in workers:
             w.stop()

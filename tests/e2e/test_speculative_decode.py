@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from asr.wer import word_error_rate
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import HangUp, Silence, Speech, load_wav_as_slin
-from tests.support.calls import ALLISON, pbx_for
+from ivr.fakepbx.audiosocket import HangUp, SilenceUntil, Speech, load_wav_as_slin
+from tests.support.calls import ALLISON, StoreSpy, pbx_for
 
 
 async def test_whisper_transcripts_come_from_the_speculative_decode_and_stay_right(running_service):
@@ -14,18 +14,21 @@ async def test_whisper_transcripts_come_from_the_speculative_decode_and_stay_rig
     def make_bot():
         return EchoBot(greeting="Hello.", fallback_queue="support")
 
-    script = [
-        Silence(2.0),
-        Speech(load_wav_as_slin(ALLISON / "hello-world.wav")),
-        Silence(3.0),
-        Speech(load_wav_as_slin(ALLISON / "agent-pass.wav")),
-        Silence(4.0),
-        HangUp(),
-    ]
     async with running_service(bot_factory=make_bot, asr={"endpointing": "normal"}) as service:
         assert service.speech.endpointing.speculate_after == 0.2 and not service.asr.streaming
+        spy = StoreSpy(service)
+        # The caller speaks after each of the bot's sentences and hangs up after the second echo, so both
+        # utterances are decoded and answered however long that takes on a loaded machine.
+        script = [
+            SilenceUntil(spy.said("bot", 1)),
+            Speech(load_wav_as_slin(ALLISON / "hello-world.wav")),
+            SilenceUntil(spy.said("bot", 2)),
+            Speech(load_wav_as_slin(ALLISON / "agent-pass.wav")),
+            SilenceUntil(spy.said("bot", 3)),
+            HangUp(),
+        ]
         service.on_session_end = lambda session: conversations.append(session.conversation)
-        result = await pbx_for(service).call(script, max_seconds=60)
+        result = await pbx_for(service).call(script, max_seconds=120)
         record = await service.store.get_call(result.call_uuid)
 
     said = [t.text for t in record.turns if t.speaker == "caller"]

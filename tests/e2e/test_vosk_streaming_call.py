@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from asr.models import bundled_vosk_model
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import HangUp, Silence, Speech
-from tests.support.calls import pbx_for
+from ivr.fakepbx.audiosocket import HangUp, SilenceUntil, Speech
+from tests.support.calls import StoreSpy, pbx_for
 from tests.support.corpus import espeak_pcm
 
 YES_NO = ["네", "아니요"]
@@ -32,10 +32,12 @@ async def test_korean_yes_is_recognised_through_the_grammar_while_streaming(runn
         tts={"voices": {"ko": {"voice": "ko", "rate": 175}}},
     ) as service:
         assert service.asr.streaming
+        spy = StoreSpy(service)
         service.on_session_end = lambda session: conversations.append(session.conversation)
-        result = await pbx_for(service).call(
-            [Silence(4.0), Speech(espeak_pcm("네", "ko", 8000)), Silence(2.0), HangUp()], language="ko"
-        )
+        # The caller answers the question, and hangs up once the answer is stored, however long that takes.
+        script = [SilenceUntil(spy.said("bot", 1)), Speech(espeak_pcm("네", "ko", 8000))]
+        script += [SilenceUntil(spy.said("caller", 1)), HangUp()]
+        result = await pbx_for(service).call(script, language="ko", max_seconds=90)
         record = await service.store.get_call(result.call_uuid)
 
     said = [t for t in record.turns if t.speaker == "caller"]

@@ -65,6 +65,38 @@ def pbx_for(service: IvrService) -> FakePbx:
     return FakePbx("127.0.0.1", service.agi.port, fallback_queue=service.config.bot.fallback_queue)
 
 
+class StoreSpy:
+    """Wraps a service's CallStore: the turns and call ends its calls store, as they are stored.
+
+    Tests wait on these (`SilenceUntil(spy.said("bot", 2))`) rather than on fixed delays, so a call
+    behaves the same however long decoding and synthesis take on a loaded machine.
+    """
+
+    def __init__(self, service: IvrService) -> None:
+        self._store = service.store
+        service.store = self  # sessions take the store from the service when the call starts
+        self.turns: list[tuple[str, str]] = []  # (speaker, text), in the order they were stored
+        self.ends: list[str] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+    async def add_turn(self, call, **fields) -> None:
+        """Store the turn, then note it."""
+        await self._store.add_turn(call, **fields)
+        self.turns.append((fields["speaker"], fields["text"]))
+
+    async def end_call(self, call, **fields):
+        """Note the end reason, then store the end."""
+        self.ends.append(fields["end_reason"])
+        return await self._store.end_call(call, **fields)
+
+    def said(self, speaker: str, count: int) -> Callable[[object], bool]:
+        """A condition: `speaker` ("bot" or "caller") has `count` turns stored (a bot turn is stored
+        once it has been played, or cut)."""
+        return lambda _caller: sum(1 for who, _ in self.turns if who == speaker) >= count
+
+
 async def settle(service: IvrService, baseline: set[asyncio.Task]) -> set[asyncio.Task]:
     """Wait for the service to have no session and for the call's tasks to end; returns the leftovers."""
     await asyncio.wait_for(service.idle.wait(), 10)

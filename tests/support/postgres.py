@@ -189,7 +189,14 @@ def _throwaway_server() -> Iterator[str]:
     cluster = PostgresCluster(bin_dir)
     try:
         cluster.init()
-        cluster.start(free_port())
+        for attempt in range(3):
+            try:
+                cluster.start(free_port())
+                break
+            except RuntimeError:
+                # Another process on this busy machine may take the free port before the server binds it.
+                if attempt == 2:
+                    raise
         yield cluster.url()
     finally:
         cluster.remove()

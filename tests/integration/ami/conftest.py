@@ -29,7 +29,7 @@ async def start_client(ami_server: FakeAmiServer) -> AsyncIterator[StartClient]:
     running: list[tuple[AmiClient, asyncio.Task[None]]] = []
 
     async def start(*, username: str = "ivr", secret: str = "s3cret", **options: object) -> AmiClient:
-        settings: dict = {"action_timeout": 2.0, "backoff_initial": 0.02, "backoff_max": 0.2} | options
+        settings: dict = {"action_timeout": 10.0, "backoff_initial": 0.02, "backoff_max": 0.2} | options
         client = AmiClient("127.0.0.1", ami_server.port, username, secret, **settings)
         running.append((client, asyncio.create_task(client.run())))
         return client

@@ -117,7 +117,9 @@ async def test_unanswered_pings_make_the_client_reconnect(
     ami_server: FakeAmiServer, start_client: StartClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="ivr.ami.client"):
-        client = await start_client(ping_interval=0.05, ping_timeout=0.1)
+        # Pings every 50 ms, but a reply gets a whole second: a busy machine can delay an answered Ping
+        # for longer than a tight timeout, and that must not count as a dead peer here.
+        client = await start_client(ping_interval=0.05, ping_timeout=1.0)
         await client.wait_connected(5)
         await ami_server.wait_until(lambda: len(ami_server.actions_named("Ping")) >= 2)
         assert ami_server.connections == 1  # answered pings keep the session

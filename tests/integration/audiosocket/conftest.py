@@ -8,7 +8,7 @@ import pytest
 
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 
-WAIT = 5.0  # safety net for awaits on events/futures, never a pacing wait
+WAIT = 30.0  # safety net for awaits on events/futures, never a pacing wait
 
 
 class ServerHarness:

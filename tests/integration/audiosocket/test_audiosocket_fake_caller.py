@@ -1,7 +1,6 @@
 """The fake Asterisk itself: speed scaling, the max_seconds limit, and Asterisk's reaction to bad kinds."""
 
 import asyncio
-import time
 import uuid
 
 from ivr.audiosocket.codec import Audio, Dtmf, encode
@@ -18,14 +17,17 @@ async def _drain(conn) -> list:
 
 async def test_speed_four_plays_a_second_of_frames_in_a_quarter_second(harness) -> None:
     caller = AudioSocketCaller("127.0.0.1", harness.port, harness.expect())
-    started = time.monotonic()
     caller_task = asyncio.create_task(caller.stream([Silence(1.0), HangUp()], speed=4.0))
     conn = await harness.next_connection()
     received = await _drain(conn)
-    elapsed = time.monotonic() - started
     assert await asyncio.wait_for(caller_task, WAIT) == -1
     assert len(received) == 50 and all(isinstance(m, Audio) and m.pcm == bytes(320) for m in received)
-    assert 0.2 <= elapsed < 0.9
+    # On the caller's own clock: never faster than 4x (it may catch up 3 frames of 5 ms); and unless a busy
+    # machine made it fall so far behind that it restarted its schedule, well faster than real time.
+    played = caller.item_times[1] - caller.item_times[0]
+    assert played >= (50 - 3) * 0.005
+    if caller.reanchors == 0:
+        assert played < 0.5
 
 
 async def test_max_seconds_ends_the_call_as_a_caller_hangup(harness) -> None:
@@ -34,7 +36,11 @@ async def test_max_seconds_ends_the_call_as_a_caller_hangup(harness) -> None:
     conn = await harness.next_connection()
     received = await _drain(conn)
     assert await asyncio.wait_for(caller_task, WAIT) == -1 and caller.end_reason == "max-seconds"
-    assert 5 <= len(received) <= 20  # the keep-alive tail ran in real time
+    # The keep-alive tail ran in real time: never faster (0.3 s is 15 frames; catching up only sends
+    # late frames), and unless a busy machine made it restart its schedule, not much slower.
+    assert len(received) <= 16
+    if caller.reanchors == 0:
+        assert len(received) >= 12
     assert conn.close_reason == "peer-closed"
 
 

@@ -54,7 +54,7 @@ async def start_rig(
     server: FakeAmiServer, store: CallStore, policy: CallbackPolicy
 ) -> tuple[Rig, asyncio.Task]:
     """Start a client and monitor against `server`; returns once the first QueueStatus resync is done."""
-    client = AmiClient("127.0.0.1", server.port, "ivr", "s3cret", action_timeout=2.0, backoff_initial=0.02,
+    client = AmiClient("127.0.0.1", server.port, "ivr", "s3cret", action_timeout=10.0, backoff_initial=0.02,
                        backoff_max=0.2)  # fmt: skip
     live = LiveQueues()
     scheduler = CallbackScheduler(client, store, live, policy)

@@ -169,7 +169,10 @@ async def test_pool_spreads_work_over_workers(tmp_path: Path) -> None:
         await synth.start()
         texts = [f"Prompt number {n}." for n in range(4)]
         await asyncio.wait_for(asyncio.gather(*(synth.synthesize(t, "en", 8000) for t in texts)), 30)
-        assert [w.syntheses for w in synth.pool.workers] == [2, 2]
+        # The first two requests take one idle worker each; who takes the last two depends on which
+        # finishes first, which a busy machine decides (an even 2 + 2 is not guaranteed).
+        assert sorted(w.syntheses for w in synth.pool.workers)[0] >= 1
+        assert sum(w.syntheses for w in synth.pool.workers) == 4
         assert len({w.pid for w in synth.pool.workers}) == 2
         assert synth.worker_requests == 4
     finally:

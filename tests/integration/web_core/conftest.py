@@ -62,7 +62,7 @@ async def desk_env(tmp_path: Path) -> AsyncIterator[Desk]:
     store = await CallStore.open(f"sqlite:///{tmp_path / 'ivr.db'}")
     ami_server = FakeAmiServer({"ivr": "s3cret"})
     await ami_server.start()
-    ami = AmiClient("127.0.0.1", ami_server.port, "ivr", "s3cret", action_timeout=2.0, backoff_initial=0.02)
+    ami = AmiClient("127.0.0.1", ami_server.port, "ivr", "s3cret", action_timeout=10.0, backoff_initial=0.02)
     ami_task = asyncio.create_task(ami.run())
     await ami.wait_connected(5)
     desk = DeskStore(store.session_factory)
