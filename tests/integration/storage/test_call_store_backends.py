@@ -139,6 +139,7 @@ async def test_many_concurrent_calls_from_two_stores_keep_every_turn_in_order(
         uuids = await asyncio.gather(*(one_call(store if n % 2 else other, n) for n in range(24)))
     finally:
         await other.close()
+    await store.wait_flushed()  # under load a write may pass its 1 s deadline and land on the retry
 
     for n, call_uuid in enumerate(uuids):
         record = await store.get_call(call_uuid)
