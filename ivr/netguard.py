@@ -34,6 +34,7 @@ ProtocolFactory = Callable[[], asyncio.BaseProtocol]
 
 _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _BACKOFF_MIN, _BACKOFF_MAX = 0.05, 1.0
+_ACCEPTS_PER_WAKE = 64  # then let the loop serve the calls before accepting more
 _MEASURE_EVERY_S = 0.05
 
 
@@ -54,7 +55,7 @@ class FdBudget:
         self._measured = self._count()
         self._measured_at = time.monotonic()
         self._since = 0
-        self.freed = asyncio.Event()  # set when a counted connection closes: a paused listener retries
+        self._waiting: set[Callable[[], None]] = set()  # paused listeners, retried when a connection closes
 
     @staticmethod
     def _count() -> int:
@@ -76,8 +77,18 @@ class FdBudget:
         self._since += 1
 
     def closed(self) -> None:
-        """A counted connection closed."""
-        self.freed.set()
+        """A counted connection closed: paused listeners try again at once."""
+        waiting, self._waiting = self._waiting, set()
+        for resume in waiting:
+            resume()
+
+    def wake_on_close(self, resume: Callable[[], None]) -> None:
+        """Call `resume` (once) when the next counted connection closes."""
+        self._waiting.add(resume)
+
+    def forget(self, resume: Callable[[], None]) -> None:
+        """Stop waking `resume`."""
+        self._waiting.discard(resume)
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,10 @@ class GuardedListener:
     ) -> None:
         self.name, self._factory, self.limits, self._budget = name, protocol_factory, limits, budget
         self._sock: socket.socket | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reading = False
+        self._backoff = _BACKOFF_MIN
+        self._retry: asyncio.TimerHandle | None = None
         self._handing: set[asyncio.Task[None]] = set()
         self.active = 0
         self._per_peer: Counter[str] = Counter()
@@ -148,8 +162,8 @@ class GuardedListener:
         except OSError:
             sock.close()
             raise
-        self._sock = sock
-        self._task = asyncio.get_running_loop().create_task(self._accept_loop(), name=f"accept-{self.name}")
+        self._sock, self._loop = sock, asyncio.get_running_loop()
+        self._resume()
 
     @property
     def port(self) -> int:
@@ -158,6 +172,10 @@ class GuardedListener:
             raise RuntimeError(f"{self.name} is not listening")
         return int(self._sock.getsockname()[1])
 
+    def is_serving(self) -> bool:
+        """True until close() (as asyncio.Server.is_serving): accepting, or paused for descriptors."""
+        return self._sock is not None
+
     @property
     def sockets(self) -> list[socket.socket]:
         """The listening socket (as asyncio.Server.sockets)."""
@@ -165,51 +183,84 @@ class GuardedListener:
 
     async def close(self) -> None:
         """Stop accepting and close the listening socket (open connections are their owners' to close)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._pause()
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        self._budget.forget(self._resume)
         for task in list(self._handing):
             task.cancel()
         if self._sock is not None:
             self._sock.close()
             self._sock = None
 
-    async def _accept_loop(self) -> None:
-        """Accept while there is room; otherwise wait with backoff; never spin, never raise."""
+    # Accepting is driven by the loop's reader callback, as asyncio's own servers do, so that pausing
+    # and closing are plain synchronous steps with no accept future left behind to race them.
+
+    def _resume(self) -> None:
+        """Accept again if there is room; otherwise stay paused and retry later."""
+        self._retry = None
+        if self._sock is None or self._reading:
+            return
+        if self._budget.free() < self.limits.reserve_fds:
+            self._wait_for_room()
+            return
+        assert self._loop is not None
+        self._loop.add_reader(self._sock.fileno(), self._on_readable)
+        self._reading = True
+
+    def _pause(self) -> None:
+        """Stop watching the listening socket (connections wait in the kernel's backlog)."""
+        if self._reading and self._sock is not None and self._loop is not None:
+            self._loop.remove_reader(self._sock.fileno())
+        self._reading = False
+
+    def _wait_for_room(self) -> None:
+        """Paused: retry after the backoff, or as soon as a connection closes; log once per episode."""
+        self._pause()
+        if self._backoff == _BACKOFF_MIN:
+            self.paused += 1
+            log.warning(
+                "%s: near the open-file limit (%d): not accepting until connections close",
+                self.name,
+                self._budget.limit,
+            )
+        assert self._loop is not None
+        if self._retry is None:
+            self._retry = self._loop.call_later(self._backoff, self._resume)
+        self._budget.wake_on_close(self._resume_soon)
+        self._backoff = min(_BACKOFF_MAX, self._backoff * 2)
+
+    def _resume_soon(self) -> None:
+        """A connection closed: retry now instead of at the end of the backoff."""
+        if self._retry is not None:
+            self._retry.cancel()
+        self._resume()
+
+    def _on_readable(self) -> None:
+        """Accept what the backlog holds while there is room; never spin, never raise."""
         assert self._sock is not None
-        loop, backoff = asyncio.get_running_loop(), _BACKOFF_MIN
-        while True:
+        for _ in range(_ACCEPTS_PER_WAKE):
             if self._budget.free() < self.limits.reserve_fds:
-                if backoff == _BACKOFF_MIN:
-                    self.paused += 1
-                    log.warning(
-                        "%s: near the open-file limit (%d): not accepting until connections close",
-                        self.name,
-                        self._budget.limit,
-                    )
-                backoff = await self._wait_for_room(backoff)
-                continue
+                self._wait_for_room()
+                return
             try:
-                conn, address = await loop.sock_accept(self._sock)
+                conn, address = self._sock.accept()
+            except (BlockingIOError, InterruptedError):
+                self._backoff = _BACKOFF_MIN
+                return
+            except ConnectionAbortedError:
+                continue  # the peer gave up while waiting in the backlog
             except OSError as exc:
-                if exc.errno not in _OUT_OF_RESOURCES:
-                    log.warning("%s: accept failed: %s", self.name, exc)
-                else:
+                if exc.errno in _OUT_OF_RESOURCES:
                     log.warning("%s: out of descriptors (%s): backing off", self.name, exc.strerror)
-                backoff = await self._wait_for_room(backoff)
-                continue
-            backoff = _BACKOFF_MIN
+                else:
+                    log.warning("%s: accept failed: %s", self.name, exc)
+                self._wait_for_room()
+                return
+            conn.setblocking(False)
             self._budget.opened()
             self._admit(conn, address)
-
-    async def _wait_for_room(self, backoff: float) -> float:
-        """Sleep `backoff` or until a connection closes; returns the next backoff."""
-        self._budget.freed.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._budget.freed.wait(), backoff)
-        return min(_BACKOFF_MAX, backoff * 2)
 
     def _admit(self, conn: socket.socket, address: tuple) -> None:
         """Close at once what the limits refuse; hand the rest to a protocol."""

@@ -234,7 +234,7 @@ class FastAgiServer:
     async def stop_listening(self) -> None:
         """Refuse new connections (Asterisk tries the next worker) but keep serving the calls in progress."""
         if self._server is not None:
-            self._server.close()  # closes the listening socket now; wait_closed() would wait for the calls
+            await self._server.close()  # the listening socket only: the calls in progress go on
 
     async def close(self) -> None:
         """Stop listening, cancel every running connection and wait until they are gone."""
