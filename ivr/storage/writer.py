@@ -73,6 +73,7 @@ class WriteQueue:
         self.closed = False
         self.given_up = 0
         self.inflight: set[asyncio.Task[None]] = set()
+        self._tails: dict[str, asyncio.Task[None]] = {}  # each call's latest write
         self._work = asyncio.Event()  # set while the outbox (or a migration) waits for the retry task
         self.idle = asyncio.Event()  # set while nothing waits
         self.idle.set()
@@ -128,11 +129,15 @@ class WriteQueue:
             self.given_up += 1
             log.error("storage: %s for call %s after close: dropped", op.kind, op.handle.call_uuid)
             return
-        previous = op.handle._tail
+        # Chained by call, not by handle: the AMI side writes a call's transfer phases through handles of
+        # its own, and they must land after the call's own writes (the transfer row first).
+        key = op.handle.call_uuid
+        previous = self._tails.get(key)
         task = asyncio.ensure_future(self._after(previous, op))
-        op.handle._tail = task
+        op.handle._tail = self._tails[key] = task
         self.inflight.add(task)
         task.add_done_callback(self.inflight.discard)
+        task.add_done_callback(lambda t: self._tails.pop(key, None) if self._tails.get(key) is t else None)
         if wait:
             await asyncio.shield(task)
 
