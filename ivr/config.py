@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from asr.endpointer import EndpointingParams, params_for
 from ivr.yamlconf import StrictModel, load_model
@@ -30,6 +30,16 @@ ListenPort = Annotated[int, Field(ge=0, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
+
+
+def _networks(value: list[str]) -> list[str]:
+    """IP addresses or CIDR blocks; ValueError names the bad entry."""
+    for item in value:
+        ipaddress.ip_network(item.strip(), strict=False)
+    return value
+
+
+Networks = Annotated[list[str], AfterValidator(_networks)]
 
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>\d{1,5})$")
 
@@ -54,7 +64,7 @@ class ListenConfig(StrictModel):
     desktop_port: ListenPort = 8080
     audiosocket_advertise: str = "127.0.0.1:9092"
     # Asterisk addresses (IPs or CIDR blocks) FastAGI and AudioSocket accept; empty: any address.
-    allow: list[str] = Field(default_factory=list)
+    allow: Networks = Field(default_factory=list)
     # Open FastAGI sessions (and AudioSocket streams), in all and per address; past them a new call is
     # closed at once, which the dialplan answers by queueing the caller on the fallback queue.
     max_connections: Annotated[int, Field(ge=1, le=100_000)] = 256
@@ -64,13 +74,6 @@ class ListenConfig(StrictModel):
     @classmethod
     def _check_advertise(cls, value: str) -> str:
         parse_host_port(value)
-        return value
-
-    @field_validator("allow")
-    @classmethod
-    def _networks(cls, value: list[str]) -> list[str]:
-        for item in value:
-            ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
         return value
 
 
@@ -223,17 +226,10 @@ class WebConfig(StrictModel):
     timezone: NonEmpty = "UTC"  # the day of the supervisor's figures
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); from anyone else the
     # header is ignored, so a client cannot pick the address its login attempts are counted against.
-    trusted_proxies: list[str] = Field(default_factory=list)
+    trusted_proxies: Networks = Field(default_factory=list)
     # Open browser connections, in all and per address (idle ones are closed after 15 s).
     max_connections: Annotated[int, Field(ge=1, le=100_000)] = 256
     max_per_peer: Annotated[int, Field(ge=1, le=100_000)] = 64
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, value: list[str]) -> list[str]:
-        for item in value:
-            ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
-        return value
 
 
 class ClusterConfig(StrictModel):

@@ -15,10 +15,12 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 MAX_USERNAME_KEY = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,22 +89,22 @@ class LoginGuard:
                 seen.remove(ticket.at)
 
     def _user(self, key: str) -> _UserRecord:
-        """The record of a username, created (evicting the oldest past max_keys) when new."""
-        record = self._users.get(key)
-        if record is None:
-            if len(self._users) >= self.max_keys:
-                self._users.popitem(last=False)
-            record = self._users[key] = _UserRecord()
-        return record
+        """The record of a username, created when new."""
+        return _entry(self._users, key, _UserRecord, self.max_keys)
 
     def _address(self, address: str) -> deque[float]:
-        """The recent attempts of an address, created (evicting the oldest past max_keys) when new."""
-        seen = self._addresses.get(address)
-        if seen is None:
-            if len(self._addresses) >= self.max_keys:
-                self._addresses.popitem(last=False)
-            seen = self._addresses[address] = deque()
-        return seen
+        """The recent attempts of an address, created when new."""
+        return _entry(self._addresses, address, deque, self.max_keys)
+
+
+def _entry(table: OrderedDict[str, T], key: str, make: Callable[[], T], max_keys: int) -> T:
+    """table[key], created (forgetting the oldest key past max_keys) when missing."""
+    value = table.get(key)
+    if value is None:
+        if len(table) >= max_keys:
+            table.popitem(last=False)
+        value = table[key] = make()
+    return value
 
 
 def _prune(times: deque[float], before: float) -> None:

@@ -45,14 +45,6 @@ def read_sql(url: str, sql: str, **params: object) -> list[tuple]:
         engine.dispose()
 
 
-@pytest.fixture
-async def store(database_url: str):
-    """A migrated store on a fresh database."""
-    opened = await CallStore.open(database_url)
-    yield opened
-    await opened.close()
-
-
 async def test_whole_call_round_trips_with_ordered_turns_and_transfer(store: CallStore) -> None:
     call = await start(store, started_at=T0.astimezone(SEOUL))
     await store.add_turn(call, speaker="bot", text="안녕하세요", started_at=at(1), ended_at=at(3),

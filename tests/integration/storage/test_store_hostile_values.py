@@ -6,19 +6,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from ivr.storage import CallStore
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(database_url: str):
-    """A migrated store on a fresh database (SQLite, then PostgreSQL)."""
-    opened = await CallStore.open(database_url)
-    yield opened
-    await opened.close()
 
 
 async def test_hostile_values_are_fitted_and_a_refused_field_costs_only_itself(store: CallStore) -> None:
