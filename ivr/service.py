@@ -71,9 +71,10 @@ class IvrService:
         """Open storage, load the models, warm the prompts and start listening."""
         cfg = self.config
         # Checked first: a bad IVR_WEB_SECRET is a clear start-up error, not a failure half-way.
-        from ivr.web.auth import secret_from_env
+        from ivr.web.auth import check_secret
 
-        web_secret = secret_from_env() if cfg.web.enabled else b""
+        if cfg.web.enabled:
+            check_secret()
         self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
         self.store = await CallStore.open(
             cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_id(cfg)
@@ -153,7 +154,7 @@ class IvrService:
         if self.cluster is not None:
             self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
         self.briefings = make_briefings(self)
-        self.web = await start_desktop(self, web_secret, self.fd_budget) if cfg.web.enabled else None
+        self.web = await start_desktop(self, self.fd_budget) if cfg.web.enabled else None
         self.idle.set()
         log.info(
             "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",

@@ -244,10 +244,11 @@ def make_briefings(service: Any) -> BriefingDesk:
     )
 
 
-async def start_desktop(service: Any, secret: bytes, budget: FdBudget) -> Any:
+async def start_desktop(service: Any, budget: FdBudget) -> Any:
     """The agent desktop on listen.desktop_port, wired to the service's store, AMI and queues."""
     from ivr.storage.desk import DeskStore
     from ivr.web.app import WebServer, make_app
+    from ivr.web.auth import secret_from_env
     from ivr.web.deps import WebDeps
 
     cfg = service.config
@@ -268,7 +269,7 @@ async def start_desktop(service: Any, secret: bytes, budget: FdBudget) -> Any:
     )
     app = make_app(
         deps,
-        secret=secret,
+        secret=secret_from_env(),
         secure_cookies=cfg.web.secure_cookies,
         trusted_proxies=tuple(cfg.web.trusted_proxies),
     )

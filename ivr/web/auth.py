@@ -160,19 +160,24 @@ class SessionCodec:
         return _b64(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
 
 
+def check_secret(env: Mapping[str, str] | None = None) -> None:
+    """A ConfigError (one clear line at start-up) when IVR_WEB_SECRET is set but too short."""
+    size = len((os.environ if env is None else env).get(SECRET_ENV, "").encode("utf-8"))
+    if 0 < size < MIN_SECRET_BYTES:
+        raise ConfigError(
+            "environment",
+            SECRET_ENV,
+            None,
+            f"must be at least {MIN_SECRET_BYTES} bytes (a long random string), not {size}",
+        )
+
+
 def secret_from_env(env: Mapping[str, str] | None = None) -> bytes:
     """IVR_WEB_SECRET, or a random secret (with a warning: sessions end when the service restarts)."""
+    check_secret(env)
     value = (os.environ if env is None else env).get(SECRET_ENV, "")
     if value:
-        secret = value.encode("utf-8")
-        if len(secret) < MIN_SECRET_BYTES:
-            raise ConfigError(
-                "environment",
-                SECRET_ENV,
-                None,
-                f"must be at least {MIN_SECRET_BYTES} bytes (a long random string), not {len(secret)}",
-            )
-        return secret
+        return value.encode("utf-8")
     log.warning("desktop: %s is not set; using a random secret, sessions end at restart", SECRET_ENV)
     return secrets.token_bytes(32)
 
