@@ -100,8 +100,7 @@ class BriefingDesk:
         offer = Offer("accept", 0.0, None)
         try:
             uuid.UUID(call_uuid)
-            async with asyncio.timeout(_LOOKUP_SECONDS):
-                briefing = await latest_briefing(self.store.session_factory, call_uuid)
+            briefing = await self.store.bounded(self._lookup(call_uuid), _LOOKUP_SECONDS)
         except Exception as exc:  # no uuid, slow or broken database: connect the caller unbriefed
             log.warning("briefing for %r: no briefing (%s)", call_uuid, type(exc).__name__)
             briefing = None
@@ -118,6 +117,11 @@ class BriefingDesk:
         if briefing is not None:
             self.on_offer(offer.choice, offer.first_frame_seconds)
             await self._record(call_uuid, channel.env.channel, mode, offer)
+
+    async def _lookup(self, call_uuid: str) -> dict | None:
+        """The call's latest briefing, once the call's own writes (its transfer) have landed."""
+        await self.store.writes_landed()
+        return await latest_briefing(self.store.session_factory, call_uuid)
 
     # ----- the briefing itself ----------------------------------------------------------------------
 

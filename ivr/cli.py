@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level or "INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    from ivr.logthrottle import install
+
+    install()  # repeated lines are counted, not written: no input can fill the disk with the log
     # Alembic logs every migration step at INFO on every start; only its warnings matter to an admin.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from asr.engine import ModelLoadError

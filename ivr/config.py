@@ -8,6 +8,7 @@ service from the repository (or container work) root.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from asr.endpointer import EndpointingParams, params_for
 from ivr.yamlconf import StrictModel, load_model
@@ -29,6 +30,16 @@ ListenPort = Annotated[int, Field(ge=0, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
+
+
+def _networks(value: list[str]) -> list[str]:
+    """IP addresses or CIDR blocks; ValueError names the bad entry."""
+    for item in value:
+        ipaddress.ip_network(item.strip(), strict=False)
+    return value
+
+
+Networks = Annotated[list[str], AfterValidator(_networks)]
 
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>\d{1,5})$")
 
@@ -52,6 +63,12 @@ class ListenConfig(StrictModel):
     audiosocket_port: ListenPort = 9092
     desktop_port: ListenPort = 8080
     audiosocket_advertise: str = "127.0.0.1:9092"
+    # Asterisk addresses (IPs or CIDR blocks) FastAGI and AudioSocket accept; empty: any address.
+    allow: Networks = Field(default_factory=list)
+    # Open FastAGI sessions (and AudioSocket streams), in all and per address; past them a new call is
+    # closed at once, which the dialplan answers by queueing the caller on the fallback queue.
+    max_connections: Annotated[int, Field(ge=1, le=100_000)] = 256
+    max_per_peer: Annotated[int, Field(ge=1, le=100_000)] = 256
 
     @field_validator("audiosocket_advertise")
     @classmethod
@@ -187,6 +204,8 @@ class BotConfig(StrictModel):
     barge_in: bool = True
     min_barge_in: Annotated[float, Field(ge=0, le=5)] = 0.2
     max_call_seconds: Annotated[int, Field(ge=10)] = 1800
+    # No audio frame from Asterisk for this long ends the bot's part (fallback queue, `audio-stalled`).
+    audio_stall_seconds: Annotated[float, Field(ge=1, le=120)] = 10.0
     fallback_queue: NonEmpty = "support-en"  # a queue of config/queues.yaml
     max_calls: Annotated[int, Field(ge=1)] | None = None  # calls with the bot per worker; None: no fixed cap
     busy_notice: NonEmpty = "All our assistants are busy; I'm putting you through to an agent."
@@ -205,6 +224,12 @@ class WebConfig(StrictModel):
     enabled: bool = True
     secure_cookies: bool = False  # true behind HTTPS (a reverse proxy): cookies are then never sent in clear
     timezone: NonEmpty = "UTC"  # the day of the supervisor's figures
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR blocks); from anyone else the
+    # header is ignored, so a client cannot pick the address its login attempts are counted against.
+    trusted_proxies: Networks = Field(default_factory=list)
+    # Open browser connections, in all and per address (idle ones are closed after 15 s).
+    max_connections: Annotated[int, Field(ge=1, le=100_000)] = 256
+    max_per_peer: Annotated[int, Field(ge=1, le=100_000)] = 64
 
 
 class ClusterConfig(StrictModel):

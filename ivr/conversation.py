@@ -58,6 +58,7 @@ from ivr.hearing import (
     recognise,
 )
 from ivr.storage.store import CallStore
+from tts.resample import StreamResampler
 from tts.service import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,10 @@ class Conversation:
         call_handle: object,
         fallback_queue: str,
         on_callback: Callable[[Callback, CallInfo], Awaitable[None]] | None = None,
+        audio_stall_seconds: float = 10.0,
     ) -> None:
         self.conn = conn
+        self.audio_stall_seconds = audio_stall_seconds
         self.on_callback = on_callback
         self.speech = speech
         self.bot = bot
@@ -133,7 +136,10 @@ class Conversation:
         self.store = store
         self.call_handle = call_handle
         self.fallback_queue = fallback_queue
-        self.rate = conn.inbound_rate
+        self.rate = conn.inbound_rate  # Asterisk's slin rate: replies are sent back at it
+        # VAD and the recognisers take 8 or 16 kHz; any other slin rate AudioSocket carries is resampled.
+        self.hear_rate = 8000 if self.rate == 8000 else 16000
+        self._resamplers: dict[int, StreamResampler] = {}
         self.player = OutboundAudio(conn, rate=self.rate)
         self.endpointer = Endpointer(speech.endpointing)
         self.stats = TurnStats()
@@ -145,9 +151,9 @@ class Conversation:
         self._stream: RecognizerStream | None = None
         self._stream_grammar: Grammar = None
         self._stream_fed = 0
-        self._stream_batch = int(STREAM_BATCH_SECONDS * self.rate) * 2
+        self._stream_batch = int(STREAM_BATCH_SECONDS * self.hear_rate) * 2
         self._spare_streams: dict[Grammar, RecognizerStream] = {}  # finished, ready for the next utterance
-        self.speculator = Speculator(speech.asr, self.rate)
+        self.speculator = Speculator(speech.asr, self.hear_rate)
         self._audio_ready = asyncio.Event()
         self.partials: list[str] = []
         self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
@@ -182,24 +188,47 @@ class Conversation:
 
     async def _hear(self) -> None:
         """Caller audio and digits → endpointing, barge-in, queued events for the dialogue."""
-        vad = VoiceActivity(rate=self.rate, aggressiveness=self.speech.vad_aggressiveness, frame_ms=20)
-        while True:
-            msg = await self.conn.receive()
-            if msg is None:
-                raise _CallerGone(self.conn.close_reason)
-            if isinstance(msg, Dtmf):
-                if self.player.interrupt():
-                    log.debug("call %s: prompt interrupted by keypad", self.call.call_uuid)
-                await self._heard.put(HeardDigit(msg.digit, datetime.now(UTC)))
-                continue
-            if not isinstance(msg, Audio):
-                continue
-            for frame, is_speech in vad.classify(msg.pcm):
-                for event in self.endpointer.feed(frame, is_speech, _FRAME_SECONDS):
-                    await self._on_endpoint_event(event)
-                self._check_barge_in()
-            if self._stream is not None:
-                self._audio_ready.set()
+        vad = VoiceActivity(rate=self.hear_rate, aggressiveness=self.speech.vad_aggressiveness, frame_ms=20)
+        loop, stall = asyncio.get_running_loop(), self.audio_stall_seconds
+        try:
+            # Asterisk sends a frame every 20 ms for as long as the call lasts; without frames no timer
+            # of the endpointer (no input) can fire, so a silent stream would hold the caller forever.
+            async with asyncio.timeout(stall) as deadline:
+                while True:
+                    msg = await self.conn.receive()
+                    if msg is None:
+                        raise _CallerGone(self.conn.close_reason)
+                    await self._hear_one(msg, vad)
+                    deadline.reschedule(loop.time() + stall)
+        except TimeoutError:
+            log.warning("call %s: no audio from Asterisk for %.0f s", self.call.call_uuid, stall)
+            self.outcome = Outcome.fallback(self.fallback_queue, "audio-stalled")
+            raise _Decided from None
+
+    async def _hear_one(self, msg: object, vad: VoiceActivity) -> None:
+        """One message from the caller's side: a digit, or audio for VAD, endpointing and barge-in."""
+        if isinstance(msg, Dtmf):
+            if self.player.interrupt():
+                log.debug("call %s: prompt interrupted by keypad", self.call.call_uuid)
+            await self._heard.put(HeardDigit(msg.digit, datetime.now(UTC)))
+            return
+        if not isinstance(msg, Audio):
+            return
+        for frame, is_speech in vad.classify(self._for_hearing(msg)):
+            for event in self.endpointer.feed(frame, is_speech, _FRAME_SECONDS):
+                await self._on_endpoint_event(event)
+            self._check_barge_in()
+        if self._stream is not None:
+            self._audio_ready.set()
+
+    def _for_hearing(self, msg: Audio) -> bytes:
+        """Caller audio at the hearing rate (a resampler per incoming rate keeps the stream seamless)."""
+        if msg.rate == self.hear_rate:
+            return msg.pcm
+        resampler = self._resamplers.get(msg.rate)
+        if resampler is None:
+            resampler = self._resamplers[msg.rate] = StreamResampler(msg.rate, self.hear_rate)
+        return resampler.feed(msg.pcm)
 
     async def _on_endpoint_event(self, event: Event) -> None:
         """Turn an endpointer event into a dialogue event."""
@@ -225,7 +254,7 @@ class Conversation:
         lag = self.endpointer.stream_time - event.end
         stream, self._stream = self._stream, None
         # Only the start of the trailing silence is decoded (see ivr.hearing.MAX_TRAILING_SECONDS).
-        surplus = max(0, round((lag - MAX_TRAILING_SECONDS) * self.rate)) * 2
+        surplus = max(0, round((lag - MAX_TRAILING_SECONDS) * self.hear_rate)) * 2
         await self._heard.put(
             HeardUtterance(
                 audio=event.audio[: len(event.audio) - surplus] if surplus else event.audio,
@@ -243,7 +272,7 @@ class Conversation:
     def _open_stream(self) -> None:
         """Open the recogniser for a new utterance: the spare one for this grammar, or a new one."""
         asr, spares = self.speech.asr, self._spare_streams
-        self._stream, self._stream_grammar = open_stream(asr, self.rate, self.bot.grammar(), spares)
+        self._stream, self._stream_grammar = open_stream(asr, self.hear_rate, self.bot.grammar(), spares)
         self._stream_fed = 0
 
     async def _stream_audio(self) -> None:
@@ -340,7 +369,7 @@ class Conversation:
 
     async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
         """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
-        return await recognise(heard, self.speech.asr, self.rate, grammar, self._spare_streams)
+        return await recognise(heard, self.speech.asr, self.hear_rate, grammar, self._spare_streams)
 
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
         """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""

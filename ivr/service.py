@@ -7,9 +7,11 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from asr.endpointer import params_for
@@ -32,6 +34,7 @@ from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
 from ivr.health import readiness
 from ivr.metrics import Metrics
+from ivr.netguard import FdBudget, Limits, parse_allow
 from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
 from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
@@ -42,6 +45,12 @@ from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 log = logging.getLogger(__name__)
 
 HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
+
+
+def worker_id(config: ServiceConfig) -> str:
+    """This worker's name on the calls it stores, stable across restarts: cluster.name, else host and
+    the configured FastAGI port (ivr.cluster.wiring.worker_name uses the bound port, which port 0 changes)."""
+    return config.cluster.name or f"{socket.gethostname()}:{config.listen.fastagi_port}"[:64]
 
 
 @dataclass
@@ -61,8 +70,16 @@ class IvrService:
     async def start(self) -> None:
         """Open storage, load the models, warm the prompts and start listening."""
         cfg = self.config
+        # Checked first: a bad IVR_WEB_SECRET is a clear start-up error, not a failure half-way.
+        from ivr.web.auth import check_secret
+
+        if cfg.web.enabled:
+            check_secret()
         self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
-        self.store = await CallStore.open(cfg.database_url(), journal=Path(cfg.paths.journal))
+        self.store = await CallStore.open(
+            cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_id(cfg)
+        )
+        await self.store.close_orphans(before=datetime.now(UTC))
         if self.asr is None:
             self.asr = await asyncio.to_thread(
                 load_engine,
@@ -94,14 +111,25 @@ class IvrService:
             barge_in=cfg.bot.barge_in,
             min_barge_in=cfg.bot.min_barge_in,
         )
+        self.fd_budget = FdBudget()
+        call_limits = Limits(
+            cfg.listen.max_connections, cfg.listen.max_per_peer, parse_allow(cfg.listen.allow), reserve_fds=32
+        )
         self.agi = FastAgiServer(
             self._handle_agi,
             scripts=self._scripts(),
             header_timeout=cfg.agi.header_timeout,
             command_timeout=cfg.agi.command_timeout,
+            limits=call_limits,
+            budget=self.fd_budget,
         )
         await self.agi.start(cfg.listen.host, cfg.listen.fastagi_port)
-        self.audio = AudioSocketServer(self._handle_audio, is_expected=self._is_expected)
+        self.audio = AudioSocketServer(
+            self._handle_audio,
+            is_expected=self._is_expected,
+            limits=replace(call_limits, reserve_fds=8),  # a stream belongs to a call already admitted
+            budget=self.fd_budget,
+        )
         await self.audio.start(cfg.listen.host, cfg.listen.audiosocket_port)
         advertised_host, advertised_port = parse_host_port(cfg.listen.audiosocket_advertise)
         if cfg.listen.audiosocket_port == 0:
@@ -126,7 +154,7 @@ class IvrService:
         if self.cluster is not None:
             self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
         self.briefings = make_briefings(self)
-        self.web = await start_desktop(self) if cfg.web.enabled else None
+        self.web = await start_desktop(self, self.fd_budget) if cfg.web.enabled else None
         self.idle.set()
         log.info(
             "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
@@ -283,6 +311,7 @@ class IvrService:
                 audiosocket_address=self.audiosocket_address,
                 fallback_queue=self.config.bot.fallback_queue,
                 max_call_seconds=self.config.bot.max_call_seconds,
+                audio_stall_seconds=self.config.bot.audio_stall_seconds,
                 uuid_variable="IVR_SURVEY_UUID" if survey_for is not None else "IVR_CALL_UUID",
             ),
             on_finished=self._forget,

@@ -59,6 +59,7 @@ class SessionSettings:
     fallback_queue: str
     max_call_seconds: float
     audio_connect_timeout: float = 10.0
+    audio_stall_seconds: float = 10.0  # no frame from Asterisk this long: fallback, reason audio-stalled
     # The survey leg sets its own variable: IVR_CALL_UUID must keep naming the call that was rated.
     uuid_variable: str = "IVR_CALL_UUID"
     history_limit: int = 5
@@ -130,6 +131,7 @@ class CallSession:
             caller_name=env.caller_name,
             language=env.language or "en",
             started_at=self.started_at,
+            wait=False,  # the caller never waits for the database (see CallStore)
         )
         try:
             async with asyncio.TaskGroup() as tg:
@@ -221,6 +223,7 @@ class CallSession:
                 call_handle=self._call,
                 fallback_queue=self.settings.fallback_queue,
                 on_callback=self.on_callback,
+                audio_stall_seconds=self.settings.audio_stall_seconds,
             )
             if self._handover is not None:  # the worker began draining before the audio arrived
                 self.conversation.hand_over(self._handover)
@@ -232,6 +235,10 @@ class CallSession:
                 self.settings.audio_connect_timeout,
             )
             self.outcome = Outcome.fallback(self.settings.fallback_queue, "audio-timeout")
+            # A real Asterisk returns from an AudioSocket() that cannot connect within 2 s; a peer still
+            # silent now is not serving a caller (or is one of many idle sessions holding us): end it.
+            # Closing the AGI socket makes the dialplan queue the caller on the fallback queue.
+            self.end(EndReason.AUDIO_TIMEOUT)
         except Exception as exc:  # a broken component must hand the caller to a person, not drop them
             log.exception("call %s: conversation failed", self.call_uuid)
             self.outcome = Outcome.fallback(self.settings.fallback_queue, f"bot-error: {type(exc).__name__}")
@@ -272,12 +279,14 @@ class CallSession:
         if not number or number.lower() in ("unknown", "anonymous", "restricted"):
             return ()
         try:
-            async with asyncio.timeout(_HISTORY_TIMEOUT_SECONDS):
-                records = await self.store.recent_calls(
-                    number, limit=self.settings.history_limit + 1, with_turns=False
-                )
-        except (TimeoutError, StorageUnavailable) as exc:
-            log.warning("call %s: no caller history (%s)", self.call_uuid, type(exc).__name__)
+            records = await self.store.recent_calls(
+                number,
+                limit=self.settings.history_limit + 1,
+                with_turns=False,
+                timeout=_HISTORY_TIMEOUT_SECONDS,
+            )
+        except StorageUnavailable as exc:
+            log.warning("call %s: no caller history (%s)", self.call_uuid, exc)
             return ()
         mine = str(self.call_uuid)
         return tuple(previous_call(r) for r in records if r.call_uuid != mine)[: self.settings.history_limit]

@@ -12,6 +12,7 @@ class CallOutcome(StrEnum):
     TRANSFERRED = "transferred"
     ABANDONED = "abandoned"  # the caller hung up in the bot
     FAILED = "failed"  # the bot reached no outcome
+    INTERRUPTED = "interrupted"  # its worker died; closed when the worker started again
 
 
 class EndReason(StrEnum):
@@ -22,3 +23,5 @@ class EndReason(StrEnum):
     BOT_HANGUP = "bot-hangup"
     NO_OUTCOME = "no-outcome"
     MAX_CALL_TIME = "max-call-time"
+    AUDIO_TIMEOUT = "audio-timeout"  # Asterisk's AudioSocket never connected
+    WORKER_RESTART = "worker-restart"  # left open by a worker that died (crash recovery)

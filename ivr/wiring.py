@@ -20,6 +20,7 @@ from ivr.dialogue.knowledge import KnowledgeEntry
 from ivr.dialogue.registry import FlowRegistry
 from ivr.handoff import Router, StaticRouter
 from ivr.metrics import Metrics
+from ivr.netguard import FdBudget, Limits
 from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
@@ -243,7 +244,7 @@ def make_briefings(service: Any) -> BriefingDesk:
     )
 
 
-async def start_desktop(service: Any) -> Any:
+async def start_desktop(service: Any, budget: FdBudget) -> Any:
     """The agent desktop on listen.desktop_port, wired to the service's store, AMI and queues."""
     from ivr.storage.desk import DeskStore
     from ivr.web.app import WebServer, make_app
@@ -266,8 +267,15 @@ async def start_desktop(service: Any) -> Any:
         metrics=service.metrics,
         readiness=service.readiness,
     )
-    app = make_app(deps, secret=secret_from_env(), secure_cookies=cfg.web.secure_cookies)
-    server = WebServer(app)
+    app = make_app(
+        deps,
+        secret=secret_from_env(),
+        secure_cookies=cfg.web.secure_cookies,
+        trusted_proxies=tuple(cfg.web.trusted_proxies),
+    )
+    # The desktop keeps a quarter of the descriptors free: idle browsers never crowd out a call.
+    limits = Limits(cfg.web.max_connections, cfg.web.max_per_peer, reserve_fds=max(64, budget.limit // 4))
+    server = WebServer(app, limits=limits, budget=budget)
     await server.start(cfg.listen.host, cfg.listen.desktop_port)
     log.info("agent desktop on http://%s:%d/", cfg.listen.host, server.port)
     return server

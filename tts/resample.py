@@ -100,6 +100,58 @@ def _kernel(offsets: np.ndarray, width: float, half: int) -> np.ndarray:
     return width * np.sinc(width * offsets) * window
 
 
+class StreamResampler:
+    """`resample()` for a stream fed in chunks (caller audio frame by frame), without seams at the joins.
+
+    It keeps the input tail the filter still needs and emits each output sample once its whole window
+    has arrived, so the output lags the input by half a filter (a few ms) and equals what `resample()`
+    gives for the whole stream at once.
+    """
+
+    def __init__(self, src_rate: int, dst_rate: int) -> None:
+        if src_rate <= 0 or dst_rate <= 0:
+            raise ValueError(f"sample rates must be positive, got {src_rate} -> {dst_rate}")
+        g = math.gcd(src_rate, dst_rate)
+        self.src_rate, self.dst_rate = src_rate, dst_rate
+        self._up, self._down = dst_rate // g, src_rate // g
+        width = ROLLOFF * min(1.0, dst_rate / src_rate)
+        self._half = math.ceil(ZERO_CROSSINGS / width)
+        self._table = _phase_table(self._up, width, self._half) if self._up <= _MAX_PHASES else None
+        self._width = width
+        self._x = np.zeros(self._half)  # silence before the stream, as resample() pads it
+        self._x0 = -self._half  # input index of _x[0]
+        self._next = 0  # index of the next output sample
+
+    def feed(self, pcm: bytes) -> bytes:
+        """Int16 PCM in at src_rate; whatever output is complete, int16 at dst_rate."""
+        if len(pcm) % 2:
+            raise ValueError("int16 PCM must have an even number of bytes")
+        if self._up == self._down:
+            return bytes(pcm)
+        x = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+        self._x = np.concatenate([self._x, x])
+        total = self._x0 + len(self._x)  # input samples received so far
+        # Output n needs inputs up to floor(n * down / up) + half.
+        end = max(self._next, -(-(total - self._half) * self._up // self._down))
+        n = np.arange(self._next, end, dtype=np.int64)
+        if not n.size:
+            return b""
+        base, phase = np.divmod(n * self._down, self._up)
+        taps = np.arange(2 * self._half)
+        window = self._x[base[:, None] + (1 - self._half - self._x0) + taps]
+        weights = (
+            self._table[phase]
+            if self._table is not None
+            else _weights(phase / self._up, self._width, self._half)
+        )
+        y = np.einsum("ij,ij->i", window, weights)
+        self._next = end
+        keep_from = end * self._down // self._up + 1 - self._half  # first input the next output needs
+        drop = max(0, keep_from - self._x0)
+        self._x, self._x0 = self._x[drop:], self._x0 + drop
+        return np.clip(np.rint(y), -32768, 32767).astype("<i2").tobytes()
+
+
 def read_wav(path: str | Path) -> tuple[bytes, int]:
     """Read a 16-bit PCM WAV (mono, or stereo mixed down) as (int16 mono PCM bytes, sample rate)."""
     try:

@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 MAX_LINE_BYTES = 16384
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_VERBATIM = frozenset({"network_script", "request"})
 MAX_ENV_LINES = 256
 MAX_USAGE_LINES = 64
 
@@ -207,7 +209,11 @@ class AgiDecoder:
         name, sep, value = line.partition(":")
         if not sep or not name.startswith("agi_") or len(name) == 4 or " " in name:
             raise AgiProtocolError(f"bad AGI environment line {line[:80]!r}")
-        self._env[name[4:]] = value.removeprefix(" ")
+        key, value = name[4:], value.removeprefix(" ")
+        # Caller ID and the other values come from the far end of the call: no control characters
+        # (NUL breaks PostgreSQL, escapes reach terminals). The script name is kept as sent, so a
+        # garbled one is refused as unknown rather than served as something it did not say.
+        self._env[key] = value if key in _VERBATIM else _CONTROL_CHARS.sub("", value)
         return None
 
     def _usage_line(self, line: str) -> AgiReply | None:

@@ -31,6 +31,8 @@ from ivr.agi.codec import (
     AgiTimeoutError,
 )
 from ivr.agi.quoting import Quoted, encode_command
+from ivr.errors import LocalProtocolError
+from ivr.netguard import FdBudget, GuardedListener, Limits, stream_factory
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +189,16 @@ class FastAgiServer:
         scripts: Collection[str],
         header_timeout: float = 5.0,
         command_timeout: float = 10.0,
+        limits: Limits | None = None,
+        budget: FdBudget | None = None,
     ):
         self._handler = handler
         self._scripts = frozenset(scripts)
         self._header_timeout = header_timeout
         self._command_timeout = command_timeout
-        self._server: asyncio.Server | None = None
+        self._limits = limits or Limits(max_connections=1024, max_per_peer=1024)
+        self._budget = budget
+        self._server: GuardedListener | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
@@ -204,7 +210,9 @@ class FastAgiServer:
         """Start listening; port 0 picks a free port (see `port`)."""
         if self._server is not None:
             raise RuntimeError("FastAgiServer already started")
-        self._server = await asyncio.start_server(self._on_connect, host, port)
+        budget = self._budget or FdBudget()
+        self._server = GuardedListener("FastAGI", stream_factory(self._on_connect), self._limits, budget)
+        await self._server.start(host, port)
 
     @property
     def port(self) -> int:
@@ -226,19 +234,17 @@ class FastAgiServer:
     async def stop_listening(self) -> None:
         """Refuse new connections (Asterisk tries the next worker) but keep serving the calls in progress."""
         if self._server is not None:
-            self._server.close()  # closes the listening socket now; wait_closed() would wait for the calls
+            await self._server.close()  # the listening socket only: the calls in progress go on
 
     async def close(self) -> None:
         """Stop listening, cancel every running connection and wait until they are gone."""
         self._closing = True
         if self._server is not None:
-            self._server.close()
+            await self._server.close()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
 
     def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Start one tracked task per connection (asyncio's own callback tasks would be untracked)."""
@@ -305,6 +311,7 @@ class FastAgiServer:
     async def _refuse(self, channel: AgiChannel) -> None:
         """Answer an unknown script cleanly: say so on the Asterisk console, then let the dialplan go on."""
         script = channel.env.script
-        log.warning("FastAGI %s asked for unknown script %r", channel.env.uniqueid, script)
-        with contextlib.suppress(AgiError):
-            await channel.verbose(f"ivr: unknown AGI script {script}")
+        log.warning("FastAGI %s asked for unknown script %r", channel.env.uniqueid, script[:80])
+        printable = "".join(ch for ch in script[:80] if ch.isprintable() and ch not in '\\"')
+        with contextlib.suppress(AgiError, LocalProtocolError):
+            await channel.verbose(f"ivr: unknown AGI script {printable}")

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from ivr.audiosocket.codec import AudioSocketDecoder, AudioSocketProtocolError, Message, UuidMessage
 from ivr.audiosocket.connection import READ_SIZE, AudioConnection, set_nodelay
 from ivr.errors import LocalProtocolError
+from ivr.netguard import FdBudget, GuardedListener, Limits, stream_factory
 
 __all__ = ["AudioConnection", "AudioSocketServer"]
 
@@ -37,13 +38,17 @@ class AudioSocketServer:
         uuid_timeout: float = 2.0,
         inbound_queue_frames: int = 50,
         max_payload: int = 8192,
+        limits: Limits | None = None,
+        budget: FdBudget | None = None,
     ) -> None:
         self._on_connection = on_connection
         self._is_expected = is_expected
         self._uuid_timeout = uuid_timeout
         self._queue_frames = inbound_queue_frames
         self._max_payload = max_payload
-        self._server: asyncio.Server | None = None
+        self._limits = limits or Limits(max_connections=1024, max_per_peer=1024, reserve_fds=8)
+        self._budget = budget
+        self._server: GuardedListener | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._connections: set[AudioConnection] = set()
 
@@ -51,7 +56,9 @@ class AudioSocketServer:
         """Listen on host:port (port 0 picks a free one, see `port`)."""
         if self._server is not None:
             raise LocalProtocolError("AudioSocketServer already started")
-        self._server = await asyncio.start_server(self._handle, host, port)
+        budget = self._budget or FdBudget()
+        self._server = GuardedListener("AudioSocket", stream_factory(self._handle), self._limits, budget)
+        await self._server.start(host, port)
 
     @property
     def port(self) -> int:
@@ -68,7 +75,7 @@ class AudioSocketServer:
     async def close(self) -> None:
         """Stop listening, close every open stream, and wait briefly for handlers to return."""
         if self._server is not None:
-            self._server.close()
+            await self._server.close()
         for conn in list(self._connections):
             conn.close()
         handlers = list(self._handlers)
@@ -77,9 +84,7 @@ class AudioSocketServer:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
+        self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

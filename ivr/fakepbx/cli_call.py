@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from ivr.config import ServiceConfig
 from ivr.fakepbx.audiosocket import Digit, ScriptItem, Silence, Speech, load_wav_as_slin
 from ivr.fakepbx.pbx import FakePbx
+from ivr.storage.records import CallRecord
 from ivr.storage.store import CallStore, StorageUnavailable
 
 DEFAULT_MAX_SECONDS = 120.0  # the caller hangs up if the bot has not ended the call by then
@@ -53,13 +55,13 @@ async def run_call(args: argparse.Namespace, config: ServiceConfig) -> int:
         return 1 if result.agi_status == "FAILURE" else 0
     try:
         store = await CallStore.open(config.database_url(), migrate=False)
-    except StorageUnavailable as exc:
+        try:
+            record = await _stored_call(store, result.call_uuid)
+        finally:
+            await store.close()
+    except (StorageUnavailable, OSError) as exc:
         print(f"(cannot read the conversation from the database: {exc})", file=sys.stderr)
         return 0
-    try:
-        record = await store.get_call(result.call_uuid)
-    finally:
-        await store.close()
     if record is None:
         print("(the call is not in the database yet)")
         return 0
@@ -69,3 +71,14 @@ async def run_call(args: argparse.Namespace, config: ServiceConfig) -> int:
         print(f"  {turn.started_at:%H:%M:%S} {turn.speaker:>6}: {what}{flag}")
     print(f"  ended: {record.end_reason}, outcome {record.outcome}")
     return 0
+
+
+async def _stored_call(store: CallStore, call_uuid: str, wait_s: float = 5.0) -> CallRecord | None:
+    """The call once the service has stored its end (writes land just after the call), or what is there."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        record = await store.get_call(call_uuid, timeout=wait_s)
+        if (record is not None and record.ended_at is not None) or loop.time() >= deadline:
+            return record
+        await asyncio.sleep(0.1)  # another process writes it: there is no event to wait on from here

@@ -93,12 +93,15 @@ class FakePbx:
         uniqueid: str | None = None,
         script: str | None = None,
         in_progress: asyncio.Event | None = None,
+        rate: int = 8000,
     ) -> CallResult:
         """Run one call to its end and report what the dialplan would do next.
 
         `agi_args` become agi_arg_1.. (the survey leg passes the rated call's uuid), `uniqueid` fixes the
         channel's Uniqueid (AMI events of the same channel carry it), `script` overrides the PBX's;
-        `in_progress` is set once the bot has asked for the audio (the call is in a worker's hands).
+        `in_progress` is set once the bot has asked for the audio (the call is in a worker's hands);
+        `rate` is the slin rate of the caller's AudioSocket stream (8000 from AudioSocket(); the channel
+        driver can carry any slin rate, 12 to 192 kHz).
         """
         n = next(_unique)
         uniqueid = uniqueid or f"{int(time.time())}.{n}"
@@ -112,7 +115,9 @@ class FakePbx:
             "language": language,
             "args": list(agi_args),
         }
-        state: dict[str, object] = {"caller": None, "result": None, "notes": [], "in_progress": in_progress}
+        state: dict[str, object] = {
+            "caller": None, "result": None, "notes": [], "in_progress": in_progress, "rate": rate
+        }  # fmt: skip
         client: FakeAgiClient
 
         async def exec_hook(app: str, args: str) -> int:
@@ -175,7 +180,7 @@ class FakePbx:
             client.hangup()
             state["result"] = -1
             return -1
-        caller = AudioSocketCaller(host.strip("[]"), int(port), call_uuid)
+        caller = AudioSocketCaller(host.strip("[]"), int(port), call_uuid, rate=int(state["rate"]))
         state["caller"] = caller
         if state["in_progress"] is not None:
             state["in_progress"].set()

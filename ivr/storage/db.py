@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from ivr.storage.urls import async_url, is_sqlite, sqlite_file, sync_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 10  # migrations and tools
+ASYNC_CONNECT_TIMEOUT_S = 2  # the service (libpq rounds anything shorter up to 2 s)
+POOL_TIMEOUT_S = 1.0
 
 
 def alembic_config() -> Config:
@@ -54,7 +56,17 @@ def async_engine(url: str, *, busy_timeout_s: float = 5.0) -> AsyncEngine:
         pool_pre_ping=True,  # pooled connections die when the server restarts
         pool_size=10,
         max_overflow=20,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        # Short deadlines: a slow or hung server is treated as a down one (the store parks the write).
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args={
+            "connect_timeout": ASYNC_CONNECT_TIMEOUT_S,
+            # A host that vanished (no RST) is noticed in about 20 s instead of TCP's 15 minutes.
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 3,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 20_000,
+        },
     )
 
 

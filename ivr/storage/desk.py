@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from ivr.storage.desk_models import ROLES, DeskUser, Disposition, KnowledgeEntry
+from ivr.storage.desk_models import ROLES, DeskUser, Disposition, KnowledgeEntry, WebSession
 from ivr.storage.models import Call, Transfer
 from ivr.storage.ops import require_aware
 
@@ -48,7 +48,7 @@ class DispositionRecord:
     created_at: datetime
 
 
-def _user(row: DeskUser) -> User:
+def user_snapshot(row: DeskUser) -> User:
     """Snapshot a user row."""
     return User(
         id=row.id,
@@ -98,7 +98,7 @@ class DeskStore:
             async with self._sessions.begin() as session:
                 session.add(row)
                 await session.flush()
-                return _user(row)
+                return user_snapshot(row)
         except IntegrityError:
             raise DeskError(f"user {username!r} or agent id {agent_id!r} already exists") from None
 
@@ -106,7 +106,7 @@ class DeskStore:
         """The user with this id, or None."""
         async with self._sessions() as session:
             row = await session.get(DeskUser, user_id)
-            return _user(row) if row is not None else None
+            return user_snapshot(row) if row is not None else None
 
     async def user_by_name(self, username: str) -> User | None:
         """The user with this username, or None."""
@@ -120,30 +120,33 @@ class DeskStore:
         """Every user, by username."""
         async with self._sessions() as session:
             rows = await session.scalars(select(DeskUser).order_by(DeskUser.username))
-            return [_user(row) for row in rows]
+            return [user_snapshot(row) for row in rows]
 
     async def set_password(self, username: str, password_hash: str) -> None:
-        """Replace a user's password hash (their sessions stop working)."""
-        await self._update_user(username, password_hash=password_hash)
+        """Replace a user's password hash; every session of theirs ends, on every worker."""
+        await self._update_user(username, end_sessions=True, password_hash=password_hash)
 
     async def set_disabled(self, username: str, disabled: bool = True) -> None:
-        """Disable (or enable again) a user; a disabled user cannot log in or use a session."""
-        await self._update_user(username, disabled=disabled)
+        """Disable (or enable again) a user; disabling ends every session of theirs, on every worker."""
+        await self._update_user(username, end_sessions=disabled, disabled=disabled)
 
     async def _one_user(self, condition: Any) -> User | None:
         """The single user matching a condition."""
         async with self._sessions() as session:
             row = await session.scalar(select(DeskUser).where(condition))
-            return _user(row) if row is not None else None
+            return user_snapshot(row) if row is not None else None
 
-    async def _update_user(self, username: str, **values: Any) -> None:
-        """Update one user by name; DeskError when there is none."""
+    async def _update_user(self, username: str, *, end_sessions: bool = False, **values: Any) -> None:
+        """Update one user by name (and delete their sessions); DeskError when there is none."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(DeskUser).where(DeskUser.username == username).values(**values)
             )
             if result.rowcount != 1:
                 raise DeskError(f"no user {username!r}")
+            if end_sessions:
+                user_id = select(DeskUser.id).where(DeskUser.username == username).scalar_subquery()
+                await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
 
     # -- calls -----------------------------------------------------------------------------------------
 

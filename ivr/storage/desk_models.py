@@ -69,3 +69,14 @@ class KnowledgeEntry(Base):
         CheckConstraint("status IN ('draft', 'published', 'rejected')", name="status"),
         Index("ix_knowledge_entries_language_status", "language", "status"),
     )
+
+
+class WebSession(Base):
+    """A desktop login: the cookie names it, logout or a disabled user deletes it (on every worker)."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's session id
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -97,6 +97,7 @@ class DayFigures:
     finished: int
     contained: int
     containment: float | None
+    interrupted: int  # calls cut off by a crash of the worker, closed when it restarted
     transferred_calls: int
     transfers: int
     transfer_rate: float | None
@@ -257,6 +258,7 @@ def compute_figures(
         calls=len(calls),
         finished=len(finished),
         contained=contained,
+        interrupted=sum(1 for c in finished if c.outcome == CallOutcome.INTERRUPTED),
         containment=_ratio(contained, len(finished)),
         transferred_calls=transferred,
         transfer_rate=_ratio(transferred, len(finished)),

@@ -85,6 +85,8 @@ class Call(Base):
     queue: Mapped[str | None] = mapped_column(String(64))
     survey_score: Mapped[int | None] = mapped_column(Integer)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The worker process that served the call: on restart it closes only its own calls left open.
+    worker: Mapped[str | None] = mapped_column(String(128))
 
     turns: Mapped[list[Turn]] = relationship(
         back_populates="call", order_by="Turn.seq", cascade="all, delete-orphan", passive_deletes=True
@@ -97,7 +99,10 @@ class Call(Base):
     )
 
     # Caller history for the screen-pop: the latest calls of one number.
-    __table_args__ = (Index("ix_calls_caller_number_started_at", "caller_number", "started_at"),)
+    __table_args__ = (
+        Index("ix_calls_caller_number_started_at", "caller_number", "started_at"),
+        Index("ix_calls_worker_ended_at", "worker", "ended_at"),
+    )
 
 
 class Turn(Base):

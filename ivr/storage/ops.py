@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ivr.storage.fit import ascii_only, fit
 from ivr.storage.models import SPEAKERS, Call, Transfer, Turn
 from ivr.storage.records import CallHandle
+from ivr.vocabulary import CallOutcome, EndReason
 
 
 class MissingCall(Exception):
@@ -55,6 +58,14 @@ class Write:
     def committed(self, result: int | None) -> None:
         """Called once the transaction holding apply() has committed."""
 
+    def degraded(self) -> Write | None:
+        """This write without its free-text extras, for a second try after a refusal; None if none."""
+        return None
+
+    def _with(self, **changes: Any) -> Write:
+        """A copy of this write with some values replaced."""
+        return replace(self, values={**self.values, **changes})
+
 
 @dataclass(frozen=True, slots=True)
 class StartCall(Write):
@@ -68,7 +79,7 @@ class StartCall(Write):
             existing = await session.scalar(select(Call.id).where(Call.call_uuid == self.handle.call_uuid))
             if existing is not None:
                 return existing
-        row = Call(call_uuid=self.handle.call_uuid, meta={}, **self.values)
+        row = Call(call_uuid=self.handle.call_uuid, meta={}, **fit(Call, self.values))
         session.add(row)
         await session.flush()
         return row.id
@@ -76,6 +87,16 @@ class StartCall(Write):
     def committed(self, result: int | None) -> None:
         """Remember the row id so later writes of this call skip the lookup."""
         self.handle.id = result
+
+    def degraded(self) -> Write | None:
+        """The call row without the caller's name and with ASCII-only identifiers."""
+        v = self.values
+        return self._with(
+            caller_name=None,
+            caller_number=ascii_only(v.get("caller_number")) or None,
+            channel=ascii_only(v.get("channel")) or "",
+            agi_uniqueid=ascii_only(v.get("agi_uniqueid")) or "",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +112,12 @@ class AddTurn(Write):
             query = select(Turn.id).where(Turn.call_id == call_id, Turn.seq == self.values["seq"])
             if await session.scalar(query) is not None:
                 return None
-        session.add(Turn(call_id=call_id, **self.values))
+        session.add(Turn(call_id=call_id, **fit(Turn, self.values)))
         return None
+
+    def degraded(self) -> Write | None:
+        """The turn with its order, times and an ASCII text, without its metadata."""
+        return self._with(text=ascii_only(self.values.get("text")) or "", meta={}, dtmf=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +129,22 @@ class RecordTransfer(Write):
     async def apply(self, session: AsyncSession, retried: bool) -> int | None:
         """Insert the transfer unless a retried attempt finds it already there."""
         call_id = await _call_id(session, self.handle)
+        values = fit(Transfer, self.values)
         if retried:
             query = select(Transfer.id).where(
                 Transfer.call_id == call_id,
-                Transfer.created_at == self.values["created_at"],
-                Transfer.queue == self.values["queue"],
-                Transfer.reason == self.values["reason"],
+                Transfer.created_at == values["created_at"],
+                Transfer.queue == values["queue"],
+                Transfer.reason == values["reason"],
             )
             if await session.scalar(query) is not None:
                 return None
-        session.add(Transfer(call_id=call_id, **self.values))
+        session.add(Transfer(call_id=call_id, **values))
         return None
+
+    def degraded(self) -> Write | None:
+        """The hand-off (queue, reason, priority, time) without its summary and context."""
+        return self._with(summary="", context={}, reason=ascii_only(self.values.get("reason")) or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,5 +156,52 @@ class UpdateCall(Write):
     async def apply(self, session: AsyncSession, retried: bool) -> int | None:
         """Update the call row."""
         call_id = await _call_id(session, self.handle)
-        await session.execute(update(Call).where(Call.id == call_id).values(**self.values))
+        await session.execute(update(Call).where(Call.id == call_id).values(**fit(Call, self.values)))
         return None
+
+    def degraded(self) -> Write | None:
+        """The end of the call without what the bot learned."""
+        values = {k: v for k, v in self.values.items() if k != "meta"}
+        if "end_reason" in values:
+            values["end_reason"] = ascii_only(values["end_reason"])
+        return replace(self, values=values)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOrphans(Write):
+    """Close the calls a dead run of this worker left open: ended at their last turn, `interrupted`.
+
+    values: worker (this worker's id) and before (this run's start). Rows without a worker come from
+    before migration 0004, when one worker served everything; once several workers share a database,
+    each must keep a stable id (see ivr.service.worker_id) or its dead calls stay open.
+    """
+
+    kind: ClassVar[str] = "close_orphans"
+
+    async def apply(self, session: AsyncSession, retried: bool) -> int | None:
+        """Update the open calls of this worker and return how many there were."""
+        last_turn = select(func.max(Turn.ended_at)).where(Turn.call_id == Call.id).scalar_subquery()
+        result = await session.execute(
+            update(Call)
+            .where(
+                Call.ended_at.is_(None),
+                or_(Call.worker == self.values["worker"], Call.worker.is_(None)),
+                Call.started_at < self.values["before"],
+            )
+            .values(
+                ended_at=func.coalesce(last_turn, Call.started_at),
+                end_reason=EndReason.WORKER_RESTART,
+                outcome=CallOutcome.INTERRUPTED,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
+    def committed(self, result: int | None) -> None:
+        """Say how many calls were closed."""
+        if result:
+            logging.getLogger("ivr.storage").warning(
+                "storage: %d calls left open by a previous run of worker %s closed as interrupted",
+                result,
+                self.values["worker"],
+            )

@@ -68,6 +68,10 @@ class Outbox(Generic[T]):
         """The oldest pending write (IndexError when empty)."""
         return self._items[0]
 
+    def replace_head(self, item: T) -> None:
+        """Put another version of the head in its place (a degraded retry keeps the write's turn)."""
+        self._items[0] = item
+
     def pop(self) -> T:
         """Remove the head once it is written or given up for good."""
         return self._items.popleft()

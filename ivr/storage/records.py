@@ -21,6 +21,7 @@ class CallHandle:
     call_uuid: str
     id: int | None = None  # the calls.id, set once the call row is committed
     lost: bool = False  # the call row could not be written for good: later writes are dropped
+    wait: bool = True  # False for a live call: its writes return once queued, never wait for the database
     _last_seq: int = field(default=0, repr=False)
     _tail: asyncio.Future[None] | None = field(default=None, repr=False)  # this call's latest write
 

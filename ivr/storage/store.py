@@ -1,32 +1,34 @@
 """CallStore: the asyncio face of storage that every call session writes its record through.
 
-How this works: each write becomes an op (ivr.storage.ops). Ops of one call run one after the other
-(each handle chains its writes), in a task the store owns, so a caller cancelled mid-write (hang-up)
-does not lose the write. A write is tried at once; a transient failure parks it in the outbox
-(ivr.storage.outbox) and from then on every write queues behind it until the single retry task has
-drained the outbox with backoff. Writes never raise into the call; reads raise StorageUnavailable.
-If the database is down when the store opens, the migration itself waits at the head of the line.
+How this works: each write becomes an op (ivr.storage.ops) handed to the write queue
+(ivr.storage.writer): ops of one call run one after the other with a short deadline, and a database
+that is down, slow or hung parks them in the outbox until the retry task has drained it. A live call's
+handle is opened with `wait=False`, so the call never waits for the database at all; tools and tests
+keep the default and get the write done (or parked) when the await returns. Writes never raise into the
+call; reads raise StorageUnavailable, and reads on a call's path take a deadline (`timeout`) after which
+the read is abandoned in the background instead of awaited. If the database is down when the store
+opens, the migration itself waits at the head of the line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from ivr.storage.db import async_engine, upgrade_database
-from ivr.storage.journal import Entry, WriteJournal
+from ivr.storage.journal import WriteJournal
 from ivr.storage.models import Call
 from ivr.storage.ops import (
     AddTurn,
+    CloseOrphans,
     RecordTransfer,
     StartCall,
     UpdateCall,
@@ -34,27 +36,17 @@ from ivr.storage.ops import (
     require_aware,
     require_speaker,
 )
-from ivr.storage.outbox import Outbox, backoff_delay, is_transient
+from ivr.storage.outbox import is_transient
 from ivr.storage.records import CallHandle, CallRecord, StorageUnavailable, call_record
 from ivr.storage.urls import redact
+from ivr.storage.writer import WriteQueue, describe
 
 log = logging.getLogger("ivr.storage")
 
+T = TypeVar("T")
 
-@dataclass(eq=False)
-class _Pending:
-    """A write and how many times it was attempted (a retry must not duplicate a maybe-committed one)."""
-
-    op: Write
-    attempts: int = 0
-    entry: Entry | None = None  # its line in the journal, while it waits in the outbox
-
-
-def _describe(error: BaseException) -> str:
-    """A short cause for logs: the driver's first line, without SQL text or bound values (PII)."""
-    cause = getattr(error, "orig", None) or error
-    first = (str(cause).strip().splitlines() or [""])[0]
-    return f"{type(cause).__name__}: {first}" if first else type(cause).__name__
+WRITE_TIMEOUT_S = 1.0  # a database that takes longer than this for one small write is treated as down
+READ_TIMEOUT_S = 10.0  # interactive reads (desktop); reads on a call's path pass a much shorter one
 
 
 class CallStore:
@@ -68,26 +60,26 @@ class CallStore:
         max_pending: int = 10_000,
         retry_base: float = 0.5,
         retry_cap: float = 30.0,
-        write_timeout: float = 10.0,
+        write_timeout: float = WRITE_TIMEOUT_S,
+        worker: str | None = None,
         journal: WriteJournal | None = None,
     ) -> None:
-        self._journal = journal
         self._raw_url = url
+        self.worker = worker  # written on every call row (crash recovery closes only this worker's)
         self.url = redact(url)
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self._outbox: Outbox[_Pending] = Outbox(max_pending)
-        self._retry_base, self._retry_cap, self._write_timeout = retry_base, retry_cap, write_timeout
-        self._needs_migration = False
-        self._outage = False
-        self._closed = False
-        self._given_up = 0
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._work = asyncio.Event()  # set while the outbox (or a migration) waits for the retry task
-        self._idle = asyncio.Event()  # set while nothing waits
-        self._idle.set()
-        self._drain_lock = asyncio.Lock()  # one drain at a time keeps the outbox in order
-        self._retry_task: asyncio.Task[None] | None = None
+        self._writes = WriteQueue(
+            self._sessions,
+            self.url,
+            max_pending=max_pending,
+            retry_base=retry_base,
+            retry_cap=retry_cap,
+            write_timeout=write_timeout,
+            migrate=lambda: asyncio.to_thread(upgrade_database, url),
+            journal=journal,
+        )
+        self._abandoned: set[asyncio.Task[Any]] = set()  # reads past their deadline, left to finish
 
     @classmethod
     async def open(
@@ -98,8 +90,9 @@ class CallStore:
         max_pending: int = 10_000,
         retry_base: float = 0.5,
         retry_cap: float = 30.0,
-        write_timeout: float = 10.0,
-        sqlite_busy_timeout: float = 5.0,
+        write_timeout: float = WRITE_TIMEOUT_S,
+        sqlite_busy_timeout: float = WRITE_TIMEOUT_S,
+        worker: str | None = None,
         journal: Path | None = None,
     ) -> CallStore:
         """Open the store on a plain URL; migrate now, or later from the retry task if the DB is down.
@@ -114,9 +107,10 @@ class CallStore:
             retry_base=retry_base,
             retry_cap=retry_cap,
             write_timeout=write_timeout,
+            worker=worker,
             journal=WriteJournal(journal) if journal is not None else None,
         )
-        store._replay_journal()
+        store._writes.replay_journal()
         if migrate:
             try:
                 await asyncio.to_thread(upgrade_database, url)
@@ -124,11 +118,8 @@ class CallStore:
                 if not is_transient(exc):
                     await store._engine.dispose()
                     raise
-                store._note_outage(exc)
-                store._needs_migration = True
-                store._idle.clear()
-                store._work.set()
-        store._retry_task = asyncio.create_task(store._retry_loop(), name="ivr-storage-retry")
+                store._writes.migration_pending(exc)
+        store._writes.start()
         return store
 
     @property
@@ -148,22 +139,23 @@ class CallStore:
     @property
     def pending_writes(self) -> int:
         """Writes waiting in memory for the database."""
-        return len(self._outbox)
+        return self._writes.pending
 
     @property
     def outbox_capacity(self) -> int:
         """How many writes the outbox holds before it drops."""
-        return self._outbox.capacity
+        return self._writes.capacity
 
     @property
     def dropped_writes(self) -> int:
         """Writes given up: outbox full, refused by the database for good, or sent after close."""
-        return self._outbox.dropped + self._given_up
+        return self._writes.dropped
 
     @property
     def healthy(self) -> bool:
         """True when the last contact with the database worked and nothing waits to be written."""
-        return not (self._outage or self._needs_migration or len(self._outbox))
+        w = self._writes
+        return not (w.outage or w.needs_migration or w.pending)
 
     async def start_call(
         self,
@@ -175,10 +167,14 @@ class CallStore:
         caller_name: str | None,
         language: str,
         started_at: datetime,
+        wait: bool = True,
     ) -> CallHandle:
-        """Record a new call; returns its handle even when the database is down."""
+        """Record a new call; returns its handle even when the database is down.
+
+        `wait=False` (a live call): this and every later write of the call return once queued.
+        """
         require_aware(started_at=started_at)
-        handle = CallHandle(call_uuid=call_uuid)
+        handle = CallHandle(call_uuid=call_uuid, wait=wait)
         values = {
             "agi_uniqueid": agi_uniqueid,
             "channel": channel,
@@ -186,9 +182,18 @@ class CallStore:
             "caller_name": caller_name,
             "language": language,
             "started_at": started_at,
+            "worker": self.worker,
         }
         await self._write(StartCall(handle, values))
         return handle
+
+    async def close_orphans(self, before: datetime) -> None:
+        """Close the calls a dead run of this worker left open (queued like any write if the DB is down)."""
+        if self.worker is None:
+            raise ValueError("close_orphans needs the store opened with a worker id")
+        require_aware(before=before)
+        handle = CallHandle(call_uuid="(crash recovery)", wait=False)
+        await self._write(CloseOrphans(handle, {"worker": self.worker, "before": before}))
 
     async def add_turn(
         self,
@@ -265,13 +270,18 @@ class CallStore:
         """Record the Asterisk Linkedid of the call once AMI has told it."""
         await self._write(UpdateCall(call, {"linkedid": linkedid}))
 
-    async def get_call(self, call_uuid: str) -> CallRecord | None:
-        """The stored call with its turns and transfers; StorageUnavailable when the DB is down."""
-        found = await self._read(select(Call).where(Call.call_uuid == call_uuid))
+    async def get_call(self, call_uuid: str, *, timeout: float = READ_TIMEOUT_S) -> CallRecord | None:  # noqa: ASYNC109
+        """The stored call with its turns and transfers; StorageUnavailable when the DB is down or slow."""
+        found = await self._read(select(Call).where(Call.call_uuid == call_uuid), timeout=timeout)
         return found[0] if found else None
 
     async def recent_calls(
-        self, caller_number: str, limit: int = 5, *, with_turns: bool = True
+        self,
+        caller_number: str,
+        limit: int = 5,
+        *,
+        with_turns: bool = True,
+        timeout: float = READ_TIMEOUT_S,  # noqa: ASYNC109
     ) -> list[CallRecord]:
         """The latest calls of a number, newest first; `with_turns=False` leaves their turns out (history)."""
         query = (
@@ -280,208 +290,99 @@ class CallStore:
             .order_by(Call.started_at.desc(), Call.id.desc())
             .limit(limit)
         )
-        return await self._read(query, with_turns=with_turns)
+        return await self._read(query, with_turns=with_turns, timeout=timeout)
+
+    async def bounded(self, work: Coroutine[Any, Any, T], timeout: float) -> T:  # noqa: ASYNC109
+        """Run a read within `timeout` seconds, or raise StorageUnavailable and leave it behind.
+
+        The read runs in a task of its own: past the deadline whoever waited (a call, a screen-pop)
+        goes on at once and the read is left to finish in the background. It is not cancelled: a query
+        cancelled on a server that froze under it leaves the driver stuck on that connection for good,
+        while a read left alone returns its connection when the server answers (or the pool's and the
+        connection's deadlines give up). close() cancels what is still left.
+        """
+        task: asyncio.Task[T] = asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        except asyncio.CancelledError:
+            self._abandon(task)
+            raise
+        if not done:
+            self._abandon(task)
+            raise StorageUnavailable(f"database {self.url} did not answer within {timeout:g} s")
+        try:
+            return task.result()
+        except Exception as exc:
+            if is_transient(exc):
+                raise StorageUnavailable(f"database {self.url} unavailable: {describe(exc)}") from exc
+            raise
+
+    def _abandon(self, task: asyncio.Task[Any]) -> None:
+        """Keep a read nobody waits for any more until it has ended."""
+        self._abandoned.add(task)
+        task.add_done_callback(self._abandoned.discard)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved: no "never retrieved"
+
+    async def writes_landed(self) -> None:
+        """Wait for the writes handed to the store so far to be attempted (committed, or parked).
+
+        Reads call it first, so a read sees every write made before it (the screen-pop of a call that
+        was just transferred finds the transfer), although calls never wait for their writes.
+        """
+        if self._writes.inflight:
+            await asyncio.wait(set(self._writes.inflight))
 
     async def wait_flushed(self) -> None:
         """Return once every write handed to the store so far is in the database."""
+        w = self._writes
         while True:
-            if self._inflight:
-                await asyncio.wait(set(self._inflight))
-            elif not self._idle.is_set():
-                await self._idle.wait()
+            if w.inflight:
+                await asyncio.wait(set(w.inflight))
+            elif not w.idle.is_set():
+                await w.idle.wait()
             else:
                 return
 
     async def journal_synced(self) -> None:
         """Return once every write parked so far is fsync'd to the journal (when there is one)."""
-        if self._journal is not None:
-            await asyncio.to_thread(self._journal.flush)
+        if self._writes.journal is not None:
+            await asyncio.to_thread(self._writes.journal.flush)
 
     async def retry_now(self) -> bool:
         """Try the pending writes right away, skipping the backoff; True when nothing is left pending."""
-        return self._idle.is_set() or await self._drain()
+        return self._writes.idle.is_set() or await self._writes.drain()
 
     async def close(self) -> None:
         """Finish in-flight writes, make a last attempt at the outbox, log what is lost, release all."""
-        if self._closed:
+        if self._writes.closed:
             return
-        self._closed = True
-        if self._inflight:
-            await asyncio.wait(set(self._inflight))
-        if self._retry_task is not None:
-            self._retry_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry_task
-        if not self._idle.is_set():
-            await self._drain()
-        if self._journal is not None:
-            self._journal.close()
-        if (len(self._outbox) or self._needs_migration) and self._journal is not None:
-            log.warning(
-                "storage: %d writes could not be saved to %s yet: kept in %s for the next start",
-                len(self._outbox),
-                self.url,
-                self._journal.path,
-            )
-        elif len(self._outbox) or self._needs_migration:
-            log.error("storage: %d writes could not be saved to %s", len(self._outbox), self.url)
-        if self.dropped_writes:
-            log.error("storage: %d writes were dropped in this run (%s)", self.dropped_writes, self.url)
+        await self._writes.close()
+        if self._abandoned:
+            _, stuck = await asyncio.wait(set(self._abandoned), timeout=WRITE_TIMEOUT_S)
+            for task in stuck:
+                task.cancel()
         await self._engine.dispose()
 
-    def _replay_journal(self) -> None:
-        """Put the writes an earlier run could not save at the head of the outbox, in their order."""
-        if self._journal is None:
-            return
-        entries = self._journal.pending()
-        for entry in entries:
-            # attempts=1: the earlier run may have written it just before it stopped (retries are idempotent)
-            self._outbox.push(_Pending(entry.op, attempts=1, entry=entry))
-        if entries:
-            log.warning("storage: %d writes of an earlier run found in %s: saving them first", len(entries),
-                        self._journal.path)  # fmt: skip
-            self._idle.clear()
-            self._work.set()
-
     async def _write(self, op: Write) -> None:
-        """Run one op after the earlier ops of its call, shielded from the caller's cancellation."""
-        if self._closed:
-            self._given_up += 1
-            log.error("storage: %s for call %s after close: dropped", op.kind, op.handle.call_uuid)
-            return
-        previous = op.handle._tail
-        task = asyncio.ensure_future(self._after(previous, op))
-        op.handle._tail = task
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
-        await asyncio.shield(task)
+        """Hand one op to the write queue; a live call's handle does not wait for it."""
+        await self._writes.write(op, wait=op.handle.wait)
 
-    async def _after(self, previous: asyncio.Future[None] | None, op: Write) -> None:
-        """Wait for the call's previous write, then submit this one."""
-        if previous is not None and not previous.done():
-            await asyncio.wait({previous})
-        await self._submit(_Pending(op))
-
-    async def _submit(self, pending: _Pending) -> None:
-        """Write now, or queue behind an outage so order holds; never raises."""
-        if len(self._outbox) or self._needs_migration:
-            self._enqueue(pending)
-            return
-        try:
-            await self._attempt(pending)
-        except Exception as exc:
-            if is_transient(exc):
-                self._note_outage(exc)
-                self._enqueue(pending)
-            else:
-                self._give_up(pending, exc)
-
-    async def _attempt(self, pending: _Pending) -> None:
-        """One transaction for one write, bounded by the write timeout."""
-        if pending.op.handle.lost:
-            raise _HandleLost
-        retried = pending.attempts > 0
-        pending.attempts += 1
-        async with asyncio.timeout(self._write_timeout), self._sessions.begin() as session:
-            result = await pending.op.apply(session, retried)
-        pending.op.committed(result)
-
-    def _enqueue(self, pending: _Pending) -> None:
-        """Park a write at the tail of the outbox and wake the retry task."""
-        if not self._outbox.push(pending):
-            if self._outbox.dropped == 1 or self._outbox.dropped % 1000 == 0:
-                log.error(
-                    "storage: outbox full (%d): %d writes dropped so far",
-                    len(self._outbox),
-                    self.dropped_writes,
-                )
-            return
-        if self._journal is not None:  # on disk too, so a crash or restart does not lose it
-            pending.entry = self._journal.append(pending.op)
-        self._idle.clear()
-        self._work.set()
-
-    def _give_up(self, pending: _Pending, error: BaseException) -> None:
-        """Drop a write the database refuses for good; a lost call start drops the call's later writes."""
-        self._given_up += 1
-        handle = pending.op.handle
-        if isinstance(error, _HandleLost):
-            return
-        if isinstance(pending.op, StartCall):
-            handle.lost = True
-        log.error("storage: %s for call %s refused: %s", pending.op.kind, handle.call_uuid, _describe(error))
-
-    async def _drain(self) -> bool:
-        """Migrate if still needed, then write the outbox from its head; False at the first failure."""
-        async with self._drain_lock:
-            return await self._drain_locked()
-
-    async def _drain_locked(self) -> bool:
-        """The body of _drain, under its lock."""
-        if self._needs_migration:
-            try:
-                await asyncio.to_thread(upgrade_database, self._raw_url)
-            except Exception as exc:
-                self._note_outage(exc)
-                return False
-            self._needs_migration = False
-        while len(self._outbox):
-            pending = self._outbox.head()
-            try:
-                await self._attempt(pending)
-            except Exception as exc:
-                if is_transient(exc):
-                    self._note_outage(exc)
-                    return False
-                self._give_up(pending, exc)
-            self._outbox.pop()
-            if pending.entry is not None and self._journal is not None:
-                self._journal.done(pending.entry)
-        if self._journal is not None:
-            self._journal.clear()
-        self._work.clear()
-        self._idle.set()
-        self._note_recovered()
-        return True
-
-    async def _retry_loop(self) -> None:
-        """The one background task: drain the outbox whenever it fills, backing off between failures."""
-        failures = 0
-        while True:
-            await self._work.wait()
-            # Something just failed to reach the database: give it the backoff before trying again.
-            # A plain sleep: retry_now() drains without waiting for it, and close() cancels this task.
-            await asyncio.sleep(backoff_delay(failures + 1, base=self._retry_base, cap=self._retry_cap))
-            failures = 0 if await self._drain() else failures + 1
-
-    def _note_outage(self, error: BaseException) -> None:
-        """Log the first failure of an outage only."""
-        if not self._outage:
-            self._outage = True
-            log.error(
-                "storage: database %s unavailable (%s); writes wait in memory", self.url, _describe(error)
-            )
-
-    def _note_recovered(self) -> None:
-        """Log the end of an outage."""
-        if self._outage:
-            self._outage = False
-            log.warning("storage: database %s is back; queued writes saved", self.url)
-
-    async def _read(self, query: Select[tuple[Call]], *, with_turns: bool = True) -> list[CallRecord]:
+    async def _read(
+        self,
+        query: Select[tuple[Call]],
+        *,
+        with_turns: bool = True,
+        timeout: float = READ_TIMEOUT_S,  # noqa: ASYNC109
+    ) -> list[CallRecord]:
         """Run a read of calls (with transfers, and turns) and snapshot them, or raise StorageUnavailable."""
         query = query.options(selectinload(Call.transfers))
         if with_turns:
             query = query.options(selectinload(Call.turns))
-        try:
-            async with asyncio.timeout(self._write_timeout), self._sessions() as session:
+
+        async def run() -> list[CallRecord]:
+            await self.writes_landed()
+            async with self._sessions() as session:
                 rows = (await session.scalars(query)).all()
                 return [call_record(row, with_turns=with_turns) for row in rows]
-        except Exception as exc:
-            if is_transient(exc):
-                raise StorageUnavailable(f"database {self.url} unavailable: {_describe(exc)}") from exc
-            raise
 
-
-class _HandleLost(Exception):
-    """The call's start was refused for good, so its later writes have nowhere to go."""
+        return await self.bounded(run(), timeout)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import math
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from ivr.netguard import FdBudget, GuardedListener, Limits
+from ivr.storage.web_sessions import SessionStore, new_session_id, session_key
 from ivr.web.auth import (
     AUTH,
     SESSION,
@@ -20,6 +24,7 @@ from ivr.web.auth import (
     SessionCodec,
     clear_session_cookies,
     csrf_ok,
+    current_session,
     current_user,
     dummy_verify,
     ensure_csrf_cookie,
@@ -32,6 +37,8 @@ from ivr.web.auth import (
 )
 from ivr.web.deps import DEPS, HUB, WebDeps
 from ivr.web.hub import Hub, Peer
+from ivr.web.login_guard import Refusal, client_address, parse_networks
+from ivr.web.session_watch import REVALIDATE_S, SESSIONS, sessions_of, watch_sessions
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,7 @@ FEATURES = ["ivr.web.agent_api", "ivr.web.supervisor", "ivr.web.admin", "ivr.web
 FEATURES.append("ivr.web.health")  # /healthz, /readyz: no login
 HOME_BY_ROLE = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/admin"}
 MAX_BODY_BYTES = 64 * 1024
+KEEPALIVE_S = 15.0
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -73,12 +81,17 @@ async def authenticate(request: web.Request, handler: web.Handler) -> web.Stream
     session = None
     if cookie := request.cookies.get("ivr_session"):
         session = settings.codec.decode(cookie, now=settings.clock())
-    if session is not None:
-        user = await request.app[DEPS].desk.get_user(session.user_id)
-        if user is None or user.disabled or password_tag(user.password_hash) != session.password_tag:
+    if session is not None and session.sid:
+        # The server-side record decides: logout, a disabled user or a new password end it everywhere.
+        now = datetime.fromtimestamp(settings.clock(), UTC)
+        user = await sessions_of(request.app).user_of(session.sid, now)
+        tag = password_tag(user.password_hash) if user is not None else None
+        if user is None or user.id != session.user_id or tag != session.password_tag:
             session = None
         else:
             request[USER], request[SESSION] = user, session
+    elif session is not None:
+        session = None  # a cookie from before server-side sessions: log in again
     if not csrf_ok(request, session):
         raise json_error(403, "missing or wrong CSRF token")
     return await handler(request)
@@ -105,33 +118,48 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     """POST {username, password}: start a session, or 401 (429 after too many failures)."""
     settings = request.app[AUTH]
-    address = request.remote or "?"
-    now = settings.clock()
-    if not settings.limiter.allowed(address, now):
-        raise json_error(429, "too many failed logins; try again later")
     body = await read_json(request)
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         raise json_error(400, "username and password are required")
+    address = client_address(request.remote, request.headers.get("X-Forwarded-For"), settings.trusted_proxies)
+    now = settings.clock()
+    # Counted before the password is checked, with no await in between (see ivr.web.login_guard).
+    ticket = settings.guard.begin(username, address, now)
+    if isinstance(ticket, Refusal):
+        log.warning("desktop: login for %r from %s refused: %s", username[:64], address, ticket.reason)
+        error = json_error(429, "too many login attempts; try again later")
+        error.headers["Retry-After"] = str(max(1, math.ceil(ticket.retry_after)))
+        raise error
     user = await request.app[DEPS].desk.user_by_name(username)
     if user is None or user.disabled:
         ok = await asyncio.to_thread(dummy_verify, password)
     else:
         ok = await asyncio.to_thread(verify_password, password, user.password_hash)
     if not ok or user is None:
-        settings.limiter.failed(address, now)
         raise json_error(401, "wrong username or password")
-    settings.limiter.succeeded(address)
-    session = Session(
-        user.id, secrets.token_urlsafe(24), now + settings.session_ttl_s, password_tag(user.password_hash)
-    )
+    settings.guard.succeeded(ticket)
+    sid = new_session_id()
+    expires = now + settings.session_ttl_s
+    try:
+        await sessions_of(request.app).create(
+            sid, user.id, now=datetime.fromtimestamp(now, UTC), expires=datetime.fromtimestamp(expires, UTC)
+        )
+    except Exception as exc:  # the database is down: no session can be recorded, say so plainly
+        log.warning("desktop: login of %s not recorded: %s", user.username, type(exc).__name__)
+        raise json_error(503, "the database is unavailable; try again shortly") from None
+    session = Session(user.id, secrets.token_urlsafe(24), expires, password_tag(user.password_hash), sid)
     response = web.json_response({"ok": True, "role": user.role, "home": HOME_BY_ROLE[user.role]})
     set_session_cookies(response, settings, session)
     return response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    """End the browser's session."""
+    """End the browser's session everywhere: the record goes, and so do its open WebSockets."""
+    session = current_session(request)
+    if session is not None:
+        await sessions_of(request.app).end(session.sid)
+        await request.app[HUB].close_sessions({session_key(session.sid)}, "logged out")
     response = web.json_response({"ok": True})
     clear_session_cookies(response)
     return response
@@ -169,7 +197,9 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         "user": {"username": user.username, "display_name": user.display_name, "role": user.role},
         "agent_id": user.agent_id,
     }
-    return await request.app[HUB].serve(request, Peer(user.id, user.role, user.agent_id), hello)
+    session = current_session(request)
+    peer = Peer(user.id, user.role, user.agent_id, session_key(session.sid) if session else None)
+    return await request.app[HUB].serve(request, peer, hello)
 
 
 async def read_json(request: web.Request) -> dict:
@@ -190,14 +220,25 @@ def _feature_modules() -> list:
     return [importlib.import_module(name) for name in FEATURES]
 
 
-def make_app(deps: WebDeps, *, secret: bytes, secure_cookies: bool = False) -> web.Application:
+def make_app(
+    deps: WebDeps,
+    *,
+    secret: bytes,
+    secure_cookies: bool = False,
+    trusted_proxies: tuple[str, ...] = (),
+    revalidate_s: float = REVALIDATE_S,
+) -> web.Application:
     """The desktop application with every feature mounted."""
     from ivr.web import screenpop
 
     app = web.Application(middlewares=[security_headers, authenticate], client_max_size=MAX_BODY_BYTES)
     app[DEPS] = deps
     app[HUB] = Hub()
-    app[AUTH] = AuthSettings(SessionCodec(secret), secure_cookies=secure_cookies)
+    app[AUTH] = AuthSettings(
+        SessionCodec(secret), secure_cookies=secure_cookies, trusted_proxies=parse_networks(trusted_proxies)
+    )
+    app[SESSIONS] = SessionStore(deps.store.session_factory)
+    watch_sessions(app, revalidate_s)
     app.router.add_get("/", home)
     app.router.add_get("/login", login_page)
     app.router.add_post("/api/login", login)
@@ -219,26 +260,37 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 class WebServer:
-    """Runs a desktop application on a TCP port."""
+    """Runs a desktop application on a TCP port, within connection limits (see ivr.netguard)."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, *, limits: Limits | None = None, budget: FdBudget | None = None):
         self.app = app
+        self._limits = limits or Limits(max_connections=256, max_per_peer=64, reserve_fds=64)
+        self._budget = budget
         self._runner: web.AppRunner | None = None
+        self._listener: GuardedListener | None = None
 
     async def start(self, host: str, port: int) -> None:
         """Listen on host:port (0 picks a free port)."""
-        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
+        # An idle connection (no request yet, or between requests) is closed after KEEPALIVE_S.
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=2.0, keepalive_timeout=KEEPALIVE_S
+        )
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        budget = self._budget or FdBudget()
+        self._listener = GuardedListener("desktop", self._runner.server, self._limits, budget)
+        await self._listener.start(host, port)
 
     @property
     def port(self) -> int:
         """The port listened on."""
-        assert self._runner is not None, "start() first"
-        return self._runner.addresses[0][1]
+        assert self._listener is not None, "start() first"
+        return self._listener.port
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
+        """Stop listening and close every connection."""
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -5,7 +5,8 @@ the user id, a CSRF token, an expiry and a tag of the password hash, signed with
 change or a disabled account ends every session at once. `ivr_csrf` (readable by our scripts) holds the
 same CSRF token, and every non-GET request must echo it in `X-CSRF-Token` (before login, the token of the
 `ivr_csrf` cookie that the login page set). The middleware resolves the user for every request; handlers
-state who may call them with `@require_role(...)`. Failed logins are counted per client address.
+state who may call them with `@require_role(...)`. Each cookie also names a server-side session record
+(ivr.storage.web_sessions) that logout deletes; logins are throttled by ivr.web.login_guard.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import logging
 import os
 import secrets
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
@@ -27,7 +27,9 @@ from typing import Any
 from aiohttp import web
 
 from ivr.config import WEB_SECRET_ENV
+from ivr.errors import ConfigError
 from ivr.storage.desk import User
+from ivr.web.login_guard import LoginGuard, Network
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_TTL_S = 12 * 3600
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_PASSWORD_BYTES = 1024
+MIN_SECRET_BYTES = 16
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -105,6 +108,7 @@ class Session:
     csrf: str
     expires: float  # epoch seconds
     password_tag: str
+    sid: str = ""  # the server-side session record (ivr.storage.web_sessions); "" is never valid
 
 
 def password_tag(password_hash: str) -> str:
@@ -116,14 +120,20 @@ class SessionCodec:
     """Signs and checks session cookies with HMAC-SHA256."""
 
     def __init__(self, secret: bytes) -> None:
-        if len(secret) < 16:
-            raise ValueError("the web secret must be at least 16 bytes")
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"the web secret must be at least {MIN_SECRET_BYTES} bytes")
         self._key = hashlib.sha256(b"ivr-session\0" + secret).digest()
 
     def encode(self, session: Session) -> str:
         """The cookie value: base64 JSON payload, a dot, base64 signature."""
         payload = json.dumps(
-            {"u": session.user_id, "c": session.csrf, "e": session.expires, "p": session.password_tag},
+            {
+                "u": session.user_id,
+                "c": session.csrf,
+                "e": session.expires,
+                "p": session.password_tag,
+                "s": session.sid,
+            },
             separators=(",", ":"),
         ).encode("utf-8")
         body = _b64(payload)
@@ -138,7 +148,9 @@ class SessionCodec:
             return None
         try:
             data = json.loads(_unb64(body))
-            session = Session(int(data["u"]), str(data["c"]), float(data["e"]), str(data["p"]))
+            session = Session(
+                int(data["u"]), str(data["c"]), float(data["e"]), str(data["p"]), str(data["s"])
+            )
         except (ValueError, KeyError, TypeError):
             return None
         return session if session.expires > now else None
@@ -148,48 +160,26 @@ class SessionCodec:
         return _b64(hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest())
 
 
+def check_secret(env: Mapping[str, str] | None = None) -> None:
+    """A ConfigError (one clear line at start-up) when IVR_WEB_SECRET is set but too short."""
+    size = len((os.environ if env is None else env).get(SECRET_ENV, "").encode("utf-8"))
+    if 0 < size < MIN_SECRET_BYTES:
+        raise ConfigError(
+            "environment",
+            SECRET_ENV,
+            None,
+            f"must be at least {MIN_SECRET_BYTES} bytes (a long random string), not {size}",
+        )
+
+
 def secret_from_env(env: Mapping[str, str] | None = None) -> bytes:
     """IVR_WEB_SECRET, or a random secret (with a warning: sessions end when the service restarts)."""
+    check_secret(env)
     value = (os.environ if env is None else env).get(SECRET_ENV, "")
     if value:
         return value.encode("utf-8")
     log.warning("desktop: %s is not set; using a random secret, sessions end at restart", SECRET_ENV)
     return secrets.token_bytes(32)
-
-
-# -- login rate limit ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoginLimiter:
-    """At most `max_failures` failed logins per client address within `window_s`; fed `now`."""
-
-    max_failures: int = 5
-    window_s: float = 300.0
-    max_addresses: int = 10_000
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-
-    def allowed(self, address: str, now: float) -> bool:
-        """False while this address has too many recent failures."""
-        recent = self._recent(address, now)
-        return recent is None or len(recent) < self.max_failures
-
-    def failed(self, address: str, now: float) -> None:
-        """Count a failed login."""
-        if address not in self._failures and len(self._failures) >= self.max_addresses:
-            self._failures.pop(next(iter(self._failures)))  # forget the oldest address, bound memory
-        self._failures.setdefault(address, deque()).append(now)
-
-    def succeeded(self, address: str) -> None:
-        """Forget the failures of an address that logged in."""
-        self._failures.pop(address, None)
-
-    def _recent(self, address: str, now: float) -> deque[float] | None:
-        """Failures of an address inside the window (older ones are dropped)."""
-        recent = self._failures.get(address)
-        while recent and recent[0] <= now - self.window_s:
-            recent.popleft()
-        return recent
 
 
 # -- requests ----------------------------------------------------------------------------------------------
@@ -201,9 +191,10 @@ class AuthSettings:
 
     codec: SessionCodec
     secure_cookies: bool = False
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    guard: LoginGuard = field(default_factory=LoginGuard)
+    trusted_proxies: tuple[Network, ...] = ()  # X-Forwarded-For is believed from these peers only
     session_ttl_s: float = SESSION_TTL_S
-    clock: Callable[[], float] = time.time  # wall clock for session expiry and the login limiter
+    clock: Callable[[], float] = time.time  # wall clock for session expiry and the login guard
 
 
 AUTH = web.AppKey("auth", AuthSettings)
@@ -220,6 +211,7 @@ def json_error(status: int, error: str) -> web.HTTPException:
     """An HTTP error with a small JSON body."""
     classes = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden}
     classes |= {404: web.HTTPNotFound, 409: web.HTTPConflict, 429: web.HTTPTooManyRequests}
+    classes |= {503: web.HTTPServiceUnavailable}
     return classes[status](text=json.dumps({"error": error}), content_type="application/json")
 
 

@@ -35,6 +35,7 @@ class Peer:
     user_id: int
     role: str
     agent_id: str | None
+    session: str | None = None  # key of the session record (ivr.storage.web_sessions) it belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,15 @@ class Hub:
                 return
             if item.on_sent is not None:
                 item.on_sent()
+
+    async def close_sessions(self, keys: set[str], reason: str) -> int:
+        """Close every connection of these sessions at once (logout, disabled user, new password)."""
+        closing = [c for c in list(self._connections) if c.peer.session in keys]
+        for conn in closing:
+            conn.dropped = True  # nothing more is queued for it from now on
+            log.info("desktop: user %d's connection closed: %s", conn.peer.user_id, reason)
+            await conn.ws.close(code=4001, message=reason.encode()[:120])
+        return len(closing)
 
     async def close_all(self) -> None:
         """Close every browser connection (server shutdown); browsers reconnect to the next server."""

@@ -42,6 +42,7 @@ HISTORY_CALLS = 5
 MAX_TURNS = 200
 MAX_TEXT = 2000
 RECENT_PER_AGENT = 50
+POP_READ_TIMEOUT_S = 1.0
 
 
 def interface_key(interface: str) -> str:
@@ -209,15 +210,20 @@ class ScreenPop:
     async def _load_pop(self, event: QueueEvent) -> dict[str, Any]:
         """The pop from storage; with the database down, the pop of an unknown call."""
         store, desk = self._deps.store, self._deps.desk
-        try:
+
+        async def stored_context():
             uuid = event.call_uuid
-            call = await store.get_call(uuid) if uuid else None
+            call = await store.get_call(uuid) if uuid else None  # after the call's own writes
             number = (call.caller_number if call else None) or event.caller_number
             previous = (
                 await store.recent_calls(number, limit=HISTORY_CALLS + 1, with_turns=False) if number else []
             )
             previous = [c for c in previous if c.call_uuid != uuid][:HISTORY_CALLS]
-            dispositions = await desk.dispositions_for(c.call_uuid for c in previous)
+            return call, previous, await desk.dispositions_for(c.call_uuid for c in previous)
+
+        try:
+            # The agent's phone is ringing: a slow database must not hold the pop back.
+            call, previous, dispositions = await store.bounded(stored_context(), POP_READ_TIMEOUT_S)
         except (StorageUnavailable, OSError) as exc:
             log.warning("screen-pop without stored context: %s", exc)
             call, previous, dispositions = None, [], {}

@@ -240,3 +240,19 @@ async def test_hangup_while_idle_is_an_event_before_the_next_reply() -> None:
 
     assert await run_session(bot, client) == (False, "u-9", "u-9", True)
     assert client.sent[-3:] == [b"HANGUP\n", b"200 result=1 (u-9)\n", b"200 result=1 (u-9)\n"]
+
+
+async def test_nul_in_the_script_name_is_refused_without_a_traceback(caplog: pytest.LogCaptureFixture):
+    called = []
+
+    async def handler(channel: AgiChannel) -> None:
+        called.append(channel)
+
+    client = FakeAgiClient({"script": "hot\x00line", "calleridname": "E\x00ve"})
+    with caplog.at_level(logging.INFO):
+        async with running_server(handler) as server:
+            await asyncio.wait_for(client.run("127.0.0.1", server.port), SAFETY)
+    assert called == []  # not served as "hotline" either
+    assert client.commands == ['VERBOSE "ivr: unknown AGI script hotline" 1']
+    assert "unknown script 'hot\\x00line'" in caplog.text
+    assert not [r for r in caplog.records if r.exc_info], "a garbled script name must not log a traceback"

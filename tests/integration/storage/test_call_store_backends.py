@@ -45,14 +45,6 @@ def read_sql(url: str, sql: str, **params: object) -> list[tuple]:
         engine.dispose()
 
 
-@pytest.fixture
-async def store(database_url: str):
-    """A migrated store on a fresh database."""
-    opened = await CallStore.open(database_url)
-    yield opened
-    await opened.close()
-
-
 async def test_whole_call_round_trips_with_ordered_turns_and_transfer(store: CallStore) -> None:
     call = await start(store, started_at=T0.astimezone(SEOUL))
     await store.add_turn(call, speaker="bot", text="안녕하세요", started_at=at(1), ended_at=at(3),
@@ -139,6 +131,7 @@ async def test_many_concurrent_calls_from_two_stores_keep_every_turn_in_order(
         uuids = await asyncio.gather(*(one_call(store if n % 2 else other, n) for n in range(24)))
     finally:
         await other.close()
+    await store.wait_flushed()  # under load a write may pass its 1 s deadline and land on the retry
 
     for n, call_uuid in enumerate(uuids):
         record = await store.get_call(call_uuid)

@@ -24,6 +24,7 @@ TABLES = {
     "dispositions",
     "knowledge_entries",
     "cluster_workers",
+    "web_sessions",
 }
 
 

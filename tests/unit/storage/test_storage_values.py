@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ivr.storage.models import UTCDateTime
 from ivr.storage.ops import require_aware, require_speaker
 from ivr.storage.records import CallHandle
-from ivr.storage.store import _describe
+from ivr.storage.writer import describe as _describe
 
 SQLITE, PG = sqlite.dialect(), postgresql.dialect()
 
