@@ -10,9 +10,10 @@ chain, then the home queue (the default skill's queue in the caller's queue lang
 the caller's language. The first with someone logged in wins and `overflowed_from` names the first
 choice. With nobody logged in anywhere the caller waits in the home queue, so an English caller never
 lands in a Chinese queue. Without live state (no AMI, or AMI has not answered yet) the first choice is
-kept: an unknown queue is not an empty one. Priority is the reason's base priority plus the VIP tier's. Opening hours and the
-wait estimate (queues.status) are read for the chosen queue; a callback is offered when the estimate
-is above the queue's `callback_threshold`. Everything is in memory: `route()` is cheap and synchronous.
+kept: an unknown queue is not an empty one. Priority is the reason's base priority plus the VIP
+tier's. Opening hours and the wait estimate (queues.status) are read for the chosen queue; a callback
+is offered when the estimate is above the queue's `callback_threshold`. Everything is in memory:
+`route()` is cheap and synchronous.
 """
 
 from __future__ import annotations

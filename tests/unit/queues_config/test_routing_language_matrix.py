@@ -70,29 +70,33 @@ def route(config: QueueConfig, status: LoggedIn, skill: str, language: str) -> s
     return decision.queue
 
 
+def row(billing: str, technical: str, sales: str, support: str) -> dict[str, str]:
+    return dict(zip(SKILLS, (billing, technical, sales, support), strict=True))
+
+
 # Who is logged in -> the queue per (skill, caller language), worked out by hand from the agents above.
 EXPECTED: dict[tuple[str, ...], dict[str, dict[str, str]]] = {
     EVERYONE: {lang: {s: f"{s}-{lang}" for s in SKILLS} for lang in ("en", "zh")},
     (): {lang: {s: f"support-{lang}" for s in SKILLS} for lang in ("en", "zh")},  # nobody: home queue
     ("bob",): {
-        "en": {"billing": "support-en", "technical": "technical-en", "sales": "support-en", "support": "support-en"},
+        "en": row("support-en", "technical-en", "support-en", "support-en"),
         "zh": {s: "support-zh" for s in SKILLS},  # bob speaks no Chinese: wait at home
     },
     ("li",): {
         "en": {s: "support-en" for s in SKILLS},  # the bug: an English caller sent to support-zh
-        "zh": {"billing": "billing-zh", "technical": "support-zh", "sales": "support-zh", "support": "support-zh"},
+        "zh": row("billing-zh", "support-zh", "support-zh", "support-zh"),
     },
     ("alice",): {
-        "en": {"billing": "billing-en", "technical": "support-en", "sales": "support-en", "support": "support-en"},
-        "zh": {"billing": "billing-zh", "technical": "support-zh", "sales": "support-zh", "support": "support-zh"},
+        "en": row("billing-en", "support-en", "support-en", "support-en"),
+        "zh": row("billing-zh", "support-zh", "support-zh", "support-zh"),
     },
     ("dana",): {
-        "en": {"billing": "billing-en", "technical": "support-en", "sales": "sales-en", "support": "support-en"},
+        "en": row("billing-en", "support-en", "sales-en", "support-en"),
         "zh": {s: "support-zh" for s in SKILLS},
     },
     ("chen",): {
-        "en": {"billing": "support-en", "technical": "technical-en", "sales": "sales-en", "support": "support-en"},
-        "zh": {"billing": "support-zh", "technical": "technical-zh", "sales": "sales-zh", "support": "support-zh"},
+        "en": row("support-en", "technical-en", "sales-en", "support-en"),
+        "zh": row("support-zh", "technical-zh", "sales-zh", "support-zh"),
     },
 }
 
