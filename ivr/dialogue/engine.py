@@ -21,9 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import catalog, slots
+from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
@@ -52,9 +53,10 @@ class _Confirm:
     """A collected value waiting for the caller's yes or no."""
 
     value: Any
+    question: str = ""
 
 
-class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
+class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
     """Runs one call through one flow version."""
 
     def __init__(
@@ -64,13 +66,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         router: Router,
         knowledge: Any = None,
         now: Callable[[], datetime],
-        sentiment: Callable[[str, str], float] | None = None,
     ) -> None:
         self.flow, self.spec = flow, flow.spec
         self.router = router
         self._kb = knowledge  # None: the flow's own knowledge base
         self.now = now
-        self._sentiment = sentiment
         self.call: CallInfo | None = None
         self.language = self.spec.default_language
         self.tier: str | None = None
@@ -89,6 +89,7 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         self.last_text = ""
         self._digits = ""
         self._last_said: list[Action] = []
+        self.mood_words: list[str] = []  # the words that made the caller's turns negative, for the agent
 
     # ----- Bot protocol ----------------------------------------------------------------------------
 
@@ -124,17 +125,37 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             return self._answer_offer(self._yes(text) is True)
         if not text:
             return self._no_match()
-        if isinstance(self.pending, _Confirm) or isinstance(self._step(), CollectStep):
+        heard = self._hear(text)
+        trigger = self.policy.on_sentiment(heard.mood)
+        self.mood_words.extend(w for w in heard.mood.negative if w not in self.mood_words)
+        if heard.intent == "agent":
+            return self._transfer("caller-request")
+        if trigger == "strong":
+            return self._transfer("sentiment")
+        asked = self.pending if isinstance(self.pending, AskedIntent) else None
+        if asked is not None:
+            self.pending = None
+            chosen = self._chosen(asked, heard, self._yes(text))
+            if chosen is False:
+                return [self._say(self._msg("not_that")), *self._escalate(self.policy.no_match)]
+            if chosen:
+                routed = self._route(self._step(), chosen, 1.0)
+                if routed is not None:
+                    return routed
+        step = self._step()
+        if isinstance(self.pending, _Confirm) or isinstance(step, CollectStep):
             value = self._yes(text) if isinstance(self.pending, _Confirm) else self._extract(text)
+            override = self._overriding(heard, value)
+            if override is not None:
+                routed = self._route(step, override.intent, override.score)
+                if routed is not None:
+                    return routed
             if value is not None:
                 return self._collected(value)
-        match = self.flow.matcher(self.language).match(text)
-        name = match.intent if match else None
-        if name == "agent":
-            return self._transfer("caller-request")
+        name = heard.intent
         if name == "goodbye":
             return self._goodbye()
-        if self.policy.on_sentiment(self._score(text)):
+        if trigger == "sustained":
             return self._transfer("sentiment")
         if name == "repeat":
             self.policy.understood()
@@ -142,20 +163,23 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         if name == "help":
             self.policy.understood()
             return self._help()
-        step = self._step()
         if isinstance(step, MenuStep):
             option = self._menu_option(step, text)
             if option is not None:
                 return self._choose(option)
         hit = self._kb_hit(step, text)
-        if isinstance(step, AskStep | MenuStep) and match is not None:
-            # A question the knowledge base answers better than the intent ("how do I pay my bill").
-            routed = None if hit and hit.score > match.score else self._route(step, match.intent, match.score)
+        match = heard.match
+        # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.
+        listens = isinstance(step, AskStep | MenuStep) or self._mixed(step)
+        if match is not None and listens and not (hit and hit.score > match.score):
+            if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
+                return self._confirm_intent(match)
+            routed = self._route(step, match.intent, match.score)
             if routed is not None:
                 return routed
         if hit is not None:
             return self._answer_from_kb(step, hit)
-        return self._no_match()
+        return self._no_match(heard)
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""
@@ -174,7 +198,10 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             return self._enter(self.step_name)
         if isinstance(step, AskStep) and digit in step.keypad:
             self.policy.understood()
-            return self._enter(step.keypad[digit])
+            target = step.keypad[digit]
+            # A key that leads where an intent goes tells the agent the caller's topic too.
+            self.intent = next((n for n, i in self.spec.intents.items() if i.goto == target), self.intent)
+            return self._enter(target)
         if isinstance(step, MenuStep):
             option = next((o for o in step.options if o.key == digit), None)
             if option is not None:
@@ -191,21 +218,10 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 self.policy.understood()
                 return self._enter(step.on_no_input)
             return self._transfer("no-input")
-        return [self._say(self._msg("no_input")), *self._reprompt()]
-
-    def grammar(self) -> list[str] | None:
-        """Phrases the current step expects (for Vosk), or None for free speech."""
         step = self._step()
-        if isinstance(self.pending, CallbackOffer | _Confirm) or (
-            isinstance(step, CollectStep) and step.kind == "yes_no"
-        ):
-            return [*catalog.YES_NO_WORDS.get(self.language, []), *self._global_phrases()]
-        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
-            return [*catalog.DIGIT_WORDS.get(self.language, []), *self._global_phrases()]
-        if isinstance(step, MenuStep):
-            words = [w for o in step.options for w in o.words.get(self.language, [])]
-            return [*words, *self._global_phrases()]
-        return None
+        again = self._t(step.reprompt or step.prompt) if step is not None else ""
+        options = [[self._msg("no_input"), again], [self._msg("no_input"), self._rephrase(step)]]
+        return self._fresh(step, options)
 
     def call_meta(self) -> dict[str, Any]:
         """What this call learned, stored in calls.meta (caller memory reads intent and language)."""
@@ -223,7 +239,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             "reason": self.reason,
             "tier": self.tier,
             "steps": list(self.trail),
-            "sentiment": {"scores": list(self.policy.scores), "trend": self.policy.direction()},
+            "sentiment": {
+                "scores": list(self.policy.scores),
+                "trend": self.policy.direction(),
+                "words": list(self.mood_words),
+            },
         }
 
     # ----- running steps ---------------------------------------------------------------------------
@@ -262,7 +282,7 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return [*actions, *self._goodbye(text)]
         return [*actions, *self._transfer("flow-error")]
 
-    def _route(self, step: AskStep | MenuStep, intent: str, score: float) -> list[Action] | None:
+    def _route(self, step: Any, intent: str, score: float) -> list[Action] | None:
         """Go where the step (or the intent itself) sends this intent; None when nowhere."""
         target = step.routes.get(intent) if isinstance(step, AskStep) else None
         own = self.spec.intents.get(intent)
@@ -291,10 +311,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return self._enter(step.next)
             return self._reprompt()
         if step.confirm is not None:
-            self.pending = _Confirm(value)
             spoken = " ".join(value) if step.kind == "digits" and not self._is_zh() else value
             template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
-            question = [self._say(fill(template, {**self._values(), "value": spoken}), step)]
+            text = fill(template, {**self._values(), "value": spoken})
+            self.pending = _Confirm(value, text)
+            question = [self._say(text, step)]
             self._last_said = question
             return question
         self.slots[step.slot] = value
@@ -325,8 +346,8 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return self._transfer("sensitive")
         return self._enter(option.goto)
 
-    def _no_match(self) -> list[Action]:
-        """Not understood: say so and re-prompt, or hand over at the limit."""
+    def _no_match(self, heard: Heard | None = None) -> list[Action]:
+        """Not understood: a targeted question, else an escalating re-prompt; a person at the limit."""
         step = self._step()
         if self.policy.on_no_match(getattr(step, "no_match_limit", None)):
             if getattr(step, "on_no_match", None):
@@ -334,8 +355,13 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return self._enter(step.on_no_match)
             return self._transfer("no-match")
         if isinstance(self.pending, _Confirm):
-            return [self._say(self._msg("say_yes_or_no"))]
-        return [self._say(self._msg("no_match")), *self._reprompt()]
+            options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
+            return self._fresh(step, options)
+        if heard is not None:
+            question = self._repair_question(heard)
+            if question is not None:
+                return question
+        return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
 
@@ -358,13 +384,6 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)
 
-    def _score(self, text: str) -> float:
-        if self._sentiment is not None:
-            return self._sentiment(text, self.language)
-        from ivr.dialogue.sentiment import sentiment
-
-        return sentiment(text, self.language)
-
     def _menu_option(self, step: MenuStep, text: str) -> Any:
         from ivr.dialogue.text import normalise
 
@@ -375,9 +394,6 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                     return option
         return None
 
-    def _global_phrases(self) -> list[str]:
-        return [p for name in ("agent", "goodbye", "repeat", "help") for p in _phrases(name, self.language)]
-
     def _is_zh(self) -> bool:
         from ivr.dialogue.text import is_chinese
 
@@ -385,7 +401,3 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None
-
-
-def _phrases(intent: str, language: str) -> list[str]:
-    return catalog.BUILTIN_GLOBAL_INTENTS.get(intent, {}).get(language, [])
