@@ -108,6 +108,10 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "operator",
             "a real person please",
             "customer service representative",
+            "can I speak to someone",
+            "put me through to somebody",
+            "I need to talk to a human being",
+            "connect me to customer service",
         ],
         "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话"],
     },
@@ -126,7 +130,11 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
 }
 GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
     "agent": {
-        "en": ["agent", "human", "operator", "representative", "person"],
+        "en": [
+            *("agent", "human", "operator", "representative", "person", "real person", "live agent"),
+            *("speak to someone", "talk to someone", "speak to somebody", "talk to somebody"),
+            *("customer service", "customer services"),
+        ],
         "zh": ["人工", "转人工", "客服", "真人"],
     },
     "goodbye": {"en": ["goodbye", "bye"], "zh": ["再见", "拜拜"]},

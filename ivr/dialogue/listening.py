@@ -86,7 +86,9 @@ class ListeningMixin:
     def _overriding(self, heard: Heard, answer: Any) -> IntentMatch | None:
         """An intent clear enough to win over the answer the step expected (mixed initiative)."""
         match = heard.match
-        if match is None or answer is True or not self._mixed() or match.score < self.spec.policy.clear_intent:
+        if match is None or answer is True or not self._mixed():
+            return None
+        if match.score < self.spec.policy.clear_intent:
             return None
         own = self.spec.intents.get(match.intent)
         if own is None or not own.topic or match.intent == self.intent:
@@ -155,7 +157,8 @@ class ListeningMixin:
         first, second = asked.intents
         best = max(asked.intents, key=lambda i: scores.get(i, 0.0))
         other = second if best == first else first
-        if scores.get(best, 0.0) >= self.spec.policy.repair_threshold and scores[best] > scores.get(other, 0.0):
+        top = scores.get(best, 0.0)
+        if top >= self.spec.policy.repair_threshold and top > scores.get(other, 0.0):
             return best
         if yes is False and heard.match is None:
             return False
