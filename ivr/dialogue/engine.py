@@ -33,6 +33,7 @@ from ivr.dialogue.schema import (
     AnswerStep,
     AskStep,
     BranchStep,
+    GLOBAL_INTENTS,
     CollectStep,
     GoodbyeStep,
     GotoStep,
@@ -90,6 +91,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         self._digits = ""
         self._last_said: list[Action] = []
         self.mood_words: list[str] = []  # the words that made the caller's turns negative, for the agent
+        self.acted: str | None = None  # the global intent the last turn acted on (agent, goodbye, ...)
 
     # ----- Bot protocol ----------------------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         heard = self._hear(text)
         trigger = self.policy.on_sentiment(heard.mood)
         self.mood_words.extend(w for w in heard.mood.negative if w not in self.mood_words)
+        self.acted = heard.intent if heard.intent in GLOBAL_INTENTS else None
         if heard.intent == "agent":
             return self._transfer("caller-request")
         if trigger == "strong":
