@@ -238,6 +238,7 @@ class ListeningMixin:
         step = self._step()
         words = self._answer_words(step)
         if self._mixed(step) or isinstance(step, AskStep | MenuStep):
+            words += catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
             for own in self.spec.intents.values():
                 words += own.keywords.get(self.language, [])[:2]
             language = self.language
