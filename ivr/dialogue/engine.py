@@ -30,10 +30,10 @@ from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
 from ivr.dialogue.resume import resume
 from ivr.dialogue.schema import (
+    GLOBAL_INTENTS,
     AnswerStep,
     AskStep,
     BranchStep,
-    GLOBAL_INTENTS,
     CollectStep,
     GoodbyeStep,
     GotoStep,

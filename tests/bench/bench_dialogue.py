@@ -52,6 +52,11 @@ def speech_hearer(engine: AsrEngine, voice: str, wpm: int, hints: bool):
     return hear
 
 
+def hint_words(hints: bool) -> str:
+    """How a block says whether the recogniser had hints."""
+    return "hints on" if hints else "hints off"
+
+
 def report(title: str, runs: list[Run], misses: bool) -> None:
     """Print one block of figures."""
     scores = Scores(runs)
@@ -92,7 +97,8 @@ async def main() -> None:
     for name, cases in splits.items():
         cases = cases[: args.limit] if args.limit else cases
         english = [c for c in cases if c.language == "en"]
-        print(f"\n######## split {name}: {len(cases)} cases ({len(english)} English, {len(cases) - len(english)} Chinese)")
+        chinese = len(cases) - len(english)
+        print(f"\n######## split {name}: {len(cases)} cases ({len(english)} English, {chinese} Chinese)")
         text_runs = [await run_case(flow, c, as_text) for c in cases]
         report(f"{name} text level, all languages", text_runs, args.misses)
         report(f"{name} text level, English", [r for r in text_runs if r.case.language == "en"], False)
@@ -106,9 +112,9 @@ async def main() -> None:
                 hear = speech_hearer(engine, voice, wpm, hints)
                 runs = [await run_case(flow, c, hear) for c in english]
                 both += runs
-                label = f"{name} end to end, English, espeak-ng {voice} {wpm} wpm, hints {'on' if hints else 'off'}"
+                label = f"{name} end to end, English, espeak-ng {voice} {wpm} wpm, {hint_words(hints)}"
                 report(f"{label} ({time.perf_counter() - started:.0f} s)", runs, args.misses)
-            report(f"{name} end to end, English, both voices, hints {'on' if hints else 'off'}", both, False)
+            report(f"{name} end to end, English, both voices, {hint_words(hints)}", both, False)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ earlier call is a real call of the same number that pressed 0.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,7 +41,8 @@ async def call_as(service, returning: bool, script: list) -> tuple[dict, object]
     """One call of NUMBER (after an earlier, still open one when `returning`): IVR_* and the stored call."""
     pbx = pbx_for(service)
     if returning:
-        earlier = await pbx.call([Silence(1.0), Digit("0"), Silence(8.0)], caller_number=NUMBER, max_seconds=30)
+        press_0 = [Silence(1.0), Digit("0"), Silence(8.0)]
+        earlier = await pbx.call(press_0, caller_number=NUMBER, max_seconds=30)
         assert earlier.variables["IVR_REASON"] == "keypad-0"
         await service.store.wait_flushed()
     result = await pbx.call(script, caller_number=NUMBER, max_seconds=90)
@@ -110,7 +112,7 @@ async def test_re_prompts_escalate_to_the_keypad_without_repeating_a_sentence(ru
     async with running_service(bot_for_call=flow_bot) as service:
         variables, record = await call_as(service, returning, script)
     bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
-    assert all(a != b for a, b in zip(bot_lines, bot_lines[1:], strict=False)), bot_lines
+    assert all(a != b for a, b in itertools.pairwise(bot_lines)), bot_lines
     examples = next(i for i, line in enumerate(bot_lines) if line.startswith("For example"))
     choices = next(i for i, line in enumerate(bot_lines) if "Press 1 for your bill" in line)
     assert examples < choices, bot_lines

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ivr.bot import Action, CallInfo, Callback, Hangup, PreviousCall, Transfer
+from ivr.bot import Action, Callback, CallInfo, Hangup, PreviousCall, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import Flow
 from ivr.dialogue.schema import GLOBAL_INTENTS, REASONS
@@ -130,8 +130,9 @@ def load_cases(path: Path) -> list[Case]:
                 vip=bool(raw["vip"]),
                 at=str(raw["at"]),
                 turns=tuple(str(t) for t in raw["turns"]),
-                expect=Expect(expect["intent"], dict(expect["slots"] or {}), bool(expect["transfer"]),
-                              expect["reason"]),  # fmt: skip
+                expect=Expect(
+                    expect["intent"], dict(expect["slots"] or {}), bool(expect["transfer"]), expect["reason"]
+                ),
                 split=split,
             )
         )
@@ -166,13 +167,15 @@ def _ended(actions: list[Action]) -> bool:
 
 async def run_case(flow: Flow, case: Case, hear: Hear = as_text) -> Run:
     """Bring a bot to the case's step, say the case's turns, and record what it settled on."""
-    history = (PreviousCall("earlier", NOW, case.language, "transferred", open_issue=True),) if case.returning else ()
+    earlier = PreviousCall("earlier", NOW, case.language, "transferred", open_issue=True)
+    history = (earlier,) if case.returning else ()
     number = VIP_NUMBER if case.vip else CALLER_NUMBER
     bot = FlowBot(flow, router=EvalRouter(), now=lambda: NOW)
     actions = bot.start(CallInfo(f"eval-{case.id}", number, None, case.language, history=history))
     run = Run(case)
     if not _ended(actions) and case.at != "start" and case.at != bot.step_name:
-        path = (["no" if case.language == "en" else "不是"] if case.returning else []) + PATHS[case.language][case.at]
+        no = ["no" if case.language == "en" else "不是"] if case.returning else []
+        path = no + PATHS[case.language][case.at]
         for text in path:
             actions = bot.on_transcript(text, 1.0)
         if bot.step_name != case.at:
