@@ -182,7 +182,7 @@ def _flow_sentences(spec: FlowSpec) -> list[tuple[str, str]]:
                 out.append((text, language))
 
     for step in spec.steps.values():
-        for attr in ("text", "prompt", "reprompt", "help"):
+        for attr in ("text", "prompt", "reprompt", "help", "choices"):
             add(getattr(step, attr, None))
     for entry in spec.knowledge:
         add(entry.answer)
