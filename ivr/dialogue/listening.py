@@ -230,7 +230,7 @@ class ListeningMixin:
         if isinstance(self.pending, CallbackOffer):
             return self._answer_words(step)  # the offer hears only yes, no and the commands
         if self._mixed(step) or isinstance(self.pending, AskedIntent):
-            return None
+            return None  # a repair question hears yes, no or a new request
         return self._answer_words(step) or None
 
     def hints(self) -> list[str]:
@@ -251,9 +251,7 @@ class ListeningMixin:
         """The step's own answers (yes/no, digits, menu words) and the global commands."""
         names = ("agent", "goodbye", "repeat", "help")
         globals_ = [p for name in names for p in _phrases(name, self.language)]
-        if (self.pending is not None and not isinstance(self.pending, AskedIntent)) or (
-            isinstance(step, CollectStep) and step.kind == "yes_no"
-        ):
+        if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
             return [*catalog.YES_NO_WORDS.get(self.language, []), *globals_]
         if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
             return [*catalog.DIGIT_WORDS.get(self.language, []), *globals_]
