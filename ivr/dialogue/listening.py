@@ -236,20 +236,21 @@ class ListeningMixin:
     def hints(self) -> list[str]:
         """Words the recogniser should expect here, most important first (a Whisper prompt)."""
         step = self._step()
-        words = self._answer_words(step)
+        words = self._answer_words(step, commands=False)
         if self._mixed(step) or isinstance(step, AskStep | MenuStep):
-            words += catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
             for own in self.spec.intents.values():
                 words += own.keywords.get(self.language, [])[:2]
+            words += catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
+            words += self._answer_words(step)
             language = self.language
             words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]
             if isinstance(step, AskStep) and step.knowledge:
                 words += [e.questions[language][0] for e in self.spec.knowledge if language in e.questions]
         return list(dict.fromkeys(w for w in words if w))[:MAX_HINTS]
 
-    def _answer_words(self, step: Any) -> list[str]:
-        """The step's own answers (yes/no, digits, menu words) and the global commands."""
-        names = ("agent", "goodbye", "repeat", "help")
+    def _answer_words(self, step: Any, commands: bool = True) -> list[str]:
+        """The step's own answers (yes/no, digits, menu words) and, unless told not to, the commands."""
+        names = ("agent", "goodbye", "repeat", "help") if commands else ()
         globals_ = [p for name in names for p in _phrases(name, self.language)]
         if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
             return [*catalog.YES_NO_WORDS.get(self.language, []), *globals_]
