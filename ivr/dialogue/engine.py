@@ -5,12 +5,15 @@ How this works
 The bot always rests on a waiting step (ask, menu, collect) or on a pending question (confirming a
 collected value, or a callback offer). `_enter(step)` runs the steps that need no caller (say, set,
 goto, branch, answer, transfer, goodbye) until it reaches a waiting one and speaks its prompt. Each
-caller event is handled in this order: a pending question; a collected value (so "one two three" is
-data, not a command); the global intents (a person, goodbye, repeat, help); the sentiment trigger; then
-the waiting step's own routes, keypad keys, intents and knowledge base. Failures count against the
-transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a reload never changes a call.
-Speaking lives in ivr.dialogue.prompting, knowledge-base answers in ivr.dialogue.answers and hand-offs
-in ivr.dialogue.transfers (mixins of FlowBot).
+utterance is read once (intents ranked, sentiment) and handled in this order: a request for a person; a
+strongly negative turn; the answer to a repair question; at a collect step or confirmation, a clear
+intent (mixed initiative, ivr.dialogue.listening) or else the collected value (so "one two three" is
+data, not a command); goodbye; sustained negativity; repeat and help; then the waiting step's menu
+options, routes, intents and knowledge base; what is left gets a repair question or a re-prompt.
+Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
+reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
+ivr.dialogue.listening, knowledge-base answers in ivr.dialogue.answers and hand-offs in
+ivr.dialogue.transfers (mixins of FlowBot).
 """
 
 from __future__ import annotations
@@ -386,16 +389,6 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
 
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)
-
-    def _menu_option(self, step: MenuStep, text: str) -> Any:
-        from ivr.dialogue.text import normalise
-
-        said = normalise(text, self.language)
-        for option in step.options:
-            for word in option.words.get(self.language, []):
-                if normalise(word, self.language) in said:
-                    return option
-        return None
 
     def _is_zh(self) -> bool:
         from ivr.dialogue.text import is_chinese

@@ -24,6 +24,7 @@ from ivr.dialogue import catalog
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.sentiment import Reading, read
+from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
@@ -96,6 +97,15 @@ class ListeningMixin:
         if own.goto is not None and own.goto == self.step_name:
             return None
         return match
+
+    def _menu_option(self, step: MenuStep, text: str) -> Any:
+        """The menu option whose words the caller said, or None."""
+        said = normalise(text, self.language)
+        for option in step.options:
+            for word in option.words.get(self.language, []):
+                if normalise(word, self.language) in said:
+                    return option
+        return None
 
     # ----- repair --------------------------------------------------------------------------------------
 
