@@ -247,10 +247,15 @@ class ListeningMixin:
         """Words the recogniser should expect here, most important first (a Whisper prompt)."""
         step = self._step()
         words = self._answer_words(step, commands=False)
+        person = catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
+        if isinstance(step, CollectStep) and step.kind in ("digits", "number") and self.pending is None:
+            # Measured: a long prompt makes Whisper write digits as words it invents ("I need seven");
+            # the digit words alone (and a person) keep "nine eight seven" as said.
+            return [*words, *person]
         if self._mixed(step) or isinstance(step, AskStep | MenuStep):
             for own in self.spec.intents.values():
                 words += own.keywords.get(self.language, [])[:2]
-            words += catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
+            words += person
             words += self._answer_words(step)
             language = self.language
             words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]

@@ -137,7 +137,7 @@ async def test_an_english_caller_with_nobody_logged_in_waits_in_the_english_queu
     # Item 5: AMI is up and reports every queue empty; asking for a person keeps the caller's language.
     empty = {name: {} for name in ("support-en", "support-zh", "billing-en", "billing-zh")}
     ami = FakeAmiServer({"ivr": AMI_SECRET}, queues=empty)
-    script = [Silence(1.5), says("Can I speak to a real person please?"), Silence(10.0)]
+    script = [Silence(1.5), says("I want to talk to an agent."), Silence(10.0)]
     async with handoff_service(running_service, monkeypatch, ami) as service:
         variables, record = await call_as(service, returning, script)
     reason, queue = variables["IVR_REASON"], variables["IVR_QUEUE"]

@@ -208,3 +208,5 @@ def test_hints_put_the_steps_answers_first_then_the_flows_words(flow):
     main = bot.hints()
     assert "balance" in main and "what are your opening hours" in main
     assert all(isinstance(a, Say) for a in bot.on_transcript("purple", 0.5))
+    bot.on_transcript("check my bill", 0.9)
+    assert bot.hints()[:3] == ["zero", "oh", "one"] and "refund" not in bot.hints()  # digits stay digits
