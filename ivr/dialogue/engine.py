@@ -94,7 +94,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         self._digits = ""
         self._last_said: list[Action] = []
         self.mood_words: list[str] = []  # the words that made the caller's turns negative, for the agent
-        self.acted: str | None = None  # the global intent the last turn acted on (agent, goodbye, ...)
+        self.acted: str | None = None  # the intent the last turn acted on: a global one, or one it routed
 
     # ----- Bot protocol ----------------------------------------------------------------------------
 
@@ -137,6 +137,9 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         if heard.intent == "agent":
             return self._transfer("caller-request")
         if trigger == "strong":
+            topic = self.spec.intents.get(heard.intent or "")
+            if topic is not None and topic.topic:  # the agent still sees what the caller wanted
+                self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent
             return self._transfer("sentiment")
         asked = self.pending if isinstance(self.pending, AskedIntent) else None
         if asked is not None:
@@ -298,6 +301,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
             return None
         if own is None or own.topic:
             self.intent, self.intent_score = intent, score
+        self.acted = intent
         self.policy.understood()
         if sensitive:
             return self._transfer("sensitive")
@@ -347,7 +351,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         if option.language:
             self.language = option.language
         if option.intent:
-            self.intent, self.intent_score = option.intent, 1.0
+            self.intent, self.intent_score, self.acted = option.intent, 1.0, option.intent
             if self.policy.is_sensitive(option.intent):
                 return self._transfer("sensitive")
         return self._enter(option.goto)

@@ -3,9 +3,10 @@
 How this works: a case is one caller in one situation (first-time or returning, VIP or not) who speaks
 `turns` at a step of the shipped telecom flow. `run_case` starts a FlowBot, brings it to that step with
 scripted text turns, then gives it the case's turns one by one through `hear` (the text itself, or the
-text spoken by espeak-ng and recognised by Whisper) and stops at a hand-off or a hang-up. What the bot
-settled on (its topic intent, or the global intent of the last turn), the slots it collected or is
-confirming, and the hand-off are compared with `expect` by `score`.
+text spoken by espeak-ng and recognised by Whisper) and stops at a hand-off or a hang-up. As the set's
+README says, the intent is judged on the case's turns only: the last intent the bot acted on in them (a
+global one, or a flow intent it routed; None when the turns only answered the step's question). Slots
+count once collected and confirmed; the hand-off is the state after the last turn.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import yaml
 from ivr.bot import Action, Callback, CallInfo, Hangup, PreviousCall, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import Flow
-from ivr.dialogue.schema import GLOBAL_INTENTS, REASONS
+from ivr.dialogue.schema import REASONS
 from ivr.handoff import RouteDecision, RouteRequest
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "dialogue_eval"
@@ -180,7 +181,6 @@ async def run_case(flow: Flow, case: Case, hear: Hear = as_text) -> Run:
             actions = bot.on_transcript(text, 1.0)
         if bot.step_name != case.at:
             raise ValueError(f"{case.id}: the scripted path did not reach step {case.at!r}")
-        bot.acted = None
     _observe(run, bot, actions)
     for n, turn in enumerate(case.turns, 1):
         if _ended(actions):
@@ -188,6 +188,7 @@ async def run_case(flow: Flow, case: Case, hear: Hear = as_text) -> Run:
         text, confidence = await hear(bot, turn)
         run.heard.append(text)
         actions = bot.on_transcript(text, confidence)
+        run.intent = bot.acted or run.intent
         _observe(run, bot, actions)
         if run.resolved_at is None and run.outcome_ok:
             run.resolved_at = n
@@ -195,13 +196,8 @@ async def run_case(flow: Flow, case: Case, hear: Hear = as_text) -> Run:
 
 
 def _observe(run: Run, bot: FlowBot, actions: list[Action]) -> None:
-    """What the bot has settled on so far."""
-    run.intent = bot.acted if bot.acted in GLOBAL_INTENTS else bot.intent
+    """The slots and the hand-off so far."""
     run.slots = dict(bot.slots)
-    pending = getattr(bot.pending, "value", None)
-    step = bot.spec.steps.get(bot.step_name) if bot.step_name else None
-    if pending is not None and hasattr(step, "slot"):
-        run.slots.setdefault(step.slot, pending)  # heard and being confirmed
     transfer = next((a for a in actions if isinstance(a, Transfer)), None)
     if transfer is not None:
         run.transfer, run.reason = True, transfer.reason
