@@ -109,6 +109,9 @@ class Bot(Protocol):
     def grammar(self) -> list[str] | None:
         """Phrases the current step expects (a Vosk grammar), or None for free speech."""
 
+    def hints(self) -> list[str] | None:
+        """Words the caller is likely to say now, most important first (biases Whisper), or None."""
+
 
 _PERSON_WORDS = re.compile(r"\b(agent|human|operator|person|representative|someone)\b|人工|转人工|客服")
 _GOODBYE_WORDS = re.compile(r"\b(goodbye|bye|hang up|that's all|nothing else)\b|再见")
@@ -162,6 +165,10 @@ class EchoBot:
 
     def grammar(self) -> list[str] | None:
         """The echo bot takes free speech."""
+        return None
+
+    def hints(self) -> list[str] | None:
+        """The echo bot expects nothing in particular."""
         return None
 
     def _transfer(self, reason: str) -> Transfer:

@@ -243,7 +243,7 @@ class Conversation:
             return
         if isinstance(event, PossibleEndOfTurn):
             if self.speculator.enabled and self.speech.recognise:
-                self.speculator.start(event, self.bot.grammar())
+                self.speculator.start(event, self.bot.grammar(), self.bot.hints())
             return
         if isinstance(event, SpeechResumed):
             self.speculator.discard()
@@ -272,7 +272,9 @@ class Conversation:
     def _open_stream(self) -> None:
         """Open the recogniser for a new utterance: the spare one for this grammar, or a new one."""
         asr, spares = self.speech.asr, self._spare_streams
-        self._stream, self._stream_grammar = open_stream(asr, self.hear_rate, self.bot.grammar(), spares)
+        self._stream, self._stream_grammar = open_stream(
+            asr, self.hear_rate, self.bot.grammar(), spares, self.bot.hints()
+        )
         self._stream_fed = 0
 
     async def _stream_audio(self) -> None:
@@ -351,12 +353,12 @@ class Conversation:
 
     async def _transcribe(self, heard: HeardUtterance) -> Transcript:
         """Recognise an utterance (speculative result first) and store it as the caller's turn."""
-        grammar = self.bot.grammar()
+        grammar, hints = self.bot.grammar(), self.bot.hints()
         transcript = None
         if heard.speculation is not None:
-            transcript = await self.speculator.result(heard.speculation, grammar)
+            transcript = await self.speculator.result(heard.speculation, grammar, hints)
         if transcript is None:
-            transcript = await self._recognise(heard, grammar)
+            transcript = await self._recognise(heard, grammar, hints)
         await self._store_turn(
             "caller",
             transcript.text,
@@ -367,9 +369,11 @@ class Conversation:
         )
         return transcript
 
-    async def _recognise(self, heard: HeardUtterance, grammar: list[str] | None) -> Transcript:
+    async def _recognise(
+        self, heard: HeardUtterance, grammar: list[str] | None, hints: list[str] | None = None
+    ) -> Transcript:
         """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
-        return await recognise(heard, self.speech.asr, self.hear_rate, grammar, self._spare_streams)
+        return await recognise(heard, self.speech.asr, self.hear_rate, grammar, self._spare_streams, hints)
 
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
         """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""

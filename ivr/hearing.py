@@ -46,12 +46,19 @@ class HeardNothing:
 
 
 def open_stream(
-    asr: AsrEngine, rate: int, grammar: list[str] | None, spares: dict[Grammar, RecognizerStream]
+    asr: AsrEngine,
+    rate: int,
+    grammar: list[str] | None,
+    spares: dict[Grammar, RecognizerStream],
+    hints: list[str] | None = None,
 ) -> tuple[RecognizerStream, Grammar]:
-    """The spare recogniser for this grammar (taken out of `spares`) or a new one, with the grammar's key."""
+    """The spare recogniser for this grammar (taken out of `spares`) or a new one, with the grammar's key.
+
+    Spares are kept per grammar only: the streaming engine (Vosk) has no use for hints.
+    """
     key = grammar_key(grammar)
     spare = spares.pop(key, None)
-    return spare or asr.new_stream(rate, grammar=list(key) if key else None), key
+    return spare or asr.new_stream(rate, grammar=list(key) if key else None, hints=hints), key
 
 
 async def recognise(
@@ -60,9 +67,10 @@ async def recognise(
     rate: int,
     grammar: list[str] | None,
     spares: dict[Grammar, RecognizerStream],
+    hints: list[str] | None = None,
 ) -> Transcript:
     """Decode what the recogniser has not heard yet; a streaming one goes back to `spares` for reuse."""
-    stream = heard.stream or asr.new_stream(rate, grammar=grammar)
+    stream = heard.stream or asr.new_stream(rate, grammar=grammar, hints=hints)
     reusable = False
     try:
         if rest := heard.audio[heard.fed :]:

@@ -108,6 +108,10 @@ class SurveyBot:
             return ["一", "二", "三", "四", "五", "[unk]"]
         return ["one", "two", "three", "four", "five", "[unk]"]
 
+    def hints(self) -> list[str] | None:
+        """The ratings (a Whisper prompt): the same words without Vosk's unknown-word marker."""
+        return [w for w in self.grammar() or [] if w != "[unk]"]
+
     def call_meta(self) -> dict[str, Any]:
         """This leg's calls.meta: marked as a survey (figures skip it as a new call), with the score."""
         meta: dict[str, Any] = {"kind": "survey"}

@@ -5,10 +5,15 @@ from `routing.intents`, else `routing.default_skill`. The caller's language maps
 (`routing.languages`, default `routing.default_language`). The first choice is the queue of that skill
 and language. When live state says nobody is logged in there, the candidates are tried in order: the
 same skill in another language whose agents speak the caller's language, the first choice's overflow
-chain, then `routing.default_queue`; the first with someone logged in wins and `overflowed_from` names
-the first choice. Priority is the reason's base priority plus the VIP tier's. Opening hours and the
-wait estimate (queues.status) are read for the chosen queue; a callback is offered when the estimate
-is above the queue's `callback_threshold`. Everything is in memory: `route()` is cheap and synchronous.
+chain, then the home queue (the default skill's queue in the caller's queue language) and
+`routing.default_queue`; a queue in another language is a candidate only when one of its agents speaks
+the caller's language. The first with someone logged in wins and `overflowed_from` names the first
+choice. With nobody logged in anywhere the caller waits in the home queue, so an English caller never
+lands in a Chinese queue. Without live state (no AMI, or AMI has not answered yet) the first choice is
+kept: an unknown queue is not an empty one. Priority is the reason's base priority plus the VIP
+tier's. Opening hours and the wait estimate (queues.status) are read for the chosen queue; a callback
+is offered when the estimate is above the queue's `callback_threshold`. Everything is in memory:
+`route()` is cheap and synchronous.
 """
 
 from __future__ import annotations
@@ -120,31 +125,63 @@ class QueueRouter:
         return queue.name if queue else routing.default_queue
 
     def _staffed(self, first: str, caller_language: str, language: str) -> str:
-        """The first candidate with an agent logged in; the default queue when nobody is anywhere."""
-        if self.status is None:
-            return first
-        candidates = self.candidates(first, caller_language, language)
-        for name in candidates:
-            if self.status.agents_logged_in(name) > 0:
+        """The first candidate with an agent logged in; the home queue when nobody is anywhere."""
+        if self.status is None or not self.status.queues():
+            return first  # no live state (AMI down or not yet synchronised): keep the first choice
+        for name in self.candidates(first, caller_language, language):
+            if self.status.agents_logged_in(name) > 0 and self._serves(name, caller_language, language):
                 return name
-        return candidates[-1]
+        return self.home_queue(language)
+
+    def _serves(self, name: str, caller_language: str, language: str) -> bool:
+        """A staffed queue serves the caller: it is in their language, or someone logged in speaks it."""
+        queue = self.config.queues[name]
+        if queue.language == language or self.status is None:
+            return True
+        ids = (self.config.agent_of(i) for i in self.status.member_interfaces(name))
+        present = [self.config.agents[a] for a in ids if a is not None]
+        if not present:
+            return True  # members unknown to queues.yaml (added by hand): candidates() already checked
+        wanted = self._wanted(caller_language)
+        return any(wanted & set(agent.languages) for agent in present)
+
+    def home_queue(self, language: str) -> str:
+        """The default skill's queue in a queue language, else `routing.default_queue`."""
+        routing = self.config.routing
+        queue = self.config.queue_for(routing.default_skill, language)
+        return queue.name if queue else routing.default_queue
 
     def candidates(self, first: str, caller_language: str, language: str) -> list[str]:
         """Queues to try in order: first choice, same skill in another language the agents speak,
-        the overflow chain, the default queue (each once)."""
-        ordered = [first]
+        the overflow chain, the home queue, the default queue (each once; other languages only when
+        an agent there speaks the caller's)."""
         skill = self.config.queues[first].skill
-        for queue in sorted(self.config.queues.values(), key=lambda q: q.name):
-            if queue.skill == skill and queue.language != language and self._speaks(queue, caller_language):
-                ordered.append(queue.name)
-        ordered.extend(self._overflow_chain(first))
-        ordered.append(self.config.routing.default_queue)
-        return list(dict.fromkeys(ordered))
+        same_skill = [
+            q.name for q in sorted(self.config.queues.values(), key=lambda q: q.name) if q.skill == skill
+        ]
+        ordered = [
+            first,
+            *same_skill,
+            *self._overflow_chain(first),
+            self.home_queue(language),
+            self.config.routing.default_queue,
+        ]
+        return [
+            name
+            for name in dict.fromkeys(ordered)
+            if name == first
+            or self.config.queues[name].language == language
+            or self._speaks(self.config.queues[name], caller_language)
+        ]
 
     def _speaks(self, queue: Queue, caller_language: str) -> bool:
         """Some agent of the queue speaks the caller's language (or its queue language)."""
-        wanted = {caller_language, caller_language.split("-", 1)[0], self.queue_language(caller_language)}
+        wanted = self._wanted(caller_language)
         return any(wanted & set(agent.languages) for agent, _ in self.config.members(queue.name))
+
+    def _wanted(self, caller_language: str) -> set[str]:
+        """Agent languages that serve a caller language."""
+        return {caller_language, caller_language.split("-", 1)[0], self.queue_language(caller_language)}
 
     def _overflow_chain(self, start: str) -> list[str]:
         chain: list[str] = []

@@ -20,6 +20,12 @@ class WaitEstimate:
 class QueueStatusView(Protocol):
     """What the router may ask about a queue right now."""
 
+    def queues(self) -> list[str]:
+        """Names of the queues live state knows; empty while AMI has not answered (state unknown)."""
+
+    def member_interfaces(self, queue: str) -> list[str]:
+        """Interfaces of the queue's logged-in members (who is there, for their languages)."""
+
     def agents_logged_in(self, queue: str) -> int:
         """Members of the queue that are logged in (paused or not)."""
 

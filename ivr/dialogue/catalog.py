@@ -69,6 +69,18 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
         "en": "The agent could not take your call; let me try to help you myself.",
         "zh": "客服暂时无法接听您的电话，我先来帮您处理。",
     },
+    "no_match_again": {"en": "I'm still not sure what you need.", "zh": "抱歉，我还是没能明白。"},
+    "examples": {"en": "For example, you can say {examples}.", "zh": "例如您可以说：{examples}。"},
+    "keypad_digits": {
+        "en": "You can also key it in on your phone's keypad, then press hash.",
+        "zh": "您也可以用电话按键输入，然后按井号键。",
+    },
+    "confirm_intent": {
+        "en": "You'd like help with {label}, is that right?",
+        "zh": "您是要办理{label}，对吗？",
+    },
+    "choose_intent": {"en": "Is this about {first}, or {second}?", "zh": "请问是关于{first}，还是{second}？"},
+    "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
 }
 
 BUILTIN_REASONS: dict[str, dict[str, str]] = {
@@ -77,7 +89,10 @@ BUILTIN_REASONS: dict[str, dict[str, str]] = {
     "no-match": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
     "no-input": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
     "repeated-request": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
-    "sentiment": {"en": "I'm sorry for the trouble.", "zh": "很抱歉给您带来不便，"},
+    "sentiment": {
+        "en": "I'm sorry about this. Let me get you to someone who can help right away.",
+        "zh": "非常抱歉给您带来不便，我马上为您找能帮您解决的同事。",
+    },
     "sensitive": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
     "vip": {"en": "Welcome, valued customer.", "zh": "尊贵的客户您好，"},
     "flow": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
@@ -93,6 +108,10 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "operator",
             "a real person please",
             "customer service representative",
+            "can I speak to someone",
+            "put me through to somebody",
+            "I need to talk to a human being",
+            "connect me to customer service",
         ],
         "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话"],
     },
@@ -111,7 +130,11 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
 }
 GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
     "agent": {
-        "en": ["agent", "human", "operator", "representative", "person"],
+        "en": [
+            *("agent", "human", "operator", "representative", "person", "real person", "live agent"),
+            *("speak to someone", "talk to someone", "speak to somebody", "talk to somebody"),
+            *("customer service", "customer services"),
+        ],
         "zh": ["人工", "转人工", "客服", "真人"],
     },
     "goodbye": {"en": ["goodbye", "bye"], "zh": ["再见", "拜拜"]},
@@ -159,7 +182,7 @@ def _flow_sentences(spec: FlowSpec) -> list[tuple[str, str]]:
                 out.append((text, language))
 
     for step in spec.steps.values():
-        for attr in ("text", "prompt", "reprompt", "help"):
+        for attr in ("text", "prompt", "reprompt", "help", "choices"):
             add(getattr(step, attr, None))
     for entry in spec.knowledge:
         add(entry.answer)

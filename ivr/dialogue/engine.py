@@ -5,12 +5,15 @@ How this works
 The bot always rests on a waiting step (ask, menu, collect) or on a pending question (confirming a
 collected value, or a callback offer). `_enter(step)` runs the steps that need no caller (say, set,
 goto, branch, answer, transfer, goodbye) until it reaches a waiting one and speaks its prompt. Each
-caller event is handled in this order: a pending question; a collected value (so "one two three" is
-data, not a command); the global intents (a person, goodbye, repeat, help); the sentiment trigger; then
-the waiting step's own routes, keypad keys, intents and knowledge base. Failures count against the
-transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a reload never changes a call.
-Speaking lives in ivr.dialogue.prompting, knowledge-base answers in ivr.dialogue.answers and hand-offs
-in ivr.dialogue.transfers (mixins of FlowBot).
+utterance is read once (intents ranked, sentiment) and handled in this order: a request for a person; a
+strongly negative turn; the answer to a repair question; at a collect step or confirmation, a clear
+intent (mixed initiative, ivr.dialogue.listening) or else the collected value (so "one two three" is
+data, not a command); goodbye; sustained negativity; repeat and help; then the waiting step's menu
+options, routes, intents and knowledge base; what is left gets a repair question or a re-prompt.
+Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
+reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
+ivr.dialogue.listening, knowledge-base answers in ivr.dialogue.answers and hand-offs in
+ivr.dialogue.transfers (mixins of FlowBot).
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from datetime import datetime
 from typing import Any
 
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import catalog, slots
+from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
 from ivr.dialogue.resume import resume
 from ivr.dialogue.schema import (
+    GLOBAL_INTENTS,
     AnswerStep,
     AskStep,
     BranchStep,
@@ -52,9 +57,10 @@ class _Confirm:
     """A collected value waiting for the caller's yes or no."""
 
     value: Any
+    question: str = ""
 
 
-class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
+class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
     """Runs one call through one flow version."""
 
     def __init__(
@@ -64,13 +70,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         router: Router,
         knowledge: Any = None,
         now: Callable[[], datetime],
-        sentiment: Callable[[str, str], float] | None = None,
     ) -> None:
         self.flow, self.spec = flow, flow.spec
         self.router = router
         self._kb = knowledge  # None: the flow's own knowledge base
         self.now = now
-        self._sentiment = sentiment
         self.call: CallInfo | None = None
         self.language = self.spec.default_language
         self.tier: str | None = None
@@ -89,6 +93,8 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         self.last_text = ""
         self._digits = ""
         self._last_said: list[Action] = []
+        self.mood_words: list[str] = []  # the words that made the caller's turns negative, for the agent
+        self.acted: str | None = None  # the intent the last turn acted on: a global one, or one it routed
 
     # ----- Bot protocol ----------------------------------------------------------------------------
 
@@ -124,17 +130,41 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             return self._answer_offer(self._yes(text) is True)
         if not text:
             return self._no_match()
-        if isinstance(self.pending, _Confirm) or isinstance(self._step(), CollectStep):
+        heard = self._hear(text)
+        trigger = self.policy.on_sentiment(heard.mood)
+        self.mood_words.extend(w for w in heard.mood.negative if w not in self.mood_words)
+        self.acted = heard.intent if heard.intent in GLOBAL_INTENTS else None
+        if heard.intent == "agent":
+            return self._transfer("caller-request")
+        if trigger == "strong":
+            topic = self.spec.intents.get(heard.intent or "")
+            if topic is not None and topic.topic:  # the agent still sees what the caller wanted
+                self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent
+            return self._transfer("sentiment")
+        asked = self.pending if isinstance(self.pending, AskedIntent) else None
+        if asked is not None:
+            self.pending = None
+            chosen = self._chosen(asked, heard, self._yes(text))
+            if chosen is False:
+                return [self._say(self._msg("not_that")), *self._escalate(self.policy.no_match)]
+            if chosen:
+                routed = self._route(self._step(), chosen, 1.0)
+                if routed is not None:
+                    return routed
+        step = self._step()
+        if isinstance(self.pending, _Confirm) or isinstance(step, CollectStep):
             value = self._yes(text) if isinstance(self.pending, _Confirm) else self._extract(text)
+            override = self._overriding(heard, value)
+            if override is not None:
+                routed = self._route(step, override.intent, override.score)
+                if routed is not None:
+                    return routed
             if value is not None:
                 return self._collected(value)
-        match = self.flow.matcher(self.language).match(text)
-        name = match.intent if match else None
-        if name == "agent":
-            return self._transfer("caller-request")
+        name = heard.intent
         if name == "goodbye":
             return self._goodbye()
-        if self.policy.on_sentiment(self._score(text)):
+        if trigger == "sustained":
             return self._transfer("sentiment")
         if name == "repeat":
             self.policy.understood()
@@ -142,20 +172,23 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         if name == "help":
             self.policy.understood()
             return self._help()
-        step = self._step()
         if isinstance(step, MenuStep):
             option = self._menu_option(step, text)
             if option is not None:
                 return self._choose(option)
         hit = self._kb_hit(step, text)
-        if isinstance(step, AskStep | MenuStep) and match is not None:
-            # A question the knowledge base answers better than the intent ("how do I pay my bill").
-            routed = None if hit and hit.score > match.score else self._route(step, match.intent, match.score)
+        match = heard.match
+        # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.
+        listens = isinstance(step, AskStep | MenuStep) or self._mixed(step)
+        if match is not None and listens and not (hit and hit.score > match.score):
+            if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
+                return self._confirm_intent(match)
+            routed = self._route(step, match.intent, match.score)
             if routed is not None:
                 return routed
         if hit is not None:
             return self._answer_from_kb(step, hit)
-        return self._no_match()
+        return self._no_match(heard)
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""
@@ -174,7 +207,10 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             return self._enter(self.step_name)
         if isinstance(step, AskStep) and digit in step.keypad:
             self.policy.understood()
-            return self._enter(step.keypad[digit])
+            target = step.keypad[digit]
+            # A key that leads where an intent goes tells the agent the caller's topic too.
+            self.intent = next((n for n, i in self.spec.intents.items() if i.goto == target), self.intent)
+            return self._enter(target)
         if isinstance(step, MenuStep):
             option = next((o for o in step.options if o.key == digit), None)
             if option is not None:
@@ -191,21 +227,10 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 self.policy.understood()
                 return self._enter(step.on_no_input)
             return self._transfer("no-input")
-        return [self._say(self._msg("no_input")), *self._reprompt()]
-
-    def grammar(self) -> list[str] | None:
-        """Phrases the current step expects (for Vosk), or None for free speech."""
         step = self._step()
-        if isinstance(self.pending, CallbackOffer | _Confirm) or (
-            isinstance(step, CollectStep) and step.kind == "yes_no"
-        ):
-            return [*catalog.YES_NO_WORDS.get(self.language, []), *self._global_phrases()]
-        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
-            return [*catalog.DIGIT_WORDS.get(self.language, []), *self._global_phrases()]
-        if isinstance(step, MenuStep):
-            words = [w for o in step.options for w in o.words.get(self.language, [])]
-            return [*words, *self._global_phrases()]
-        return None
+        again = self._t(step.reprompt or step.prompt) if step is not None else ""
+        options = [[self._msg("no_input"), again], [self._msg("no_input"), self._rephrase(step)]]
+        return self._fresh(step, options)
 
     def call_meta(self) -> dict[str, Any]:
         """What this call learned, stored in calls.meta (caller memory reads intent and language)."""
@@ -223,7 +248,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             "reason": self.reason,
             "tier": self.tier,
             "steps": list(self.trail),
-            "sentiment": {"scores": list(self.policy.scores), "trend": self.policy.direction()},
+            "sentiment": {
+                "scores": list(self.policy.scores),
+                "trend": self.policy.direction(),
+                "words": list(self.mood_words),
+            },
         }
 
     # ----- running steps ---------------------------------------------------------------------------
@@ -262,7 +291,7 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return [*actions, *self._goodbye(text)]
         return [*actions, *self._transfer("flow-error")]
 
-    def _route(self, step: AskStep | MenuStep, intent: str, score: float) -> list[Action] | None:
+    def _route(self, step: Any, intent: str, score: float) -> list[Action] | None:
         """Go where the step (or the intent itself) sends this intent; None when nowhere."""
         target = step.routes.get(intent) if isinstance(step, AskStep) else None
         own = self.spec.intents.get(intent)
@@ -272,6 +301,7 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
             return None
         if own is None or own.topic:
             self.intent, self.intent_score = intent, score
+        self.acted = intent
         self.policy.understood()
         if sensitive:
             return self._transfer("sensitive")
@@ -291,10 +321,11 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return self._enter(step.next)
             return self._reprompt()
         if step.confirm is not None:
-            self.pending = _Confirm(value)
             spoken = " ".join(value) if step.kind == "digits" and not self._is_zh() else value
             template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
-            question = [self._say(fill(template, {**self._values(), "value": spoken}), step)]
+            text = fill(template, {**self._values(), "value": spoken})
+            self.pending = _Confirm(value, text)
+            question = [self._say(text, step)]
             self._last_said = question
             return question
         self.slots[step.slot] = value
@@ -320,13 +351,13 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
         if option.language:
             self.language = option.language
         if option.intent:
-            self.intent, self.intent_score = option.intent, 1.0
+            self.intent, self.intent_score, self.acted = option.intent, 1.0, option.intent
             if self.policy.is_sensitive(option.intent):
                 return self._transfer("sensitive")
         return self._enter(option.goto)
 
-    def _no_match(self) -> list[Action]:
-        """Not understood: say so and re-prompt, or hand over at the limit."""
+    def _no_match(self, heard: Heard | None = None) -> list[Action]:
+        """Not understood: a targeted question, else an escalating re-prompt; a person at the limit."""
         step = self._step()
         if self.policy.on_no_match(getattr(step, "no_match_limit", None)):
             if getattr(step, "on_no_match", None):
@@ -334,8 +365,13 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
                 return self._enter(step.on_no_match)
             return self._transfer("no-match")
         if isinstance(self.pending, _Confirm):
-            return [self._say(self._msg("say_yes_or_no"))]
-        return [self._say(self._msg("no_match")), *self._reprompt()]
+            options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
+            return self._fresh(step, options)
+        if heard is not None:
+            question = self._repair_question(heard)
+            if question is not None:
+                return question
+        return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
 
@@ -358,26 +394,6 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)
 
-    def _score(self, text: str) -> float:
-        if self._sentiment is not None:
-            return self._sentiment(text, self.language)
-        from ivr.dialogue.sentiment import sentiment
-
-        return sentiment(text, self.language)
-
-    def _menu_option(self, step: MenuStep, text: str) -> Any:
-        from ivr.dialogue.text import normalise
-
-        said = normalise(text, self.language)
-        for option in step.options:
-            for word in option.words.get(self.language, []):
-                if normalise(word, self.language) in said:
-                    return option
-        return None
-
-    def _global_phrases(self) -> list[str]:
-        return [p for name in ("agent", "goodbye", "repeat", "help") for p in _phrases(name, self.language)]
-
     def _is_zh(self) -> bool:
         from ivr.dialogue.text import is_chinese
 
@@ -385,7 +401,3 @@ class FlowBot(AnswersMixin, PromptingMixin, TransferMixin):
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None
-
-
-def _phrases(intent: str, language: str) -> list[str]:
-    return catalog.BUILTIN_GLOBAL_INTENTS.get(intent, {}).get(language, [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.dialogue.text import is_chinese
@@ -77,6 +77,7 @@ class HandoffFacts:
     sentiment_scores: list[float]
     sentiment_trend: str
     steps: list[str]
+    sentiment_words: list[str] = field(default_factory=list)  # what made the caller's turns negative
 
 
 def summary(facts: HandoffFacts) -> str:
@@ -92,7 +93,10 @@ def summary(facts: HandoffFacts) -> str:
         else "No answer tried"
     )
     because = REASON_DESCRIPTIONS.get(facts.reason, facts.reason)
-    line2 = f"{tried}; transferred: {because}; sentiment {facts.sentiment_trend}."
+    mood = facts.sentiment_trend
+    if facts.sentiment_scores and facts.sentiment_words:
+        mood += f" ({facts.sentiment_scores[-1]:+.2f}: {', '.join(facts.sentiment_words[:5])})"
+    line2 = f"{tried}; transferred: {because}; sentiment {mood}."
     return f"{line1}\n{line2}"
 
 
@@ -104,7 +108,12 @@ def context(facts: HandoffFacts, decision: RouteDecision | None = None) -> dict[
         "slots": {k: _json_value(v) for k, v in facts.slots.items()},
         "answers_tried": list(facts.answers_tried),
         "reason": facts.reason,
-        "sentiment": {"scores": list(facts.sentiment_scores), "trend": facts.sentiment_trend},
+        "sentiment": {
+            "scores": list(facts.sentiment_scores),
+            "trend": facts.sentiment_trend,
+            "score": facts.sentiment_scores[-1] if facts.sentiment_scores else None,
+            "words": list(facts.sentiment_words),
+        },
         "steps": list(facts.steps),
         "language": facts.language,
         "tier": facts.tier,

@@ -176,6 +176,7 @@ def _check_intents(c: _Checker) -> None:
     for name, intent in c.spec.intents.items():
         path = ("intents", name)
         c.texts((*path, "title"), intent.title or None)
+        c.texts((*path, "label"), intent.label or None, required=False)
         c.texts((*path, "examples"), intent.examples, required=False)
         c.texts((*path, "keywords"), intent.keywords, required=False)
         c.skill((*path, "skill"), intent.skill)
@@ -209,7 +210,7 @@ def _check_knowledge(c: _Checker) -> None:
 
 
 def _check_step(c: _Checker, path: KeyPath, step: object) -> None:
-    for attr in ("text", "prompt", "reprompt", "help", "confirm"):
+    for attr in ("text", "prompt", "reprompt", "help", "confirm", "choices"):
         c.texts((*path, attr), getattr(step, attr, None))
     for attr in ("next", "on_no_input", "on_no_match", "after_answer", "goto"):
         c.step((*path, attr), getattr(step, attr, None))

@@ -2,7 +2,8 @@
 
 How this works: no-match and no-input count consecutive failures (any understood turn resets both);
 requests count how often the caller asked for the same thing (an intent or a knowledge answer) in the
-whole call; the sentiment trend keeps one score per caller turn. Each `on_*` returns True when its
+whole call; the sentiment trend keeps one score per caller turn, and one strongly negative turn (a
+strong word, or a score at or below `sentiment.strong`) fires at once. Each `on_*` returns True when its
 trigger fires, and the dialogue engine turns that into a transfer with the matching reason.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.dialogue.schema import Policy
+from ivr.dialogue.sentiment import Reading
 
 
 @dataclass
@@ -48,16 +50,20 @@ class PolicyState:
         limit = self.policy.repeat_limit
         return limit > 0 and self.requests[key] >= limit
 
-    def on_sentiment(self, score: float) -> bool:
-        """Add one caller turn's sentiment; True when the caller has sounded upset long enough."""
+    def on_sentiment(self, mood: Reading) -> str | None:
+        """Add one turn's sentiment: "strong" (hand over now), "sustained" (upset long enough), or None."""
         if self.trend is None:
             from ivr.dialogue.sentiment import SentimentTrend
 
             self.trend = SentimentTrend()
-        self.trend.add(score)
-        self.scores.append(round(score, 3))
+        self.trend.add(mood.score)
+        self.scores.append(round(mood.score, 3))
         rule = self.policy.sentiment
-        return rule.turns > 0 and self.trend.is_negative(threshold=rule.threshold, consecutive=rule.turns)
+        if rule.strong is not None and mood.is_strong(rule.strong):
+            return "strong"
+        if rule.turns > 0 and self.trend.is_negative(threshold=rule.threshold, consecutive=rule.turns):
+            return "sustained"
+        return None
 
     def direction(self) -> str:
         """ "worsening", "improving" or "steady" (steady before any caller turn)."""

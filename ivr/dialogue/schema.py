@@ -61,6 +61,12 @@ MESSAGE_KEYS = (
     "briefing_keys",
     "back_from_agent",
     "back_declined",
+    "no_match_again",
+    "examples",
+    "keypad_digits",
+    "confirm_intent",
+    "choose_intent",
+    "not_that",
 )
 
 
@@ -80,6 +86,10 @@ class _Listening(_Step):
     no_match_limit: Limit | None = None
     on_no_input: Name | None = None  # where to go at the limit instead of a transfer
     on_no_match: Name | None = None
+    # False: only the step's own answers (plus a person, goodbye and strong emotion) are heard here;
+    # None: the flow's `mixed_initiative`.
+    mixed_initiative: bool | None = None
+    choices: Texts | None = None  # keypad choices offered after the second miss ("Press 1 for ...")
 
 
 class SayStep(_Step):
@@ -238,6 +248,7 @@ class IntentDef(StrictModel):
     """An intent: example phrases and keywords per language, its skill and its default step."""
 
     title: Texts = Field(default_factory=dict)  # how the bot and the agent's summary name it
+    label: Texts = Field(default_factory=dict)  # how the bot names it to the caller ("your bill")
     examples: Phrases = Field(default_factory=dict)
     keywords: Phrases = Field(default_factory=dict)
     skill: Name | None = None
@@ -260,6 +271,8 @@ class SentimentPolicy(StrictModel):
 
     threshold: Annotated[float, Field(ge=-1, le=0)] = -0.5
     turns: Annotated[int, Field(ge=0, le=10)] = 2  # 0 turns the trigger off
+    # One turn this negative, or with a word of the lexicon's strong list, hands over at once (None: off).
+    strong: Annotated[float, Field(ge=-1, le=0)] | None = -0.75
 
 
 class Policy(StrictModel):
@@ -274,6 +287,12 @@ class Policy(StrictModel):
     sensitive_skill: Name | None = None  # None: the intent's own skill
     vip_direct: bool = False
     intent_threshold: Annotated[float, Field(gt=0, le=1)] = 0.6
+    # An intent this sure overrides the answer a collect step or confirmation expected (mixed initiative).
+    clear_intent: Annotated[float, Field(gt=0, le=1)] = 0.75
+    # Between this and intent_threshold the bot asks back ("Is this about your bill or a refund?").
+    repair_threshold: Annotated[float, Field(gt=0, le=1)] = 0.45
+    # Below this recogniser confidence a matched intent is confirmed before it is acted on (0: never).
+    confirm_below_confidence: Annotated[float, Field(ge=0, le=1)] = 0.0
 
 
 class FlowSpec(StrictModel):
@@ -286,6 +305,7 @@ class FlowSpec(StrictModel):
     languages: Annotated[list[Lang], Field(min_length=1)]
     start: Name
     barge_in: bool = True
+    mixed_initiative: bool = True  # every listening step also hears the flow's intents (see the README)
     policy: Policy
     skills: Annotated[dict[Name, Texts], Field(min_length=1)]
     language_keys: dict[Key, Lang] = Field(default_factory=dict)  # keypad language switch in asks/menus

@@ -7,6 +7,9 @@ in capitals amid lower-case text. A negator just before it ("not", 不), with at
 or one character (Chinese) between, flips it: a negated positive turns clearly negative, a negated
 negative only mildly positive ("not bad"). Items after "but"/但是 count more than those before. Each "!"
 adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
+`read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
+of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
+stays negative after negation ("I'm not angry" is not), or a total at or below the strong threshold.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Lexicon:
     intensifiers: dict[str, float]
     negators: frozenset[str]
     longest: int
+    strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
 
 
 @cache
@@ -50,9 +54,13 @@ def lexicon(chinese: bool) -> Lexicon:
     words = {normalise(str(k), "zh" if chinese else "en"): float(v) for k, v in data["words"].items()}
     boosts = {normalise(str(k), "en"): float(v) for k, v in data["intensifiers"].items()}
     negators = frozenset(normalise(str(n), "en") for n in data["negators"])
+    strong = frozenset(normalise(str(w), "zh" if chinese else "en") for w in data.get("strong", []))
+    unknown = strong - words.keys()
+    if unknown:
+        raise RuntimeError(f"{name}: strong entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    return Lexicon(words, boosts, negators, longest)
+    return Lexicon(words, boosts, negators, longest, strong)
 
 
 @dataclass(frozen=True)
@@ -112,9 +120,12 @@ def _english_items(text: str) -> list[_Item]:
     ]
 
 
-def _weigh(items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str]) -> float:
-    """Sum the sentiment items with intensifiers, negation and contrast applied."""
-    total, boost, boost_end, negator = 0.0, 1.0, -1, None
+def _weigh(
+    items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str]
+) -> list[tuple[_Item, float]]:
+    """Each sentiment item's value with intensifiers, negation and contrast applied."""
+    out: list[tuple[_Item, float]] = []
+    boost, boost_end, negator = 1.0, -1, None
     contrast_at = max((it.start for it in items if it.kind == "contrast"), default=None)
     for it in items:
         if it.kind == "boost":
@@ -129,9 +140,9 @@ def _weigh(items: list[_Item], max_gap: int, tight_negators: frozenset[str], uni
                 value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
             if contrast_at is not None:
                 value *= 1.5 if it.start > contrast_at else 0.5
-            total += value
+            out.append((it, value))
             boost, boost_end, negator = 1.0, -1, None
-    return total
+    return out
 
 
 def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: frozenset[str],
@@ -142,20 +153,44 @@ def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: f
     return gap <= (0 if " ".join(units[neg.start : neg.end]) in tight else max_gap)
 
 
-def sentiment(text: str, language: str) -> float:
-    """The sentiment of one turn in [-1, 1]; 0 when no lexicon word is present."""
+@dataclass(frozen=True)
+class Reading:
+    """One turn's sentiment: the score, the words that pulled it down, and the strong ones among them."""
+
+    score: float
+    negative: tuple[str, ...] = ()
+    strong: tuple[str, ...] = ()
+
+    def is_strong(self, threshold: float | None) -> bool:
+        """Strongly negative: a strong word, or a score at or below `threshold` (None: words only)."""
+        return bool(self.strong) or (threshold is not None and self.score <= threshold)
+
+
+def read(text: str, language: str) -> Reading:
+    """The sentiment of one turn with the words behind it."""
     text = text[:MAX_TEXT]
-    if is_chinese(language):
+    chinese = is_chinese(language)
+    lex = lexicon(chinese)
+    if chinese:
         units = list(normalise(text, language).replace(" ", ""))
-        items = _scan(units, lexicon(True), CONTRASTS["zh"], "")
-        total = _weigh(items, 1, frozenset(), units)
+        weighed = _weigh(_scan(units, lex, CONTRASTS["zh"], ""), 1, frozenset(), units)
     else:
         units = [normalise(w, "en") for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
-        total = _weigh(_english_items(text), 2, frozenset({"no"}), units)
+        weighed = _weigh(_english_items(text), 2, frozenset({"no"}), units)
+    glue = "" if chinese else " "
+    negative = tuple(glue.join(units[it.start : it.end]) for it, value in weighed if value < 0)
+    total = sum(value for _, value in weighed)
     bangs = min(unicodedata.normalize("NFKC", text).count("!"), 4)
     if total:
         total += math.copysign(EXCLAMATION_STEP * bangs, total)
-    return max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    score = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    strong = tuple(w for w in negative if w in lex.strong)
+    return Reading(score, negative, strong)
+
+
+def sentiment(text: str, language: str) -> float:
+    """The sentiment of one turn in [-1, 1]; 0 when no lexicon word is present."""
+    return read(text, language).score
 
 
 @dataclass

@@ -51,6 +51,7 @@ class TransferMixin:
     pending: Any
     outcome: str | None
     reason: str | None
+    mood_words: list[str]
 
     def _msg(self, key: str, **values: Any) -> str:
         raise NotImplementedError
@@ -181,6 +182,7 @@ class TransferMixin:
             sentiment_scores=list(self.policy.scores),
             sentiment_trend=self.policy.direction(),
             steps=list(self.trail),
+            sentiment_words=list(self.mood_words),
         )
 
     def _intent_title(self) -> str | None:

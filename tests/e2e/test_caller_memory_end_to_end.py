@@ -33,6 +33,9 @@ class RememberingBot:
     def grammar(self):
         return None
 
+    def hints(self):
+        return None
+
     def call_meta(self) -> dict:
         return {"intent": self.intent, "language": self.language}
 

@@ -77,9 +77,13 @@ def load_wav(path: Path) -> tuple[bytes, int]:
         return wav.readframes(wav.getnframes()), wav.getframerate()
 
 
-def espeak_pcm(text: str, voice: str, rate: int) -> bytes:
-    """Speak text with espeak-ng and resample it with sox to 16-bit mono PCM at `rate`."""
-    spoken = subprocess.run(["espeak-ng", "-v", voice, "--stdout", text], capture_output=True, check=True)
+def espeak_pcm(text: str, voice: str, rate: int, words_per_minute: int | None = None) -> bytes:
+    """Speak text with espeak-ng (at its default 175 words a minute unless given) and resample it with
+    sox to 16-bit mono PCM at `rate`."""
+    speed = ["-s", str(words_per_minute)] if words_per_minute else []
+    spoken = subprocess.run(
+        ["espeak-ng", "-v", voice, *speed, "--stdout", text], capture_output=True, check=True
+    )
     converted = subprocess.run(
         [
             "sox",

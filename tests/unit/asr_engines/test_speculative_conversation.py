@@ -77,6 +77,9 @@ class GrammarBot:
     def grammar(self):
         return self.grammar_now
 
+    def hints(self):
+        return None
+
     def on_transcript(self, text, confidence):
         self.heard.append(text)
         return [Say(text)]

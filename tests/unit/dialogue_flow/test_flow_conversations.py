@@ -69,8 +69,12 @@ def test_keypad_zero_transfers(flow):
 def test_three_misunderstandings_in_a_row_transfer(flow):
     bot, _ = bot_for(flow)
     first = bot.on_transcript("purple elephants dancing", 0.5)
-    assert texts(first)[0] == "Sorry, I didn't understand that." and "few words" in texts(first)[1]
-    bot.on_transcript("banana telescope", 0.5)
+    assert texts(first) == [
+        "Sorry, I didn't understand that.",
+        "For example, say check my bill, or my internet is not working.",
+    ]
+    second = texts(bot.on_transcript("banana telescope", 0.5))  # escalates: keypad choices, no repeat
+    assert second[0] == "I'm still not sure what you need." and "Press 1 for your bill" in second[1]
     transfer = only_transfer(bot.on_transcript("", 0.0))
     assert transfer.reason == "no-match"
     assert transfer.notice.startswith("To help you better, I'm connecting you to")
@@ -99,12 +103,12 @@ def test_the_same_question_twice_goes_to_a_person(flow):
     assert transfer.context["answers_tried"] == ["how to pay a bill"]
 
 
-def test_an_upset_caller_is_transferred_after_two_negative_turns(flow):
+def test_a_mildly_upset_caller_is_transferred_after_two_negative_turns(flow):
     bot, _ = bot_for(flow)
-    first = bot.on_transcript("this is terrible and I am very angry", 0.9)
+    first = bot.on_transcript("I am frustrated with this", 0.9)
     assert not any(isinstance(a, Transfer) for a in first)
-    transfer = only_transfer(bot.on_transcript("you are useless, awful service", 0.9))
-    assert transfer.reason == "sentiment" and transfer.notice.startswith("I'm sorry for the trouble.")
+    transfer = only_transfer(bot.on_transcript("and disappointed with the service", 0.9))
+    assert transfer.reason == "sentiment" and transfer.notice.startswith("I'm sorry about this.")
     scores = transfer.context["sentiment"]["scores"]
     assert len(scores) == 2 and all(s < -0.5 for s in scores)
 
@@ -190,7 +194,7 @@ def test_an_account_number_is_collected_confirmed_and_handed_over(flow):
     assert texts(bot.on_transcript("I want to check my bill", 0.9)) == [
         "Please say or key in your account number."
     ]
-    assert bot.grammar() is not None and "five" in bot.grammar()
+    assert bot.grammar() is None and "five" in bot.hints()  # mixed initiative: free speech, biased
     assert texts(bot.on_transcript("one two three four five six", 0.8)) == [
         "I heard 1 2 3 4 5 6. Is that right?"
     ]
@@ -267,7 +271,7 @@ def test_repeat_and_help_and_goodbye(flow):
 def test_network_fault_on_all_devices_collects_a_postcode_then_goes_to_technical(flow):
     bot, _ = bot_for(flow, FixedRouter())
     assert "all your devices" in texts(bot.on_transcript("my internet is not working", 0.9))[0]
-    assert bot.grammar() is not None and "yes" in bot.grammar()
+    assert bot.grammar() is None and bot.hints()[:2] == ["yes", "yeah"]
     assert "postcode" in texts(bot.on_transcript("yes", 0.9))[0]
     bot.on_transcript("two zero one four", 0.9)
     transfer = only_transfer(bot.on_transcript("yes", 0.9))

@@ -93,3 +93,22 @@ def test_trend_summaries():
     assert trend.is_negative(threshold=-0.3, consecutive=2)
     assert SentimentTrend([-0.8, -0.2, 0.3]).direction() == "improving"
     assert SentimentTrend([0.1, 0.0, 0.1, 0.05]).direction() == "steady"
+
+
+def test_strong_words_and_the_words_behind_a_score():
+    from ivr.dialogue.sentiment import read
+
+    angry = read("This is ridiculous. I am really angry.", "en")
+    assert angry.strong == ("ridiculous", "angry") and angry.is_strong(None)
+    assert not read("I'm not angry, just tired of waiting", "en").strong  # negated: not strong
+    mild = read("I'm a bit annoyed", "en")
+    assert mild.negative == ("annoyed",) and not mild.is_strong(-0.75)
+    assert read("我要投诉", "zh").strong == ("投诉",)
+    assert read("有点烦", "zh").strong == ()
+
+
+def test_several_negative_words_together_are_strong_by_score():
+    from ivr.dialogue.sentiment import read
+
+    piled = read("terrible, awful and so slow", "en")
+    assert not piled.strong and piled.score <= -0.75 and piled.is_strong(-0.75)

@@ -34,6 +34,12 @@ class FakeStatus:
     def agents_available(self, queue: str) -> int:
         return self.logged_in.get(queue, 1)
 
+    def queues(self) -> list[str]:
+        return ["billing-en"]  # AMI has answered
+
+    def member_interfaces(self, queue: str) -> list[str]:
+        return []  # who is there is unknown: the configured members' languages decide
+
     def estimate(self, queue: str, priority: int) -> WaitEstimate | None:
         self.asked.append((queue, priority))
         return WaitEstimate(position=3, seconds=self.waits[queue]) if queue in self.waits else None
@@ -115,7 +121,7 @@ def test_nobody_logged_in_follows_the_overflow_then_the_default_queue(config: Qu
     assert router(config, status).route(request).queue == "support-en"  # support-zh overflows to support-en
     nobody = FakeStatus(logged_in={name: 0 for name in config.queues})
     decision = router(config, nobody).route(request)
-    assert (decision.queue, decision.overflowed_from) == ("support-en", "sales-zh")
+    assert (decision.queue, decision.overflowed_from) == ("support-zh", "sales-zh")  # the home queue
 
 
 def test_without_live_state_the_first_choice_is_kept(config: QueueConfig) -> None:

@@ -1,0 +1,280 @@
+"""The listening half of FlowBot: mixed initiative, repair questions, escalating re-prompts, recogniser hints.
+
+How this works
+--------------
+Every caller turn is read once (`_hear`): the flow's intents ranked, the best match over the threshold,
+and the sentiment reading. At a step that expects an answer (a collect step, a confirmation), an intent
+matched with at least `policy.clear_intent` wins over the answer unless the answer is a plain "yes"
+(the caller answered) or the intent is the topic the step already serves (mixed initiative; a step with
+`mixed_initiative: false` hears only its answers). A turn that is half understood (the best intents score
+between `policy.repair_threshold` and the threshold) gets a targeted question: "Is this about your bill
+or a refund?" when two are close, else "You'd like help with a refund, is that right?". Misses escalate:
+the first rephrases with examples, the second offers keypad choices, the limit hands over; a sentence is
+never said twice in a row. Hints (short phrases, most important first) bias the recogniser per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ivr.bot import Action
+from ivr.dialogue import catalog
+from ivr.dialogue.intents import IntentMatch
+from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
+from ivr.dialogue.sentiment import Reading, read
+from ivr.dialogue.text import normalise
+from ivr.dialogue.transfers import CallbackOffer
+
+MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
+CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One caller turn as understood: ranked intents, the accepted match, and the sentiment."""
+
+    text: str
+    ranked: tuple[IntentMatch, ...]
+    match: IntentMatch | None
+    mood: Reading
+
+    @property
+    def intent(self) -> str | None:
+        """The accepted intent (over the flow's threshold), or None."""
+        return self.match.intent if self.match else None
+
+
+@dataclass(frozen=True)
+class AskedIntent:
+    """A repair question waiting for the caller: one intent to confirm, or two to choose from."""
+
+    intents: tuple[str, ...]
+
+
+class ListeningMixin:
+    """Understanding and re-prompting for FlowBot (which provides the state and helpers used here)."""
+
+    spec: Any
+    flow: Any
+    language: str
+    intent: str | None
+    pending: Any
+    policy: Any
+    step_name: str | None
+    _last_said: list[Action]
+    _step: Callable[[], Any]
+    _say: Callable[..., Any]
+    _t: Callable[[dict[str, str]], str]
+    _msg: Callable[..., str]
+
+    # ----- reading a turn ------------------------------------------------------------------------------
+
+    def _hear(self, text: str) -> Heard:
+        """Rank the intents and read the sentiment of one turn."""
+        matcher = self.flow.matcher(self.language)
+        ranked = tuple(matcher.ranked(text, limit=3))
+        match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
+        return Heard(text, ranked, match, read(text, self.language))
+
+    def _mixed(self, step: Any = None) -> bool:
+        """Whether the step also hears the flow's intents (its own setting, else the flow's)."""
+        step = step if step is not None else self._step()
+        own = getattr(step, "mixed_initiative", None)
+        return self.spec.mixed_initiative if own is None else own
+
+    def _overriding(self, heard: Heard, answer: Any) -> IntentMatch | None:
+        """An intent clear enough to win over the answer the step expected (mixed initiative)."""
+        match = heard.match
+        if match is None or answer is True or not self._mixed():
+            return None
+        if match.score < self.spec.policy.clear_intent:
+            return None
+        own = self.spec.intents.get(match.intent)
+        if own is None or not own.topic or match.intent == self.intent:
+            return None  # steering words ("no thanks") answer the question; the topic is already served
+        if own.goto is not None and own.goto == self.step_name:
+            return None
+        return match
+
+    def _menu_option(self, step: MenuStep, text: str) -> Any:
+        """The menu option whose words the caller said, or None."""
+        said = normalise(text, self.language)
+        for option in step.options:
+            for word in option.words.get(self.language, []):
+                if normalise(word, self.language) in said:
+                    return option
+        return None
+
+    # ----- repair --------------------------------------------------------------------------------------
+
+    def _routable(self, intent: str, step: Any) -> bool:
+        """The intent leads somewhere from this step (a route, its own step, or a sensitive hand-off)."""
+        own = self.spec.intents.get(intent)
+        routes = step.routes if isinstance(step, AskStep) else {}
+        if own is None:
+            return False
+        return intent in routes or own.goto is not None or self.policy.is_sensitive(intent)
+
+    def _label(self, intent: str) -> str | None:
+        own = self.spec.intents.get(intent)
+        return own.label.get(self.language) if own is not None else None
+
+    def _repair_question(self, heard: Heard) -> list[Action] | None:
+        """A targeted question for a half-understood turn, or None when nothing was half understood."""
+        step = self._step()
+        if not self._mixed(step) and not isinstance(step, AskStep | MenuStep):
+            return None
+        near = [
+            m
+            for m in heard.ranked
+            if m.score >= self.spec.policy.repair_threshold
+            and self._label(m.intent)
+            and self._routable(m.intent, step)
+        ]
+        if not near:
+            return None
+        if len(near) > 1 and near[1].score >= near[0].score - CLOSE_SECOND:
+            first, second = near[0].intent, near[1].intent
+            self.pending = AskedIntent((first, second))
+            text = self._msg("choose_intent", first=self._label(first), second=self._label(second))
+        else:
+            self.pending = AskedIntent((near[0].intent,))
+            text = self._msg("confirm_intent", label=self._label(near[0].intent))
+        said = [self._say(text, step)]
+        self._last_said = said
+        return said
+
+    def _confirm_intent(self, match: IntentMatch) -> list[Action]:
+        """Ask before acting on an intent heard with low recogniser confidence."""
+        self.pending = AskedIntent((match.intent,))
+        said = [self._say(self._msg("confirm_intent", label=self._label(match.intent)), self._step())]
+        self._last_said = said
+        return said
+
+    def _chosen(self, asked: AskedIntent, heard: Heard, yes: bool | None) -> str | bool | None:
+        """The intent the caller picked; False when they said no to it; None when they said something else."""
+        if len(asked.intents) == 1:
+            if yes is True:
+                return asked.intents[0]
+            if yes is False and (heard.match is None or heard.match.intent == asked.intents[0]):
+                return False
+            return None
+        scores = {m.intent: m.score for m in heard.ranked}
+        for m in self.flow.matcher(self.language).ranked(heard.text, limit=len(self.spec.intents) + 4):
+            scores.setdefault(m.intent, m.score)
+        first, second = asked.intents
+        best = max(asked.intents, key=lambda i: scores.get(i, 0.0))
+        other = second if best == first else first
+        top = scores.get(best, 0.0)
+        if top >= self.spec.policy.repair_threshold and top > scores.get(other, 0.0):
+            return best
+        if yes is False and heard.match is None:
+            return False
+        return None
+
+    # ----- re-prompts ----------------------------------------------------------------------------------
+
+    def _escalate(self, misses: int) -> list[Action]:
+        """The re-prompt after a miss: rephrase with examples first, then keypad choices; never a repeat."""
+        step = self._step()
+        if step is None:
+            return []
+        self.pending = None
+        rephrase = [self._msg("no_match"), self._rephrase(step)]
+        choices = [self._msg("no_match_again"), self._choices(step)]
+        order = [rephrase, choices] if misses <= 1 else [choices, rephrase]
+        return self._fresh(step, [*order, [self._msg("no_match_again"), self._t(step.prompt)]])
+
+    def _rephrase(self, step: Any) -> str:
+        """The step said another way, with examples where the flow gives them."""
+        if step.help:
+            return self._t(step.help)
+        if isinstance(step, AskStep):
+            examples = self._examples(step)
+            if examples:
+                return self._msg("examples", examples=examples)
+        if isinstance(step, CollectStep) and step.kind == "yes_no" and not step.reprompt:
+            return self._msg("say_yes_or_no")
+        return self._t(step.reprompt or step.prompt)
+
+    def _choices(self, step: Any) -> str:
+        """Keypad choices: the step's own, else what the step kind allows, else the flow's help."""
+        if step.choices:
+            return self._t(step.choices)
+        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
+            return self._msg("keypad_digits")
+        if isinstance(step, CollectStep) and step.kind == "yes_no":
+            return self._msg("say_yes_or_no")
+        return self._msg("help")
+
+    def _examples(self, step: AskStep) -> str:
+        """ "check my bill, or my internet is not working": the first example of two routable intents."""
+        picked = [
+            own.examples[self.language][0]
+            for name, own in self.spec.intents.items()
+            if own.topic and own.examples.get(self.language) and self._routable(name, step)
+        ][:2]
+        glue = "，或者" if self.language.startswith("zh") else ", or "
+        return glue.join(picked)
+
+    def _fresh(self, step: Any, options: list[list[str]]) -> list[Action]:
+        """The first option whose sentences differ from what the bot said last."""
+        last = [getattr(a, "text", None) for a in self._last_said]
+        for texts in options:
+            texts = [t for t in texts if t]
+            if texts and texts != last and texts[-1] not in last:
+                said = [self._say(t, step) for t in texts]
+                self._last_said = said
+                return said
+        said = [self._say(t, step) for t in options[-1] if t]
+        self._last_said = said
+        return said
+
+    # ----- the recogniser ------------------------------------------------------------------------------
+
+    def grammar(self) -> list[str] | None:
+        """Closed phrases for a step that hears only its answers (Vosk); None for free speech."""
+        step = self._step()
+        if isinstance(self.pending, CallbackOffer):
+            return self._answer_words(step)  # the offer hears only yes, no and the commands
+        if self._mixed(step) or isinstance(self.pending, AskedIntent):
+            return None  # a repair question hears yes, no or a new request
+        return self._answer_words(step) or None
+
+    def hints(self) -> list[str]:
+        """Words the recogniser should expect here, most important first (a Whisper prompt)."""
+        step = self._step()
+        words = self._answer_words(step, commands=False)
+        person = catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
+        if isinstance(step, CollectStep) and step.kind in ("digits", "number") and self.pending is None:
+            # Measured: a long prompt makes Whisper write digits as words it invents ("I need seven");
+            # the digit words alone (and a person) keep "nine eight seven" as said.
+            return [*words, *person]
+        if self._mixed(step) or isinstance(step, AskStep | MenuStep):
+            for own in self.spec.intents.values():
+                words += own.keywords.get(self.language, [])[:2]
+            words += person
+            words += self._answer_words(step)
+            language = self.language
+            words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]
+            if isinstance(step, AskStep) and step.knowledge:
+                words += [e.questions[language][0] for e in self.spec.knowledge if language in e.questions]
+        return list(dict.fromkeys(w for w in words if w))[:MAX_HINTS]
+
+    def _answer_words(self, step: Any, commands: bool = True) -> list[str]:
+        """The step's own answers (yes/no, digits, menu words) and, unless told not to, the commands."""
+        names = ("agent", "goodbye", "repeat", "help") if commands else ()
+        globals_ = [p for name in names for p in _phrases(name, self.language)]
+        if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
+            return [*catalog.YES_NO_WORDS.get(self.language, []), *globals_]
+        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
+            return [*catalog.DIGIT_WORDS.get(self.language, []), *globals_]
+        if isinstance(step, MenuStep):
+            return [*(w for o in step.options for w in o.words.get(self.language, [])), *globals_]
+        return []
+
+
+def _phrases(intent: str, language: str) -> list[str]:
+    return catalog.BUILTIN_GLOBAL_INTENTS.get(intent, {}).get(language, [])

@@ -1,0 +1,144 @@
+"""Callers as they really talk, by voice: espeak-ng speaks through the fake PBX, Whisper tiny.en hears.
+
+Each test runs with a first-time caller and with a returning one (whose earlier call was handed to a
+person and is still open, so the flow asks "same issue as last time?" first). A returning caller's
+earlier call is a real call of the same number that pressed 0.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ivr.dialogue.engine import FlowBot
+from ivr.dialogue.registry import FlowRegistry
+from ivr.fakepbx.ami import FakeAmiServer
+from ivr.fakepbx.audiosocket import Digit, Silence, Speech
+from ivr.handoff import StaticRouter
+from tests.e2e.handoff_support import AMI_SECRET, handoff_service
+from tests.support.calls import pbx_for
+from tests.support.corpus import espeak_pcm
+
+DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan"
+NUMBER = "5552468"
+
+
+def says(text: str) -> Speech:
+    """The caller's words, spoken by espeak-ng at the call rate."""
+    return Speech(espeak_pcm(text, "en-us", 8000))
+
+
+def transcript(record) -> str:
+    """The call as stored, one turn a line, for assertion messages."""
+    return "\n".join(f"{t.speaker}: {t.text or ''}{' key ' + t.dtmf if t.dtmf else ''}" for t in record.turns)
+
+
+def flow_bot(call):
+    """What the service makes per call: the shipped flow, every skill a queue of that name."""
+    flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
+    return FlowBot(flow, router=StaticRouter("support"), now=lambda: datetime.now(UTC))
+
+
+async def call_as(service, returning: bool, script: list) -> tuple[dict, object]:
+    """One call of NUMBER (after an earlier, still open one when `returning`): IVR_* and the stored call."""
+    pbx = pbx_for(service)
+    if returning:
+        press_0 = [Silence(1.0), Digit("0"), Silence(8.0)]
+        earlier = await pbx.call(press_0, caller_number=NUMBER, max_seconds=30)
+        assert earlier.variables["IVR_REASON"] == "keypad-0"
+        await service.store.wait_flushed()
+    result = await pbx.call(script, caller_number=NUMBER, max_seconds=90)
+    record = await service.store.get_call(result.call_uuid)
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    assert ("same issue as last time" in bot_lines[0]) == returning, bot_lines
+    return result.variables, record
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
+async def test_a_request_is_heard_at_the_yes_no_question_and_at_a_collect_step(running_service, returning):
+    # Item 1: the returning caller answers "same issue?" with a new fault; the first-time caller changes
+    # their mind at the account-number step. Both are routed, not told "Sorry, I didn't understand that."
+    if returning:
+        script = [Silence(1.5), says("No, my internet is down."), Silence(6.0)]
+        expected, asked = "network_fault", "all your devices"
+    else:
+        script = [Silence(1.5), says("I want to check my bill."), Silence(4.5)]
+        script += [says("Actually, I forgot my password."), Silence(6.0)]
+        expected, asked = "password_reset", "To reset your password"
+    script += [says("I want to talk to an agent."), Silence(10.0)]
+    async with running_service(bot_for_call=flow_bot) as service:
+        variables, record = await call_as(service, returning, script)
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    assert any(asked in line for line in bot_lines), transcript(record)
+    assert not any("didn't understand" in line for line in bot_lines), transcript(record)
+    assert variables["IVR_REASON"] == "caller-request", transcript(record)
+    assert record.transfers[-1].context["intent"] == expected
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
+async def test_one_furious_turn_reaches_a_person_with_an_apology_and_the_words(running_service, returning):
+    # Item 2: emotion at once, at the main question or at the returning caller's yes/no question.
+    angry = "This is ridiculous. I am really angry. Nothing works and you keep wasting my time."
+    async with running_service(bot_for_call=flow_bot) as service:
+        variables, record = await call_as(service, returning, [Silence(1.5), says(angry), Silence(14.0)])
+    assert variables.get("IVR_REASON") == "sentiment", transcript(record)
+    notice = record.turns[-1]
+    assert notice.text.startswith("I'm sorry about this. Let me get you to someone who can help right away.")
+    mood = record.transfers[-1].context["sentiment"]
+    assert mood["score"] < -0.75 and mood["words"], mood  # as Whisper heard them: "angry", "ridiculous"...
+    assert mood["words"][0] in record.transfers[-1].summary
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
+async def test_a_balance_question_lands_on_the_balance_even_when_half_heard(running_service, returning):
+    # Item 3: the recogniser gets the step's hints; what it half understands is confirmed, not dropped.
+    # Whether Whisper hears it whole (routed at once) or half ("is that right?" then "yes"), the caller
+    # ends at the account-number step with the topic known to the agent.
+    script = [Silence(1.5)]
+    if returning:
+        script += [says("No."), Silence(5.0)]
+    script += [says("What is my account balance?"), Silence(5.0), says("Yes."), Silence(5.0)]
+    script += [says("I want to talk to an agent."), Silence(10.0)]
+    async with running_service(bot_for_call=flow_bot) as service:
+        variables, record = await call_as(service, returning, script)
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    assert any("account number" in line for line in bot_lines), transcript(record)
+    assert variables["IVR_REASON"] == "caller-request", transcript(record)
+    assert variables["IVR_QUEUE"] == "billing"
+    assert record.transfers[-1].context["intent"] == "balance"
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
+async def test_re_prompts_escalate_to_the_keypad_without_repeating_a_sentence(running_service, returning):
+    # Item 4: two misses: examples first, then keypad choices; the caller takes the keypad choice.
+    script = [Silence(1.5)]
+    if returning:
+        script += [says("No."), Silence(5.0)]
+    script += [says("Purple elephants are dancing."), Silence(7.0), says("Banana telescope."), Silence(12.0)]
+    script += [Digit("1"), Silence(4.0), says("I want to talk to an agent."), Silence(10.0)]
+    async with running_service(bot_for_call=flow_bot) as service:
+        variables, record = await call_as(service, returning, script)
+    bot_lines = [t.text for t in record.turns if t.speaker == "bot"]
+    assert all(a != b for a, b in itertools.pairwise(bot_lines)), transcript(record)
+    examples = next(i for i, line in enumerate(bot_lines) if line.startswith("For example"))
+    choices = next(i for i, line in enumerate(bot_lines) if "Press 1 for your bill" in line)
+    assert examples < choices, transcript(record)
+    assert variables["IVR_REASON"] == "caller-request", transcript(record)
+    assert record.transfers[-1].context["intent"] == "balance"  # the keypad choice named the topic
+
+
+@pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
+async def test_an_english_caller_with_nobody_logged_in_waits_in_the_english_queue(
+    running_service, monkeypatch, returning
+):
+    # Item 5: AMI is up and reports every queue empty; asking for a person keeps the caller's language.
+    empty = {name: {} for name in ("support-en", "support-zh", "billing-en", "billing-zh")}
+    ami = FakeAmiServer({"ivr": AMI_SECRET}, queues=empty)
+    script = [Silence(1.5), says("I want to talk to an agent."), Silence(10.0)]
+    async with handoff_service(running_service, monkeypatch, ami) as service:
+        variables, record = await call_as(service, returning, script)
+    reason, queue = variables["IVR_REASON"], variables["IVR_QUEUE"]
+    assert (reason, queue) == ("caller-request", "support-en"), transcript(record)

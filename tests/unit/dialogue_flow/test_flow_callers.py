@@ -1,0 +1,212 @@
+"""Callers as they really talk, at text level: free answers at every step, anger heard at once, repair."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ivr.bot import CallInfo, PreviousCall, Say, Transfer
+from ivr.dialogue.engine import FlowBot
+from ivr.dialogue.registry import FlowRegistry
+from tests.unit.dialogue_flow.routers import FixedRouter
+
+DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
+NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)
+OPEN_ISSUE = PreviousCall("old", NOW, "en", "transferred", intent="network_fault", open_issue=True)
+
+
+@pytest.fixture(scope="module")
+def flow():
+    return FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
+
+
+def start(flow, *, returning: bool, language: str = "en") -> tuple[FlowBot, list]:
+    history = (PreviousCall("old", NOW, language, "transferred", open_issue=True),) if returning else ()
+    bot = FlowBot(flow, router=FixedRouter(), now=lambda: NOW)
+    return bot, bot.start(CallInfo("uuid-1", "5551234", None, language, history=history))
+
+
+def texts(actions) -> list[str]:
+    return [getattr(a, "text", None) or getattr(a, "notice", "") for a in actions]
+
+
+def transfer_of(actions) -> Transfer:
+    assert actions and isinstance(actions[-1], Transfer), texts(actions)
+    return actions[-1]
+
+
+# ----- 1. mixed initiative --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "reason", "queue"),
+    [
+        ("I want a refund for my last bill.", "sensitive", "billing"),
+        ("no, I'd like a refund please", "sensitive", "billing"),
+        ("I want to talk to a person", "caller-request", "support"),
+    ],
+)
+def test_the_returning_callers_question_hears_a_request_instead_of_yes_or_no(flow, said, reason, queue):
+    bot, greeting = start(flow, returning=True)
+    assert "same issue as last time" in texts(greeting)[0]
+    transfer = transfer_of(bot.on_transcript(said, 0.9))
+    assert (transfer.reason, transfer.queue) == (reason, queue)
+
+
+def test_a_returning_caller_stating_a_new_fault_is_routed_to_it(flow):
+    bot, _ = start(flow, returning=True)
+    said = texts(bot.on_transcript("no, my internet has been down since this morning", 0.9))
+    assert "all your devices" in said[0]
+    assert bot.intent == "network_fault"
+
+
+@pytest.mark.parametrize("returning", [False, True])
+def test_a_plain_yes_or_no_still_answers(flow, returning):
+    bot, _ = start(flow, returning=returning)
+    if returning:
+        assert transfer_of(bot.on_transcript("yes it's the same thing", 0.9)).reason == "flow"
+    else:
+        bot.on_transcript("my internet is not working", 0.9)
+        assert "restart that device" in texts(bot.on_transcript("no, just my phone", 0.9))[0]
+
+
+@pytest.mark.parametrize("returning", [False, True])
+def test_a_collect_step_hears_a_person_request_and_a_new_intent(flow, returning):
+    bot, _ = start(flow, returning=returning)
+    if returning:
+        bot.on_transcript("no", 0.9)
+    assert "account number" in texts(bot.on_transcript("check my bill", 0.9))[0]
+    said = texts(bot.on_transcript("actually I forgot my password", 0.9))
+    assert "To reset your password" in said[0] and bot.intent == "password_reset"
+    assert transfer_of(bot.on_transcript("can I just speak to someone", 0.9)).reason == "caller-request"
+
+
+def test_numbers_said_several_ways_are_still_the_answer_at_a_collect_step(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my internet is down", 0.9)
+    bot.on_transcript("yes all of them", 0.9)
+    assert texts(bot.on_transcript("two oh oh one", 0.9)) == ["Your postcode is 2 0 0 1. Is that right?"]
+
+
+def test_a_literal_step_hears_only_its_answers(flow):
+    steps = dict(flow.spec.steps)
+    steps["same_issue"] = steps["same_issue"].model_copy(update={"mixed_initiative": False})
+    spec = flow.spec.model_copy(update={"steps": steps})
+    literal = type(flow)(spec, flow.file, flow.version)
+    bot = FlowBot(literal, router=FixedRouter(), now=lambda: NOW)
+    bot.start(CallInfo("uuid-1", "5551234", None, "en", history=(OPEN_ISSUE,)))
+    assert bot.grammar() is not None and "yes" in bot.grammar()
+    said = bot.on_transcript("no, I want a refund", 0.9)  # "no" answers; the refund waits for the next step
+    assert not isinstance(said[-1], Transfer) and "How can I help you?" in texts(said)[-1]
+
+
+# ----- 2. emotion at once ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("returning", [False, True])
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "This is ridiculous. I am really angry. Nothing works and you keep wasting my time."),
+        ("en", "I want to make a complaint"),
+        ("en", "I want to cancel everything"),
+        ("zh", "你们太离谱了，我要投诉"),
+        ("zh", "气死我了，全部取消"),
+    ],
+)
+def test_one_strongly_negative_turn_hands_over_now_with_an_apology(flow, returning, language, said):
+    bot, _ = start(flow, returning=returning, language=language)
+    transfer = transfer_of(bot.on_transcript(said, 0.9))
+    assert transfer.reason == "sentiment"
+    apology = "I'm sorry about this. Let me get you to someone who can help right away."
+    assert transfer.notice.startswith(apology if language == "en" else "非常抱歉")
+    mood = transfer.context["sentiment"]
+    assert mood["score"] < 0 and mood["words"]
+    assert mood["words"][0] in transfer.summary
+
+
+@pytest.mark.parametrize("said", ["I'm a bit annoyed, my bill is high", "I'm not angry, I need my balance"])
+def test_mild_or_negated_negativity_does_not_hand_over(flow, said):
+    bot, _ = start(flow, returning=False)
+    assert not any(isinstance(a, Transfer) for a in bot.on_transcript(said, 0.9))
+
+
+# ----- 4. repair ------------------------------------------------------------------------------------
+
+
+def test_a_near_miss_gets_a_targeted_question_and_yes_routes_it(flow):
+    bot, _ = start(flow, returning=False)
+    asked = texts(bot.on_transcript("What did my account madlin?", 0.6))  # "what is my account balance"
+    assert asked == ["Is this about your balance or bill, or unlocking your account?"]
+    assert "account number" in texts(bot.on_transcript("the balance", 0.9))[0]
+    assert bot.intent == "balance"
+
+
+def test_a_single_near_miss_is_confirmed(flow):
+    bot, _ = start(flow, returning=False)
+    asked = texts(bot.on_transcript("my payment back", 0.6))
+    assert asked == ["You'd like help with a refund, is that right?"]
+    assert transfer_of(bot.on_transcript("yes please", 0.9)).reason == "sensitive"
+
+
+def test_a_rejected_guess_apologises_and_rephrases(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my payment back", 0.6)
+    said = texts(bot.on_transcript("no", 0.9))
+    assert said[0] == "Sorry about that." and said[1] == "Sorry, I didn't understand that."
+
+
+@pytest.mark.parametrize("returning", [False, True])
+def test_re_prompts_escalate_and_never_repeat_a_sentence(flow, returning):
+    bot, greeting = start(flow, returning=returning)
+    if returning:
+        bot.on_transcript("no", 0.9)
+    heard: list[list[str]] = [texts(greeting)]
+    for said in ("purple elephants", "banana telescope"):
+        heard.append(texts(bot.on_transcript(said, 0.5)))
+    assert heard[1] != heard[2] and not set(heard[1]) & set(heard[2])
+    assert "For example" in heard[1][1] and "Press 1" in heard[2][1]  # examples, then keypad choices
+    assert transfer_of(bot.on_transcript("zebra crossing", 0.5)).reason == "no-match"  # then a person
+
+
+def test_a_collect_step_escalates_to_the_keypad(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my bill", 0.9)
+    first = texts(bot.on_transcript("I'm not sure", 0.9))
+    second = texts(bot.on_transcript("hmm", 0.9))
+    assert "six to ten digits" in first[1] and "keypad" in second[1]
+
+
+def test_keypad_choices_name_the_callers_topic(flow):
+    bot, _ = start(flow, returning=False)
+    assert "account number" in texts(bot.on_dtmf("1"))[0] and bot.intent == "balance"
+
+
+def test_low_confidence_is_confirmed_when_the_flow_asks_for_it(flow):
+    policy = flow.spec.policy.model_copy(update={"confirm_below_confidence": 0.5})
+    spec = flow.spec.model_copy(update={"policy": policy})
+    cautious = type(flow)(spec, flow.file, flow.version)
+    bot = FlowBot(cautious, router=FixedRouter(), now=lambda: NOW)
+    bot.start(CallInfo("uuid-1", None, None, "en"))
+    assert texts(bot.on_transcript("my internet is not working", 0.3)) == [
+        "You'd like help with a network problem, is that right?"
+    ]
+    assert "all your devices" in texts(bot.on_transcript("yes", 0.9))[0]
+
+
+# ----- 3. recogniser hints --------------------------------------------------------------------------
+
+
+def test_hints_put_the_steps_answers_first_then_the_flows_words(flow):
+    bot, _ = start(flow, returning=True)
+    hints = bot.hints()
+    assert hints[:2] == ["yes", "yeah"] and "balance" in hints and "refund" in hints
+    assert len(hints) <= 40
+    bot.on_transcript("no", 0.9)
+    main = bot.hints()
+    assert "balance" in main and "what are your opening hours" in main
+    assert all(isinstance(a, Say) for a in bot.on_transcript("purple", 0.5))
+    bot.on_transcript("check my bill", 0.9)
+    assert bot.hints()[:3] == ["zero", "oh", "one"] and "refund" not in bot.hints()  # digits stay digits
