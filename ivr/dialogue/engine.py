@@ -183,6 +183,8 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         if match is not None and listens and not (hit and hit.score > match.score):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)
+            if self._ambiguous(heard):
+                return self._repair_question(heard) or []
             routed = self._route(step, match.intent, match.score)
             if routed is not None:
                 return routed

@@ -107,6 +107,17 @@ class ListeningMixin:
                     return option
         return None
 
+    def _ambiguous(self, heard: Heard) -> bool:
+        """Two flow intents about equally likely and neither clear ("what is my account ..."): ask."""
+        if len(heard.ranked) < 2 or heard.ranked[0].score >= self.spec.policy.clear_intent:
+            return False
+        first, second = heard.ranked[0], heard.ranked[1]
+        step = self._step()
+        return (
+            second.score >= max(self.spec.policy.repair_threshold, first.score - CLOSE_SECOND)
+            and all(self._label(m.intent) and self._routable(m.intent, step) for m in (first, second))
+        )
+
     # ----- repair --------------------------------------------------------------------------------------
 
     def _routable(self, intent: str, step: Any) -> bool:
