@@ -113,9 +113,8 @@ class ListeningMixin:
             return False
         first, second = heard.ranked[0], heard.ranked[1]
         step = self._step()
-        return (
-            second.score >= max(self.spec.policy.repair_threshold, first.score - CLOSE_SECOND)
-            and all(self._label(m.intent) and self._routable(m.intent, step) for m in (first, second))
+        return second.score >= max(self.spec.policy.repair_threshold, first.score - CLOSE_SECOND) and all(
+            self._label(m.intent) and self._routable(m.intent, step) for m in (first, second)
         )
 
     # ----- repair --------------------------------------------------------------------------------------

@@ -220,3 +220,10 @@ def test_two_equally_likely_intents_are_asked_about_not_guessed(flow):
         "Is this about unlocking your account, or your balance or bill?"
     ]
     assert "account number" in texts(bot.on_transcript("My balance.", 0.9))[0]
+
+
+def test_naming_the_topic_again_at_its_collect_step_re_prompts(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("what is my balance", 0.9)
+    said = bot.on_transcript("my balance.", 0.9)
+    assert not isinstance(said[-1], Transfer) and "six to ten digits" in texts(said)[1]
