@@ -141,6 +141,7 @@ class ListeningMixin:
             for m in heard.ranked
             if m.score >= self.spec.policy.repair_threshold
             and self._label(m.intent)
+            and not (isinstance(step, CollectStep) and m.intent == self.intent)  # its own topic
             and self._routable(m.intent, step)
         ]
         if not near:
