@@ -140,3 +140,7 @@ class OverloadBot:
     def grammar(self) -> list[str] | None:
         """Nothing is recognised on a refused call."""
         return None
+
+    def hints(self) -> list[str] | None:
+        """Nothing is recognised on a refused call."""
+        return None

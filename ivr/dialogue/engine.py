@@ -179,10 +179,14 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         hit = self._kb_hit(step, text)
         match = heard.match
         # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.
-        listens = isinstance(step, AskStep | MenuStep) or self._mixed(step)
+        # A collect step does not restart its own topic ("my balance" at the account number): re-prompt.
+        same_topic = isinstance(step, CollectStep) and match is not None and match.intent == self.intent
+        listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic)
         if match is not None and listens and not (hit and hit.score > match.score):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)
+            if self._ambiguous(heard):
+                return self._repair_question(heard) or []
             routed = self._route(step, match.intent, match.score)
             if routed is not None:
                 return routed

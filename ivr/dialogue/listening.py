@@ -107,6 +107,16 @@ class ListeningMixin:
                     return option
         return None
 
+    def _ambiguous(self, heard: Heard) -> bool:
+        """Two flow intents about equally likely and neither clear ("what is my account ..."): ask."""
+        if len(heard.ranked) < 2 or heard.ranked[0].score >= self.spec.policy.clear_intent:
+            return False
+        first, second = heard.ranked[0], heard.ranked[1]
+        step = self._step()
+        return second.score >= max(self.spec.policy.repair_threshold, first.score - CLOSE_SECOND) and all(
+            self._label(m.intent) and self._routable(m.intent, step) for m in (first, second)
+        )
+
     # ----- repair --------------------------------------------------------------------------------------
 
     def _routable(self, intent: str, step: Any) -> bool:
@@ -131,6 +141,7 @@ class ListeningMixin:
             for m in heard.ranked
             if m.score >= self.spec.policy.repair_threshold
             and self._label(m.intent)
+            and not (isinstance(step, CollectStep) and m.intent == self.intent)  # its own topic
             and self._routable(m.intent, step)
         ]
         if not near:

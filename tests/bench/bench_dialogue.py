@@ -25,7 +25,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from asr.engine import AsrEngine, load_engine
+from asr.engine import AsrEngine
+from asr.loader import load_engine
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from tests.support.corpus import espeak_pcm

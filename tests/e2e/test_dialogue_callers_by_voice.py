@@ -95,12 +95,12 @@ async def test_one_furious_turn_reaches_a_person_with_an_apology_and_the_words(r
 @pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
 async def test_a_balance_question_lands_on_the_balance_even_when_half_heard(running_service, returning):
     # Item 3: the recogniser gets the step's hints; what it half understands is confirmed, not dropped.
-    # Whether Whisper hears it whole (routed at once) or half ("is that right?" then "yes"), the caller
-    # ends at the account-number step with the topic known to the agent.
+    # Whether Whisper hears it whole (routed at once) or half ("Is this about ... or ...?" then "my
+    # balance"), the caller ends at the account-number step with the topic known to the agent.
     script = [Silence(1.5)]
     if returning:
         script += [says("No."), Silence(5.0)]
-    script += [says("What is my account balance?"), Silence(5.0), says("Yes."), Silence(5.0)]
+    script += [says("What is my account balance?"), Silence(5.0), says("My balance."), Silence(5.0)]
     script += [says("I want to talk to an agent."), Silence(10.0)]
     async with running_service(bot_for_call=flow_bot) as service:
         variables, record = await call_as(service, returning, script)

@@ -210,3 +210,20 @@ def test_hints_put_the_steps_answers_first_then_the_flows_words(flow):
     assert all(isinstance(a, Say) for a in bot.on_transcript("purple", 0.5))
     bot.on_transcript("check my bill", 0.9)
     assert bot.hints()[:3] == ["zero", "oh", "one"] and "refund" not in bot.hints()  # digits stay digits
+
+
+def test_two_equally_likely_intents_are_asked_about_not_guessed(flow):
+    # "what is my account" (Whisper dropped "balance") fits unlocking and the balance about as well:
+    # a sensitive hand-off on that guess would send the caller to the wrong desk.
+    bot, _ = start(flow, returning=False)
+    assert texts(bot.on_transcript("what is my account,", 0.9)) == [
+        "Is this about unlocking your account, or your balance or bill?"
+    ]
+    assert "account number" in texts(bot.on_transcript("My balance.", 0.9))[0]
+
+
+def test_naming_the_topic_again_at_its_collect_step_re_prompts(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("what is my balance", 0.9)
+    said = bot.on_transcript("my balance.", 0.9)
+    assert not isinstance(said[-1], Transfer) and "six to ten digits" in texts(said)[1]
