@@ -28,12 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    logging.basicConfig(
-        level=args.log_level or "INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    from ivr.logthrottle import install
+    from ivr.logthrottle import RepeatFilter
 
-    install()  # repeated lines are counted, not written: no input can fill the disk with the log
+    # Repeated lines are counted, not written: no input can fill the disk with the log. The filter sits on
+    # our own handler only, never on handlers someone else installed (a test runner's capture, say).
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RepeatFilter())
+    logging.basicConfig(level=args.log_level or "INFO", handlers=[handler])
     # Alembic logs every migration step at INFO on every start; only its warnings matter to an admin.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from asr.engine import ModelLoadError

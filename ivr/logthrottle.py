@@ -56,10 +56,3 @@ class RepeatFilter(logging.Filter):
         window.logged += 1
         return True
 
-
-def install(logger: logging.Logger | None = None) -> RepeatFilter:
-    """Add one RepeatFilter to every handler of `logger` (the root logger by default)."""
-    repeat = RepeatFilter()
-    for handler in (logger or logging.getLogger()).handlers:
-        handler.addFilter(repeat)
-    return repeat
