@@ -125,7 +125,7 @@ async def test_a_balance_question_lands_on_the_balance_even_when_half_heard(runn
 
 @pytest.mark.xfail(
     strict=False,
-    reason="Whisper sometimes turns the nonsense into half a request, so the escalation path varies; issue 11 stays open for it",
+    reason="Whisper may hear the nonsense as half a request, so the path varies (issue 11 is open)",
 )
 @pytest.mark.parametrize("returning", [False, True], ids=["first-time", "returning"])
 async def test_re_prompts_escalate_to_the_keypad_without_repeating_a_sentence(running_service, returning):
