@@ -59,7 +59,9 @@ case "${1:-}" in
         apt_install espeak-ng libespeak-ng1 sox asterisk-core-sounds-en asterisk-core-sounds-en-wav postgresql chromium chromium-driver
         venv .venv-test
         pip_install -e '.[test]'
-        exec python -m pytest "$@"
+        # Most tests wait on real-time audio, so three workers fill two cores; a file's tests stay on
+        # one worker (they share its fixtures). A later `-n 0` on the command line runs them in one process.
+        exec python -m pytest -n "${IVR_TEST_WORKERS:-3}" --dist loadfile "$@"
         ;;
     *)
         echo "usage: $0 serve|test [options]" >&2

@@ -19,7 +19,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-KEY_VERSION = 1  # bump when post-processing changes, to invalidate old prompts
+KEY_VERSION = 2  # bump when synthesis or post-processing changes (2: the rate travels with the text)
 _WAV_HEADER = 44
 
 

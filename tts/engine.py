@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +16,8 @@ MISSING_HINT = "install the Debian package espeak-ng (apt-get install espeak-ng)
 MIN_WPM, MAX_WPM = 80, 450
 FINISH_WAIT = 60.0  # the parent's request timeout normally fires first and kills the worker
 WAV_HEADER_BYTES = 44  # a RIFF/WAVE header with no samples after it
+EMBEDDED = "\x01"  # starts an espeak embedded command, e.g. "\x01160S" = speak at 160 words per minute
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class Pyttsx3Engine:
@@ -54,6 +57,10 @@ class Pyttsx3Engine:
             raise TtsError(f"rate_wpm {rate_wpm} outside {MIN_WPM}..{MAX_WPM}")
         self._engine.setProperty("voice", self.resolve_voice(voice))
         self._engine.setProperty("rate", rate_wpm)
+        # pyttsx3 sets the rate through espeak's asynchronous command queue, and a rate change can
+        # reach the synthesis late or never (a worker kept speaking at its previous rate). espeak's
+        # embedded speed command travels with the text itself, so every utterance has its own rate.
+        text = f"{EMBEDDED}{rate_wpm}S {without_controls(text)}"
         # Under load espeak's driver has been seen to signal the end before any sample reached the
         # file: one retry turns that glitch into a normal result instead of a silent prompt.
         for attempt in (1, 2):
@@ -113,3 +120,8 @@ def _voice_info(voice: Any) -> VoiceInfo:
     """Copy a pyttsx3 Voice into our plain dataclass."""
     languages = tuple(str(lang) for lang in (voice.languages or ()))
     return VoiceInfo(id=str(voice.id), name=str(voice.name), languages=languages)
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters, so no text can carry an espeak embedded command of its own."""
+    return CONTROLS.sub(" ", text)

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -177,3 +178,35 @@ async def test_pool_spreads_work_over_workers(tmp_path: Path) -> None:
         assert synth.worker_requests == 4
     finally:
         await synth.close()
+
+
+def test_every_utterance_has_its_own_rate_whatever_the_worker_said_before() -> None:
+    """Rates changed back and forth in one engine: each utterance takes its own (pyttsx3 alone lags)."""
+    from tts.engine import Pyttsx3Engine
+
+    engine = Pyttsx3Engine()
+    text = "One moment please, your call is important to us."
+    lengths: dict[int, list[int]] = {}
+    for rate in (175, 160, 120, 120, 200, 160, 175):
+        path = Path(tempfile.mkdtemp()) / "rate.wav"
+        engine.synthesize_to_file(text, "en-us", rate, str(path))
+        lengths.setdefault(rate, []).append(path.stat().st_size)
+    # the same rate gives the same length within espeak's few ms; a slower rate is clearly longer
+    for sizes in lengths.values():
+        assert max(sizes) - min(sizes) < 0.02 * max(sizes), lengths
+    ordered = [min(lengths[rate]) for rate in (200, 175, 160, 120)]
+    assert ordered == sorted(ordered) and ordered[0] < 0.9 * ordered[-1], lengths
+
+
+def test_control_characters_in_a_text_cannot_change_the_voice() -> None:
+    """A text carrying its own espeak embedded command is spoken at the configured rate."""
+    from tts.engine import Pyttsx3Engine
+
+    engine = Pyttsx3Engine()
+    sizes = []
+    for text in ("Your number is five.", "Your number is \x01450S five."):
+        path = Path(tempfile.mkdtemp()) / "text.wav"
+        engine.synthesize_to_file(text, "en-us", 160, str(path))
+        sizes.append(path.stat().st_size)
+    # obeyed, "\x01450S" would speed the words up; dropped, "450S" is read out and only adds words
+    assert sizes[1] > sizes[0], sizes
