@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import functools
 import logging
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,7 +28,7 @@ from ivr.cluster.drain import handover_action
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
-from ivr.cluster.wiring import make_link
+from ivr.cluster.wiring import make_link, worker_name
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
@@ -46,12 +45,6 @@ from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 log = logging.getLogger(__name__)
 
 HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
-
-
-def worker_id(config: ServiceConfig) -> str:
-    """This worker's name on the calls it stores, stable across restarts: cluster.name, else host and
-    the configured FastAGI port (ivr.cluster.wiring.worker_name uses the bound port, which port 0 changes)."""
-    return config.cluster.name or f"{socket.gethostname()}:{config.listen.fastagi_port}"[:64]
 
 
 @dataclass
@@ -78,7 +71,7 @@ class IvrService:
             check_secret()
         self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
         self.store = await CallStore.open(
-            cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_id(cfg)
+            cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_name(cfg)
         )
         await self.store.close_orphans(before=datetime.now(UTC))
         if self.asr is None:
