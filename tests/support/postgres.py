@@ -19,12 +19,14 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from ivr.storage import CallStore
 
 ENV_URL = "IVR_TEST_DATABASE_URL"
 PG_USER = "postgres"
@@ -223,3 +225,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'ivr.db'}"
     return str(request.getfixturevalue("fresh_postgres_url"))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[CallStore]:
+    """A migrated store on a fresh database (SQLite, then PostgreSQL)."""
+    opened = await CallStore.open(database_url)
+    yield opened
+    await opened.close()
