@@ -42,12 +42,18 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
-class Transcript:
-    """The final result for one utterance."""
+class Recognised:
+    """What was said in one utterance: its text, confidence 0..1 and words."""
 
     text: str
     confidence: float
     words: tuple[Word, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript(Recognised):
+    """The final result for one utterance."""
+
     engine: str
     audio_seconds: float
     decode_seconds: float

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from asr.engine import Recognised
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -110,12 +112,9 @@ async def run_counted(
 
 
 @dataclass(frozen=True, slots=True)
-class WorkerResult:
+class WorkerResult(Recognised):
     """What a worker sends back for one request (picklable)."""
 
-    text: str
-    confidence: float
-    words: tuple  # of asr.engine.Word
     window_frames: int
     started: float  # time.monotonic() when the worker took the request
     decode_seconds: float  # wall time in the worker

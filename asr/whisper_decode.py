@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asr.engine import Word
+from asr.engine import Recognised, Word
 
 SAMPLE_RATE = 16000
 HOP = 160  # samples per mel frame (10 ms)
@@ -50,12 +50,9 @@ NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
 
 
 @dataclass(frozen=True, slots=True)
-class Decoded:
-    """The text of one utterance, its confidence and its spread-out word times."""
+class Decoded(Recognised):
+    """The text of one utterance, its confidence, its spread-out word times and the window it took."""
 
-    text: str
-    confidence: float
-    words: tuple[Word, ...]
     window_frames: int
 
 

@@ -144,15 +144,22 @@ def _load_config(path: Path):
     return load_service_config(path)
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    """Run the service until SIGINT/SIGTERM."""
+def _refused(path: Path, consequence: str) -> bool:
+    """Check every YAML the config names; on errors print them and `consequence` and return True."""
     from ivr.checks import check_all, format_errors
-    from ivr.service import IvrService
 
-    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
+    errors = check_all(path, defaults_if_missing=path == DEFAULT_CONFIG)
     if errors:
         print(format_errors(errors), file=sys.stderr)
-        print("refusing to start: fix the errors above (`ivr check` shows them)", file=sys.stderr)
+        print(consequence, file=sys.stderr)
+    return bool(errors)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Run the service until SIGINT/SIGTERM."""
+    from ivr.service import IvrService
+
+    if _refused(args.config, "refusing to start: fix the errors above (`ivr check` shows them)"):
         return 2
     config = _load_config(args.config)
     if args.log_level is None:
@@ -201,12 +208,7 @@ async def _drain(service, seconds: float, force: asyncio.Event) -> None:  # type
 
 def _cmd_reload(args: argparse.Namespace) -> int:
     """Refuse broken YAML here (with file:line: key), else SIGHUP the running service."""
-    from ivr.checks import check_all, format_errors
-
-    errors = check_all(args.config, defaults_if_missing=args.config == DEFAULT_CONFIG)
-    if errors:
-        print(format_errors(errors), file=sys.stderr)
-        print("not reloaded: the running service keeps its current version", file=sys.stderr)
+    if _refused(args.config, "not reloaded: the running service keeps its current version"):
         return 1
     config = _load_config(args.config)
     from ivr.cluster.pg import is_postgres

@@ -7,7 +7,6 @@ import contextlib
 import dataclasses
 import functools
 import logging
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,19 +22,20 @@ from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
 from ivr.asterisk_check import watch_asterisk
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
-from ivr.bot import Action, Bot, CallInfo, EchoBot, Hangup, Transfer
+from ivr.bot import Bot, CallInfo, EchoBot
 from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
+from ivr.cluster.drain import handover_action
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
-from ivr.cluster.wiring import make_link
+from ivr.cluster.wiring import make_link, worker_name
 from ivr.config import ServiceConfig, parse_host_port
 from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
 from ivr.health import readiness
 from ivr.metrics import Metrics
 from ivr.netguard import FdBudget, Limits, parse_allow
-from ivr.prompts import CALL_RATE, GOODBYE, TRANSFER_NOTICE, make_synthesizer, static_prompts
+from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
 from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
@@ -45,12 +45,6 @@ from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
 log = logging.getLogger(__name__)
 
 HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
-
-
-def worker_id(config: ServiceConfig) -> str:
-    """This worker's name on the calls it stores, stable across restarts: cluster.name, else host and
-    the configured FastAGI port (ivr.cluster.wiring.worker_name uses the bound port, which port 0 changes)."""
-    return config.cluster.name or f"{socket.gethostname()}:{config.listen.fastagi_port}"[:64]
 
 
 @dataclass
@@ -77,7 +71,7 @@ class IvrService:
             check_secret()
         self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
         self.store = await CallStore.open(
-            cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_id(cfg)
+            cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_name(cfg)
         )
         await self.store.close_orphans(before=datetime.now(UTC))
         if self.asr is None:
@@ -174,8 +168,8 @@ class IvrService:
 
         The FastAGI listener closes at once, so Asterisk's connect fails and the dialplan tries the next
         worker. A call still running at the deadline hears the transfer notice after its current turn and
-        is handed to the fallback queue (a survey just ends). Returns when no call is left (or after a grace
-        period for the notices); `stop()` then flushes storage.
+        goes to the queue it would be routed to (ivr.cluster.drain; a survey just ends). Returns when no
+        call is left (or after a grace period for the notices); `stop()` then flushes storage.
         """
         self.draining = True
         await self.agi.stop_listening()
@@ -189,22 +183,9 @@ class IvrService:
             return
         log.warning("drain: %d calls still running after %.0fs: handing over", len(self.sessions), seconds)
         for session in list(self.sessions.values()):
-            session.hand_over(self._handover_action(session))
+            session.hand_over(handover_action(session, self.acd.router, self.config.bot.fallback_queue))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.idle.wait(), HANDOVER_GRACE_SECONDS)
-
-    def _handover_action(self, session: CallSession) -> Action:
-        """What a call still running at the end of a drain gets: a person (hotline) or a goodbye (survey)."""
-        if session.settings.uuid_variable != "IVR_CALL_UUID":
-            return Hangup(goodbye=GOODBYE, reason="worker-draining")
-        meta = session._call_meta() or {}
-        return Transfer(
-            queue=self.config.bot.fallback_queue,
-            reason="worker-draining",
-            notice=TRANSFER_NOTICE,
-            summary="The bot's worker restarted during the call.",
-            context={**meta, "reason": "worker-draining"},
-        )
 
     async def stop(self) -> None:
         """Stop accepting calls and close everything.

@@ -2,18 +2,14 @@
 
 How this works: the text is composed into a YAML node tree (safe tags only). One walk over the tree
 records the line of every key and list item under its key path and rejects duplicate keys; then the
-same tree is constructed into plain Python data and validated by the model. Each pydantic error's
-location is mapped back onto the data to get a readable path (`flows[2].steps[0].say`) and the line of
-that key, or of its nearest existing parent when the key is missing. All errors are raised together.
+same tree is constructed into plain Python data and validated by the model. ivr.yamlerrors maps each
+pydantic error back onto the data to get a readable path (`flows[2].steps[0].say`) and the line of that
+key, or of its nearest existing parent when the key is missing. All errors are raised together.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
-import types
-import typing
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -22,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from ivr.errors import ConfigError
+from ivr.yamlerrors import ROOT_LINE, KeyPath, format_path, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,9 +26,6 @@ MAX_FILE_BYTES = 1 << 20  # admin files are hand-written; anything bigger is a m
 MAX_NODES = 200_000  # caps the walk when aliases expand (billion-laughs style documents)
 MAX_DEPTH = 100
 
-KeyPath = tuple[Hashable, ...]
-
-_ROOT_LINE = 1
 # PyYAML's safe constructors let these escape for odd scalars (`2024-02-30`, `!!int ''`, `!!timestamp x`).
 _CONSTRUCT_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError)
 
@@ -94,14 +88,6 @@ def load_model_from_text(text: str, model: type[M], filename: str = "<string>") 
     raise ConfigErrors(errors)
 
 
-def validation_errors(
-    exc: pydantic.ValidationError, data: Any, lines: dict[KeyPath, int], model: type[BaseModel], filename: str
-) -> list[ConfigError]:
-    """pydantic's errors as ConfigErrors with readable key paths and lines, in file order."""
-    errors = [_to_config_error(err, data, lines, model, filename) for err in exc.errors()]
-    return sorted(errors, key=lambda e: e.line or 0)
-
-
 def parse_with_lines(text: str, filename: str = "<string>") -> tuple[Any, dict[KeyPath, int]]:
     """Safe-load YAML text; return the data and a map key path -> 1-based line of that key or item."""
     try:
@@ -112,7 +98,7 @@ def parse_with_lines(text: str, filename: str = "<string>") -> tuple[Any, dict[K
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {(): _ROOT_LINE}
+            return None, {(): ROOT_LINE}
         lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
         errors = _LineWalker(loader, filename, lines).walk(node)
         if errors:
@@ -222,185 +208,3 @@ def _merged_pairs(value_node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
         if isinstance(source, yaml.MappingNode):
             pairs.extend((k, v) for k, v in source.value if k.tag != "tag:yaml.org,2002:merge")
     return pairs
-
-
-def format_path(path: KeyPath, is_index: list[bool] | None = None) -> str:
-    """Render a key path as `flows[2].steps[0].say`; `is_index` marks elements that are list indexes."""
-    if is_index is None:
-        is_index = [isinstance(p, int) and not isinstance(p, bool) for p in path]
-    out = ""
-    for element, index in zip(path, is_index, strict=True):
-        if index:
-            out += f"[{element}]"
-        else:
-            out += ("." if out else "") + str(element)
-    return out
-
-
-def _to_config_error(
-    err: Any, data: Any, lines: dict[KeyPath, int], model: type[BaseModel], filename: str
-) -> ConfigError:
-    """Map one pydantic error onto the data: readable path, line of the key, friendly message."""
-    path, is_index, found = resolve_loc(err["loc"], data, err["type"])
-    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        return _tag_error(err, path, is_index, lines, model, filename)
-    line = _nearest_line(path[:found], lines)
-    dotted = format_path(path, is_index)
-    if err["type"] == "extra_forbidden":
-        return ConfigError(filename, dotted, line, _unknown_key_message(model, path))
-    if err["type"] == "missing":
-        return ConfigError(filename, dotted, line, "required key is missing")
-    return ConfigError(filename, dotted, line, _value_message(err))
-
-
-def _tag_error(
-    err: Any,
-    path: KeyPath,
-    is_index: list[bool],
-    lines: dict[KeyPath, int],
-    model: type[BaseModel],
-    filename: str,
-) -> ConfigError:
-    """A wrong or missing `type:` (the key picking the kind of entry), on that key's line, in plain words."""
-    key = str(err.get("ctx", {}).get("discriminator", "type")).strip("'")
-    tags = _tags_at(model, path, key)
-    where = (*path, key)
-    dotted = format_path(where, [*is_index, False])
-    choices = f"one of: {', '.join(tags)}" if tags else ""
-    if err["type"] == "union_tag_not_found":
-        return ConfigError(
-            filename, dotted, _nearest_line(path, lines), f"required key is missing ({choices})"
-        )
-    value = err.get("ctx", {}).get("tag", "")
-    close = difflib.get_close_matches(str(value), tags, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f" ({choices})"
-    return ConfigError(filename, dotted, _nearest_line(where, lines), f"unknown {key} {value!r}{hint}")
-
-
-def _tags_at(model: type[BaseModel], path: KeyPath, key: str) -> list[str]:
-    """The values the discriminator `key` may take for the entry at `path`, in declaration order."""
-    tags: list[str] = []
-    for candidate in _models_at(model, path):
-        field = candidate.model_fields.get(key)
-        if field is not None and typing.get_origin(field.annotation) is typing.Literal:
-            tags += [str(v) for v in typing.get_args(field.annotation) if str(v) not in tags]
-    return tags
-
-
-def resolve_loc(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[KeyPath, list[bool], int]:
-    """Follow a pydantic loc through the data; drop union/validator tags that are not real keys.
-
-    Returns the path, which elements are list indexes, and how many leading elements exist in the data.
-    """
-    path: list[Hashable] = []
-    is_index: list[bool] = []
-    current, found = data, 0
-    for position, element in enumerate(loc):
-        if isinstance(current, dict) and element in current:
-            path.append(element)
-            is_index.append(False)
-            current, found = current[element], found + 1
-        elif isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current):
-            path.append(element)
-            is_index.append(True)
-            current, found = current[element], found + 1
-        elif position == len(loc) - 1 and kind in ("missing", "extra_forbidden"):
-            path.append(element)
-            is_index.append(False)
-    return tuple(path), is_index, found
-
-
-def _nearest_line(path: KeyPath, lines: dict[KeyPath, int]) -> int:
-    """Line of `path`, or of its closest recorded ancestor (the root is line 1 or the first node)."""
-    for end in range(len(path), -1, -1):
-        line = lines.get(path[:end])
-        if line is not None:
-            return line
-    return _ROOT_LINE
-
-
-def _unknown_key_message(model: type[BaseModel], path: KeyPath) -> str:
-    """'unknown key' with the model's hint for that key, or a did-you-mean for a close known key."""
-    key = path[-1]
-    known: set[str] = set()
-    for candidate in _models_at(model, path[:-1]):
-        hint = getattr(candidate, "key_hints", {}).get(key)
-        if hint:
-            return hint
-        known.update(_field_keys(candidate))
-    message = f"unknown key {key!r}"
-    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
-    if close:
-        message += f"; did you mean {close[0]!r}?"
-    elif known:
-        message += f" (known keys: {', '.join(sorted(known))})"
-    return message
-
-
-def _field_keys(model: type[BaseModel]) -> Iterator[str]:
-    """The YAML keys a model accepts (aliases where set)."""
-    for name, field in model.model_fields.items():
-        yield field.alias or name
-
-
-def _models_at(model: type[BaseModel], path: KeyPath) -> list[type[BaseModel]]:
-    """Model classes that describe the mapping found at `path` (several when a union allows it)."""
-    types_here: list[Any] = [model]
-    for element in path:
-        nxt: list[Any] = []
-        for tp in types_here:
-            nxt.extend(_child_types(tp, element))
-        types_here = nxt
-    return [tp for tp in _flatten(types_here) if isinstance(tp, type) and issubclass(tp, BaseModel)]
-
-
-def _child_types(tp: Any, element: Hashable) -> list[Any]:
-    """Types that the value under `element` of a value of type `tp` may have."""
-    result: list[Any] = []
-    for t in _flatten([tp]):
-        origin = typing.get_origin(t)
-        args = typing.get_args(t)
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            for name, field in t.model_fields.items():
-                if element in (name, field.alias):
-                    result.append(field.annotation)
-        elif origin in (list, tuple, set, frozenset) and args:
-            result.append(args[0])
-        elif origin is dict and len(args) == 2:
-            result.append(args[1])
-    return result
-
-
-def _flatten(tps: list[Any]) -> list[Any]:
-    """Unwrap Annotated and unions into their member types."""
-    out: list[Any] = []
-    for tp in tps:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            out.extend(_flatten([typing.get_args(tp)[0]]))
-        elif origin in (typing.Union, types.UnionType):
-            out.extend(_flatten(list(typing.get_args(tp))))
-        else:
-            out.append(tp)
-    return out
-
-
-_QUOTED = re.compile(r"'([^']*)'")
-
-
-def _value_message(err: Any) -> str:
-    """pydantic's message without its 'Value error, ' prefix, with the bad value and a suggestion."""
-    message = str(err["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    value = err.get("input")
-    # Custom validators write complete messages; not echoing their input keeps a URL's password out.
-    if err["type"] != "value_error" and (isinstance(value, str | int | float | bool) or value is None):
-        shown = repr(value)
-        message += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
-        if err["type"] == "literal_error" and isinstance(value, str):
-            expected = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
-            close = difflib.get_close_matches(value, expected, n=1, cutoff=0.6)
-            if close:
-                message += f"; did you mean {close[0]!r}?"
-    return message

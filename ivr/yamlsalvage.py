@@ -21,7 +21,7 @@ import pydantic
 from pydantic import BaseModel
 
 from ivr.errors import ConfigError
-from ivr.yamlconf import KeyPath, format_path, resolve_loc, validation_errors
+from ivr.yamlerrors import KeyPath, format_path, resolve_loc, validation_errors
 
 M = TypeVar("M", bound=BaseModel)
 # Collection key -> (the broken entry's data -> a placeholder that validates and checks cleanly).

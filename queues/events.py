@@ -45,58 +45,25 @@ class QueueEvent:
     extra: Mapping[str, str] = field(default_factory=dict)  # HoldTime, TalkTime, RingTime, Reason
 
 
-class CallerJoined(QueueEvent):
-    """The caller entered a queue (QueueCallerJoin)."""
-
-    ami_event = "QueueCallerJoin"
-
-
-class CallerLeft(QueueEvent):
-    """The caller left a queue, answered or not (QueueCallerLeave)."""
-
-    ami_event = "QueueCallerLeave"
+def _kind(name: str, ami_event: str, doc: str) -> type[QueueEvent]:
+    """One event type: a QueueEvent that names its app_queue event."""
+    namespace = {"__doc__": doc, "__module__": __name__, "__qualname__": name, "__slots__": ()}
+    return type(name, (QueueEvent,), {**namespace, "ami_event": ami_event})
 
 
-class CallerAbandoned(QueueEvent):
-    """The caller hung up while waiting (QueueCallerAbandon)."""
-
-    ami_event = "QueueCallerAbandon"
-
-
-class AgentRinging(QueueEvent):
-    """An agent's phone rings with this caller (AgentCalled)."""
-
-    ami_event = "AgentCalled"
-
-
-class AgentAnswered(QueueEvent):
-    """The agent answered (AgentConnect)."""
-
-    ami_event = "AgentConnect"
-
-
-class AgentCompleted(QueueEvent):
-    """The call with the agent ended (AgentComplete)."""
-
-    ami_event = "AgentComplete"
-
-
-class AgentMissed(QueueEvent):
-    """The agent did not answer in time (AgentRingNoAnswer)."""
-
-    ami_event = "AgentRingNoAnswer"
-
-
-class AgentDumped(QueueEvent):
-    """The agent rejected the call (AgentDump)."""
-
-    ami_event = "AgentDump"
-
-
-class QueueChanged(QueueEvent):
-    """A member was added, removed, paused or changed state, or the whole state was resynced (queue None)."""
-
-    ami_event = "QueueMember*"
+CallerJoined = _kind("CallerJoined", "QueueCallerJoin", "The caller entered a queue.")
+CallerLeft = _kind("CallerLeft", "QueueCallerLeave", "The caller left a queue, answered or not.")
+CallerAbandoned = _kind("CallerAbandoned", "QueueCallerAbandon", "The caller hung up while waiting.")
+AgentRinging = _kind("AgentRinging", "AgentCalled", "An agent's phone rings with this caller.")
+AgentAnswered = _kind("AgentAnswered", "AgentConnect", "The agent answered.")
+AgentCompleted = _kind("AgentCompleted", "AgentComplete", "The call with the agent ended.")
+AgentMissed = _kind("AgentMissed", "AgentRingNoAnswer", "The agent did not answer in time.")
+AgentDumped = _kind("AgentDumped", "AgentDump", "The agent rejected the call.")
+QueueChanged = _kind(
+    "QueueChanged",
+    "QueueMember*",
+    "A member was added, removed, paused or changed state, or the whole state was resynced (queue None).",
+)
 
 
 def queue_changed(message: AmiMessage | None) -> QueueChanged:

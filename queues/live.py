@@ -13,19 +13,18 @@ leave closes the gap. `now` is passed in; nothing here reads a clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ivr.ami.codec import AmiMessage
-from queues.live_views import PAUSED, READY, RINGING, TALKING, UNAVAILABLE, QueueView, queue_view
+from queues.live_records import BUSY_STATUS, LiveCaller, LiveMember, LiveQueue, ami_int
+from queues.live_views import PAUSED as PAUSED  # re-exported with the other member states
+from queues.live_views import READY, RINGING, TALKING, QueueView, queue_view
+from queues.live_views import UNAVAILABLE as UNAVAILABLE
 from queues.live_views import CallerView as CallerView  # re-exported: callers import the views from here
 from queues.live_views import MemberView as MemberView
 from queues.status import WaitEstimate
 from queues.wait import QueueLoad, WaitEstimator
 
-UNREACHABLE_STATUS = frozenset({4, 5})  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
-BUSY_STATUS = frozenset({2, 3, 7, 8})  # in use, busy, ring+in use, on hold
-RINGING_STATUS = 6
 MEMBER_EVENTS = frozenset(
     {
         "queuememberstatus",
@@ -38,72 +37,6 @@ MEMBER_EVENTS = frozenset(
 MAX_CHANNEL_VARS = 20_000
 
 
-def _int(value: str | None, default: int = 0) -> int:
-    try:
-        return int(float(value)) if value not in (None, "") else default
-    except ValueError:
-        return default
-
-
-@dataclass
-class _Caller:
-    uniqueid: str
-    position: int
-    joined_at: datetime
-    priority: int = 0
-    channel: str | None = None
-    caller_number: str | None = None
-
-
-@dataclass
-class _Member:
-    interface: str
-    name: str
-    state_interface: str = ""
-    membership: str = "dynamic"
-    penalty: int = 0
-    calls_taken: int = 0
-    paused: bool = False
-    paused_reason: str = ""
-    status: int = 1
-    in_call: bool = False
-    wrapup: int = 0
-    ringing_for: str | None = None
-    talking_with: str | None = None
-
-    @property
-    def state(self) -> str:
-        if self.status in UNREACHABLE_STATUS:
-            return UNAVAILABLE
-        if self.talking_with or self.in_call or self.status in BUSY_STATUS:
-            return TALKING
-        if self.ringing_for or self.status == RINGING_STATUS:
-            return RINGING
-        return PAUSED if self.paused else READY
-
-    def update(self, m: AmiMessage) -> None:
-        """Take the fields of a QueueMember* event or QueueStatus QueueMember item."""
-        self.name = m.get("MemberName") or m.get("Name") or self.name
-        self.state_interface = m.get("StateInterface") or self.state_interface
-        self.membership = m.get("Membership") or self.membership
-        self.penalty = _int(m.get("Penalty"), self.penalty)
-        self.calls_taken = _int(m.get("CallsTaken"), self.calls_taken)
-        self.paused = _int(m.get("Paused"), int(self.paused)) == 1
-        self.paused_reason = m.get("PausedReason", self.paused_reason) or ""
-        self.status = _int(m.get("Status"), self.status)
-        self.in_call = _int(m.get("InCall"), int(self.in_call)) == 1
-        self.wrapup = _int(m.get("Wrapuptime"), self.wrapup)
-
-
-@dataclass
-class _Queue:
-    name: str
-    callers: dict[str, _Caller] = field(default_factory=dict)
-    members: dict[str, _Member] = field(default_factory=dict)
-    completed: int = 0
-    abandoned: int = 0
-
-
 class LiveQueues:
     """Callers and members of every queue as AMI reports them; a QueueStatusView for routing."""
 
@@ -112,7 +45,7 @@ class LiveQueues:
     ) -> None:
         self.estimator = estimator or WaitEstimator()
         self._uuid_variables = frozenset(v.upper() for v in uuid_variables)
-        self._queues: dict[str, _Queue] = {}
+        self._queues: dict[str, LiveQueue] = {}
         self._call_uuids: dict[str, str] = {}  # channel Uniqueid -> our call_uuid (VarSet)
         self._priorities: dict[str, int] = {}  # channel Uniqueid -> QUEUE_PRIO (VarSet)
         self._ring_legs: dict[str, tuple[str, str]] = {}  # member channel Uniqueid -> (queue, interface)
@@ -212,7 +145,7 @@ class LiveQueues:
             queue_name = item.get("Queue")
             if not queue_name:
                 continue
-            q = self._queues.setdefault(queue_name, _Queue(queue_name))
+            q = self._queues.setdefault(queue_name, LiveQueue(queue_name))
             kind = (item.event or "").lower()
             if kind == "queueparams":
                 self._params(q, item)
@@ -233,12 +166,12 @@ class LiveQueues:
         q, uid = self._queue(m.get("Queue")), m.get("Uniqueid")
         if q is None or not uid or uid in q.callers:
             return
-        position = _int(m.get("Position"), len(q.callers) + 1)
+        position = ami_int(m.get("Position"), len(q.callers) + 1)
         for c in q.callers.values():
             if c.position >= position:
                 c.position += 1
         priority = self._priorities.get(uid, 0)
-        q.callers[uid] = _Caller(uid, position, now, priority, m.get("Channel"), m.get("CallerIDNum"))
+        q.callers[uid] = LiveCaller(uid, position, now, priority, m.get("Channel"), m.get("CallerIDNum"))
 
     def _leave(self, m: AmiMessage, now: datetime) -> None:
         q = self._queues.get(m.get("Queue") or "")
@@ -292,7 +225,7 @@ class LiveQueues:
         if q is not None and (m.event or "").lower() == "agentcomplete":
             q.completed += 1
             wrapup = member.wrapup if member else 0
-            self.estimator.record(q.name, _int(m.get("TalkTime")), wrapup)
+            self.estimator.record(q.name, ami_int(m.get("TalkTime")), wrapup)
 
     def _removed(self, m: AmiMessage, now: datetime) -> None:
         if q := self._queues.get(m.get("Queue") or ""):
@@ -305,7 +238,7 @@ class LiveQueues:
         if variable in self._uuid_variables and m.get("Value"):
             _bounded_set(self._call_uuids, uid, m.get("Value") or "")
         elif variable == "QUEUE_PRIO":
-            _bounded_set(self._priorities, uid, _int(m.get("Value")))
+            _bounded_set(self._priorities, uid, ami_int(m.get("Value")))
 
     def _hangup(self, m: AmiMessage, now: datetime) -> None:
         uid = m.get("Uniqueid") or ""
@@ -325,22 +258,22 @@ class LiveQueues:
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def _queue(self, name: str | None) -> _Queue | None:
+    def _queue(self, name: str | None) -> LiveQueue | None:
         if not name:
             return None
-        return self._queues.setdefault(name, _Queue(name))
+        return self._queues.setdefault(name, LiveQueue(name))
 
-    def _members(self, queue: str) -> list[_Member]:
+    def _members(self, queue: str) -> list[LiveMember]:
         q = self._queues.get(queue)
         return list(q.members.values()) if q else []
 
-    def _member(self, m: AmiMessage) -> _Member | None:
+    def _member(self, m: AmiMessage) -> LiveMember | None:
         q, interface = self._queue(m.get("Queue")), m.get("Interface")
         if q is None or not interface:
             return None
         member = q.members.get(interface)
         if member is None:  # an event for a member we never heard of: learn it
-            member = q.members[interface] = _Member(interface, m.get("MemberName") or interface)
+            member = q.members[interface] = LiveMember(interface, m.get("MemberName") or interface)
         return member
 
     def _member_event(self, m: AmiMessage) -> None:
@@ -348,15 +281,15 @@ class LiveQueues:
         if member is not None:
             member.update(m)
 
-    def _params(self, q: _Queue, item: AmiMessage) -> None:
-        q.completed, q.abandoned = _int(item.get("Completed")), _int(item.get("Abandoned"))
-        self._talk_seed[q.name] = _int(item.get("TalkTime"))
+    def _params(self, q: LiveQueue, item: AmiMessage) -> None:
+        q.completed, q.abandoned = ami_int(item.get("Completed")), ami_int(item.get("Abandoned"))
+        self._talk_seed[q.name] = ami_int(item.get("TalkTime"))
 
-    def _status_member(self, q: _Queue, old: _Queue | None, item: AmiMessage) -> None:
+    def _status_member(self, q: LiveQueue, old: LiveQueue | None, item: AmiMessage) -> None:
         interface = item.get("Location") or item.get("Interface")
         if not interface:
             return
-        member = _Member(interface, item.get("Name") or interface)
+        member = LiveMember(interface, item.get("Name") or interface)
         member.update(item)
         before = old.members.get(interface) if old else None
         if before is not None:
@@ -366,15 +299,15 @@ class LiveQueues:
             member.ringing_for = before.ringing_for
         q.members[interface] = member
 
-    def _status_entry(self, q: _Queue, old: _Queue | None, item: AmiMessage, now: datetime) -> None:
+    def _status_entry(self, q: LiveQueue, old: LiveQueue | None, item: AmiMessage, now: datetime) -> None:
         uid = item.get("Uniqueid")
         if not uid:
             return
         before = old.callers.get(uid) if old else None
-        joined = before.joined_at if before else now - timedelta(seconds=_int(item.get("Wait")))
-        priority = _int(item.get("Priority"), self._priorities.get(uid, 0))
-        position = _int(item.get("Position"), len(q.callers) + 1)
-        q.callers[uid] = _Caller(
+        joined = before.joined_at if before else now - timedelta(seconds=ami_int(item.get("Wait")))
+        priority = ami_int(item.get("Priority"), self._priorities.get(uid, 0))
+        position = ami_int(item.get("Position"), len(q.callers) + 1)
+        q.callers[uid] = LiveCaller(
             uid, position, joined, priority, item.get("Channel"), item.get("CallerIDNum")
         )
 

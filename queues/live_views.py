@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from queues.live import _Queue
+    from queues.live_records import LiveQueue
 
 READY, PAUSED, RINGING, TALKING, UNAVAILABLE = "ready", "paused", "ringing", "talking", "unavailable"
 
@@ -55,7 +55,9 @@ class QueueView:
     handle_seconds: float
 
 
-def queue_view(q: _Queue, now: datetime, call_uuids: Mapping[str, str], handle_seconds: float) -> QueueView:
+def queue_view(
+    q: LiveQueue, now: datetime, call_uuids: Mapping[str, str], handle_seconds: float
+) -> QueueView:
     """The supervisor view of one queue's live state, callers by position."""
     callers = tuple(
         CallerView(

@@ -1,8 +1,9 @@
 """AMI edge: sans-IO codec (`codec`), asyncio client with reconnect (`client`), event dispatch."""
 
 from ivr.ami.backoff import Backoff
-from ivr.ami.client import AmiClient, AmiResponse
+from ivr.ami.client import AmiClient
 from ivr.ami.codec import AmiBanner, AmiDecoder, AmiMessage, encode_action, encode_message
+from ivr.ami.connection import AmiResponse
 from ivr.ami.errors import AmiClosedError, AmiError, AmiLoginError, AmiProtocolError, AmiTimeoutError
 
 __all__ = [

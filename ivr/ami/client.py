@@ -17,17 +17,16 @@ a bounded queue so a slow callback never stalls the reader.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
 from ivr.ami.backoff import Backoff
-from ivr.ami.codec import AmiBanner, AmiDecoder, AmiMessage, HeaderValue, encode_action
+from ivr.ami.codec import AmiBanner, AmiMessage, HeaderValue, encode_action
+from ivr.ami.connection import AmiResponse, Connection, ConnectionLost, Pending, send_quietly
 from ivr.ami.dispatch import EventCallback, EventDispatcher, call_safely
 from ivr.ami.errors import AmiClosedError, AmiLoginError, AmiProtocolError, AmiTimeoutError
 from ivr.errors import LocalProtocolError
@@ -35,61 +34,6 @@ from ivr.errors import LocalProtocolError
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 65536
-MAX_LIST_EVENTS = 100_000
-OK_RESPONSES = frozenset({"success", "goodbye", "follows"})
-LIST_END = frozenset({"complete", "cancelled"})
-
-
-class _ConnectionLost(ConnectionError):
-    """The AMI socket ended (EOF) or a ping went unanswered."""
-
-
-@dataclass(frozen=True)
-class AmiResponse:
-    """The reply to one action: the `Response` message, plus the items of a list reply."""
-
-    message: AmiMessage
-    events: tuple[AmiMessage, ...] = ()
-    complete: AmiMessage | None = None  # the `...Complete` event closing a list (has `ListItems`)
-
-    @property
-    def ok(self) -> bool:
-        """True for `Response: Success` (and `Goodbye`/`Follows`), False for `Error`."""
-        return (self.message.response or "").lower() in OK_RESPONSES
-
-    @property
-    def message_text(self) -> str:
-        """Asterisk's `Message` header (e.g. `Added interface to queue`), or "" if absent."""
-        return self.message.get("Message", "") or ""
-
-
-@dataclass(eq=False)
-class _Pending:
-    action_id: str
-    data: bytes
-    future: asyncio.Future[AmiResponse]
-    internal: bool  # login/ping: tied to one connection, never re-sent
-    sent_on: _Connection | None = None
-    response: AmiMessage | None = None  # set while the items of a list reply are being collected
-    events: list[AmiMessage] = field(default_factory=list)
-
-
-class _Connection:
-    """One TCP connection to Asterisk and its decoder."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        self.decoder = AmiDecoder()
-        self.banner: asyncio.Future[AmiBanner] = asyncio.get_running_loop().create_future()
-
-    async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
 
 
 class AmiClient:
@@ -119,8 +63,8 @@ class AmiClient:
         self._backoff = Backoff(backoff_initial, backoff_max)
         self._dispatcher = EventDispatcher()
         self._on_connect: list[Callable[[], Awaitable[None] | None]] = []
-        self._pending: dict[str, _Pending] = {}
-        self._conn: _Connection | None = None  # set only while logged in
+        self._pending: dict[str, Pending] = {}
+        self._conn: Connection | None = None  # set only while logged in
         self._connected = asyncio.Event()
         self._stop = asyncio.Event()
         self._stopped = asyncio.Event()
@@ -183,7 +127,7 @@ class AmiClient:
                 conn = self._conn
                 if conn is not None and pending.sent_on is None:
                     pending.sent_on = conn
-                    await _send_quietly(conn, pending.data)
+                    await send_quietly(conn, pending.data)
                 return await pending.future
         except TimeoutError:
             raise AmiTimeoutError(f"no complete reply to AMI {action} within {limit}s") from None
@@ -237,7 +181,7 @@ class AmiClient:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(self.host, self.port), self._action_timeout
         )
-        conn = _Connection(reader, writer)
+        conn = Connection(reader, writer)
         try:
             async with asyncio.TaskGroup() as group:
                 reading = group.create_task(self._read_loop(conn))
@@ -245,12 +189,12 @@ class AmiClient:
                 await self._logged_in(conn, group)
                 group.create_task(self._ping_loop(conn))
                 await reading
-                raise _ConnectionLost("Asterisk closed the connection")
+                raise ConnectionLost("Asterisk closed the connection")
         finally:
             self._session_ended(conn)
             await conn.close()
 
-    async def _login(self, conn: _Connection) -> None:
+    async def _login(self, conn: Connection) -> None:
         async with asyncio.timeout(self._action_timeout):
             await conn.banner
             if self._auth == "md5":
@@ -268,7 +212,7 @@ class AmiClient:
             if not login.ok:
                 raise AmiLoginError(login.message_text or f"Response: {login.message.response}")
 
-    async def _logged_in(self, conn: _Connection, group: asyncio.TaskGroup) -> None:
+    async def _logged_in(self, conn: Connection, group: asyncio.TaskGroup) -> None:
         # Written synchronously (no await until drain) so send_action cannot interleave a duplicate.
         for pending in self._pending.values():
             if not pending.internal and not pending.future.done() and pending.sent_on is not conn:
@@ -282,16 +226,16 @@ class AmiClient:
             group.create_task(call_safely(callback))
         await conn.writer.drain()
 
-    async def _ping_loop(self, conn: _Connection) -> None:
+    async def _ping_loop(self, conn: Connection) -> None:
         while True:
             await asyncio.sleep(self._ping_interval)
             try:
                 async with asyncio.timeout(self._ping_timeout):
                     await self._internal(conn, "Ping", {})
             except TimeoutError:
-                raise _ConnectionLost(f"no reply to Ping within {self._ping_timeout}s") from None
+                raise ConnectionLost(f"no reply to Ping within {self._ping_timeout}s") from None
 
-    def _session_ended(self, conn: _Connection) -> None:
+    def _session_ended(self, conn: Connection) -> None:
         if self._conn is conn:
             self._conn = None
         self._connected.clear()
@@ -314,7 +258,7 @@ class AmiClient:
 
     # -- reading ----------------------------------------------------------------------------------------
 
-    async def _read_loop(self, conn: _Connection) -> None:
+    async def _read_loop(self, conn: Connection) -> None:
         while data := await conn.reader.read(READ_CHUNK):
             for item in conn.decoder.feed(data):
                 if isinstance(item, AmiBanner):
@@ -330,9 +274,9 @@ class AmiClient:
         if pending is None or pending.future.done():
             self._unclaimed(message)
         elif message.event is None:
-            self._on_response(pending, message)
+            pending.on_response(message)
         elif pending.response is not None:
-            self._on_list_item(pending, message)
+            pending.on_list_item(message)
         else:
             # Carries our ActionID but is no list item (OriginateResponse, UserEvent): subscribers' business.
             self._dispatcher.put(message)
@@ -343,35 +287,20 @@ class AmiClient:
         else:
             log.debug("AMI reply for no waiting action: %s", message.action_id)
 
-    def _on_response(self, pending: _Pending, message: AmiMessage) -> None:
-        if message.event_list == "start":
-            pending.response = message
-        else:
-            pending.future.set_result(AmiResponse(message))
-
-    def _on_list_item(self, pending: _Pending, message: AmiMessage) -> None:
-        assert pending.response is not None
-        if message.event_list in LIST_END:
-            pending.future.set_result(AmiResponse(pending.response, tuple(pending.events), message))
-        elif len(pending.events) >= MAX_LIST_EVENTS:
-            pending.future.set_exception(AmiProtocolError(f"AMI list reply over {MAX_LIST_EVENTS} items"))
-        else:
-            pending.events.append(message)
-
     # -- pending actions --------------------------------------------------------------------------------
 
     def _next_id(self) -> str:
         return f"ivr-{self._id_prefix}-{next(self._ids)}"
 
-    def _new_pending(self, action: str, headers: Mapping[str, HeaderValue], *, internal: bool) -> _Pending:
+    def _new_pending(self, action: str, headers: Mapping[str, HeaderValue], *, internal: bool) -> Pending:
         action_id = self._next_id()
         data = encode_action(action, {**headers, "ActionID": action_id})
         future: asyncio.Future[AmiResponse] = asyncio.get_running_loop().create_future()
-        pending = _Pending(action_id, data, future, internal)
+        pending = Pending(action_id, data, future, internal)
         self._pending[action_id] = pending
         return pending
 
-    async def _internal(self, conn: _Connection, action: str, headers: Mapping[str, str]) -> AmiResponse:
+    async def _internal(self, conn: Connection, action: str, headers: Mapping[str, str]) -> AmiResponse:
         pending = self._new_pending(action, headers, internal=True)
         pending.sent_on = conn
         try:
@@ -380,8 +309,8 @@ class AmiClient:
         finally:
             self._pending.pop(pending.action_id, None)
 
-    def _fail_internal(self, conn: _Connection) -> None:
-        lost = _ConnectionLost("AMI connection lost")
+    def _fail_internal(self, conn: Connection) -> None:
+        lost = ConnectionLost("AMI connection lost")
         if not conn.banner.done():
             conn.banner.set_exception(lost)
             conn.banner.exception()  # mark retrieved: nobody may be waiting for it any more
@@ -393,15 +322,6 @@ class AmiClient:
         for pending in self._pending.values():
             if not pending.future.done():
                 pending.future.set_exception(error)
-
-
-async def _send_quietly(conn: _Connection, data: bytes) -> None:
-    # A write on a dying socket is not the caller's problem: the action stays pending and is re-sent
-    # after the next login.
-    try:
-        await conn.send(data)
-    except OSError as exc:
-        log.debug("AMI write failed, will re-send after reconnect: %s", exc)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

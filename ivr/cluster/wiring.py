@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.cluster.link import ClusterLink
 from ivr.cluster.pg import is_postgres
 
+if TYPE_CHECKING:
+    from ivr.config import ServiceConfig
+
 log = logging.getLogger("ivr.cluster")
 
 
-def worker_name(service: Any) -> str:
-    """cluster.name, else host:fastagi-port (unique per worker on one host too)."""
-    return service.config.cluster.name or f"{socket.gethostname()}:{service.agi.port}"[:64]
+def worker_name(config: ServiceConfig) -> str:
+    """This worker's one name, in the cluster registry and on the calls it stores (crash recovery closes
+    only its own): cluster.name, else host and the configured FastAGI port, the same at every restart."""
+    return config.cluster.name or f"{socket.gethostname()}:{config.listen.fastagi_port}"[:64]
 
 
 def make_link(service: Any) -> ClusterLink | None:
@@ -43,7 +47,7 @@ def make_link(service: Any) -> ClusterLink | None:
 
     return ClusterLink(
         url,
-        worker_name(service),
+        worker_name(service.config),
         period=service.config.cluster.lease_seconds,
         calls=service.own_calls,
         on_lead=lead,

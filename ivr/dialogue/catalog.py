@@ -83,19 +83,16 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
 }
 
+_OF_COURSE = {"en": "Of course.", "zh": "好的，"}
+_TO_HELP_BETTER = {"en": "To help you better,", "zh": "为了更好地帮助您，"}
 BUILTIN_REASONS: dict[str, dict[str, str]] = {
-    "caller-request": {"en": "Of course.", "zh": "好的，"},
-    "keypad-0": {"en": "Of course.", "zh": "好的，"},
-    "no-match": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
-    "no-input": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
-    "repeated-request": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
+    **dict.fromkeys(("caller-request", "keypad-0"), _OF_COURSE),
+    **dict.fromkeys(("no-match", "no-input", "repeated-request", "sensitive", "flow"), _TO_HELP_BETTER),
     "sentiment": {
         "en": "I'm sorry about this. Let me get you to someone who can help right away.",
         "zh": "非常抱歉给您带来不便，我马上为您找能帮您解决的同事。",
     },
-    "sensitive": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
     "vip": {"en": "Welcome, valued customer.", "zh": "尊贵的客户您好，"},
-    "flow": {"en": "To help you better,", "zh": "为了更好地帮助您，"},
     "flow-error": {"en": "Sorry, something went wrong.", "zh": "抱歉，系统出现问题，"},
 }
 

@@ -93,6 +93,13 @@ class TransferMixin:
             return [Say(notice, barge_in=False, language=self.language), self._offer("open")]
         return [self._transfer_action(decision, reason, priority, notice)]
 
+    def announced_route(self) -> tuple[str, int] | None:
+        """(queue, priority) told to the caller with a pending long-wait callback offer, else None."""
+        offer = self.pending
+        if not isinstance(offer, CallbackOffer) or offer.closed:
+            return None
+        return offer.decision.queue, offer.priority
+
     def _transfer_action(self, decision: RouteDecision, reason: str, priority: int, notice: str) -> Transfer:
         """The Transfer itself, with summary and context."""
         self.outcome = "transferred"

@@ -99,6 +99,34 @@ def environment_fields(fields: Mapping[str, object] | None = None) -> dict[str, 
     return env
 
 
+def channel_env(
+    script: str, channel: str, uniqueid: str, caller: tuple[str, str], args: Sequence[str], **more: object
+) -> dict[str, object]:
+    """The fields of one channel's AGI() call: script, channel and its technology, ids, caller, args."""
+    number, name = caller
+    env: dict[str, object] = {"script": script, "channel": channel, "type": channel.split("/", 1)[0]}
+    env.update(uniqueid=uniqueid, callerid=number, calleridname=name, **more)
+    return {**env, "args": list(args)}
+
+
+@dataclass
+class AgiOutcome:
+    """What one AGI session left on its channel: AGISTATUS, the variables set and the commands sent."""
+
+    agi_status: str
+    variables: dict[str, str]
+    commands: list[str]
+
+
+def audiosocket_target(args: str, override: tuple[str, int] | None) -> tuple[str, str, int]:
+    """(uuid text, host, port) of `EXEC AudioSocket <uuid>,<host:port>`; `override` replaces the address."""
+    call_uuid, _, address = args.partition(",")
+    host, _, port = address.rpartition(":")
+    if override is not None:
+        host, port = override
+    return call_uuid.strip(), host.strip("[]"), int(port)
+
+
 def render_environment(env: Mapping[str, str]) -> bytes:
     """The environment block as Asterisk writes it: `agi_name: value` lines and an empty line."""
     return b"".join(f"agi_{k}: {v}\n".encode() for k, v in env.items()) + b"\n"

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ivr.fakepbx.agi import FakeAgiClient
+from ivr.fakepbx.agi import AgiOutcome, FakeAgiClient, audiosocket_target, channel_env
 from ivr.fakepbx.ami_queue_calls import QueueCall
 from ivr.fakepbx.audiosocket import AudioSocketCaller, ScriptItem
 
@@ -30,12 +30,9 @@ _legs = itertools.count(0x20)
 
 
 @dataclass
-class MemberResult:
+class MemberResult(AgiOutcome):
     """What happened on the agent's phone during the briefing."""
 
-    agi_status: str
-    variables: dict[str, str]
-    commands: list[str]
     answered_at: float  # monotonic time the phone answered (the AGI connection opened)
     agent: AudioSocketCaller | None
     notes: list[str] = field(default_factory=list)
@@ -87,30 +84,19 @@ class WarmMember:
     ) -> MemberResult:
         """The phone answers: run [ivr-warm-brief] to its end and report the agent's choice."""
         n = next(_legs)
-        channel = f"{self.phone}-{n:08x}"
-        env: dict[str, object] = {
-            "script": self.script,
-            "channel": channel,
-            "type": self.phone.split("/", 1)[0],
-            "uniqueid": f"{call.uniqueid}.{n}",
-            "callerid": call.number,
-            "calleridname": call.name,
-            "context": "ivr-warm-brief",
-            "extension": "s",
-            "priority": "2",
-            # [ivr-agi] passes one argument: AGI(${ARG1},${ARG3}).
-            "args": [f"{call.call_uuid or ''}:{mode}:{accept_seconds}:{caller_channel or call.chan}"],
-        }
+        # [ivr-agi] passes one argument: AGI(${ARG1},${ARG3}).
+        arg = f"{call.call_uuid or ''}:{mode}:{accept_seconds}:{caller_channel or call.chan}"
+        env = channel_env(
+            self.script, f"{self.phone}-{n:08x}", f"{call.uniqueid}.{n}", (call.number, call.name), [arg],
+            context="ivr-warm-brief", extension="s", priority="2",
+        )  # fmt: skip
         state: dict[str, object] = {"agent": None, "notes": []}
 
         async def exec_hook(app: str, args: str) -> int:
             if app.lower() != "audiosocket":
                 return -2
-            stream, _, address = args.partition(",")
-            host, _, port = address.rpartition(":")
-            if self.audiosocket_override is not None:
-                host, port = self.audiosocket_override
-            agent = AudioSocketCaller(host.strip("[]"), int(port), uuid.UUID(stream.strip()))
+            stream, host, port = audiosocket_target(args, self.audiosocket_override)
+            agent = AudioSocketCaller(host, port, uuid.UUID(stream))
             state["agent"] = agent
             try:
                 return await agent.stream(agent_script, max_seconds=max_seconds)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ivr.fakepbx.agi import FakeAgiClient
+from ivr.fakepbx.agi import AgiOutcome, FakeAgiClient, audiosocket_target, channel_env
 from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, ScriptItem
 
 CallerHangup = Literal["never", "before-uuid", "after-audio"]
@@ -31,12 +31,9 @@ _unique = itertools.count(1)
 
 
 @dataclass
-class CallResult:
+class CallResult(AgiOutcome):
     """What happened on the fake PBX during one call."""
 
-    agi_status: str
-    variables: dict[str, str]
-    commands: list[str]
     audiosocket_result: int | None
     caller: AudioSocketCaller | None
     next_step: str
@@ -105,16 +102,9 @@ class FakePbx:
         """
         n = next(_unique)
         uniqueid = uniqueid or f"{int(time.time())}.{n}"
-        env: dict[str, object] = {
-            "script": script or self.script,
-            "channel": f"PJSIP/trunk-{n:08x}",
-            "type": "PJSIP",
-            "uniqueid": uniqueid,
-            "callerid": caller_number,
-            "calleridname": caller_name,
-            "language": language,
-            "args": list(agi_args),
-        }
+        channel = f"PJSIP/trunk-{n:08x}"
+        caller = (caller_number, caller_name)
+        env = channel_env(script or self.script, channel, uniqueid, caller, agi_args, language=language)
         state: dict[str, object] = {
             "caller": None, "result": None, "notes": [], "in_progress": in_progress, "rate": rate
         }  # fmt: skip
@@ -149,7 +139,7 @@ class FakePbx:
             ended_at=time.monotonic(),
             notes=state["notes"],
             uniqueid=uniqueid,
-            channel=f"PJSIP/trunk-{n:08x}",
+            channel=channel,
             worker=served_by,
         )
 
@@ -162,25 +152,22 @@ class FakePbx:
 
     async def _audiosocket(self, client, args, caller_script, speed, hangup, max_seconds, state) -> int:
         """Run the AudioSocket() application: connect to the bot and play the caller."""
-        call_uuid_text, _, address = args.partition(",")
-        host, _, port = address.rpartition(":")
-        if self.audiosocket_override is not None:
-            host, port = self.audiosocket_override
+        call_uuid_text, host, port = audiosocket_target(args, self.audiosocket_override)
         try:
-            call_uuid = uuid.UUID(call_uuid_text.strip())
+            call_uuid = uuid.UUID(call_uuid_text)
         except ValueError:
             state["notes"].append(f"bad AudioSocket uuid {call_uuid_text!r}")
             return -1
         if hangup == "before-uuid":
             # The channel went down before AudioSocket() sent the UUID: it closes the socket and fails.
             with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection(host.strip("[]"), int(port))
+                _, writer = await asyncio.open_connection(host, port)
                 writer.close()
                 await writer.wait_closed()
             client.hangup()
             state["result"] = -1
             return -1
-        caller = AudioSocketCaller(host.strip("[]"), int(port), call_uuid, rate=int(state["rate"]))
+        caller = AudioSocketCaller(host, port, call_uuid, rate=int(state["rate"]))
         state["caller"] = caller
         if state["in_progress"] is not None:
             state["in_progress"].set()

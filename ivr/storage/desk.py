@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from ivr.storage.desk_models import ROLES, DeskUser, Disposition, KnowledgeEntry, WebSession
 from ivr.storage.models import Call, Transfer
 from ivr.storage.ops import require_aware
+from ivr.storage.records import snapshot
 
 
 class DeskError(ValueError):
@@ -50,15 +51,7 @@ class DispositionRecord:
 
 def user_snapshot(row: DeskUser) -> User:
     """Snapshot a user row."""
-    return User(
-        id=row.id,
-        username=row.username,
-        role=row.role,
-        agent_id=row.agent_id,
-        display_name=row.display_name,
-        disabled=row.disabled,
-        password_hash=row.password_hash,
-    )
+    return snapshot(User, row)
 
 
 class DeskStore:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ivr.storage.desk_models import KNOWLEDGE_STATUSES, KnowledgeEntry
 from ivr.storage.ops import require_aware
+from ivr.storage.records import snapshot
 
 MAX_QUESTIONS, MAX_QUESTION_CHARS = 20, 500
 MAX_KEYWORDS, MAX_KEYWORD_CHARS = 30, 64
@@ -72,18 +73,9 @@ class KnowledgeItem:
 
 def _item(row: KnowledgeEntry) -> KnowledgeItem:
     """Snapshot one row."""
-    return KnowledgeItem(
-        id=row.id,
-        language=row.language,
-        questions=tuple(str(q) for q in row.questions or ()),
-        answer=row.answer,
-        keywords=tuple(str(k) for k in row.keywords or ()),
-        status=row.status,
-        source_call_uuid=row.source_call_uuid,
-        created_by=row.created_by,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
+    questions = tuple(str(q) for q in row.questions or ())
+    return snapshot(
+        KnowledgeItem, row, questions=questions, keywords=tuple(str(k) for k in row.keywords or ())
     )
 
 

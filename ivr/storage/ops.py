@@ -173,7 +173,7 @@ class CloseOrphans(Write):
 
     values: worker (this worker's id) and before (this run's start). Rows without a worker come from
     before migration 0004, when one worker served everything; once several workers share a database,
-    each must keep a stable id (see ivr.service.worker_id) or its dead calls stay open.
+    each must keep a stable id (ivr.cluster.wiring.worker_name) or its dead calls stay open.
     """
 
     kind: ClassVar[str] = "close_orphans"

@@ -82,6 +82,13 @@ class UpdateTransferPhases(Write):
         return None
 
 
+def _check_callback_fields(values: dict[str, Any]) -> None:
+    """Refuse a callback write with unknown columns or without the callback_id that names its row."""
+    unknown = set(values) - CALLBACK_FIELDS
+    if unknown or "callback_id" not in values:
+        raise ValueError(f"bad callback fields: {sorted(unknown) or 'callback_id missing'}")
+
+
 @dataclass(frozen=True, slots=True)
 class InsertCallback(Write):
     """Insert a callback request row; idempotent by callback_id on retry (no call row needed)."""
@@ -89,9 +96,7 @@ class InsertCallback(Write):
     kind: ClassVar[str] = "insert_callback"
 
     def __post_init__(self) -> None:
-        unknown = set(self.values) - CALLBACK_FIELDS
-        if unknown or "callback_id" not in self.values:
-            raise ValueError(f"bad callback fields: {sorted(unknown) or 'callback_id missing'}")
+        _check_callback_fields(self.values)
 
     async def apply(self, session: AsyncSession, retried: bool) -> int | None:
         """Insert unless an ambiguous earlier attempt already did."""
@@ -110,9 +115,7 @@ class UpdateCallback(Write):
     kind: ClassVar[str] = "update_callback"
 
     def __post_init__(self) -> None:
-        unknown = set(self.values) - CALLBACK_FIELDS
-        if unknown or "callback_id" not in self.values:
-            raise ValueError(f"bad callback fields: {sorted(unknown) or 'callback_id missing'}")
+        _check_callback_fields(self.values)
 
     async def apply(self, session: AsyncSession, retried: bool) -> int | None:
         """Update the row named by values['callback_id']."""

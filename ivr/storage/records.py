@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ivr.storage.models import Call, Transfer, Turn
+
+S = TypeVar("S")
+
+
+def snapshot(cls: type[S], row: Any, **computed: Any) -> S:
+    """A frozen copy of an ORM row: each field of the dataclass `cls` is the row's attribute of that
+    name, except those given in `computed` (copies of mutable JSON, defaults for NULLs, children)."""
+    taken = {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in computed}
+    return cls(**taken, **computed)
 
 
 class StorageUnavailable(Exception):
@@ -94,59 +103,21 @@ class CallRecord:
 
 def _turn_record(row: Turn) -> TurnRecord:
     """Snapshot one turn row."""
-    return TurnRecord(
-        seq=row.seq,
-        speaker=row.speaker,
-        text=row.text,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        confidence=row.confidence,
-        dtmf=row.dtmf,
-        interrupted=row.interrupted,
-        meta=dict(row.meta or {}),
-    )
+    return snapshot(TurnRecord, row, meta=dict(row.meta or {}))
 
 
 def _transfer_record(row: Transfer) -> TransferRecord:
     """Snapshot one transfer row."""
-    return TransferRecord(
-        created_at=row.created_at,
-        reason=row.reason,
-        queue=row.queue,
-        priority=row.priority,
-        summary=row.summary,
-        context=dict(row.context or {}),
-        queued_at=row.queued_at,
-        agent_called_at=row.agent_called_at,
-        answered_at=row.answered_at,
-        completed_at=row.completed_at,
-        abandoned_at=row.abandoned_at,
-        agent_interface=row.agent_interface,
-        agent_name=row.agent_name,
-        ring_attempts=row.ring_attempts or 0,
-        hold_seconds=row.hold_seconds,
-        talk_seconds=row.talk_seconds,
-        abandon_position=row.abandon_position,
-        end_party=row.end_party,
+    return snapshot(
+        TransferRecord, row, context=dict(row.context or {}), ring_attempts=row.ring_attempts or 0
     )
 
 
 def call_record(row: Call, *, with_turns: bool = True) -> CallRecord:
     """Snapshot a call row whose transfers (and, `with_turns`, turns) are loaded; else turns is empty."""
-    return CallRecord(
-        call_uuid=row.call_uuid,
-        agi_uniqueid=row.agi_uniqueid,
-        linkedid=row.linkedid,
-        channel=row.channel,
-        caller_number=row.caller_number,
-        caller_name=row.caller_name,
-        language=row.language,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        end_reason=row.end_reason,
-        outcome=row.outcome,
-        queue=row.queue,
-        survey_score=row.survey_score,
+    return snapshot(
+        CallRecord,
+        row,
         meta=dict(row.meta or {}),
         turns=tuple(_turn_record(t) for t in sorted(row.turns, key=lambda t: t.seq)) if with_turns else (),
         transfers=tuple(_transfer_record(t) for t in row.transfers),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -12,6 +13,8 @@ from ivr.fakepbx.ami import FakeAmiServer
 from ivr.fakepbx.audiosocket import HangUp, Silence
 from ivr.prompts import TRANSFER_NOTICE
 from tests.support.calls import pbx_for
+
+QUEUES = Path(__file__).resolve().parents[2] / "config" / "queues.yaml"
 
 
 class PatientBots:
@@ -125,6 +128,20 @@ async def test_a_call_still_running_at_the_drain_deadline_hears_the_notice_and_g
     bot_turns = [t for t in record.turns if t.speaker == "bot"]
     assert bot_turns[-1].text == TRANSFER_NOTICE and not bot_turns[-1].interrupted
     assert record.transfers[-1].reason == "worker-draining" and record.outcome == "transferred"
+
+
+async def test_at_the_drain_deadline_a_caller_goes_to_the_queue_of_their_language(running_service):
+    bots = PatientBots()
+    async with running_service(bot_factory=bots, paths={"queues": str(QUEUES)}) as service:
+        pbx = pbx_for(service)
+        call = asyncio.ensure_future(pbx.call([Silence(60.0)], language="zh", speed=1.0, max_seconds=90))
+        await bots.wait_made(1)
+        await asyncio.wait_for(service.drain(0.5), 60)
+        result = await asyncio.wait_for(call, 30)
+
+    assert result.variables["IVR_REASON"] == "worker-draining"
+    assert result.variables["IVR_QUEUE"] == "support-zh", "routed for the caller's language, not the fallback"
+    assert result.next_step == "queue support-zh"
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,12 @@ FastAGI + AudioSocket leg that hears the briefing and presses keys.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
 from ivr.fakepbx.audiosocket import Digit, Silence
@@ -66,22 +68,31 @@ async def back_to_the_bot(service, first, mode: str, script=PRESS_0_LATER):
     return back, record, figures
 
 
-async def warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefing+acceptance"):
-    """The service with the warm queue YAML (an async context manager)."""
-    return handoff_service(running_service, monkeypatch, ami, queues=warm_queues_yaml(tmp_path, mode))
+@pytest.fixture
+def warm_call(running_service, monkeypatch, tmp_path):
+    """`async with warm_call(uniqueid, mode) as (service, ami, first, call)`: the service with the warm
+    queue YAML and one caller transferred by the bot, waiting in support-en (fake PBX result, QueueCall)."""
+
+    @contextlib.asynccontextmanager
+    async def start(uniqueid: str, mode: str = "briefing+acceptance"):
+        ami = warm_ami()
+        queues = warm_queues_yaml(tmp_path, mode)
+        async with handoff_service(running_service, monkeypatch, ami, queues=queues) as service:
+            first, call = await transferred_and_queued(service, ami, uniqueid)
+            yield service, ami, first, call
+
+    return start
 
 
-async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
-    running_service, monkeypatch, tmp_path
-):
-    ami = warm_ami()
-    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+def presses(key: str) -> list:
+    """The agent's phone: listens for a second, presses `key`, stays on the line."""
+    return [Silence(1.0), Digit(key), Silence(2)]
+
+
+async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(warm_call):
+    async with warm_call("1800000000.61") as (service, ami, result, call):
         monitor = service.acd.monitor
-        result, call = await transferred_and_queued(service, ami, "1800000000.61")
-        # Alice's phone answers; she listens for a second, then presses 1.
-        answered = await offer(
-            ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("1"), Silence(2)]
-        )
+        answered = await offer(ami, call, ALICE_MEMBER, member(service), presses("1"))
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -105,17 +116,11 @@ async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(
     assert events.index("AgentCalled") < events.index("AgentConnect")
 
 
-async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(
-    running_service, monkeypatch, tmp_path
-):
-    ami = warm_ami()
-    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(warm_call):
+    async with warm_call("1800000000.62") as (service, ami, first, call):
         monitor = service.acd.monitor
-        first, call = await transferred_and_queued(service, ami, "1800000000.62")
         call_uuid = first.call_uuid
-        declined = await offer(
-            ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("2"), Silence(2)]
-        )
+        declined = await offer(ami, call, ALICE_MEMBER, member(service), presses("2"))
         await monitor.wait_for(lambda: monitor.seen["QueueCallerAbandon"] >= 1)
         back, record, figures = await back_to_the_bot(service, first, "declined")
 
@@ -141,15 +146,11 @@ async def test_key_2_sends_the_caller_back_to_the_bot_in_the_same_call(
     assert figures.calls == 1 and figures.abandoned == 0, "one call, and not an abandoned one"
 
 
-async def test_key_3_passes_the_caller_to_the_next_agent(running_service, monkeypatch, tmp_path):
-    ami = warm_ami()
-    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
+async def test_key_3_passes_the_caller_to_the_next_agent(warm_call):
+    async with warm_call("1800000000.63") as (service, ami, result, call):
         monitor = service.acd.monitor
-        result, call = await transferred_and_queued(service, ami, "1800000000.63")
-        passed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0), Digit("3"), Silence(2)])
-        taken = await offer(
-            ami, call, BOB_MEMBER, member(service, "PJSIP/1002"), [Silence(1.0), Digit("1"), Silence(2)]
-        )
+        passed = await offer(ami, call, ALICE_MEMBER, member(service), presses("3"))
+        taken = await offer(ami, call, BOB_MEMBER, member(service, "PJSIP/1002"), presses("1"))
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -163,10 +164,8 @@ async def test_key_3_passes_the_caller_to_the_next_agent(running_service, monkey
     assert transfer.ring_attempts == 2 and transfer.agent_interface == BOB_MEMBER
 
 
-async def test_no_key_in_time_counts_as_declined(running_service, monkeypatch, tmp_path):
-    ami = warm_ami()
-    async with await warm_service(running_service, monkeypatch, ami, tmp_path) as service:
-        result, call = await transferred_and_queued(service, ami, "1800000000.64")
+async def test_no_key_in_time_counts_as_declined(warm_call):
+    async with warm_call("1800000000.64") as (service, ami, result, call):
         silent = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], accept_seconds=3)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -177,13 +176,9 @@ async def test_no_key_in_time_counts_as_declined(running_service, monkeypatch, t
     assert service.acd.monitor.seen["AgentRingNoAnswer"] == 1
 
 
-async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(
-    running_service, monkeypatch, tmp_path
-):
-    ami = warm_ami()
-    async with await warm_service(running_service, monkeypatch, ami, tmp_path, mode="briefing") as service:
+async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(warm_call):
+    async with warm_call("1800000000.65", mode="briefing") as (service, ami, first, call):
         monitor = service.acd.monitor
-        first, call = await transferred_and_queued(service, ami, "1800000000.65")
         call_uuid = first.call_uuid
         briefed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], mode="briefing")
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)

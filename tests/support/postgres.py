@@ -19,12 +19,14 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from ivr.storage import CallStore
 
 ENV_URL = "IVR_TEST_DATABASE_URL"
 PG_USER = "postgres"
@@ -166,8 +168,8 @@ def reset_schema(database_url: str) -> None:
 
 
 @contextlib.contextmanager
-def _given_server(url: str) -> Iterator[str]:
-    """A session database inside the server of IVR_TEST_DATABASE_URL, or that database emptied."""
+def _database_in(url: str) -> Iterator[str]:
+    """A new database in the server of `url`, dropped at the end; `url` itself emptied without CREATEDB."""
     try:
         session_url = create_database(url)
     except psycopg.Error:
@@ -206,23 +208,15 @@ def _throwaway_server() -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """URL of an empty database on a real PostgreSQL server, for the whole session."""
     given = os.environ.get(ENV_URL)
-    with _given_server(given) if given else _throwaway_server() as url:
+    with _database_in(given) if given else _throwaway_server() as url:
         yield url
 
 
 @pytest.fixture
 def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
     """An empty PostgreSQL database for one test (or the session one emptied, without CREATEDB)."""
-    try:
-        url = create_database(postgres_url)
-    except psycopg.Error:
-        reset_schema(postgres_url)
-        yield postgres_url
-        return
-    try:
+    with _database_in(postgres_url) as url:
         yield url
-    finally:
-        drop_database(postgres_url, url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -231,3 +225,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'ivr.db'}"
     return str(request.getfixturevalue("fresh_postgres_url"))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[CallStore]:
+    """A migrated store on a fresh database (SQLite, then PostgreSQL)."""
+    opened = await CallStore.open(database_url)
+    yield opened
+    await opened.close()

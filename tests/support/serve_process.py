@@ -1,5 +1,5 @@
 """`ivr serve` in a child process, for the faults a test process must not suffer itself: kill -9, and a
-low open-file limit (RLIMIT_NOFILE applied to the child only)."""
+low open-file limit (RLIMIT_NOFILE applied to the child only); and `serving()` for the command-line tests."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ import contextlib
 import os
 import re
 import resource
+import shutil
 import signal
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -25,6 +28,50 @@ def write_config(config: ServiceConfig, path: Path) -> Path:
     """The config as the YAML file `ivr serve -c` reads."""
     path.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
     return path
+
+
+def shipped_flows_config(tmp_path: Path) -> Path:
+    """A service config on free ports whose flows are a copy of the shipped ones."""
+    flows = tmp_path / "flows"
+    shutil.copytree(REPO / "dialplan", flows, ignore=shutil.ignore_patterns("*.conf", "*.md"))
+    config = tmp_path / "ivr.yaml"
+    config.write_text(
+        "listen: {host: 127.0.0.1, fastagi_port: 0, audiosocket_port: 0, desktop_port: 0}\n"
+        "ami: {enabled: false}\n"
+        "web: {enabled: false}\n"
+        f"database: {{url: 'sqlite:///{tmp_path}/ivr.db'}}\n"
+        f"paths: {{flows: '{flows}', pidfile: '{tmp_path}/ivr.pid', journal: '{tmp_path}/outbox.journal',"
+        f" prompt_cache: '{REPO}/var/prompts'}}\n"
+    )
+    return config
+
+
+def read_until(server: subprocess.Popen[str], marker: str) -> str:
+    """Lines of the server's log up to the first that contains `marker` (the event we wait for)."""
+    seen = []
+    for line in server.stderr:  # type: ignore[union-attr]
+        seen.append(line)
+        if marker in line:
+            return line
+    raise AssertionError(f"server ended before logging {marker!r}:\n{''.join(seen[-20:])}")
+
+
+@contextlib.contextmanager
+def serving(config: Path, stop_timeout: float = 60) -> Iterator[subprocess.Popen[str]]:
+    """`ivr serve -c config` from the repository root, once it listens; SIGTERM and wait at the end."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ivr", "serve", "-c", str(config)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        read_until(server, "ivr listening")
+        yield server
+    finally:
+        server.terminate()
+        server.wait(timeout=stop_timeout)
 
 
 class ServeProcess:

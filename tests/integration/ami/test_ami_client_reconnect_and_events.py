@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -9,6 +10,19 @@ from ivr.ami.codec import AmiMessage
 from ivr.fakepbx.ami import FakeAmiServer, FakeAmiSession, parse_capture
 
 from .conftest import CAPTURES, StartClient
+
+Handler = Callable[[FakeAmiSession, AmiMessage], Awaitable[None]]
+
+
+class FirstOnly:
+    """An action handler that does `first` with the first request and `then` with every later one."""
+
+    def __init__(self, first: Handler, *, then: Handler) -> None:
+        self.first, self.then, self.calls = first, then, 0
+
+    async def __call__(self, session: FakeAmiSession, request: AmiMessage) -> None:
+        self.calls += 1
+        await (self.first if self.calls == 1 else self.then)(session, request)
 
 
 async def test_replayed_capture_reaches_subscribers_in_order(
@@ -94,17 +108,14 @@ async def test_action_in_flight_when_the_connection_drops_is_resent(
 ) -> None:
     client = await start_client()
     await client.wait_connected(5)
-    calls = 0
 
-    async def lose_the_first(session: FakeAmiSession, request: AmiMessage) -> None:
-        nonlocal calls
-        calls += 1
-        if calls > 1:
-            await ami_server.action_queuestatus(session, request)
+    async def lose(session: FakeAmiSession, request: AmiMessage) -> None:
+        pass
 
-    ami_server.set_handler("QueueStatus", lose_the_first)
+    handler = FirstOnly(lose, then=ami_server.action_queuestatus)
+    ami_server.set_handler("QueueStatus", handler)
     sending = asyncio.create_task(client.send_action("QueueStatus", timeout=5))
-    await ami_server.wait_until(lambda: calls == 1)
+    await ami_server.wait_until(lambda: handler.calls == 1)
     await ami_server.drop_connections()
     reply = await asyncio.wait_for(sending, 5)
     assert reply.complete is not None and reply.complete.get("ListItems") == "3"
@@ -133,21 +144,16 @@ async def test_garbage_from_the_peer_ends_the_session_and_reconnects(
 ) -> None:
     client = await start_client()
     await client.wait_connected(5)
-    calls = 0
 
-    async def garbage_once(session: FakeAmiSession, request: AmiMessage) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            await session.send_raw(b"this line has no colon\r\n\r\n")
-        else:
-            await ami_server.action_setvar(session, request)
+    async def garbage(session: FakeAmiSession, request: AmiMessage) -> None:
+        await session.send_raw(b"this line has no colon\r\n\r\n")
 
-    ami_server.set_handler("Setvar", garbage_once)
+    handler = FirstOnly(garbage, then=ami_server.action_setvar)
+    ami_server.set_handler("Setvar", handler)
     with caplog.at_level(logging.WARNING, logger="ivr.ami.client"):
         reply = await client.send_action("Setvar", {"Variable": "X"}, timeout=5)
     assert reply.message_text == "Variable Set"
-    assert ami_server.logins == 2 and calls == 2
+    assert ami_server.logins == 2 and handler.calls == 2
     first, second = ami_server.actions_named("Setvar")
     assert first.action_id == second.action_id
     assert any("not 'Key: Value'" in r.getMessage() for r in caplog.records)

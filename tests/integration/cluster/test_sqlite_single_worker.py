@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ivr.errors import StartupError
-from tests.integration.cli.test_ivr_command_line import REPO
-from tests.integration.cli.test_ivr_reload_command import read_until, write_config
+from tests.integration.cli.test_ivr_command_line import ivr
+from tests.support.serve_process import serving, shipped_flows_config
 
 
 async def test_a_second_worker_on_the_same_sqlite_file_is_refused(running_service):
@@ -24,27 +22,10 @@ async def test_a_second_worker_on_the_same_sqlite_file_is_refused(running_servic
 
 
 def test_ivr_serve_refuses_with_exit_status_2_and_the_holders_pid(tmp_path: Path):
-    config = write_config(tmp_path)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "ivr", "serve", "-c", str(config)],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        read_until(server, "ivr listening")
-        second = subprocess.run(
-            [sys.executable, "-m", "ivr", "serve", "-c", str(config)],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    config = shipped_flows_config(tmp_path)
+    with serving(config) as server:
+        second = ivr("serve", "-c", str(config), timeout=120)
         assert second.returncode == 2
         holder = f"error: {tmp_path}/ivr.db is already used by another `ivr serve` (pid {server.pid})"
         assert holder in second.stderr
         assert "SQLite serves one worker" in second.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=60)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, inspect
+from sqlalchemy import Column, Integer, MetaData
 
 import ivr.storage.cluster_models
 import ivr.storage.desk_models
 import ivr.storage.queue_models  # noqa: F401
-from ivr.storage.db import run_alembic, sync_engine, upgrade_database
+from ivr.storage.db import run_alembic, upgrade_database
 from ivr.storage.models import Base
+from tests.support.schema import schema_diffs, tables
 
 TABLES = {
     "alembic_version",
@@ -26,26 +25,6 @@ TABLES = {
     "cluster_workers",
     "web_sessions",
 }
-
-
-def schema_diffs(url: str, metadata: MetaData) -> list:
-    """What `alembic revision --autogenerate` would emit for this database against `metadata`."""
-    engine = sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return list(compare_metadata(context, metadata))
-    finally:
-        engine.dispose()
-
-
-def tables(url: str) -> set[str]:
-    """Table names in the database."""
-    engine = sync_engine(url)
-    try:
-        return set(inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
 
 
 def downgrade_to_base(url: str) -> None:

@@ -17,13 +17,6 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BRIEFING = {"text": "Support, English. Caller pressed 0.", "language": "en"}
 
 
-@pytest.fixture
-async def store(database_url: str):
-    opened = await CallStore.open(database_url)
-    yield opened
-    await opened.close()
-
-
 async def transferred_call(store: CallStore) -> CallHandle:
     call = await store.start_call(
         call_uuid=str(uuid.uuid4()), agi_uniqueid="1700000000.7", channel="PJSIP/trunk-1",

@@ -33,11 +33,14 @@ async def _user(url: str, name: str):
         await store.close()
 
 
-def test_users_commands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
+@pytest.fixture
+def url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new SQLite file; the password `ivr users` is given is "first password" (IVR_NEW_PASSWORD)."""
     monkeypatch.setenv("IVR_NEW_PASSWORD", "first password")
+    return f"sqlite:///{tmp_path / 'ivr.db'}"
+
+
+def test_users_commands(url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     assert _run(url, "add", "alice", "--role", "agent", "--agent-id", "A1") == 0
     assert _run(url, "add", "alice", "--agent-id", "B2") == 1
     assert "already exists" in capsys.readouterr().err
@@ -59,11 +62,7 @@ def test_users_commands(
     assert capsys.readouterr().out == "alice\tagent\tA1\talice (disabled)\n"
 
 
-def test_agent_id_must_name_an_agent_of_the_queue_yaml(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    url = f"sqlite:///{tmp_path / 'ivr.db'}"
-    monkeypatch.setenv("IVR_NEW_PASSWORD", "first password")
+def test_agent_id_must_name_an_agent_of_the_queue_yaml(url: str, capsys: pytest.CaptureFixture) -> None:
     assert _run(url, "add", "carol", "--role", "agent", "--agent-id", "A3") == 1
     assert "no agent 'A3' under `agents:` in config/queues.yaml (known: A1, B2)" in capsys.readouterr().err
     assert _run(url, "add", "carol", "--agent-id", "alise", agents={"alice", "bob"}) == 1

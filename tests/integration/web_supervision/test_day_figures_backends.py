@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from ivr.storage.figures import day_figures
 from ivr.storage.store import CallStore
 from ivr.survey import store_survey_score
@@ -19,13 +17,6 @@ from tests.integration.web_supervision.supervision_seed import (
 
 DAY = date(2026, 3, 10)
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(database_url: str):
-    opened = await CallStore.open(database_url)
-    yield opened
-    await opened.close()
 
 
 async def test_transferred_answered_resolved_rated_call(store: CallStore) -> None:

@@ -1,0 +1,57 @@
+"""What a call still on the line at the drain deadline gets: the queue it would be routed to, or a goodbye.
+
+How this works: the hotline caller hears the transfer notice and goes to the queue the call itself would
+reach. A queue the bot already decided and told the caller about (a pending callback offer after a
+long-wait estimate) is kept, with its priority; otherwise the router is asked for the caller's language,
+intent and tier now, as the bot would at a transfer. A queue outside its hours is not one the bot would
+send anybody to (it offers a callback instead, which a draining worker cannot wait for): such a call goes
+to the fallback queue, as it does with no queue configuration. A survey call just ends with the goodbye.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ivr.bot import Action, Hangup, Transfer
+from ivr.handoff import Router, RouteRequest
+from ivr.prompts import GOODBYE, TRANSFER_NOTICE
+
+if TYPE_CHECKING:
+    from ivr.session import CallSession
+
+DRAINING = "worker-draining"
+
+
+def handover_action(session: CallSession, router: Router, fallback_queue: str) -> Action:
+    """The transfer (hotline) or goodbye (survey) that ends a call still running at the drain deadline."""
+    if session.settings.uuid_variable != "IVR_CALL_UUID":
+        return Hangup(goodbye=GOODBYE, reason=DRAINING)
+    queue, priority = handover_route(session.bot, session.channel.env, router, fallback_queue)
+    meta = session._call_meta() or {}
+    return Transfer(
+        queue=queue,
+        reason=DRAINING,
+        notice=TRANSFER_NOTICE,
+        priority=priority,
+        summary="The bot's worker restarted during the call.",
+        context={**meta, "reason": DRAINING},
+    )
+
+
+def handover_route(bot: Any, env: Any, router: Router, fallback_queue: str) -> tuple[str, int]:
+    """(queue, priority): the one the bot already announced, else routing for the caller's language."""
+    announced = getattr(bot, "announced_route", None)
+    decided = announced() if announced is not None else None
+    if decided is not None:
+        return decided
+    language = getattr(bot, "language", None) or env.language or "en"
+    tier = getattr(bot, "tier", None)
+    request = RouteRequest(
+        reason=DRAINING,
+        language=language,
+        intent=getattr(bot, "intent", None),
+        caller_number=env.caller_number,
+        tier=tier,
+    )
+    decision = router.route(request)
+    return (decision.queue if decision.is_open else fallback_queue), decision.priority
