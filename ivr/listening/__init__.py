@@ -1,0 +1,30 @@
+"""Listening to a call: one sans-IO Listener (VAD, endpointer, barge-in, speculation, recogniser session)
+and the DecodeRunner that runs its decodes. See ivr/listening/listener.py."""
+
+from ivr.listening.decoding import DecodeRunner
+from ivr.listening.events import (
+    BargeIn,
+    Instant,
+    NoInput,
+    PartialHeard,
+    Prompt,
+    SpeechStarted,
+    Utterance,
+    UtteranceReady,
+)
+from ivr.listening.listener import Listener, SpeculationStats, streams
+
+__all__ = [
+    "BargeIn",
+    "DecodeRunner",
+    "Instant",
+    "Listener",
+    "NoInput",
+    "PartialHeard",
+    "Prompt",
+    "SpeculationStats",
+    "SpeechStarted",
+    "Utterance",
+    "UtteranceReady",
+    "streams",
+]
