@@ -217,7 +217,7 @@ class Conversation:
             return
         prompt = Prompt.of(playing=self.player.is_playing, interruptible=self.player.interruptible)
         at = Instant(time.monotonic(), datetime.now(UTC))
-        for event in self.hearing.hear(msg.pcm, msg.rate, at=at, prompt=prompt):
+        for event in self.hearing.route(self.listener.hear(msg.pcm, msg.rate, at=at, prompt=prompt)):
             if isinstance(event, BargeIn):
                 if self.player.interrupt():
                     self.stats.barge_in_reactions.append(event.reaction)

@@ -1,10 +1,10 @@
 """The async half of listening: runs a Listener's Decode requests as tasks of the call.
 
-How this works: every output of the Listener passes through `_route`. A Decode becomes a task in the
+How this works: every output of the Listener passes through `route()`. A Decode becomes a task in the
 call's TaskGroup (`bind`), which awaits the recogniser (its work runs in the engine's executor or worker
 processes) and hands the result, or the exception it raised, back to `Listener.decoded()`; a Cancel
 cancels that task. `transcribe()` waits for the Transcribed (or TranscriptionFailed) of its utterance.
-Everything else is an event for the dialogue: returned by `hear()`, or given to `on_event` when it comes
+Everything else is an event for the dialogue: returned by `route()`, or given to `on_event` when it comes
 out of a finished decode (a streaming recogniser's partial text).
 """
 
@@ -17,9 +17,7 @@ from asr.engine import Partial, Transcript
 from ivr.listening.events import (
     Cancel,
     Decode,
-    Instant,
     Output,
-    Prompt,
     RecogniserFailed,
     Transcribed,
     TranscriptionFailed,
@@ -51,10 +49,6 @@ class DecodeRunner:
         """Run decodes as tasks of `tg` (the call's TaskGroup: they end with the call)."""
         self._tg = tg
 
-    def hear(self, pcm: bytes, rate: int, *, at: Instant, prompt: Prompt) -> list[Output]:
-        """`Listener.hear`, with its decodes started; returns the events for the dialogue."""
-        return self._route(self.listener.hear(pcm, rate, at=at, prompt=prompt))
-
     async def transcribe(
         self, utterance: Utterance, grammar: list[str] | None, hints: list[str] | None
     ) -> Transcript:
@@ -62,7 +56,7 @@ class DecodeRunner:
         waiter = asyncio.get_running_loop().create_future()
         self._waiting[utterance] = waiter
         try:
-            self._deliver(self._route(self.listener.transcribe(utterance, grammar, hints)))
+            self._deliver(self.route(self.listener.transcribe(utterance, grammar, hints)))
             return await waiter
         finally:
             self._waiting.pop(utterance, None)
@@ -74,8 +68,8 @@ class DecodeRunner:
         self._tasks.clear()
         self.listener.close()
 
-    def _route(self, outputs: list[Output]) -> list[Output]:
-        """Start or cancel decodes, answer waiting transcriptions; return the rest."""
+    def route(self, outputs: list[Output]) -> list[Output]:
+        """Start or cancel the decodes among a Listener's outputs; return the events for the dialogue."""
         events: list[Output] = []
         for out in outputs:
             if isinstance(out, Decode):
@@ -114,4 +108,4 @@ class DecodeRunner:
             result = exc
         finally:
             self._tasks.pop(decode, None)
-        self._deliver(self._route(self.listener.decoded(decode, result)))
+        self._deliver(self.route(self.listener.decoded(decode, result)))

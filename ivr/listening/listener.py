@@ -28,13 +28,14 @@ The recogniser session depends on the engine (`streams()` is the one place that 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from asr.endpointer import (
     Endpointer,
     EndpointingParams,
+    Event,
     NoInput,
     PossibleEndOfTurn,
     SpeechResumed,
@@ -169,8 +170,12 @@ class Listener:
         return resampler.feed(pcm)
 
     def _frame(self, frame: bytes, is_speech: bool, at: Instant) -> list[Output]:
+        return self.endpointed(self._endpointer.feed(frame, is_speech, FRAME_SECONDS), at=at)
+
+    def endpointed(self, events: Iterable[Event], *, at: Instant) -> list[Output]:
+        """React to endpointer events (what `feed` does with those of each frame; tests script them)."""
         out: list[Output] = []
-        for event in self._endpointer.feed(frame, is_speech, FRAME_SECONDS):
+        for event in events:
             if isinstance(event, SpeechStarted):
                 self._speech_started_at, self._barged = event.at, False
                 if self._streams:
