@@ -38,6 +38,7 @@ from ivr.briefing import prepare_briefing
 from ivr.listening import (
     BargeIn,
     DecodeRunner,
+    DigitHeard,
     Instant,
     Listener,
     NoInput,
@@ -92,19 +93,6 @@ class TurnStats:
     barge_in_reactions: list[float] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class HeardDigit:
-    """A keypad digit."""
-
-    digit: str
-    at_wall: datetime
-
-
-@dataclass(frozen=True)
-class HeardNothing:
-    """The no-input time passed with no speech (or a hand-over woke the dialogue)."""
-
-
 class _CallerGone(Exception):
     """The caller hung up (AudioSocket closed by Asterisk)."""
 
@@ -142,7 +130,7 @@ class Conversation:
         self.player = OutboundAudio(conn, rate=self.rate)
         self.stats = TurnStats()
         self.outcome: Outcome | None = None
-        self._heard: asyncio.Queue[Utterance | HeardDigit | HeardNothing] = asyncio.Queue(maxsize=32)
+        self._heard: asyncio.Queue[Utterance | DigitHeard | NoInput] = asyncio.Queue(maxsize=32)
         self.listener = Listener(
             speech.asr,
             # VAD and the recognisers take 8 or 16 kHz; any other slin rate AudioSocket carries is resampled.
@@ -163,7 +151,7 @@ class Conversation:
         if self._handover is None:
             self._handover = action
             with contextlib.suppress(asyncio.QueueFull):  # a full queue means _talk is busy: it checks after
-                self._heard.put_nowait(HeardNothing())
+                self._heard.put_nowait(NoInput(self.listener.stream_time))
 
     @property
     def speculator(self) -> SpeculationStats:
@@ -211,7 +199,7 @@ class Conversation:
         if isinstance(msg, Dtmf):
             if self.player.interrupt():
                 log.debug("call %s: prompt interrupted by keypad", self.call.call_uuid)
-            await self._heard.put(HeardDigit(msg.digit, datetime.now(UTC)))
+            await self._heard.put(DigitHeard(msg.digit, datetime.now(UTC)))
             return
         if not isinstance(msg, Audio):
             return
@@ -222,7 +210,7 @@ class Conversation:
                 if self.player.interrupt():
                     self.stats.barge_in_reactions.append(event.reaction)
             elif isinstance(event, NoInput):
-                await self._heard.put(HeardNothing())
+                await self._heard.put(event)
             elif isinstance(event, UtteranceReady):
                 await self._heard.put(event.utterance)
 
@@ -246,7 +234,7 @@ class Conversation:
             elif isinstance(heard, Utterance):
                 actions = await self._understand(heard)
                 await self._perform(actions, heard_at=heard.ended_monotonic)
-            elif isinstance(heard, HeardDigit):
+            elif isinstance(heard, DigitHeard):
                 await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
                 await self._perform(self.bot.on_dtmf(heard.digit), heard_at=None)
             else:
@@ -256,7 +244,7 @@ class Conversation:
         """Hand-over: store what the caller already said or pressed, which the bot will not answer now."""
         while not self._heard.empty():
             heard = self._heard.get_nowait()
-            if isinstance(heard, HeardDigit):
+            if isinstance(heard, DigitHeard):
                 await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
             elif isinstance(heard, Utterance):
                 await self._transcribe(heard)

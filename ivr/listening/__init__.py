@@ -4,6 +4,7 @@ and the DecodeRunner that runs its decodes. See ivr/listening/listener.py."""
 from ivr.listening.decoding import DecodeRunner
 from ivr.listening.events import (
     BargeIn,
+    DigitHeard,
     Instant,
     NoInput,
     PartialHeard,
@@ -17,6 +18,7 @@ from ivr.listening.listener import Listener, SpeculationStats, streams
 __all__ = [
     "BargeIn",
     "DecodeRunner",
+    "DigitHeard",
     "Instant",
     "Listener",
     "NoInput",

@@ -20,6 +20,7 @@ __all__ = [
     "BargeIn",
     "Cancel",
     "Decode",
+    "DigitHeard",
     "Grammar",
     "Instant",
     "NoInput",
@@ -72,6 +73,14 @@ class BargeIn:
 
     at: float
     reaction: float
+
+
+@dataclass(frozen=True, slots=True)
+class DigitHeard:
+    """A keypad digit the caller pressed (the conversation queues it with the utterances)."""
+
+    digit: str
+    at_wall: datetime
 
 
 @dataclass(frozen=True, slots=True)
