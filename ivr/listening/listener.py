@@ -13,7 +13,8 @@ the times an utterance carries) and stream time is the sum of frame durations. W
   `transcribe(utterance, grammar, hints)` with the grammar of that moment (the bot may have moved on).
 * Decode / Cancel: work for the async side (ivr.listening.decoding), which runs each Decode off the
   event loop and hands its result back to `decoded()`; that answers with PartialHeard, Transcribed,
-  TranscriptionFailed, or more Decodes.
+  TranscriptionFailed, or more Decodes. The listener opens and closes recognisers itself (synchronous
+  and cheap: a recogniser is an object until it decodes) but never awaits one.
 
 The recogniser session depends on the engine (`streams()` is the one place that asks):
 
