@@ -142,7 +142,7 @@ class Conversation:
             min_barge_in=speech.min_barge_in,
             recognise=speech.recognise,
         )
-        self.hearing = DecodeRunner(self.listener, self._on_partial)
+        self.decodes = DecodeRunner(self.listener, self._on_partial)
         self.partials: list[str] = []  # a streaming recogniser's interim texts, in order
         self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
 
@@ -162,7 +162,7 @@ class Conversation:
         """Hold the conversation until the bot decides or the caller leaves."""
         try:
             async with asyncio.TaskGroup() as tg:
-                self.hearing.bind(tg)
+                self.decodes.bind(tg)
                 tg.create_task(self.player.run())
                 tg.create_task(self._hear())
                 tg.create_task(self._talk())
@@ -171,7 +171,7 @@ class Conversation:
         except* _Decided:
             pass
         finally:
-            self.hearing.close()
+            self.decodes.close()
         return self.outcome
 
     # ----- hearing --------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ class Conversation:
             return
         prompt = Prompt.of(playing=self.player.is_playing, interruptible=self.player.interruptible)
         at = Instant(time.monotonic(), datetime.now(UTC))
-        for event in self.hearing.route(self.listener.hear(msg.pcm, msg.rate, at=at, prompt=prompt)):
+        for event in self.decodes.route(self.listener.hear(msg.pcm, msg.rate, at=at, prompt=prompt)):
             if isinstance(event, BargeIn):
                 if self.player.interrupt():
                     self.stats.barge_in_reactions.append(event.reaction)
@@ -256,7 +256,7 @@ class Conversation:
 
     async def _transcribe(self, heard: Utterance) -> Transcript:
         """Recognise an utterance (the listener's speculative result if still valid) and store the turn."""
-        transcript = await self.hearing.transcribe(heard, self.bot.grammar(), self.bot.hints())
+        transcript = await self.decodes.transcribe(heard, self.bot.grammar(), self.bot.hints())
         await self._store_turn(
             "caller",
             transcript.text,
