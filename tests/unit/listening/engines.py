@@ -27,6 +27,8 @@ class FakeStream:
 
     async def feed(self, pcm: bytes):
         assert not self.closed
+        if self.engine.fail and self.engine.streaming:
+            raise RuntimeError("recogniser died")
         self.audio += pcm
         return Partial(f"{len(self.audio)} bytes") if self.engine.streaming else None
 
@@ -57,7 +59,7 @@ class CountingEngine:
         self.streaming = streaming
         self.streams: list[FakeStream] = []
         self.decodes: list[bytes] = []
-        self.fail = False  # True: finish() raises
+        self.fail = False  # True: finish() raises (and a streaming feed)
         self.gate = asyncio.Event()  # cleared: decodes stay in flight until the test sets it
         self.gate.set()
         self.decoding = asyncio.Event()  # set when a decode reached finish()

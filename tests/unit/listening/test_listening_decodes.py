@@ -9,7 +9,7 @@ import contextlib
 import pytest
 
 from asr.endpointer import PossibleEndOfTurn, SpeechResumed, SpeechStarted, UtteranceEnded
-from ivr.listening import DecodeRunner, Listener, Prompt, Utterance, UtteranceReady
+from ivr.listening import DecodeRunner, Listener, PartialHeard, Prompt, Utterance, UtteranceReady
 from tests.unit.listening.engines import AT, CountingEngine, Expecting, listener
 
 
@@ -153,3 +153,39 @@ async def test_the_heard_utterance_keeps_only_the_start_of_the_trailing_silence(
     assert len(ready.utterance.audio) == 16000 - 4800
     # Its clock times are those the audio arrived at, less the trailing silence the endpointer waited for.
     assert ready.utterance.ended_monotonic == pytest.approx(AT.monotonic - 0.6)
+
+
+async def test_partials_of_a_streaming_recogniser_reach_the_dialogue_as_they_come():
+    engine = CountingEngine(streaming=True)
+    ear, partials, arrived = listener(engine), [], asyncio.Event()
+
+    def on_event(event):
+        partials.append(event)
+        arrived.set()
+
+    runner = DecodeRunner(ear, on_event)
+    async with asyncio.TaskGroup() as tg:
+        runner.bind(tg)
+        for _ in range(10):  # 0.2 s of speech: one batch is due
+            assert runner.route(ear.feed(b"v" * 320, True, at=AT, prompt=Prompt.SILENT)) in (
+                [],
+                [SpeechStarted(0.0)],
+            )
+        await asyncio.wait_for(arrived.wait(), 5)
+        runner.close()
+    assert partials == [PartialHeard(f"{8 * 320} bytes")]
+    assert engine.streams[0].closed
+
+
+async def test_a_failing_streaming_recogniser_fails_the_call():
+    engine = CountingEngine(streaming=True)
+    engine.fail = True
+    ear = listener(engine)
+    runner = DecodeRunner(ear, lambda event: None)
+    with pytest.raises(ExceptionGroup) as failed:
+        async with asyncio.TaskGroup() as tg:
+            runner.bind(tg)
+            for _ in range(10):
+                runner.route(ear.feed(b"v" * 320, True, at=AT, prompt=Prompt.SILENT))
+    # The conversation's TaskGroup fails the same way, and the session hands the caller to a person.
+    assert failed.group_contains(RuntimeError, match="recogniser died")
