@@ -13,7 +13,8 @@ from ivr.listening.events import (
     Utterance,
     UtteranceReady,
 )
-from ivr.listening.listener import Listener, SpeculationStats, streams
+from ivr.listening.listener import Listener
+from ivr.listening.recognition import SpeculationStats, streams
 
 __all__ = [
     "BargeIn",

@@ -13,7 +13,7 @@ from ivr.fakepbx.audiosocket import load_wav_as_slin
 from ivr.listening import BargeIn, Listener, PartialHeard, Prompt, Utterance, UtteranceReady
 from ivr.listening.events import Cancel, Decode, Transcribed
 from tests.support.calls import ALLISON
-from tests.unit.listening.engines import AT, PARAMS, CountingEngine, listener
+from tests.unit.listening.engines import AT, PARAMS, CountingEngine, Expecting, listener
 
 VOICED, SILENT = b"v" * 320, b"s" * 320  # 20 ms at 8 kHz; the fake engine's text is the audio it heard
 
@@ -169,10 +169,9 @@ def test_speech_after_the_pause_cancels_the_speculation_and_a_changed_grammar_dr
 
 
 def test_the_speculation_uses_the_grammar_and_hints_of_its_moment():
-    engine = CountingEngine()
-    ear = listener(engine)
-    ear.expectation = lambda: (["yes", "no"], ["yes"])
-    caller = Caller(ear)
+    expecting = Expecting()
+    expecting.grammar, expecting.hints = ["yes", "no"], ["yes"]
+    caller = Caller(listener(CountingEngine(), expecting))
     caller.say(15)
     [decode] = caller.pause(10)
     assert (decode.stream.grammar, decode.stream.hints) == (["yes", "no"], ("yes",))
