@@ -42,9 +42,7 @@ from ivr.listening import (
     Instant,
     Listener,
     NoInput,
-    PartialHeard,
     Prompt,
-    SpeculationStats,
     Utterance,
     UtteranceReady,
 )
@@ -142,8 +140,9 @@ class Conversation:
             min_barge_in=speech.min_barge_in,
             recognise=speech.recognise,
         )
-        self.decodes = DecodeRunner(self.listener, self._on_partial)
         self.partials: list[str] = []  # a streaming recogniser's interim texts, in order
+        self.decodes = DecodeRunner(self.listener, self.partials.append)
+        self.speculator = self.listener.speculation  # speculative decodes started, used, dropped
         self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
 
     def hand_over(self, action: Action) -> None:
@@ -152,11 +151,6 @@ class Conversation:
             self._handover = action
             with contextlib.suppress(asyncio.QueueFull):  # a full queue means _talk is busy: it checks after
                 self._heard.put_nowait(NoInput(self.listener.stream_time))
-
-    @property
-    def speculator(self) -> SpeculationStats:
-        """How many speculative decodes this call started, used and dropped."""
-        return self.listener.speculation
 
     async def run(self) -> Outcome | None:
         """Hold the conversation until the bot decides or the caller leaves."""
@@ -213,11 +207,6 @@ class Conversation:
                 await self._heard.put(event)
             elif isinstance(event, UtteranceReady):
                 await self._heard.put(event.utterance)
-
-    def _on_partial(self, event: object) -> None:
-        """An event that came out of a finished decode: a streaming recogniser's interim text."""
-        if isinstance(event, PartialHeard):
-            self.partials.append(event.text)
 
     # ----- talking --------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ How this works: every output of the Listener passes through `route()`. A Decode 
 call's TaskGroup (`bind`), which awaits the recogniser (its work runs in the engine's executor or worker
 processes) and hands the result, or the exception it raised, back to `Listener.decoded()`; a Cancel
 cancels that task. `transcribe()` waits for the Transcribed (or TranscriptionFailed) of its utterance.
-Everything else is an event for the dialogue: returned by `route()`, or given to `on_event` when it comes
-out of a finished decode (a streaming recogniser's partial text).
+Everything else is an event for the dialogue: returned by `route()`, except a streaming recogniser's
+partial text, which comes out of a finished decode and is given to `on_partial`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ivr.listening.events import (
     Cancel,
     Decode,
     Output,
+    PartialHeard,
     RecogniserFailed,
     Transcribed,
     TranscriptionFailed,
@@ -39,8 +40,8 @@ async def execute(decode: Decode) -> Partial | Transcript | None:
 class DecodeRunner:
     """Runs one Listener's decodes and waits for its transcripts (see the module docstring)."""
 
-    def __init__(self, listener: Listener, on_event: Callable[[Output], None]) -> None:
-        self.listener, self.on_event = listener, on_event
+    def __init__(self, listener: Listener, on_partial: Callable[[str], None]) -> None:
+        self.listener, self.on_partial = listener, on_partial
         self._tg: asyncio.TaskGroup | None = None
         self._tasks: dict[Decode, asyncio.Task[None]] = {}
         self._waiting: dict[Utterance, asyncio.Future[Transcript]] = {}
@@ -99,7 +100,8 @@ class DecodeRunner:
 
     def _deliver(self, events: list[Output]) -> None:
         for event in events:
-            self.on_event(event)
+            if isinstance(event, PartialHeard):
+                self.on_partial(event.text)
 
     async def _run(self, decode: Decode) -> None:
         try:

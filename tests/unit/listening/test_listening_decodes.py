@@ -9,7 +9,7 @@ import contextlib
 import pytest
 
 from asr.endpointer import PossibleEndOfTurn, SpeechResumed, SpeechStarted, UtteranceEnded
-from ivr.listening import DecodeRunner, Listener, PartialHeard, Prompt, Utterance, UtteranceReady
+from ivr.listening import DecodeRunner, Listener, Prompt, Utterance, UtteranceReady
 from tests.unit.listening.engines import AT, CountingEngine, Expecting, listener
 
 
@@ -17,7 +17,7 @@ from tests.unit.listening.engines import AT, CountingEngine, Expecting, listener
 async def running(engine: CountingEngine, expecting: Expecting | None = None):
     """A listener and its runner, decodes running in a TaskGroup for the length of the block."""
     ear = listener(engine, expecting)
-    runner = DecodeRunner(ear, lambda event: None)
+    runner = DecodeRunner(ear, lambda text: None)
     async with asyncio.TaskGroup() as tg:
         runner.bind(tg)
         try:
@@ -159,11 +159,11 @@ async def test_partials_of_a_streaming_recogniser_reach_the_dialogue_as_they_com
     engine = CountingEngine(streaming=True)
     ear, partials, arrived = listener(engine), [], asyncio.Event()
 
-    def on_event(event):
-        partials.append(event)
+    def on_partial(text):
+        partials.append(text)
         arrived.set()
 
-    runner = DecodeRunner(ear, on_event)
+    runner = DecodeRunner(ear, on_partial)
     async with asyncio.TaskGroup() as tg:
         runner.bind(tg)
         for _ in range(10):  # 0.2 s of speech: one batch is due
@@ -173,7 +173,7 @@ async def test_partials_of_a_streaming_recogniser_reach_the_dialogue_as_they_com
             )
         await asyncio.wait_for(arrived.wait(), 5)
         runner.close()
-    assert partials == [PartialHeard(f"{8 * 320} bytes")]
+    assert partials == [f"{8 * 320} bytes"]
     assert engine.streams[0].closed
 
 
@@ -181,7 +181,7 @@ async def test_a_failing_streaming_recogniser_fails_the_call():
     engine = CountingEngine(streaming=True)
     engine.fail = True
     ear = listener(engine)
-    runner = DecodeRunner(ear, lambda event: None)
+    runner = DecodeRunner(ear, lambda text: None)
     with pytest.raises(ExceptionGroup) as failed:
         async with asyncio.TaskGroup() as tg:
             runner.bind(tg)
