@@ -2,18 +2,16 @@
 
 How this works
 --------------
-Four tasks share the call's audio, all owned by `run()`'s TaskGroup:
+Three tasks share the call's audio, all owned by `run()`'s TaskGroup (which also owns the decodes):
 
 * `OutboundAudio.run` sends one 20 ms frame per tick (speech or keep-alive silence);
-* `_hear` reads caller audio and keypad digits, runs VAD + endpointing inline (microseconds per frame),
-  interrupts the prompt on barge-in, and queues what the dialogue needs: utterances, digits, silence.
-  With an utterance engine (Whisper) it also starts a speculative decode when the endpointer announces a
-  possible end of turn (`asr.speculation`), so the decode overlaps the rest of the end-of-turn silence;
-* `_stream_audio` (streaming engines such as Vosk only) feeds the utterance to the recogniser while the
-  caller is still speaking, in batches of `STREAM_BATCH_SECONDS` (fewer executor round trips per call),
-  so little decoding is left when the turn ends. The call keeps one recogniser per grammar and reuses it;
-* `_talk` runs the bot: it recognises each utterance (in the ASR executor, so hearing never stalls),
-  stores the turns as they happen, synthesises replies (cached) and plays them.
+* `_hear` reads caller audio and keypad digits and hands the audio to the call's `Listener`
+  (ivr.listening: VAD, endpointing, barge-in, speculation, the recogniser session; microseconds per
+  frame). Its events stop the prompt (barge-in) and queue what the dialogue needs: utterances, digits,
+  silence. The decodes it asks for run in the ASR executor through a `DecodeRunner`, so hearing never
+  stalls;
+* `_talk` runs the bot: it asks for each utterance's transcript, stores the turns as they happen,
+  synthesises replies (cached) and plays them.
 
 `run()` returns the outcome (transfer or hang-up) once the bot decided and its last sentence was heard
 in full, or None when the caller hung up. The session then ends the AudioSocket stream.
@@ -30,35 +28,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from asr.endpointer import (
-    Endpointer,
-    EndpointingParams,
-    Event,
-    NoInput,
-    PossibleEndOfTurn,
-    SpeechResumed,
-    SpeechStarted,
-)
-from asr.engine import AsrEngine, RecognizerStream, Transcript
-from asr.speculation import Grammar, Speculator
-from asr.vad import VoiceActivity
+from asr.endpointer import EndpointingParams
+from asr.engine import AsrEngine, Transcript
 from ivr.audiosocket.codec import Audio, Dtmf
 from ivr.audiosocket.player import OutboundAudio
 from ivr.audiosocket.server import AudioConnection
 from ivr.bot import Action, Bot, Callback, CallInfo, Hangup, Say, Transfer
 from ivr.briefing import prepare_briefing
-from ivr.hearing import (
-    MAX_TRAILING_SECONDS,
-    STREAM_BATCH_SECONDS,
-    HeardDigit,
-    HeardNothing,
-    HeardUtterance,
-    close_streams,
-    open_stream,
-    recognise,
+from ivr.listening import (
+    BargeIn,
+    DecodeRunner,
+    DigitHeard,
+    Instant,
+    Listener,
+    NoInput,
+    Prompt,
+    Utterance,
+    UtteranceReady,
 )
 from ivr.storage.store import CallStore
-from tts.resample import StreamResampler
 from tts.service import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -137,25 +125,24 @@ class Conversation:
         self.call_handle = call_handle
         self.fallback_queue = fallback_queue
         self.rate = conn.inbound_rate  # Asterisk's slin rate: replies are sent back at it
-        # VAD and the recognisers take 8 or 16 kHz; any other slin rate AudioSocket carries is resampled.
-        self.hear_rate = 8000 if self.rate == 8000 else 16000
-        self._resamplers: dict[int, StreamResampler] = {}
         self.player = OutboundAudio(conn, rate=self.rate)
-        self.endpointer = Endpointer(speech.endpointing)
         self.stats = TurnStats()
         self.outcome: Outcome | None = None
-        self._heard: asyncio.Queue[HeardUtterance | HeardDigit | HeardNothing] = asyncio.Queue(maxsize=32)
-        self._speech_started_at: float | None = None
-        self._barged = False
-        self._prompt_since: float | None = None  # stream time the prompt now playing was first heard over
-        self._stream: RecognizerStream | None = None
-        self._stream_grammar: Grammar = None
-        self._stream_fed = 0
-        self._stream_batch = int(STREAM_BATCH_SECONDS * self.hear_rate) * 2
-        self._spare_streams: dict[Grammar, RecognizerStream] = {}  # finished, ready for the next utterance
-        self.speculator = Speculator(speech.asr, self.hear_rate)
-        self._audio_ready = asyncio.Event()
-        self.partials: list[str] = []
+        self._heard: asyncio.Queue[Utterance | DigitHeard | NoInput] = asyncio.Queue(maxsize=32)
+        self.listener = Listener(
+            speech.asr,
+            # VAD and the recognisers take 8 or 16 kHz; any other slin rate AudioSocket carries is resampled.
+            rate=8000 if self.rate == 8000 else 16000,
+            endpointing=speech.endpointing,
+            expectation=lambda: (bot.grammar(), bot.hints()),
+            vad_aggressiveness=speech.vad_aggressiveness,
+            barge_in=speech.barge_in,
+            min_barge_in=speech.min_barge_in,
+            recognise=speech.recognise,
+        )
+        self.partials: list[str] = []  # a streaming recogniser's interim texts, in order
+        self.decodes = DecodeRunner(self.listener, self.partials.append)
+        self.speculator = self.listener.speculation  # speculative decodes started, used, dropped
         self._handover: Action | None = None  # set by hand_over(): done once the current turn is over
 
     def hand_over(self, action: Action) -> None:
@@ -163,32 +150,28 @@ class Conversation:
         if self._handover is None:
             self._handover = action
             with contextlib.suppress(asyncio.QueueFull):  # a full queue means _talk is busy: it checks after
-                self._heard.put_nowait(HeardNothing())
+                self._heard.put_nowait(NoInput(self.listener.stream_time))
 
     async def run(self) -> Outcome | None:
         """Hold the conversation until the bot decides or the caller leaves."""
         try:
             async with asyncio.TaskGroup() as tg:
+                self.decodes.bind(tg)
                 tg.create_task(self.player.run())
                 tg.create_task(self._hear())
                 tg.create_task(self._talk())
-                if self.speech.asr.streaming and self.speech.recognise:
-                    tg.create_task(self._stream_audio())
         except* _CallerGone:
             self.outcome = None
         except* _Decided:
             pass
         finally:
-            self.speculator.close()
-            close_streams(self._stream, *self._spare_streams.values())
-            self._spare_streams.clear()
+            self.decodes.close()
         return self.outcome
 
     # ----- hearing --------------------------------------------------------------------------------
 
     async def _hear(self) -> None:
-        """Caller audio and digits → endpointing, barge-in, queued events for the dialogue."""
-        vad = VoiceActivity(rate=self.hear_rate, aggressiveness=self.speech.vad_aggressiveness, frame_ms=20)
+        """Caller audio and digits → the listener; its events → barge-in and the dialogue's queue."""
         loop, stall = asyncio.get_running_loop(), self.audio_stall_seconds
         try:
             # Asterisk sends a frame every 20 ms for as long as the call lasts; without frames no timer
@@ -198,129 +181,38 @@ class Conversation:
                     msg = await self.conn.receive()
                     if msg is None:
                         raise _CallerGone(self.conn.close_reason)
-                    await self._hear_one(msg, vad)
+                    await self._hear_one(msg)
                     deadline.reschedule(loop.time() + stall)
         except TimeoutError:
             log.warning("call %s: no audio from Asterisk for %.0f s", self.call.call_uuid, stall)
             self.outcome = Outcome.fallback(self.fallback_queue, "audio-stalled")
             raise _Decided from None
 
-    async def _hear_one(self, msg: object, vad: VoiceActivity) -> None:
-        """One message from the caller's side: a digit, or audio for VAD, endpointing and barge-in."""
+    async def _hear_one(self, msg: object) -> None:
+        """One message from the caller's side: a digit, or audio for the listener."""
         if isinstance(msg, Dtmf):
             if self.player.interrupt():
                 log.debug("call %s: prompt interrupted by keypad", self.call.call_uuid)
-            await self._heard.put(HeardDigit(msg.digit, datetime.now(UTC)))
+            await self._heard.put(DigitHeard(msg.digit, datetime.now(UTC)))
             return
         if not isinstance(msg, Audio):
             return
-        for frame, is_speech in vad.classify(self._for_hearing(msg)):
-            for event in self.endpointer.feed(frame, is_speech, _FRAME_SECONDS):
-                await self._on_endpoint_event(event)
-            self._check_barge_in()
-        if self._stream is not None:
-            self._audio_ready.set()
-
-    def _for_hearing(self, msg: Audio) -> bytes:
-        """Caller audio at the hearing rate (a resampler per incoming rate keeps the stream seamless)."""
-        if msg.rate == self.hear_rate:
-            return msg.pcm
-        resampler = self._resamplers.get(msg.rate)
-        if resampler is None:
-            resampler = self._resamplers[msg.rate] = StreamResampler(msg.rate, self.hear_rate)
-        return resampler.feed(msg.pcm)
-
-    async def _on_endpoint_event(self, event: Event) -> None:
-        """Turn an endpointer event into a dialogue event."""
-        if isinstance(event, SpeechStarted):
-            self._speech_started_at = event.at
-            self._barged = False
-            if self.speech.asr.streaming and self.speech.recognise:
-                self._open_stream()
-            return
-        if isinstance(event, NoInput):
-            await self._heard.put(HeardNothing())
-            return
-        if isinstance(event, PossibleEndOfTurn):
-            if self.speculator.enabled and self.speech.recognise:
-                self.speculator.start(event, self.bot.grammar(), self.bot.hints())
-            return
-        if isinstance(event, SpeechResumed):
-            self.speculator.discard()
-            return
-        self._speech_started_at = None
-        now_mono, now_wall = time.monotonic(), datetime.now(UTC)
-        # The endpointer is behind real time by the trailing silence it waited for.
-        lag = self.endpointer.stream_time - event.end
-        stream, self._stream = self._stream, None
-        # Only the start of the trailing silence is decoded (see ivr.hearing.MAX_TRAILING_SECONDS).
-        surplus = max(0, round((lag - MAX_TRAILING_SECONDS) * self.hear_rate)) * 2
-        await self._heard.put(
-            HeardUtterance(
-                audio=event.audio[: len(event.audio) - surplus] if surplus else event.audio,
-                duration=event.end - event.start,
-                ended_monotonic=now_mono - lag,
-                started_wall=now_wall - timedelta(seconds=self.endpointer.stream_time - event.start),
-                ended_wall=now_wall - timedelta(seconds=lag),
-                stream=stream,
-                fed=self._stream_fed,
-                grammar=self._stream_grammar,
-                speculation=self.speculator.take(event),
-            )
-        )
-
-    def _open_stream(self) -> None:
-        """Open the recogniser for a new utterance: the spare one for this grammar, or a new one."""
-        asr, spares = self.speech.asr, self._spare_streams
-        self._stream, self._stream_grammar = open_stream(
-            asr, self.hear_rate, self.bot.grammar(), spares, self.bot.hints()
-        )
-        self._stream_fed = 0
-
-    async def _stream_audio(self) -> None:
-        """Feed the utterance in progress to the streaming recogniser as it grows."""
-        while True:
-            await self._audio_ready.wait()
-            self._audio_ready.clear()
-            stream = self._stream
-            chunk = b""
-            if stream is not None:
-                chunk = self.endpointer.utterance_audio_from(
-                    self._stream_fed, max_trailing=MAX_TRAILING_SECONDS
-                )
-            # A short batch waits for more audio, unless the caller paused: then nothing more comes for now.
-            paused = self.endpointer.trailing_silence + 1e-9 >= MAX_TRAILING_SECONDS
-            if not chunk or (len(chunk) < self._stream_batch and not paused):
-                continue
-            # Counted before the await: the utterance may end while this chunk is decoding.
-            self._stream_fed += len(chunk)
-            partial = await stream.feed(chunk)
-            if partial is not None and partial.text:
-                self.partials.append(partial.text)
-
-    def _check_barge_in(self) -> None:
-        """Stop the prompt once the caller has spoken over it for the minimum barge-in time."""
-        now = self.endpointer.stream_time
-        if not self.player.is_playing:
-            self._prompt_since = None
-        elif self._prompt_since is None:
-            self._prompt_since = now - _FRAME_SECONDS  # it began during the frame just heard
-        if self._speech_started_at is None or self._barged or not self.speech.barge_in:
-            return
-        spoken = now - self._speech_started_at
-        # The epsilon absorbs float sums of 0.02 s frames (0.19999999999999996 must count as 0.2).
-        if spoken + 1e-9 >= self.speech.min_barge_in and self.player.interrupt():
-            self._barged = True
-            # Reaction counts from when barging in became due: a prompt that starts while the caller is
-            # already talking is due at its start, not min_barge_in after the speech began.
-            due = max(self._speech_started_at + self.speech.min_barge_in, self._prompt_since or 0.0)
-            self.stats.barge_in_reactions.append(max(0.0, now - due))
+        prompt = Prompt.of(playing=self.player.is_playing, interruptible=self.player.interruptible)
+        at = Instant(time.monotonic(), datetime.now(UTC))
+        for event in self.decodes.route(self.listener.hear(msg.pcm, msg.rate, at=at, prompt=prompt)):
+            if isinstance(event, BargeIn):
+                if self.player.interrupt():
+                    self.stats.barge_in_reactions.append(event.reaction)
+            elif isinstance(event, NoInput):
+                await self._heard.put(event)
+            elif isinstance(event, UtteranceReady):
+                await self._heard.put(event.utterance)
 
     # ----- talking --------------------------------------------------------------------------------
 
     async def _talk(self) -> None:
         """Run the bot: greet, then answer every utterance, digit and silence."""
-        self.endpointer.pause_no_input()
+        self.listener.pause_no_input()
         await self._perform(self.bot.start(self.call), heard_at=None)
         while True:
             if self._handover is None:
@@ -328,10 +220,10 @@ class Conversation:
             if self._handover is not None:
                 await self._record_unanswered()
                 await self._perform([self._handover], heard_at=None)
-            elif isinstance(heard, HeardUtterance):
+            elif isinstance(heard, Utterance):
                 actions = await self._understand(heard)
                 await self._perform(actions, heard_at=heard.ended_monotonic)
-            elif isinstance(heard, HeardDigit):
+            elif isinstance(heard, DigitHeard):
                 await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
                 await self._perform(self.bot.on_dtmf(heard.digit), heard_at=None)
             else:
@@ -341,24 +233,19 @@ class Conversation:
         """Hand-over: store what the caller already said or pressed, which the bot will not answer now."""
         while not self._heard.empty():
             heard = self._heard.get_nowait()
-            if isinstance(heard, HeardDigit):
+            if isinstance(heard, DigitHeard):
                 await self._store_turn("caller", "", heard.at_wall, heard.at_wall, dtmf=heard.digit)
-            elif isinstance(heard, HeardUtterance):
+            elif isinstance(heard, Utterance):
                 await self._transcribe(heard)
 
-    async def _understand(self, heard: HeardUtterance) -> list[Action]:
+    async def _understand(self, heard: Utterance) -> list[Action]:
         """Recognise an utterance, store it, and ask the bot what to do."""
         transcript = await self._transcribe(heard)
         return self.bot.on_transcript(transcript.text, transcript.confidence)
 
-    async def _transcribe(self, heard: HeardUtterance) -> Transcript:
-        """Recognise an utterance (speculative result first) and store it as the caller's turn."""
-        grammar, hints = self.bot.grammar(), self.bot.hints()
-        transcript = None
-        if heard.speculation is not None:
-            transcript = await self.speculator.result(heard.speculation, grammar, hints)
-        if transcript is None:
-            transcript = await self._recognise(heard, grammar, hints)
+    async def _transcribe(self, heard: Utterance) -> Transcript:
+        """Recognise an utterance (the listener's speculative result if still valid) and store the turn."""
+        transcript = await self.decodes.transcribe(heard, self.bot.grammar(), self.bot.hints())
         await self._store_turn(
             "caller",
             transcript.text,
@@ -369,15 +256,9 @@ class Conversation:
         )
         return transcript
 
-    async def _recognise(
-        self, heard: HeardUtterance, grammar: list[str] | None, hints: list[str] | None = None
-    ) -> Transcript:
-        """Decode what the recogniser has not heard yet; a streaming one is kept for the next utterance."""
-        return await recognise(heard, self.speech.asr, self.hear_rate, grammar, self._spare_streams, hints)
-
     async def _perform(self, actions: list[Action], *, heard_at: float | None) -> None:
         """Speak the bot's sentences in order; a transfer, callback or hang-up ends the conversation."""
-        self.endpointer.pause_no_input()
+        self.listener.pause_no_input()
         for action in actions:
             if isinstance(action, Say):
                 await self._say(
@@ -418,7 +299,7 @@ class Conversation:
                 self.outcome = Outcome("hangup", action.reason, survey_score=action.survey_score)
                 raise _Decided
             heard_at = None
-        self.endpointer.listen()
+        self.listener.listen()
 
     async def _say(
         self, text: str, *, interruptible: bool, heard_at: float | None, lang: str | None = None

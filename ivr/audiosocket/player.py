@@ -111,6 +111,12 @@ class OutboundAudio:
         return self._current is not None or bool(self._queue)
 
     @property
+    def interruptible(self) -> bool:
+        """True while a playback that barge-in may stop is in progress or queued."""
+        current = self._current is not None and self._current.interruptible
+        return current or any(playback.interruptible for playback in self._queue)
+
+    @property
     def reanchors(self) -> int:
         """How often sending fell so far behind that the schedule was restarted."""
         return self._pacer.reanchors
