@@ -1,8 +1,10 @@
 """Whole-call benchmark: N concurrent calls through the fake PBX, real speech at real-time pace.
 
 Run: `python tests/bench/bench_calls.py [--quick] [--engine whisper|vosk] [--preset fast|normal|patient]
-[--n 1,8,16] [--max-n 48] [--calls-per-n 2] [--max-calls M] [--sync] [--no-profile]` (not collected by
-pytest). The default sweep is N = 1, 8, 16, 24, 32, 48, stopping at the first N with p95 >= 1 s.
+[--ns 1,8,16] [--max-n 48] [--calls-per-n 2] [--max-calls M] [--sync] [--no-profile] [--no-asr]` (not
+collected by pytest). The default sweep is N = 1, 8, 16, 24, 32, 48, stopping at the first N with
+p95 >= 1 s. `--no-asr` replaces recognition by a fixed transcript (tests/bench/no_asr.py) to measure
+what the rest of a call costs; its latencies are not those of a real call.
 
 How this works
 --------------
@@ -69,6 +71,7 @@ from tests.bench.callers import (
     cpu_seconds,
     read_bytes,
 )
+from tests.bench.no_asr import SkippedAsr
 
 ALLISON = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
 UTTERANCES = (
@@ -364,6 +367,8 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     service = IvrService(
         config, bot_factory=lambda: FixedReplyBot(greeting_text, config.bot.fallback_queue, reply_text)
     )
+    if args.no_asr:
+        service.asr = SkippedAsr()  # no model is loaded: start() keeps an engine it is given
     await service.start()
     await service.tts.warm([(reply_text, language)], rate=8000, progress=False)
     greeting = await service.tts.synthesize(greeting_text, language, 8000)
@@ -452,7 +457,8 @@ async def run(args: argparse.Namespace) -> int:
         try:
             silence = bench.service.speech.endpointing.end_silence
             print(
-                f"engine={args.engine} preset={args.preset} (end_silence {silence * 1000:.0f} ms) "
+                f"engine={'none (--no-asr: fixed transcript)' if args.no_asr else args.engine} "
+                f"preset={args.preset} (end_silence {silence * 1000:.0f} ms) "
                 f"cores={os.cpu_count()} calls/line={args.calls_per_n} "
                 f"starts={'synchronised' if args.sync else 'spread over one turn cycle'} "
                 f"turns/call={TURNS_AFTER_BARGE + 1} (first one barges in on the greeting)"
@@ -536,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=("whisper", "vosk"), default="whisper")
     parser.add_argument("--preset", choices=("fast", "normal", "patient"), default="normal")
-    parser.add_argument("--n", help="levels to run, all of them, e.g. 1,4,8 (instead of the sweep)")
+    parser.add_argument(
+        "--ns", "--n", dest="n", help="levels to run, all of them, e.g. 1,8 (instead of the sweep)"
+    )
     parser.add_argument("--max-n", type=int, default=48, help="largest N of the default sweep")
     parser.add_argument(
         "--max-calls", type=int, help="bot.max_calls (default: none, only the automatic limit)"
@@ -547,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true", help="skip the one-call latency breakdown")
     parser.add_argument(
         "--decoder-nice", type=int, default=5, help="asr.decoder_nice (0 on a machine busy with other work)"
+    )
+    parser.add_argument(
+        "--no-asr", action="store_true", help="skip recognition (fixed transcript): the rest of a call's cost"
     )
     parser.add_argument("--cprofile", type=int, metavar="K", help="print the K costliest service functions")
     parser.add_argument("--caller-worker", metavar="SPEC", help=argparse.SUPPRESS)
