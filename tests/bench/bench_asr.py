@@ -12,7 +12,9 @@ which is said in the output; its core-seconds are this process's CPU time (Vosk 
 `--hints` decodes Whisper once per hint setting: `off`, `all` (the recogniser hints of the shipped flow's
 first question, as a call there gets them: at most HINT_TOKEN_BUDGET prompt tokens) or a number K (its
 first K hints). The prompts are not about the flow's topics, so this shows the cost of a hint prompt and
-what unrelated hints do to accuracy; tests/bench/bench_dialogue.py --hints both shows what they win.
+what unrelated hints do to accuracy. `--corpus callers` decodes instead the first turn of every English
+case of the dialogue evaluation set (dev split) that starts at that question, spoken by espeak-ng
+(en-us, 175 wpm, 8 kHz): what callers say there, where the hints are meant to help.
 """
 
 from __future__ import annotations
@@ -135,6 +137,16 @@ def allison_items(limit: int | None) -> list[tuple[str, bytes, int]]:
     return [(p.transcript, *load_wav(p.wav_path)) for p in prompts]
 
 
+def caller_items(limit: int | None) -> list[tuple[str, bytes, int]]:
+    """(text, pcm, rate): first turns of the English dev cases at the flow's first question, by espeak-ng."""
+    from tests.support.dialogue_eval import EVAL_DIR, load_cases
+
+    cases = [c for c in load_cases(EVAL_DIR / "dev.yaml") if c.language == "en" and c.at == "start"]
+    texts = list(dict.fromkeys(c.turns[0] for c in cases if c.turns))
+    texts = texts[:limit] if limit else texts
+    return [(text, espeak_pcm(text, "en-us", 8000, 175), 8000) for text in texts]
+
+
 def flow_hints() -> list[str]:
     """The recogniser hints of the shipped flow's first question (the longest list a call gets)."""
     from ivr.bot import CallInfo
@@ -161,12 +173,14 @@ def hint_settings(spec: str) -> list[tuple[str, list[str] | None]]:
 
 
 async def bench_whisper(
-    limit: int | None, show_errors: int, windows: list[int], hints: str = "off"
+    limit: int | None, show_errors: int, windows: list[int], hints: str = "off", corpus: str = "allison"
 ) -> list[tuple]:
-    """Whisper tiny.en on the Allison corpus, per minimum window and hint setting; the summary rows."""
+    """Whisper tiny.en on the corpus, per minimum window and hint setting; the summary rows."""
     from asr.whisper_engine import WhisperEngine
 
-    items, rows, settings = allison_items(limit), [], hint_settings(hints)
+    items = allison_items(limit) if corpus == "allison" else caller_items(limit)
+    rows, settings = [], hint_settings(hints)
+    source = "Allison prompts 8 kHz" if corpus == "allison" else "callers' first turns, espeak-ng 8 kHz"
     if any(h for _, h in settings):
         print(f"flow hints, most important first: {flow_hints()}")
     for window in windows:
@@ -183,7 +197,7 @@ async def bench_whisper(
                     else f"max({window}, frames+200)"
                 )
                 report(
-                    f"whisper tiny.en (int8, 1 thread), window {what}, {label}, Allison prompts 8 kHz",
+                    f"whisper tiny.en (int8, 1 thread), window {what}, {label}, {source}",
                     stats,
                     load_s,
                     show_errors,
@@ -246,13 +260,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show-errors", type=int, default=5, help="print this many wrong utterances")
     parser.add_argument("--windows", default="3000,1500,1000", help="Whisper minimum windows (mel frames)")
     parser.add_argument(
+        "--corpus", choices=("allison", "callers"), default="allison", help="Whisper's speech"
+    )
+    parser.add_argument(
         "--hints", default="off", help="Whisper hint settings: off, all or K (first K), e.g. off,all"
     )
     args = parser.parse_args(argv)
     started, rows = time.perf_counter(), []
     if args.engine in ("whisper", "all"):
         windows = [int(w) for w in args.windows.split(",") if w.strip()]
-        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows, args.hints))
+        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows, args.hints, args.corpus))
     if args.engine in ("vosk", "all"):
         rows += asyncio.run(bench_vosk(args.limit, args.show_errors))
     summary(rows)

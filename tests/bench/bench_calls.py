@@ -173,6 +173,7 @@ class Bench:
     speculation: dict = dataclasses.field(default_factory=dict)  # call uuid -> (started, used, discarded)
     refused: set = dataclasses.field(default_factory=set)  # uuids of calls refused at answer (overload)
     idle_cpu: float = 0.0  # CPU share of the service with no call (and the loop watcher): not per call
+    memory_mark: tuple[int, float] = (0, 0.0)  # (N, peak resident MB) of the last level run
     gap: float = 0.0
     barge_at: int = 0
     language: str = "en"
@@ -219,12 +220,16 @@ class Bench:
         if proc.returncode != 0:
             raise RuntimeError(f"caller worker failed with exit code {proc.returncode}")
         callers = json.loads(read_bytes(spec["out"]))
+        last_n, last_peak = self.memory_mark
+        self.memory_mark = (n, max(peak, last_peak))
         row = {
             "n": n,
             "cpu": cpu,
             "wall": wall,
             "rss0": rss0,
             "peak": peak,
+            # memory per extra call: peak growth since the previous (smaller) level, per call added
+            "mb_per_call": (peak - last_peak) / (n - last_n) if n > last_n else (peak - rss0) / n,
             "asr_cpu": asr_cpu,
             "caller_cpu": callers["cpu"],
             "lags": lags,
@@ -425,13 +430,12 @@ def no_asr_share(row: dict) -> float:
 def print_row(row: dict, silence: float) -> None:
     """One line of the results table."""
     lat, wire, n = row["lat"], row["wire"], row["n"]
-    grown = row["peak"] - row["rss0"]
     print(
         f"{n:>4} {row['calls']:>5} {row['admitted']:>3} {row['refused']:>3} {len(lat):>5}"
         f"{ms(pct(lat, 50))}{ms(pct(lat, 95))} {ms(pct(lat, 95) - silence)}{ms(pct(wire, 95))} "
         f"{ms(pct(row['barge'], 95))} {pct(row['jitter'], 99) * 1000:7.1f} "
         f"{pct(row['lags'], 99) * 1000:7.1f} "
-        f"{row['cpu'] / row['wall'] / n * 100:7.1f} {no_asr_share(row) * 100:8.2f} {grown / n:5.1f}"
+        f"{row['cpu'] / row['wall'] / n * 100:7.1f} {no_asr_share(row) * 100:8.2f} {row['mb_per_call']:5.1f}"
         f"{ms(row['qwait95'])} {row['caller_cpu'] / row['wall'] * 100:6.1f} {row['missed_barge']:>4}",
         flush=True,
     )
@@ -445,9 +449,10 @@ LEGEND = """\
   p95-sil: p95 minus end_silence; wire95: the same seen by the caller; barge95: barge-in reaction p95;
   jit99: outbound frame jitter p99 at the caller; lag99: event-loop lateness p99; %core/c: CPU per call
   in % of one core, decoders included; %noASR/c: the same without the decoders and the idle service
-  (VAD, endpointing, pacing, AGI, AudioSocket, storage, event loop); MB/c: resident memory growth per
-  call (service + decoders); qwait95: p95 wait of an utterance for a free decoder; %callr: the caller
-  process's CPU; miss: barge-ins that did not stop the greeting."""
+  (VAD, endpointing, pacing, AGI, AudioSocket, storage, event loop); MB/c: resident memory per extra
+  call (service + decoders: peak growth since the previous level, per call added); qwait95: p95 wait
+  of an utterance for a free decoder; %callr: the caller process's CPU; miss: barge-ins that did not
+  stop the greeting."""
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -470,6 +475,7 @@ async def run(args: argparse.Namespace) -> int:
             print(
                 f"\nservice CPU with no call (loop watcher included): {bench.idle_cpu * 100:.2f} % of a core"
             )
+            bench.memory_mark = (0, bench.rss())
             print(HEADER)
             rows, best, under = [], 0, True
             for n in sweep_list(args):
@@ -530,6 +536,11 @@ async def run(args: argparse.Namespace) -> int:
         " shared machine, where the latencies above are pessimistic; on an idle one the sweep's N is the\n"
         " measured capacity)"
     )
+    if args.no_asr:
+        print(
+            "(--no-asr: recognition was skipped, so the CPU figures are those of a call without ASR and the\n"
+            " latencies are not a real call's; run without it for those)"
+        )
     tried = "" if best < rows[-1]["n"] else " (the sweep ended before p95 reached 1 s; raise --max-n)"
     state = "met" if best >= TARGETS["calls"] else "MISSED"
     print(f"largest N with p95 turn latency < 1 s: {best}{tried} (target ≥ {TARGETS['calls']}): {state}")
