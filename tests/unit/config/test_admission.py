@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from asr.pool import DecodeLoad
-from ivr.admission import OVERLOAD_REASON, Admission, OverloadBot
+from ivr.admission import OVERLOAD_REASON, Admission, OverloadBot, check_busy_notice
 from ivr.bot import CallInfo, Transfer
 from ivr.config import ServiceConfig
 
@@ -121,3 +121,13 @@ def test_config_keys_and_their_bounds() -> None:
     for bad in ({"bot": {"max_calls": 0}}, {"asr": {"max_backlog": 0}}, {"asr": {"workers": 0}}):
         with pytest.raises(ValueError):
             ServiceConfig.model_validate(bad)
+
+
+def test_a_busy_notice_too_long_for_a_two_second_hand_over_is_warned_about(caplog) -> None:
+    rate = 8000
+    short, long = bytes(2 * int(rate * 1.3)), bytes(2 * int(rate * 3.2))
+    with caplog.at_level("WARNING", logger="ivr.admission"):
+        assert check_busy_notice(short, rate) == pytest.approx(1.3)
+        assert not caplog.records
+        assert check_busy_notice(long, rate) == pytest.approx(3.2)
+    assert "bot.busy_notice lasts 3.2 s" in caplog.text
