@@ -37,6 +37,7 @@ class _Pending:
     attempts: int = 0
     degraded: bool = False
     entry: Entry | None = None  # its line in the journal, while it waits in the outbox
+    running: asyncio.Future[int | None] | None = None  # its transaction, until it has ended
 
 
 class HandleLost(Exception):
@@ -205,14 +206,31 @@ class WriteQueue:
         """
         if pending.op.handle.lost:
             raise HandleLost
+        if pending.running is not None:
+            earlier = pending.running
+            landed = await self._landed(earlier)
+            pending.running = None
+            if landed:
+                pending.op.committed(earlier.result())
+                return
         retried = pending.attempts > 0
         pending.attempts += 1
-        task = asyncio.ensure_future(self._transaction(pending.op, retried))
+        task = pending.running = asyncio.ensure_future(self._transaction(pending.op, retried))
         done, _ = await asyncio.wait({task}, timeout=self._write_timeout)
         if not done:
             self.note_outage(TimeoutError(f"no answer within {self._write_timeout:g} s"))
             await asyncio.wait({task})
+        pending.running = None
         pending.op.committed(task.result())
+
+    async def _landed(self, earlier: asyncio.Future[int | None]) -> bool:
+        """Whether an attempt whose waiter was cancelled (close() stopping a drain) committed after all.
+
+        Its transaction went on without the waiter; a new attempt started beside it would look for the row
+        before that one commits, insert it again and be refused as a duplicate: so it is waited for first.
+        """
+        await asyncio.wait({earlier})
+        return not earlier.cancelled() and earlier.exception() is None
 
     async def _transaction(self, op: Write, retried: bool) -> int | None:
         """Apply one op in its own transaction (on PostgreSQL with a server-side statement deadline)."""
