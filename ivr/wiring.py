@@ -332,7 +332,7 @@ def make_briefings(service: ServiceParts) -> BriefingDesk:
 async def start_desktop(service: ServiceParts, budget: FdBudget) -> WebServer:
     """The agent desktop on listen.desktop_port, wired to the service's store, AMI and queues."""
     from ivr.storage.desk import DeskStore
-    from ivr.web.app import make_app
+    from ivr.web.app import WebServer, make_app
     from ivr.web.auth import secret_from_env
     from ivr.web.deps import WebDeps
 
