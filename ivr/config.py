@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from asr.endpointer import EndpointingParams, params_for
+from asr.registry import engine_names
 from ivr.yamlconf import StrictModel, load_model
 
 AMI_SECRET_ENV = "IVR_AMI_SECRET"
@@ -144,10 +145,20 @@ EndpointingKey = Literal[
 ]
 
 
+def _registered_engine(name: str) -> str:
+    """An engine name asr.registry knows (the engines declare themselves there)."""
+    if name not in engine_names():
+        raise ValueError(f"unknown ASR engine {name!r}: choose one of {', '.join(engine_names())}")
+    return name
+
+
+AsrEngineName = Annotated[str, AfterValidator(_registered_engine)]
+
+
 class AsrConfig(StrictModel):
     """Speech recognition: engine, model, language and turn-taking preset."""
 
-    engine: Literal["whisper", "vosk"] = "whisper"
+    engine: AsrEngineName = "whisper"  # the choices are asr.registry's
     model: NonEmpty | None = None  # a model name (e.g. "tiny.en") or a path; None: the bundled default
     language: Language = "en"
     endpointing: Literal["fast", "normal", "patient"] = "normal"
