@@ -39,7 +39,7 @@ def static_prompts(config: ServiceConfig, flows: FlowSet | None = None) -> list[
 def make_synthesizer(config: ServiceConfig) -> Synthesizer:
     """The service's synthesiser, with the voices from the config."""
     voices = {lang: VoiceSpec(v.voice, v.rate) for lang, v in config.tts.voices.items()}
-    return Synthesizer(voices, config.paths.prompt_cache)
+    return Synthesizer(voices, config.paths.prompt_cache, engine=config.tts.engine)
 
 
 async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmReport:
