@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 from ivr.bot import Action, Hangup, Transfer
 from ivr.handoff import Router, RouteRequest
 from ivr.prompts import GOODBYE, TRANSFER_NOTICE
+from ivr.vocabulary import TransferReason
 
 if TYPE_CHECKING:
     from ivr.session import CallSession
 
 log = logging.getLogger("ivr.cluster")
 
-DRAINING = "worker-draining"
+DRAINING = TransferReason.WORKER_DRAINING
 HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
 
 
