@@ -25,9 +25,9 @@ from ivr.dialogue import catalog
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.knowledge import KnowledgeEntry
 from ivr.dialogue.registry import FlowRegistry
-from ivr.handoff import Router, StaticRouter
 from ivr.metrics import Metrics
 from ivr.netguard import FdBudget, Limits
+from ivr.routing import Router, StaticRouter
 from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
@@ -36,12 +36,12 @@ from queues.ami_bridge import QueueMonitor
 from queues.call_control import AmiCallControl
 from queues.callbacks import CallbackPolicy, CallbackScheduler
 from queues.events import AgentAnswered, CallerAbandoned, QueueEvent
-from queues.handoff_tracker import HandoffTracker
 from queues.live import LiveQueues
 from queues.loader import load_queue_config
 from queues.presence import AgentPresence, PresenceResult, identity_from_agent
 from queues.routing import QueueRouter
 from queues.schema import QueueConfig
+from queues.transfer_timings import TransferTimings
 from tts.service import Synthesizer
 
 if TYPE_CHECKING:  # imported when the desktop starts: a service without it never loads aiohttp's app
@@ -208,7 +208,7 @@ class Acd:
         except StorageUnavailable:
             log.warning("callback requests could not be restored: the database is unavailable")
         acd.calls = AmiCallControl(ami)
-        acd.monitor = QueueMonitor(ami, store, live, HandoffTracker(), acd.scheduler)
+        acd.monitor = QueueMonitor(ami, store, live, TransferTimings(), acd.scheduler)
         acd.monitor.subscribe(queue_metrics(metrics))
         acd.monitor.start()
         acd._build_presence()
