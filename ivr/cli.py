@@ -268,7 +268,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 def _cmd_prompts_warm(args: argparse.Namespace) -> int:
     """Synthesise every static prompt into the cache, with a progress bar."""
-    from ivr.prompts import warm_prompts
+    from ivr.wiring import warm_prompts
 
     report = asyncio.run(warm_prompts(_load_config(args.config), progress=True))
     print(f"{report.synthesised} synthesised, {report.cached} already cached, {len(report.failed)} failed")

@@ -27,6 +27,7 @@ from ivr.dialogue.knowledge import KnowledgeEntry
 from ivr.dialogue.registry import FlowRegistry
 from ivr.metrics import Metrics
 from ivr.netguard import FdBudget, Limits
+from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
 from ivr.routing import Router, StaticRouter
 from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
@@ -42,7 +43,7 @@ from queues.presence import AgentPresence, PresenceResult, identity_from_agent
 from queues.routing import QueueRouter
 from queues.schema import QueueConfig
 from queues.transfer_timings import TransferTimings
-from tts.service import Synthesizer
+from tts.service import Synthesizer, WarmReport
 
 if TYPE_CHECKING:  # imported when the desktop starts: a service without it never loads aiohttp's app
     from ivr.web.app import WebServer
@@ -133,6 +134,18 @@ def load_flows(config: ServiceConfig) -> FlowRegistry | None:
         )
         return None
     return FlowRegistry.load(folder)  # ConfigErrors propagate: `ivr serve` refuses broken flows
+
+
+async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmReport:
+    """Synthesise every static prompt of the config and the flows that is not cached yet."""
+    synthesizer = make_synthesizer(config)
+    await synthesizer.start()
+    try:
+        registry = load_flows(config)
+        flows = registry.current() if registry is not None else None
+        return await synthesizer.warm(static_prompts(config, flows), rate=CALL_RATE, progress=progress)
+    finally:
+        await synthesizer.close()
 
 
 def load_queues(config: ServiceConfig) -> QueueConfig | None:
