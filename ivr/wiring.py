@@ -33,6 +33,7 @@ from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
 from ivr.storage.urls import is_sqlite
+from ivr.tasks import TaskRegistry
 from queues.ami_bridge import QueueMonitor
 from queues.call_control import AmiCallControl
 from queues.callbacks import CallbackPolicy, CallbackScheduler
@@ -73,6 +74,7 @@ class ServiceParts(Protocol):
     acd: Acd
     flows: FlowRegistry | None
     audiosocket_address: str
+    tasks: TaskRegistry
 
     def active_calls(self) -> list[dict]:
         """The calls in the bot right now on every worker."""
@@ -364,6 +366,7 @@ async def start_desktop(service: ServiceParts, budget: FdBudget) -> WebServer:
         on_knowledge_published=service.knowledge_published,
         metrics=service.metrics,
         readiness=service.readiness,
+        tasks=service.tasks,
     )
     app = make_app(
         deps,
