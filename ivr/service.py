@@ -64,12 +64,18 @@ class IvrService:
     session_ended: list[Callable[[CallSession], None]] = field(default_factory=list)
     draining: bool = False  # set by drain() or stop(): /readyz fails and no new call is taken
     asr: AsrEngine | None = field(default=None, init=False)
+    started: bool = field(default=False, init=False)
+    # The stops of the started parts, in start order: stop() unwinds them in reverse.
+    _parts: contextlib.AsyncExitStack = field(
+        default_factory=contextlib.AsyncExitStack, init=False, repr=False
+    )
 
     async def start(self) -> None:
         """Build every part after what it needs; a failure half-way stops what was started, in reverse."""
         async with contextlib.AsyncExitStack() as stack:
             await self._build(stack)
             self._parts = stack.pop_all()  # stop() unwinds these
+        self.started = True
         log.info(
             "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
             self.config.listen.host,
@@ -194,10 +200,11 @@ class IvrService:
         notice grace loses its AGI connection; the dialplan then queues it to the fallback queue
         (AGISTATUS without IVR_ACTION), so a stop never drops anyone.
         """
-        if not self.draining:
+        if self.started and not self.draining:
             self.draining = True
             await self.agi.stop_listening()
             await drain_sessions(self.sessions, self.idle, self.acd.router, self.config.bot.fallback_queue, 0)
+        self.started = False
         await self._parts.aclose()
 
     # ----- edges -> sessions ----------------------------------------------------------------------

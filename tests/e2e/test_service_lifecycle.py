@@ -45,6 +45,7 @@ async def test_a_part_failing_to_start_stops_the_parts_started_before_it(
         assert asyncio.all_tasks() == {asyncio.current_task()}, "no task outlives a failed start"
         leaked = open_fds() - before
         assert not leaked, f"descriptors left open: {sorted(leaked)}"
+        await service.stop()  # harmless after a failed start: nothing is left to stop
     finally:
         taken.close()
 
