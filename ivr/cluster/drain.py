@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ivr.bot import Action, Hangup, Transfer
-from ivr.handoff import Router, RouteRequest
 from ivr.prompts import GOODBYE, TRANSFER_NOTICE
+from ivr.routing import Router, RouteRequest
 from ivr.vocabulary import TransferReason
 
 if TYPE_CHECKING:
