@@ -19,8 +19,6 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from asr.pool import DecodeLoad
 
-ENGINES = ("vosk", "whisper")
-
 
 class ModelLoadError(Exception):
     """A model directory is missing or broken; the message names the path and how to get a model."""

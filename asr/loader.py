@@ -1,7 +1,7 @@
 """Loading ASR engines: one cached engine per engine kind and model path in this process.
 
 Kept apart from asr.engine (the interface every engine module imports) so that the interface imports no
-engine and no model resolver: no import circle.
+engine and no model resolver: no import circle. Which engines exist is asr.registry's business.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import atexit
 import threading
 from pathlib import Path
 
-from asr.engine import ENGINES, AsrEngine, ModelLoadError
-from asr.models import resolve_model
+from asr.engine import AsrEngine
+from asr.registry import DecoderOptions, engine_spec, resolve_model
 
 _engines: dict[tuple[str, Path], AsrEngine] = {}
 _engines_lock = threading.Lock()
@@ -28,33 +28,27 @@ def load_engine(
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
-    if engine not in ENGINES:
-        raise ModelLoadError(None, f"unknown ASR engine {engine!r}", f"choose one of {', '.join(ENGINES)}")
+    spec = engine_spec(engine)  # ModelLoadError for an unknown engine, naming the registered ones
     path = resolve_model(engine, model, language=language, models_dir=models_dir).resolve()
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:
-            cached = _build(engine, path, threads, workers, nice)
+            options = DecoderOptions(language=language, workers=workers, threads=threads, nice=nice)
+            cached = spec.build(path, spec.make_options(options))
+            if cached.streaming != spec.streams:  # the conversation trusts the spec's word
+                cached.close()
+                raise TypeError(
+                    f"ASR engine {engine!r} streams={cached.streaming}, its spec says {spec.streams}"
+                )
             _engines[(engine, path)] = cached
         return cached
 
 
-def _build(engine: str, path: Path, threads: int | None, workers: int | None, nice: int | None) -> AsrEngine:
-    """Construct one engine; heavy imports stay here so importing asr.loader is cheap."""
-    if engine == "vosk":
-        from asr.vosk_engine import VoskEngine
-
-        return VoskEngine(path, workers=workers)
-    from asr.whisper_engine import WhisperEngine
-
-    return WhisperEngine(path, workers=workers, threads=threads, nice=nice)
-
-
-def unload_engines() -> None:
-    """Close and forget every cached engine (service shutdown and tests)."""
+def unload_engines(name: str | None = None) -> None:
+    """Close and forget every cached engine, or those of engine `name` (service shutdown and tests)."""
     with _engines_lock:
-        engines = list(_engines.values())
-        _engines.clear()
+        keys = [key for key in _engines if name is None or key[0] == name]
+        engines = [_engines.pop(key) for key in keys]
     for engine in engines:
         engine.close()
 

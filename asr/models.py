@@ -191,29 +191,27 @@ def _named_or_path(model: str, models_dir: Path) -> Path:
     return models_dir / model
 
 
-def resolve_model(
-    engine: str, model: str | None, *, language: str = "en", models_dir: Path | None = None
-) -> Path:
-    """Turn a configured model (None, a name or a path) into a validated model directory."""
-    models_dir = models_dir or default_models_dir()
-    if engine == "vosk":
-        if model is not None:
-            return validate_vosk_model_dir(_named_or_path(model, models_dir))
-        default = models_dir / DEFAULT_VOSK_MODELS.get(language, f"vosk-model-small-{language}")
-        if default.is_dir():
-            return validate_vosk_model_dir(default)
-        bundled = bundled_vosk_model(language)
+def resolve_vosk_model(model: str | None, language: str, models_dir: Path) -> Path:
+    """A configured Vosk model (a name in models_dir or a path), else the language's default or bundled."""
+    if model is not None:
+        return validate_vosk_model_dir(_named_or_path(model, models_dir))
+    default = models_dir / DEFAULT_VOSK_MODELS.get(language, f"vosk-model-small-{language}")
+    if default.is_dir():
+        return validate_vosk_model_dir(default)
+    bundled = bundled_vosk_model(language)
+    if bundled is None:
+        raise ModelLoadError(default, f"no Vosk model for language {language!r}", VOSK_HINT)
+    return validate_vosk_model_dir(bundled)
+
+
+def resolve_whisper_model(model: str | None, language: str, models_dir: Path) -> Path:
+    """A configured CTranslate2 Whisper model (a name in models_dir or a path), else the bundled tiny.en."""
+    if model is None or model == "tiny.en":
+        bundled = bundled_whisper_model()
         if bundled is None:
-            raise ModelLoadError(default, f"no Vosk model for language {language!r}", VOSK_HINT)
-        return validate_vosk_model_dir(bundled)
-    if engine == "whisper":
-        if model is None or model == "tiny.en":
-            bundled = bundled_whisper_model()
-            if bundled is None:
-                raise ModelLoadError(None, "no Whisper model configured and none bundled", WHISPER_HINT)
-            return validate_whisper_model_dir(bundled)
-        return validate_whisper_model_dir(_named_or_path(model, models_dir))
-    raise ModelLoadError(None, f"unknown ASR engine {engine!r}", "choose vosk or whisper")
+            raise ModelLoadError(None, "no Whisper model configured and none bundled", WHISPER_HINT)
+        return validate_whisper_model_dir(bundled)
+    return validate_whisper_model_dir(_named_or_path(model, models_dir))
 
 
 def _source(name_or_url: str, base_url: str | None) -> tuple[str, str, str | None]:

@@ -24,15 +24,18 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import vosk
+from typing import TYPE_CHECKING, Any
 
 from asr.engine import ModelLoadError, Partial, Transcript, Word
 from asr.errors import RecognizerUsageError
-from asr.models import VOSK_HINT, validate_vosk_model_dir
+from asr.models import VOSK_HINT, resolve_vosk_model, validate_vosk_model_dir
 from asr.pool import DecodeLoad, run_counted
+from asr.registry import EngineSpec, register
+
+if TYPE_CHECKING:
+    import vosk
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class VoskEngine:
         self.load = DecodeLoad(workers)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vosk-decode")
         self.model_path = validate_vosk_model_dir(Path(model_path))
+        import vosk  # here, not at the top: looking the engine up in asr.registry loads no libvosk
+
         vosk.SetLogLevel(-1)  # Kaldi's info lines would flood the service log
         try:
             self._model: vosk.Model | None = vosk.Model(str(self.model_path))
@@ -80,6 +85,8 @@ class VoskEngine:
         grammar_json = self.grammar_json(grammar) if grammar else None
 
         def make() -> vosk.KaldiRecognizer:
+            import vosk
+
             args = (model, float(rate)) if grammar_json is None else (model, float(rate), grammar_json)
             recognizer = vosk.KaldiRecognizer(*args)
             recognizer.SetWords(True)
@@ -237,3 +244,20 @@ class VoskStream:
 def _join(parts: list[str]) -> str:
     """Join non-empty text pieces with single spaces."""
     return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class VoskOptions:
+    """The `asr:` settings Vosk takes: decoder threads in this process."""
+
+    workers: int | None = None
+
+
+def _build(model_path: Path, options: VoskOptions) -> VoskEngine:
+    """The registry's factory."""
+    return VoskEngine(model_path, workers=options.workers)
+
+
+SPEC = register(
+    EngineSpec("vosk", streams=True, options=VoskOptions, resolve=resolve_vosk_model, build=_build)
+)

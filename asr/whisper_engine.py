@@ -14,11 +14,13 @@ import dataclasses
 import difflib
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from asr.engine import ModelLoadError, Transcript, Word
 from asr.errors import RecognizerUsageError
-from asr.models import WHISPER_HINT, bundled_whisper_model, validate_whisper_model_dir
+from asr.models import WHISPER_HINT, bundled_whisper_model, resolve_whisper_model, validate_whisper_model_dir
+from asr.registry import EngineSpec, register
 from asr.wer import normalize
 
 WHISPER_RATE = 16000
@@ -185,3 +187,22 @@ class WhisperStream:
         """Using a closed stream is our bug."""
         if self._closed:
             raise RecognizerUsageError("recognizer stream is closed")
+
+
+@dataclass(frozen=True, slots=True)
+class WhisperOptions:
+    """The `asr:` settings Whisper takes: its worker processes, their threads and nice value."""
+
+    workers: int | None = None
+    threads: int | None = None
+    nice: int | None = None
+
+
+def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
+    """The registry's factory."""
+    return WhisperEngine(model_path, workers=options.workers, threads=options.threads, nice=options.nice)
+
+
+SPEC = register(
+    EngineSpec("whisper", streams=False, options=WhisperOptions, resolve=resolve_whisper_model, build=_build)
+)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from ivr.vocabulary import TransferReason
+
 
 @dataclass(frozen=True)
 class PreviousCall:
@@ -153,14 +155,14 @@ class EchoBot:
         """Keypad 0 asks for a person; other keys are read back."""
         self.no_input_count = 0
         if digit == "0":
-            return [self._transfer("keypad-0")]
+            return [self._transfer(TransferReason.KEYPAD_0)]
         return [Say(f"You pressed {_spoken_key(digit)}.")]
 
     def on_no_input(self) -> list[Action]:
         """Prompt again, then hand over after too much silence."""
         self.no_input_count += 1
         if self.no_input_count >= self.max_no_input:
-            return [self._transfer("no-input")]
+            return [self._transfer(TransferReason.NO_INPUT)]
         return [Say("Are you still there? How can I help you?")]
 
     def grammar(self) -> list[str] | None:

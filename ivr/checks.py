@@ -57,7 +57,7 @@ def check_all(
 def model_checker(config_path: Path, config: ServiceConfig) -> list[ConfigError]:
     """The ASR model `ivr serve` would load exists and is valid (it is looked up, not loaded)."""
     from asr.engine import ModelLoadError
-    from asr.models import resolve_model
+    from asr.registry import resolve_model
 
     asr = config.asr
     try:

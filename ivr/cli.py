@@ -176,12 +176,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_stop_signal)
-        reloads: set[asyncio.Task] = set()
 
         def on_sighup() -> None:
-            task = loop.create_task(service.reload(), name="ivr-reload")
-            reloads.add(task)
-            task.add_done_callback(reloads.discard)
+            service.tasks.spawn(service.reload(), name="ivr-reload")
 
         loop.add_signal_handler(signal.SIGHUP, on_sighup)
         with pidfile(config.paths.pidfile):
@@ -271,7 +268,7 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 def _cmd_prompts_warm(args: argparse.Namespace) -> int:
     """Synthesise every static prompt into the cache, with a progress bar."""
-    from ivr.prompts import warm_prompts
+    from ivr.wiring import warm_prompts
 
     report = asyncio.run(warm_prompts(_load_config(args.config), progress=True))
     print(f"{report.synthesised} synthesised, {report.cached} already cached, {len(report.failed)} failed")

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from asr.endpointer import EndpointingParams, params_for
+from asr.registry import engine_names
 from ivr.yamlconf import StrictModel, load_model
+from tts import registry as tts_registry
 
 AMI_SECRET_ENV = "IVR_AMI_SECRET"
 DATABASE_URL_ENV = "IVR_DATABASE_URL"
@@ -144,10 +146,31 @@ EndpointingKey = Literal[
 ]
 
 
+def _registered_engine(name: str) -> str:
+    """An engine name asr.registry knows (the engines declare themselves there)."""
+    if name not in engine_names():
+        raise ValueError(f"unknown ASR engine {name!r}: choose one of {', '.join(engine_names())}")
+    return name
+
+
+AsrEngineName = Annotated[str, AfterValidator(_registered_engine)]
+
+
+def _registered_voice_engine(name: str) -> str:
+    """A TTS engine name tts.registry knows."""
+    if name not in tts_registry.engine_names():
+        choices = ", ".join(tts_registry.engine_names())
+        raise ValueError(f"unknown TTS engine {name!r}: choose one of {choices}")
+    return name
+
+
+TtsEngineName = Annotated[str, AfterValidator(_registered_voice_engine)]
+
+
 class AsrConfig(StrictModel):
     """Speech recognition: engine, model, language and turn-taking preset."""
 
-    engine: Literal["whisper", "vosk"] = "whisper"
+    engine: AsrEngineName = "whisper"  # the choices are asr.registry's
     model: NonEmpty | None = None  # a model name (e.g. "tiny.en") or a path; None: the bundled default
     language: Language = "en"
     endpointing: Literal["fast", "normal", "patient"] = "normal"
@@ -187,7 +210,7 @@ class VoiceConfig(StrictModel):
 class TtsConfig(StrictModel):
     """Text to speech: engine and a voice per language."""
 
-    engine: Literal["pyttsx3"] = "pyttsx3"
+    engine: TtsEngineName = "pyttsx3"  # the choices are tts.registry's
     voices: dict[Language, VoiceConfig] = Field(
         default_factory=lambda: {
             "en": VoiceConfig(voice="en-us", rate=175),

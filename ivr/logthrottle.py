@@ -55,4 +55,3 @@ class RepeatFilter(logging.Filter):
             return False
         window.logged += 1
         return True
-

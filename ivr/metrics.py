@@ -12,7 +12,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from ivr.vocabulary import CallOutcome
+from ivr.vocabulary import CallOutcome, reason_key
 
 # Seconds: from sub-second hand-offs to long queue waits.
 WAIT_BUCKETS = (1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
@@ -26,9 +26,7 @@ MAX_LABEL = 64
 
 def _label(value: str | None) -> str:
     """A bounded label value: the part before any ':' detail, cut to MAX_LABEL characters."""
-    if not value:
-        return "none"
-    return value.split(":", 1)[0].strip()[:MAX_LABEL] or "none"
+    return reason_key(value)[:MAX_LABEL] or "none"
 
 
 class Metrics:

@@ -1,11 +1,11 @@
-"""The bot's fixed sentences, and warming them into the TTS cache before the first call."""
+"""The bot's fixed sentences and the synthesiser that speaks them (ivr.wiring.warm_prompts caches them)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ivr.config import ServiceConfig
-from tts.service import Synthesizer, VoiceSpec, WarmReport
+from tts.service import Synthesizer, VoiceSpec
 
 if TYPE_CHECKING:
     from ivr.dialogue.registry import FlowSet
@@ -39,18 +39,4 @@ def static_prompts(config: ServiceConfig, flows: FlowSet | None = None) -> list[
 def make_synthesizer(config: ServiceConfig) -> Synthesizer:
     """The service's synthesiser, with the voices from the config."""
     voices = {lang: VoiceSpec(v.voice, v.rate) for lang, v in config.tts.voices.items()}
-    return Synthesizer(voices, config.paths.prompt_cache)
-
-
-async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmReport:
-    """Synthesise every static prompt that is not cached yet."""
-    synthesizer = make_synthesizer(config)
-    await synthesizer.start()
-    try:
-        from ivr.wiring import load_flows
-
-        registry = load_flows(config)
-        flows = registry.current() if registry is not None else None
-        return await synthesizer.warm(static_prompts(config, flows), rate=CALL_RATE, progress=progress)
-    finally:
-        await synthesizer.close()
+    return Synthesizer(voices, config.paths.prompt_cache, engine=config.tts.engine)

@@ -13,24 +13,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from asr.endpointer import params_for
 from asr.engine import AsrEngine
-from asr.loader import load_engine
 from ivr.admission import Admission, OverloadBot, check_busy_notice
 from ivr.agi import AgiChannel
 from ivr.agi.server import FastAgiServer
-from ivr.ami.client import AmiClient
-from ivr.asterisk_check import watch_asterisk
 from ivr.audiosocket.server import AudioConnection, AudioSocketServer
 from ivr.bot import Bot, CallInfo, EchoBot
 from ivr.briefing import SCRIPT as BRIEFING_SCRIPT
-from ivr.cluster.drain import handover_action
+from ivr.cluster.drain import drain_sessions
 from ivr.cluster.link import KNOWLEDGE_CHANNEL
 from ivr.cluster.pg import notify_async
 from ivr.cluster.sqlite_claim import claim_sqlite
 from ivr.cluster.wiring import make_link, worker_name
 from ivr.config import ServiceConfig, parse_host_port
-from ivr.conversation import SpeechDeps
 from ivr.errors import ConfigError
 from ivr.health import readiness
 from ivr.metrics import Metrics
@@ -40,11 +35,20 @@ from ivr.returning import return_request
 from ivr.session import CallSession, SessionSettings
 from ivr.storage.store import CallStore
 from ivr.survey import SurveyBot, store_survey_score
-from ivr.wiring import Acd, BotMaker, load_flows, make_briefings, start_desktop
+from ivr.tasks import TaskRegistry
+from ivr.wiring import (
+    Acd,
+    BotMaker,
+    BotSource,
+    load_configured_engine,
+    load_flows,
+    make_ami,
+    make_briefings,
+    speech_deps,
+    start_desktop,
+)
 
 log = logging.getLogger(__name__)
-
-HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
 
 
 @dataclass
@@ -52,61 +56,93 @@ class IvrService:
     """Owns the servers, the engines and the sessions; `start()` then `stop()`."""
 
     config: ServiceConfig
-    bot_factory: Callable[[], Bot] | None = None  # a fixed bot for every call (tests, benchmarks)
-    bot_for_call: Callable[[CallInfo], Bot] | None = None  # a bot chosen per call (caller memory tests)
-    asr: AsrEngine | None = None
+    # Where each call's bot comes from: the flows (default), or a fixed source given by tests and benchmarks.
+    bot_source: BotSource | None = None
     sessions: dict[uuid.UUID, CallSession] = field(default_factory=dict)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
-    # Called with every finished session (metrics, tests, benchmarks read its conversation stats).
-    on_session_end: Callable[[CallSession], None] | None = None
-    draining: bool = False  # set by drain(): /readyz fails and no new call is taken
+    # Called with every finished session after the metrics (tests, benchmarks read its conversation stats).
+    session_ended: list[Callable[[CallSession], None]] = field(default_factory=list)
+    draining: bool = False  # set by drain() or stop(): /readyz fails and no new call is taken
+    asr: AsrEngine | None = field(default=None, init=False)
+    started: bool = field(default=False, init=False)
+    # The stops of the started parts, in start order: stop() unwinds them in reverse.
+    _parts: contextlib.AsyncExitStack = field(
+        default_factory=contextlib.AsyncExitStack, init=False, repr=False
+    )
 
     async def start(self) -> None:
-        """Open storage, load the models, warm the prompts and start listening."""
+        """Build every part after what it needs; a failure half-way stops what was started, in reverse."""
+        async with contextlib.AsyncExitStack() as stack:
+            await self._build(stack)
+            self._parts = stack.pop_all()  # stop() unwinds these
+        self.started = True
+        log.info(
+            "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
+            self.config.listen.host,
+            self.agi.port,
+            self.config.listen.host,
+            self.audio.port,
+            self.audiosocket_address,
+        )
+
+    async def _build(self, stack: contextlib.AsyncExitStack) -> None:
+        """The composition root: each part is started here and its stop pushed on `stack`."""
         cfg = self.config
         # Checked first: a bad IVR_WEB_SECRET is a clear start-up error, not a failure half-way.
         from ivr.web.auth import check_secret
 
         if cfg.web.enabled:
             check_secret()
-        self._sqlite_claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
+        claim = claim_sqlite(cfg.database_url())  # SQLite: this worker alone, or a clear error
+        if claim is not None:
+            stack.callback(claim.release)
         self.store = await CallStore.open(
             cfg.database_url(), journal=Path(cfg.paths.journal), worker=worker_name(cfg)
         )
+        stack.push_async_callback(self.store.close)
         await self.store.close_orphans(before=datetime.now(UTC))
-        if self.asr is None:
-            self.asr = await asyncio.to_thread(
-                load_engine,
-                cfg.asr.engine,
-                cfg.asr.model,
-                language=cfg.asr.language,
-                threads=cfg.asr.threads,
-                workers=cfg.asr.workers,
-                nice=cfg.asr.decoder_nice,
-                models_dir=Path(cfg.paths.models),
-            )
+        # Cached for the process (asr.loader): the next service of this process reuses the model.
+        self.asr = await asyncio.to_thread(load_configured_engine, cfg)
         self.admission = Admission(
             self.asr.load, max_calls=cfg.bot.max_calls, max_backlog=cfg.asr.max_backlog
         )
         self.metrics = Metrics()
         self.metrics.track_decoders(self.asr.load.backlog_seconds, lambda: self.asr.load.pending)
         self.metrics.track_pending_writes(lambda: self.store.pending_writes)
-        self.flows = load_flows(cfg) if self.bot_factory is None and self.bot_for_call is None else None
-        self.bots = BotMaker(self.flows, self._echo_bot)
+        self.flows = load_flows(cfg) if self.bot_source is None else None
+        self.bots = self.bot_source or BotMaker(self.flows, self._echo_bot)
         await self.bots.refresh_knowledge(self.store)
         self.tts = make_synthesizer(cfg)
         await self.tts.start()
+        stack.push_async_callback(self.tts.close)
         await self.tts.warm(self._static_prompts(), rate=CALL_RATE, progress=False)
         notice = await self.tts.synthesize(cfg.bot.busy_notice, cfg.asr.language, CALL_RATE)
         check_busy_notice(notice, CALL_RATE)  # cached by warm(): no synthesis here
-        self.speech = SpeechDeps(
-            asr=self.asr,
-            tts=self.tts,
-            endpointing=params_for(cfg.asr.endpointing, cfg.asr.endpointing_overrides),
-            vad_aggressiveness=cfg.asr.vad_aggressiveness,
-            barge_in=cfg.bot.barge_in,
-            min_barge_in=cfg.bot.min_barge_in,
-        )
+        self.speech = speech_deps(cfg, self.asr, self.tts)
+        await self._listen(stack)
+        self.ami = make_ami(cfg)
+        self.acd = await Acd.build(cfg, self.store, self.ami, self.metrics)
+        if self.acd.monitor is not None:
+            stack.callback(self.acd.monitor.stop)
+        self.tasks = TaskRegistry()  # every background task of the service, cancelled before what it uses
+        stack.push_async_callback(self.tasks.close)
+        if self.ami is not None:  # connect only now: the monitor's on_connect resync must see the 1st login
+            stack.push_async_callback(self.ami.close)
+            self.tasks.spawn(self.ami.run(), name="ami-client")
+        if self.acd.monitor is not None:
+            self.tasks.spawn(self.acd.monitor.run(), name="queues")
+        self.cluster = make_link(self)  # PostgreSQL: the duty lease, worker registry, reload notices
+        if self.cluster is not None:
+            self.tasks.spawn(self.cluster.run(), name="cluster")
+        self.briefings = make_briefings(self)
+        self.web = await start_desktop(self, self.fd_budget) if cfg.web.enabled else None
+        if self.web is not None:
+            stack.push_async_callback(self.web.stop)
+        self.idle.set()
+
+    async def _listen(self, stack: contextlib.AsyncExitStack) -> None:
+        """Open the FastAGI and AudioSocket listeners."""
+        cfg = self.config
         self.fd_budget = FdBudget()
         call_limits = Limits(
             cfg.listen.max_connections, cfg.listen.max_per_peer, parse_allow(cfg.listen.allow), reserve_fds=32
@@ -120,6 +156,7 @@ class IvrService:
             budget=self.fd_budget,
         )
         await self.agi.start(cfg.listen.host, cfg.listen.fastagi_port)
+        stack.push_async_callback(self.agi.close)
         self.audio = AudioSocketServer(
             self._handle_audio,
             is_expected=self._is_expected,
@@ -127,39 +164,11 @@ class IvrService:
             budget=self.fd_budget,
         )
         await self.audio.start(cfg.listen.host, cfg.listen.audiosocket_port)
+        stack.push_async_callback(self.audio.close)
         advertised_host, advertised_port = parse_host_port(cfg.listen.audiosocket_advertise)
         if cfg.listen.audiosocket_port == 0:
             advertised_port = self.audio.port
         self.audiosocket_address = f"{advertised_host}:{advertised_port}"
-        self.ami: AmiClient | None = None
-        self._ami_task: asyncio.Task | None = None
-        secret = cfg.ami.secret()
-        if cfg.ami.enabled and secret:
-            self.ami = AmiClient(cfg.ami.host, cfg.ami.port, cfg.ami.username, secret, auth=cfg.ami.auth)
-            watch_asterisk(self.ami)  # modules and dialplan contexts, checked at every AMI login
-        elif cfg.ami.enabled:
-            log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
-        self.acd = await Acd.build(cfg, self.store, self.ami, self.metrics)
-        if self.ami is not None:  # connect only now: the monitor's on_connect resync must see the 1st login
-            self._ami_task = asyncio.get_running_loop().create_task(self.ami.run(), name="ami-client")
-        self._monitor_task: asyncio.Task | None = None
-        if self.acd.monitor is not None:
-            self._monitor_task = asyncio.get_running_loop().create_task(self.acd.monitor.run(), name="queues")
-        self.cluster = make_link(self)  # PostgreSQL: the duty lease, worker registry, reload notices
-        self._cluster_task: asyncio.Task | None = None
-        if self.cluster is not None:
-            self._cluster_task = asyncio.get_running_loop().create_task(self.cluster.run(), name="cluster")
-        self.briefings = make_briefings(self)
-        self.web = await start_desktop(self, self.fd_budget) if cfg.web.enabled else None
-        self.idle.set()
-        log.info(
-            "ivr listening: FastAGI %s:%d, AudioSocket %s:%d (advertised as %s)",
-            cfg.listen.host,
-            self.agi.port,
-            cfg.listen.host,
-            self.audio.port,
-            self.audiosocket_address,
-        )
 
     async def readiness(self) -> dict:
         """Whether this worker can take a call now, check by check (served on /readyz)."""
@@ -179,46 +188,24 @@ class IvrService:
             with contextlib.suppress(TimeoutError):
                 await self.cluster.resign()
         log.info("draining: %d calls in progress, new calls go to the other workers", len(self.sessions))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.idle.wait(), seconds)
-        if not self.sessions:
-            return
-        log.warning("drain: %d calls still running after %.0fs: handing over", len(self.sessions), seconds)
-        for session in list(self.sessions.values()):
-            session.hand_over(handover_action(session, self.acd.router, self.config.bot.fallback_queue))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.idle.wait(), HANDOVER_GRACE_SECONDS)
+        await drain_sessions(
+            self.sessions, self.idle, self.acd.router, self.config.bot.fallback_queue, seconds
+        )
 
     async def stop(self) -> None:
-        """Stop accepting calls and close everything.
+        """Hand the calls still running to a person, then stop every part in reverse order.
 
-        Calls still in progress lose their AGI connection; the dialplan then queues those callers to the
-        fallback queue (AGISTATUS without IVR_ACTION), so a restart never drops anyone.
+        Without a drain first, the calls get no grace: each hears the transfer notice after its current
+        turn and goes to the queue it would be routed to (ivr.cluster.drain). A call still there after the
+        notice grace loses its AGI connection; the dialplan then queues it to the fallback queue
+        (AGISTATUS without IVR_ACTION), so a stop never drops anyone.
         """
-        await self.agi.close()
-        await self.audio.close()
-        if self.web is not None:
-            await self.web.stop()
-        if self.acd.monitor is not None:
-            self.acd.monitor.stop()
-        if self._monitor_task is not None:
-            self._monitor_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._monitor_task
-        if self.ami is not None:
-            await self.ami.close()
-        if self._ami_task is not None:
-            self._ami_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ami_task
-        if self._cluster_task is not None:
-            self._cluster_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._cluster_task
-        await self.tts.close()
-        await self.store.close()
-        if self._sqlite_claim is not None:
-            self._sqlite_claim.release()
+        if self.started and not self.draining:
+            self.draining = True
+            await self.agi.stop_listening()
+            await drain_sessions(self.sessions, self.idle, self.acd.router, self.config.bot.fallback_queue, 0)
+        self.started = False
+        await self._parts.aclose()
 
     # ----- edges -> sessions ----------------------------------------------------------------------
 
@@ -259,10 +246,6 @@ class IvrService:
 
     def _make_bot(self, call: CallInfo, hotline: str | None = None) -> Bot:
         """A fresh bot for one call."""
-        if self.bot_for_call is not None:
-            return self.bot_for_call(call)
-        if self.bot_factory is not None:
-            return self.bot_factory()
         return self.bots.make(call, self.acd.router, hotline)
 
     async def _handle_agi(self, channel: AgiChannel) -> None:
@@ -350,8 +333,8 @@ class IvrService:
         """Drop a finished session; `idle` is set when none is left."""
         self.sessions.pop(session.call_uuid, None)
         self._count_finished(session)
-        if self.on_session_end is not None:
-            self.on_session_end(session)
+        for observer in self.session_ended:
+            observer(session)
         if not self.sessions:
             self.idle.set()
 

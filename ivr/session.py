@@ -37,7 +37,7 @@ from ivr.returning import ReturnRequest, load_resume
 from ivr.storage.records import CallHandle, CallRecord, StorageUnavailable
 from ivr.storage.store import CallStore
 from ivr.storage.warm_ops import resume_handle
-from ivr.vocabulary import CallOutcome, EndReason
+from ivr.vocabulary import CallOutcome, EndReason, TransferReason, identified_caller
 
 log = logging.getLogger(__name__)
 
@@ -234,14 +234,16 @@ class CallSession:
                 self.call_uuid,
                 self.settings.audio_connect_timeout,
             )
-            self.outcome = Outcome.fallback(self.settings.fallback_queue, "audio-timeout")
+            self.outcome = Outcome.fallback(self.settings.fallback_queue, TransferReason.AUDIO_TIMEOUT)
             # A real Asterisk returns from an AudioSocket() that cannot connect within 2 s; a peer still
             # silent now is not serving a caller (or is one of many idle sessions holding us): end it.
             # Closing the AGI socket makes the dialplan queue the caller on the fallback queue.
             self.end(EndReason.AUDIO_TIMEOUT)
         except Exception as exc:  # a broken component must hand the caller to a person, not drop them
             log.exception("call %s: conversation failed", self.call_uuid)
-            self.outcome = Outcome.fallback(self.settings.fallback_queue, f"bot-error: {type(exc).__name__}")
+            self.outcome = Outcome.fallback(
+                self.settings.fallback_queue, TransferReason.BOT_ERROR.with_detail(type(exc).__name__)
+            )
         finally:
             if conn is not None and not conn.closed.is_set():
                 # Ending the stream with 0x00 makes EXEC AudioSocket return 0 and the dialplan go on.
@@ -252,7 +254,7 @@ class CallSession:
         """Cap the call length: past it, the caller goes to a person."""
         await asyncio.sleep(self.settings.max_call_seconds)
         if self.outcome is None:
-            self.outcome = Outcome.fallback(self.settings.fallback_queue, "max-call-time")
+            self.outcome = Outcome.fallback(self.settings.fallback_queue, TransferReason.MAX_CALL_TIME)
         if self._audio.done():
             conn = self._audio.result()
             with contextlib.suppress(OSError, ConnectionError):
@@ -275,8 +277,8 @@ class CallSession:
 
     async def _history(self) -> tuple[PreviousCall, ...]:
         """The caller's earlier calls, newest first; empty when unknown or the database is slow."""
-        number = self.channel.env.caller_number
-        if not number or number.lower() in ("unknown", "anonymous", "restricted"):
+        number = identified_caller(self.channel.env.caller_number)
+        if number is None:
             return ()
         try:
             records = await self.store.recent_calls(
@@ -318,7 +320,7 @@ class CallSession:
 
     async def _return_to_dialplan(self) -> None:
         """Set the IVR_* variables the dialplan acts on."""
-        outcome = self.outcome or Outcome.fallback(self.settings.fallback_queue, "no-outcome")
+        outcome = self.outcome or Outcome.fallback(self.settings.fallback_queue, TransferReason.NO_OUTCOME)
         self.outcome = outcome
         await self.channel.set_variable("IVR_REASON", outcome.reason)
         if outcome.action == "transfer":

@@ -1,42 +1,130 @@
-"""The parts of the service around the call path: flows, ACD (queues, AMI monitor, callbacks, presence),
-the agent desktop and metrics. IvrService builds them with these functions and owns their lifetime.
+"""The parts of the service around the call path: engines, flows, ACD (queues, AMI monitor, callbacks,
+presence), the agent desktop and metrics. IvrService (the composition root) builds them with these
+functions and owns their lifetime; they see the service only through the `ServiceParts` Protocol.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
+from asr.endpointer import params_for
+from asr.engine import AsrEngine
+from asr.loader import load_engine
 from ivr.ami.client import AmiClient
+from ivr.asterisk_check import watch_asterisk
 from ivr.bot import Bot, Callback, CallInfo
 from ivr.briefing import KEY_PROMPTS, BriefingDesk
 from ivr.config import ServiceConfig
+from ivr.conversation import SpeechDeps
 from ivr.dialogue import catalog
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.knowledge import KnowledgeEntry
 from ivr.dialogue.registry import FlowRegistry
-from ivr.handoff import Router, StaticRouter
 from ivr.metrics import Metrics
 from ivr.netguard import FdBudget, Limits
+from ivr.prompts import CALL_RATE, make_synthesizer, static_prompts
+from ivr.routing import Router, StaticRouter
 from ivr.storage.knowledge_store import KnowledgeStore
 from ivr.storage.records import StorageUnavailable
 from ivr.storage.store import CallStore
 from ivr.storage.urls import is_sqlite
+from ivr.tasks import TaskRegistry
 from queues.ami_bridge import QueueMonitor
 from queues.call_control import AmiCallControl
 from queues.callbacks import CallbackPolicy, CallbackScheduler
 from queues.events import AgentAnswered, CallerAbandoned, QueueEvent
-from queues.handoff_tracker import HandoffTracker
 from queues.live import LiveQueues
 from queues.loader import load_queue_config
 from queues.presence import AgentPresence, PresenceResult, identity_from_agent
 from queues.routing import QueueRouter
 from queues.schema import QueueConfig
+from queues.transfer_timings import TransferTimings
+from tts.service import Synthesizer, WarmReport
+
+if TYPE_CHECKING:  # imported when the desktop starts: a service without it never loads aiohttp's app
+    from ivr.web.app import WebServer
 
 log = logging.getLogger(__name__)
+
+
+class BotSource(Protocol):
+    """Where each call's bot comes from (BotMaker from the flows; tests and benchmarks bring their own)."""
+
+    def make(self, call: CallInfo, router: Router, hotline: str | None) -> Bot:
+        """A fresh bot for one call."""
+        ...
+
+    async def refresh_knowledge(self, store: CallStore) -> None:
+        """Reload what admins published on the desktop."""
+        ...
+
+
+class ServiceParts(Protocol):
+    """What the builders below read from the service once its earlier parts are started."""
+
+    config: ServiceConfig
+    store: CallStore
+    tts: Synthesizer
+    metrics: Metrics
+    acd: Acd
+    flows: FlowRegistry | None
+    audiosocket_address: str
+    tasks: TaskRegistry
+
+    def active_calls(self) -> list[dict]:
+        """The calls in the bot right now on every worker."""
+        ...
+
+    async def knowledge_published(self) -> None:
+        """An admin published a knowledge entry."""
+        ...
+
+    async def readiness(self) -> dict:
+        """The /readyz checks."""
+        ...
+
+
+def load_configured_engine(config: ServiceConfig) -> AsrEngine:
+    """The ASR engine of the `asr:` section (blocking: run it in a thread)."""
+    asr = config.asr
+    return load_engine(
+        asr.engine,
+        asr.model,
+        language=asr.language,
+        threads=asr.threads,
+        workers=asr.workers,
+        nice=asr.decoder_nice,
+        models_dir=Path(config.paths.models),
+    )
+
+
+def speech_deps(config: ServiceConfig, asr: AsrEngine, tts: Synthesizer) -> SpeechDeps:
+    """What every call's conversation hears and speaks with."""
+    return SpeechDeps(
+        asr=asr,
+        tts=tts,
+        endpointing=params_for(config.asr.endpointing, config.asr.endpointing_overrides),
+        vad_aggressiveness=config.asr.vad_aggressiveness,
+        barge_in=config.bot.barge_in,
+        min_barge_in=config.bot.min_barge_in,
+    )
+
+
+def make_ami(config: ServiceConfig) -> AmiClient | None:
+    """The AMI client (not connected yet), or None when AMI is off or has no secret."""
+    secret = config.ami.secret()
+    if config.ami.enabled and secret:
+        ami = AmiClient(config.ami.host, config.ami.port, config.ami.username, secret, auth=config.ami.auth)
+        watch_asterisk(ami)  # modules and dialplan contexts, checked at every AMI login
+        return ami
+    if config.ami.enabled:
+        log.warning("AMI is enabled but IVR_AMI_SECRET is not set: queue events and screen-pops are off")
+    return None
 
 
 def load_flows(config: ServiceConfig) -> FlowRegistry | None:
@@ -48,6 +136,18 @@ def load_flows(config: ServiceConfig) -> FlowRegistry | None:
         )
         return None
     return FlowRegistry.load(folder)  # ConfigErrors propagate: `ivr serve` refuses broken flows
+
+
+async def warm_prompts(config: ServiceConfig, *, progress: bool = True) -> WarmReport:
+    """Synthesise every static prompt of the config and the flows that is not cached yet."""
+    synthesizer = make_synthesizer(config)
+    await synthesizer.start()
+    try:
+        registry = load_flows(config)
+        flows = registry.current() if registry is not None else None
+        return await synthesizer.warm(static_prompts(config, flows), rate=CALL_RATE, progress=progress)
+    finally:
+        await synthesizer.close()
 
 
 def load_queues(config: ServiceConfig) -> QueueConfig | None:
@@ -123,7 +223,7 @@ class Acd:
         except StorageUnavailable:
             log.warning("callback requests could not be restored: the database is unavailable")
         acd.calls = AmiCallControl(ami)
-        acd.monitor = QueueMonitor(ami, store, live, HandoffTracker(), acd.scheduler)
+        acd.monitor = QueueMonitor(ami, store, live, TransferTimings(), acd.scheduler)
         acd.monitor.subscribe(queue_metrics(metrics))
         acd.monitor.start()
         acd._build_presence()
@@ -205,7 +305,7 @@ class BotMaker:
     """Builds the bot of each new call from the current flow version (pinned for the call's lifetime)."""
 
     flows: FlowRegistry | None
-    fallback_bot: Any  # Callable[[CallInfo], Bot] used without flows
+    fallback_bot: Callable[[CallInfo], Bot]  # used without flows
     published: list[KnowledgeEntry] = field(default_factory=list)
 
     def make(self, call: CallInfo, router: Router, hotline: str | None) -> Bot:
@@ -224,7 +324,7 @@ class BotMaker:
             log.warning("published knowledge not refreshed: %s", type(exc).__name__)
 
 
-def make_briefings(service: Any) -> BriefingDesk:
+def make_briefings(service: ServiceParts) -> BriefingDesk:
     """The warm hand-off briefings (FastAGI script `briefing`), with the flow's key prompt."""
     flows = service.flows
 
@@ -244,7 +344,7 @@ def make_briefings(service: Any) -> BriefingDesk:
     )
 
 
-async def start_desktop(service: Any, budget: FdBudget) -> Any:
+async def start_desktop(service: ServiceParts, budget: FdBudget) -> WebServer:
     """The agent desktop on listen.desktop_port, wired to the service's store, AMI and queues."""
     from ivr.storage.desk import DeskStore
     from ivr.web.app import WebServer, make_app
@@ -266,6 +366,7 @@ async def start_desktop(service: Any, budget: FdBudget) -> Any:
         on_knowledge_published=service.knowledge_published,
         metrics=service.metrics,
         readiness=service.readiness,
+        tasks=service.tasks,
     )
     app = make_app(
         deps,

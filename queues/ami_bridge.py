@@ -29,8 +29,8 @@ from ivr.storage.records import CallHandle
 from ivr.storage.store import CallStore
 from queues.callbacks import CallbackScheduler
 from queues.events import EventBus, Subscriber, queue_changed, queue_event
-from queues.handoff_tracker import HandoffTracker, PhaseUpdate
 from queues.live import LiveQueues
+from queues.transfer_timings import PhaseUpdate, TransferTimings
 
 log = logging.getLogger("queues.monitor")
 
@@ -57,7 +57,7 @@ class QueueMonitor:
         ami: AmiClient,
         store: CallStore | None,
         live: LiveQueues,
-        tracker: HandoffTracker,
+        tracker: TransferTimings,
         scheduler: CallbackScheduler | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

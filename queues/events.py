@@ -16,16 +16,11 @@ from typing import ClassVar, Protocol
 
 from ivr.ami.codec import AmiMessage
 from ivr.ami.dispatch import call_safely
+from ivr.vocabulary import known_caller
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_CALLER = frozenset({"", "<unknown>", "unknown"})
 DETAILS = ("HoldTime", "TalkTime", "RingTime", "Reason")
-
-
-def known_caller(value: str | None) -> str | None:
-    """None for Asterisk's placeholders of an unknown caller ID, else the value as sent."""
-    return None if value is None or value.strip().lower() in UNKNOWN_CALLER else value
 
 
 @dataclass(frozen=True, slots=True)

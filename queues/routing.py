@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from ivr.handoff import RouteDecision, RouteRequest
+from ivr.routing import RouteDecision, RouteRequest
 from queues.hours import is_open
 from queues.schema import Queue, QueueConfig
 from queues.status import QueueStatusView
@@ -32,7 +32,7 @@ def _utc_now() -> datetime:
 
 
 class QueueRouter:
-    """The ivr.handoff.Router built from the queue YAML and, when available, live queue state."""
+    """The ivr.routing.Router built from the queue YAML and, when available, live queue state."""
 
     def __init__(
         self,

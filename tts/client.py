@@ -42,7 +42,9 @@ class TtsWorker:
         request_timeout: float = 20.0,
         start_timeout: float = 15.0,
         env: Mapping[str, str] | None = None,
+        engine: str = "pyttsx3",  # a name of tts.registry, built inside the worker process
     ):
+        self.engine = engine
         self.request_timeout = request_timeout
         self.start_timeout = start_timeout
         self._env = dict(env or {})
@@ -167,6 +169,7 @@ class TtsWorker:
             sys.executable,
             "-m",
             "tts.worker",
+            self.engine,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env=self._child_env(),

@@ -10,6 +10,7 @@ from typing import Any
 
 from tts.errors import TtsError
 from tts.protocol import VoiceInfo
+from tts.registry import TtsEngineSpec, register
 
 ENGINE_NAME = "pyttsx3-espeak"
 MISSING_HINT = "install the Debian package espeak-ng (apt-get install espeak-ng) and the pip package pyttsx3"
@@ -125,3 +126,15 @@ def _voice_info(voice: Any) -> VoiceInfo:
 def without_controls(text: str) -> str:
     """`text` without control characters, so no text can carry an espeak embedded command of its own."""
     return CONTROLS.sub(" ", text)
+
+
+SPEC = register(
+    TtsEngineSpec(
+        "pyttsx3",
+        cache_name=ENGINE_NAME,
+        streams=False,
+        create=Pyttsx3Engine,
+        min_wpm=MIN_WPM,
+        max_wpm=MAX_WPM,
+    )
+)

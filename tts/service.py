@@ -18,8 +18,9 @@ from tqdm import tqdm
 
 from tts.cache import PromptCache
 from tts.client import TtsWorkerPool
-from tts.engine import ENGINE_NAME, MAX_WPM, MIN_WPM, match_voice
+from tts.engine import MAX_WPM, MIN_WPM, match_voice
 from tts.errors import TtsError
+from tts.registry import engine_spec
 from tts.resample import resample
 from tts.trim import trim_silence
 
@@ -63,14 +64,16 @@ class Synthesizer:
         request_timeout: float = 20.0,
         memory_items: int = 256,
         worker_env: Mapping[str, str] | None = None,
+        engine: str = "pyttsx3",
     ):
+        self.engine = engine_spec(engine)  # TtsError for an engine nobody registered
         if not voices:
             raise ValueError("configure at least one voice")
         self._voices = {lang.lower(): spec for lang, spec in voices.items()}
         self._default = next(iter(self._voices.values()))
         self._warned: set[str] = set()
         self.cache = PromptCache(Path(cache_dir), memory_items)
-        self.pool = TtsWorkerPool(workers, request_timeout=request_timeout, env=worker_env)
+        self.pool = TtsWorkerPool(workers, request_timeout=request_timeout, env=worker_env, engine=engine)
         self._inflight: dict[str, asyncio.Task[bytes]] = {}
 
     @property
@@ -154,7 +157,7 @@ class Synthesizer:
         if len(text) > MAX_TEXT_CHARS:
             raise ValueError(f"prompt of {len(text)} characters exceeds {MAX_TEXT_CHARS}")
         spec = self.voice_for(language)
-        return PromptCache.key(ENGINE_NAME, spec.voice, spec.rate_wpm, rate, text)
+        return PromptCache.key(self.engine.cache_name, spec.voice, spec.rate_wpm, rate, text)
 
     async def _produce(self, key: str, text: str, spec: VoiceSpec, rate: int) -> bytes:
         """Disk lookup, else synthesis + post-processing + store."""

@@ -1,4 +1,5 @@
-"""TTS worker process: `python -m tts.worker` runs the engine and answers JSON lines on stdin/stdout.
+"""TTS worker process: `python -m tts.worker [ENGINE]` runs a tts.registry engine (pyttsx3 by default)
+and answers JSON lines on stdin/stdout.
 
 How this works: the engine is blocking and not thread-safe, so it lives alone in this process. The
 original stdout is kept as the private reply channel and fd 1 is pointed at /dev/null, because pyttsx3
@@ -14,7 +15,6 @@ import tempfile
 import time
 from typing import BinaryIO
 
-from tts.engine import Pyttsx3Engine
 from tts.errors import TtsError, WorkerProtocolError
 from tts.protocol import (
     Done,
@@ -28,8 +28,10 @@ from tts.protocol import (
     Voices,
     encode,
 )
+from tts.registry import TtsEngine, engine_spec
 
 TEST_HOOKS_ENV = "IVR_TTS_TEST_HOOKS"
+DEFAULT_ENGINE = "pyttsx3"
 
 
 def _private_stdout() -> BinaryIO:
@@ -41,7 +43,7 @@ def _private_stdout() -> BinaryIO:
     return out
 
 
-def handle(engine: Pyttsx3Engine, msg: Message) -> Message:
+def handle(engine: TtsEngine, msg: Message) -> Message:
     """Run one request against the engine and build its reply."""
     try:
         if isinstance(msg, Synthesize):
@@ -57,11 +59,12 @@ def handle(engine: Pyttsx3Engine, msg: Message) -> Message:
         return Failed(getattr(msg, "id", -1), f"{type(exc).__name__}: {exc}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Serve requests until stdin closes."""
+    args = sys.argv[1:] if argv is None else argv
     out = _private_stdout()
     try:
-        engine = Pyttsx3Engine()
+        engine = engine_spec(args[0] if args else DEFAULT_ENGINE).create()
         engine.self_test(os.path.join(tempfile.gettempdir(), f"ivr-tts-selftest-{os.getpid()}.wav"))
     except TtsError as exc:
         out.write(encode(Hello(os.getpid(), False, str(exc))))

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from ivr.agi.quoting import MAX_COMMAND_BYTES, Quoted, encode_command, quote_word
 from ivr.errors import RemoteProtocolError
+from ivr.vocabulary import known_caller
 
 __all__ = [
     "MAX_COMMAND_BYTES",
@@ -108,12 +109,12 @@ class AgiEnvironment:
     @property
     def caller_number(self) -> str | None:
         """Caller id number, None when Asterisk says `unknown`."""
-        return _known(self.variables.get("callerid"))
+        return known_caller(self.variables.get("callerid"))
 
     @property
     def caller_name(self) -> str | None:
         """Caller id name, None when Asterisk says `unknown`."""
-        return _known(self.variables.get("calleridname"))
+        return known_caller(self.variables.get("calleridname"))
 
     @property
     def language(self) -> str:
@@ -143,11 +144,6 @@ class AgiHangup:
 
 
 AgiMessage = AgiEnvironment | AgiReply | AgiHangup
-
-
-def _known(value: str | None) -> str | None:
-    """Map Asterisk's `unknown` placeholder (and empty values) to None."""
-    return None if value in (None, "", "unknown") else value
 
 
 class AgiDecoder:

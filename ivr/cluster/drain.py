@@ -6,20 +6,53 @@ long-wait estimate) is kept, with its priority; otherwise the router is asked fo
 intent and tier now, as the bot would at a transfer. A queue outside its hours is not one the bot would
 send anybody to (it offers a callback instead, which a draining worker cannot wait for): such a call goes
 to the fallback queue, as it does with no queue configuration. A survey call just ends with the goodbye.
+
+`drain_sessions` is the drain itself, used by `IvrService.drain` (SIGTERM: the other workers take the new
+calls) and by `IvrService.stop` (no grace: each call still running is handed over at once), so a stop
+never drops a caller in silence.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ivr.bot import Action, Hangup, Transfer
-from ivr.handoff import Router, RouteRequest
 from ivr.prompts import GOODBYE, TRANSFER_NOTICE
+from ivr.routing import Router, RouteRequest
+from ivr.vocabulary import TransferReason
 
 if TYPE_CHECKING:
     from ivr.session import CallSession
 
-DRAINING = "worker-draining"
+log = logging.getLogger("ivr.cluster")
+
+DRAINING = TransferReason.WORKER_DRAINING
+HANDOVER_GRACE_SECONDS = 30.0  # for the notice after the turn in progress; then stop() ends what is left
+
+
+async def drain_sessions(
+    sessions: Mapping[uuid.UUID, CallSession],
+    idle: asyncio.Event,
+    router: Router,
+    fallback_queue: str,
+    seconds: float,
+    grace: float = HANDOVER_GRACE_SECONDS,
+) -> None:
+    """Give the calls `seconds` to end, hand over the rest, and wait up to `grace` for them to go."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(idle.wait(), seconds)
+    if not sessions:
+        return
+    log.warning("drain: %d calls still running after %.0fs: handing over", len(sessions), seconds)
+    for session in list(sessions.values()):
+        session.hand_over(handover_action(session, router, fallback_queue))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(idle.wait(), grace)
 
 
 def handover_action(session: CallSession, router: Router, fallback_queue: str) -> Action:

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
 from ivr.cluster.link import ClusterLink
 from ivr.cluster.pg import is_postgres
 
 if TYPE_CHECKING:
     from ivr.config import ServiceConfig
+    from ivr.storage.store import CallStore
+    from ivr.wiring import Acd, BotSource
 
 log = logging.getLogger("ivr.cluster")
+
+
+class ClusterHost(Protocol):
+    """What the link reads from the service: its config, callbacks, knowledge and calls."""
+
+    config: ServiceConfig
+    acd: Acd  # its callback scheduler runs on the lease holder
+    bots: BotSource  # published knowledge
+    store: CallStore
+    own_calls: Callable[[], list[dict]]
+    reload: Callable[[], Awaitable[list[str]]]
 
 
 def worker_name(config: ServiceConfig) -> str:
@@ -21,7 +35,7 @@ def worker_name(config: ServiceConfig) -> str:
     return config.cluster.name or f"{socket.gethostname()}:{config.listen.fastagi_port}"[:64]
 
 
-def make_link(service: Any) -> ClusterLink | None:
+def make_link(service: ClusterHost) -> ClusterLink | None:
     """The worker's cluster link on PostgreSQL; None on SQLite (a single worker)."""
     url = service.config.database_url()
     if not is_postgres(url):

@@ -46,7 +46,7 @@ from ivr.dialogue.schema import (
     TransferStep,
 )
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
-from ivr.handoff import Router
+from ivr.routing import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
 PERSON_KEY = "0"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr.dialogue.text import is_chinese
-from ivr.handoff import RouteDecision
+from ivr.routing import RouteDecision
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 

@@ -17,7 +17,7 @@ from ivr.bot import Action, Callback, Hangup, Say, Transfer
 from ivr.dialogue import catalog
 from ivr.dialogue.briefing import briefing_context
 from ivr.dialogue.handoff_context import HandoffFacts, context, fill, join_sentences, summary, wait_words
-from ivr.handoff import RouteDecision, RouteRequest
+from ivr.routing import RouteDecision, RouteRequest
 
 # Below this the caller hears "in a moment" rather than a number of minutes.
 SHORT_WAIT_SECONDS = 30.0

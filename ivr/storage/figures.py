@@ -23,13 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ivr.storage.desk_models import Disposition
 from ivr.storage.models import Call, Transfer
 from ivr.storage.warm_figures import sent_back, warm_figures
-from ivr.vocabulary import CallOutcome
+from ivr.vocabulary import CallOutcome, identified_caller, reason_key
 
 REPEAT_WINDOW = timedelta(hours=24)
 FOLLOW_UP_KINDS = frozenset({"survey", "return"})  # calls.meta["kind"] of legs that are not new calls
 FINISHED = tuple(CallOutcome)
 HANDLED = (CallOutcome.CONTAINED, CallOutcome.TRANSFERRED)  # the calls first-contact resolution is judged on
-ANONYMOUS = frozenset({"", "unknown", "anonymous", "restricted", "private"})
 _CHUNK = 500  # numbers per IN (...) list: well below every backend's bound-parameter limit
 
 
@@ -169,11 +168,6 @@ def _seconds(later: datetime | None, earlier: datetime | None) -> float | None:
     return delta if delta >= 0 else None
 
 
-def _reason_key(reason: str) -> str:
-    """'bot-error: KeyError' and 'bot-error: OSError' are one reason on a chart."""
-    return reason.split(":", 1)[0].strip() or "unknown"
-
-
 def _transfer_figures(transfers: list[TransferRow], finished: int) -> dict[str, Any]:
     """ASA, AHT, abandonment and transfers by reason."""
     waits = [w for t in transfers if (w := _seconds(t.answered_at, t.queued_at or t.created_at)) is not None]
@@ -182,7 +176,7 @@ def _transfer_figures(transfers: list[TransferRow], finished: int) -> dict[str, 
     abandon_waits = [
         w for t in abandoned if (w := _seconds(t.abandoned_at, t.queued_at or t.created_at)) is not None
     ]
-    reasons = Counter(_reason_key(t.reason) for t in transfers)
+    reasons = Counter(reason_key(t.reason) or "unknown" for t in transfers)  # one bar per reason, any detail
     return {
         "transfers": len(transfers),
         "transfers_by_reason": tuple(
@@ -216,9 +210,7 @@ def _fcr_figures(
     latest: dict[int, DispositionRow] = {}
     for d in sorted(dispositions, key=lambda d: (d.created_at, d.id)):
         latest[d.call_id] = d
-    base = [
-        c for c in calls if c.outcome in HANDLED and (c.caller_number or "").strip().lower() not in ANONYMOUS
-    ]
+    base = [c for c in calls if c.outcome in HANDLED and identified_caller(c.caller_number) is not None]
     no_repeat = sum(1 for c in base if not _called_again(c, later_calls.get(c.caller_number or "", [])))
     resolved = sum(1 for d in latest.values() if d.resolved)
     return {

@@ -151,7 +151,7 @@ class Transfer(Base):
     abandoned_at: Mapped[datetime | None]
     agent_interface: Mapped[str | None] = mapped_column(String(128))
     agent_name: Mapped[str | None] = mapped_column(String(128))
-    # Written from AMI events by queues.handoff_tracker (migration 0002).
+    # Written from AMI events by queues.transfer_timings (migration 0002).
     ring_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hold_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)

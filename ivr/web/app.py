@@ -233,7 +233,7 @@ def make_app(
 
     app = web.Application(middlewares=[security_headers, authenticate], client_max_size=MAX_BODY_BYTES)
     app[DEPS] = deps
-    app[HUB] = Hub()
+    app[HUB] = Hub(tasks=deps.tasks)
     app[AUTH] = AuthSettings(
         SessionCodec(secret), secure_cookies=secure_cookies, trusted_proxies=parse_networks(trusted_proxies)
     )

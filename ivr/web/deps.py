@@ -10,6 +10,7 @@ from aiohttp import web
 
 from ivr.storage.desk import DeskStore
 from ivr.storage.store import CallStore
+from ivr.tasks import TaskRegistry
 from ivr.web.hub import Hub
 from queues.events import QueueEvents
 
@@ -63,6 +64,7 @@ class WebDeps:
     on_knowledge_published: Callable[[], Awaitable[None]] | None = None
     metrics: object | None = None
     readiness: Callable[[], Awaitable[dict[str, Any]]] | None = None  # ivr.health.readiness of the service
+    tasks: TaskRegistry = field(default_factory=TaskRegistry)  # the service's: owns the desktop's tasks
 
 
 DEPS = web.AppKey("deps", WebDeps)

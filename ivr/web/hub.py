@@ -20,6 +20,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from ivr.tasks import TaskRegistry
+
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 15.0
@@ -66,14 +68,20 @@ def encode(msg: dict[str, Any]) -> str:
 class Hub:
     """Routes desktop messages to the browsers that may see them."""
 
-    def __init__(self, *, heartbeat: float = HEARTBEAT_S, send_queue: int = SEND_QUEUE) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeat: float = HEARTBEAT_S,
+        send_queue: int = SEND_QUEUE,
+        tasks: TaskRegistry | None = None,
+    ) -> None:
         self.heartbeat = heartbeat  # seconds between pings; a browser that misses one is closed
         self._send_queue = send_queue
         self._connections: set[Connection] = set()
         self._current: dict[str, dict[str, Any]] = {}
         self.slow_dropped = 0  # connections closed because their browser fell behind
         self.connected = asyncio.Condition()  # notified on every connect and disconnect
-        self._closing: set[asyncio.Task[bool]] = set()  # closes of slow browsers, kept until done
+        self._tasks = tasks or TaskRegistry()  # closes of slow browsers, kept until done
 
     # -- sending ---------------------------------------------------------------------------------------
 
@@ -133,9 +141,7 @@ class Hub:
                 conn.peer.user_id,
                 self._send_queue,
             )
-            task = asyncio.get_running_loop().create_task(conn.ws.close(code=1013, message=b"too slow"))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+            self._tasks.spawn(conn.ws.close(code=1013, message=b"too slow"), name="desktop-close-slow")
             return False
 
     # -- connections -----------------------------------------------------------------------------------

@@ -154,7 +154,6 @@ class ScreenPop:
         self._ringing: dict[str, set[str]] = {}  # caller Uniqueid -> agents holding a pop of it
         self._recent: dict[str, deque[str]] = {}  # agent id -> call uuids popped to them, newest last
         self._unsubscribe: list[Callable[[], None]] = []
-        self._notifying: set[asyncio.Task[None]] = set()
         self._handlers = {
             AgentRinging: self.on_agent_called,
             AgentAnswered: self.on_agent_connect,
@@ -232,9 +231,7 @@ class ScreenPop:
     def _record(self, started: float) -> None:
         """Note one arrival-to-send latency and wake whoever waits for it."""
         self.latencies.append(self._clock() - started)
-        task = asyncio.get_running_loop().create_task(self._notify_latency())
-        self._notifying.add(task)
-        task.add_done_callback(self._notifying.discard)
+        self._deps.tasks.spawn(self._notify_latency(), name="screenpop-latency")
 
     async def _notify_latency(self) -> None:
         """Wake wait_latencies()."""

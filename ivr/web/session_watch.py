@@ -11,14 +11,13 @@ the next successful check catches up.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from ivr.storage.web_sessions import SessionStore
-from ivr.web.deps import HUB
+from ivr.web.deps import DEPS, HUB
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +59,12 @@ def watch_sessions(app: web.Application, every: float) -> None:
     """Run the watch for the app's lifetime; the app owns the task."""
 
     async def start(app: web.Application) -> None:
-        app[_WATCH] = asyncio.get_running_loop().create_task(_watch(app, every), name="session-watch")
+        app[_WATCH] = app[DEPS].tasks.spawn(_watch(app, every), name="session-watch")
 
     async def stop(app: web.Application) -> None:
         task = app.get(_WATCH)
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await app[DEPS].tasks.cancel(task)
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

@@ -240,12 +240,11 @@ async def _push_loop(app: web.Application) -> None:
 async def _push_context(app: web.Application) -> AsyncIterator[None]:
     """Run the push task for the app's lifetime; cancelled on cleanup."""
     state = app[PUSH]
-    state.task = asyncio.get_running_loop().create_task(_push_loop(app), name="supervisor-push")
+    tasks = app[DEPS].tasks
+    state.task = tasks.spawn(_push_loop(app), name="supervisor-push")
     events = app[DEPS].queue_events
     unsubscribe = events.subscribe(lambda _event: poke(app)) if events is not None else None
     yield
     if unsubscribe is not None:
         unsubscribe()
-    state.task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await state.task
+    await tasks.cancel(state.task)

@@ -14,11 +14,14 @@ import sys
 import time
 from pathlib import Path
 
+from asr.registry import register
+
 from ivr.admission import OVERLOAD_REASON
 from ivr.bot import EchoBot, Say
 from ivr.fakepbx.audiosocket import load_wav_as_slin
 from tests.bench.callers import TURNS_AFTER_BARGE, barge_in_frame, cpu_seconds, read_bytes
-from tests.bench.no_asr import SkippedAsr
+from tests.bench.no_asr import SPEC as SKIPPED_ASR
+from tests.support.calls import FixedBots
 
 BENCH_SCRIPT = Path(__file__).with_name("bench_calls.py")  # run with --caller-worker for the callers
 ALLISON = Path("/usr/share/asterisk/sounds/en_US_f_Allison")
@@ -292,13 +295,17 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     from ivr.service import IvrService
 
     setup = speech_setup(args)
+    no_asr: dict = {}
+    if args.no_asr:  # an engine without a model, chosen through the registry like any other
+        register(SKIPPED_ASR)
+        no_asr = {"engine": SKIPPED_ASR.name, "model": None}
     config = ServiceConfig.model_validate(
         {
             "listen": {"host": "127.0.0.1", "fastagi_port": 0, "audiosocket_port": 0, "desktop_port": 0},
             "ami": {"enabled": False},
             "database": {"url": f"sqlite:///{workdir / 'ivr.db'}"},
             "paths": {"prompt_cache": str(workdir / "prompts")},
-            "asr": {**setup["asr"], "endpointing": args.preset, "decoder_nice": args.decoder_nice},
+            "asr": {**setup["asr"], "endpointing": args.preset, "decoder_nice": args.decoder_nice, **no_asr},
             "tts": setup["tts"],
             "bot": {"greeting": setup["greeting"], "max_calls": args.max_calls},
             "log_level": "WARNING",
@@ -306,10 +313,9 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     )
     greeting_text, reply_text, language = setup["greeting"], setup["reply"], setup["language"]
     service = IvrService(
-        config, bot_factory=lambda: FixedReplyBot(greeting_text, config.bot.fallback_queue, reply_text)
+        config,
+        bot_source=FixedBots.of(lambda: FixedReplyBot(greeting_text, config.bot.fallback_queue, reply_text)),
     )
-    if args.no_asr:
-        service.asr = SkippedAsr()  # no model is loaded: start() keeps an engine it is given
     await service.start()
     await service.tts.warm([(reply_text, language)], rate=8000, progress=False)
     greeting = await service.tts.synthesize(greeting_text, language, 8000)

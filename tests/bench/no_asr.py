@@ -9,6 +9,10 @@ service's CPU time is the cost of a call without ASR. Benchmark only: the figure
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from asr.registry import EngineSpec
 
 from asr.engine import Partial, Transcript
 from asr.pool import DecodeLoad
@@ -53,3 +57,19 @@ class SkippedAsr:
 
     def close(self) -> None:
         """Nothing to free."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedOptions:
+    """It takes no `asr:` setting."""
+
+
+def _no_model(model: str | None, language: str, models_dir: Path) -> Path:
+    """There is no model to find: the models folder stands in for it (the loader caches by path)."""
+    return models_dir
+
+
+# Registered by call_service for --no-asr (asr.registry.register), then chosen as `asr.engine: skipped`.
+SPEC = EngineSpec(
+    "skipped", streams=False, options=SkippedOptions, resolve=_no_model, build=lambda p, o: SkippedAsr()
+)

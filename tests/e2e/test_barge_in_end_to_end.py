@@ -52,7 +52,7 @@ async def test_caller_speech_stops_the_prompt_once_min_barge_in_was_heard_and_is
 
     async with running_service(bot_factory=make_bot, bot={"min_barge_in": MIN_BARGE_IN}) as service:
         spy = StoreSpy(service)
-        service.on_session_end = lambda session: conversations.append(session.conversation)
+        service.session_ended.append(lambda session: conversations.append(session.conversation))
         # Speak 2.2 s into the prompt, in the middle of its second sentence (1.7 s to 4.0 s): the prompt
         # is still speaking when the barge-in is due. Hang up once the bot has answered.
         script = [

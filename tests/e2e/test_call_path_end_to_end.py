@@ -23,7 +23,7 @@ async def test_greeting_reaches_the_caller_paced_and_the_call_is_stored(running_
     conversations = []
     async with running_service() as service:
         spy = StoreSpy(service)
-        service.on_session_end = lambda session: conversations.append(session.conversation)
+        service.session_ended.append(lambda session: conversations.append(session.conversation))
         baseline = set(asyncio.all_tasks())
         # The caller hangs up once the whole greeting was played, however late a loaded machine starts it.
         result = await pbx_for(service).call([SilenceUntil(spy.said("bot", 1)), Silence(0.3), HangUp()])

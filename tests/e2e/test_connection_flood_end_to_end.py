@@ -90,7 +90,7 @@ async def silent_agi_session(port: int, n: int) -> bytes:
 async def test_fastagi_sessions_that_never_start_their_audio_are_ended(running_service):
     ended: list[str] = []
     async with running_service() as service:
-        service.on_session_end = lambda session: ended.append(session.end_reason)
+        service.session_ended.append(lambda session: ended.append(session.end_reason))
         seen = await asyncio.wait_for(
             asyncio.gather(*(silent_agi_session(service.agi.port, n) for n in range(50))), 60
         )

@@ -17,7 +17,7 @@ from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from ivr.fakepbx.ami import FakeAmiServer
 from ivr.fakepbx.audiosocket import BotAnswered, Digit, Silence, SilenceUntil, Speech
-from ivr.handoff import StaticRouter
+from ivr.routing import StaticRouter
 from tests.e2e.handoff_support import AMI_SECRET, handoff_service
 from tests.support.calls import pbx_for
 from tests.support.corpus import espeak_pcm

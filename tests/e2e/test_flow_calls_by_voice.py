@@ -12,7 +12,7 @@ import pytest
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from ivr.fakepbx.audiosocket import Silence, Speech
-from ivr.handoff import StaticRouter
+from ivr.routing import StaticRouter
 from tests.support.calls import pbx_for
 from tests.support.corpus import espeak_pcm
 

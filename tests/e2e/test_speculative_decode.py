@@ -27,7 +27,7 @@ async def test_whisper_transcripts_come_from_the_speculative_decode_and_stay_rig
             SilenceUntil(spy.said("bot", 3)),
             HangUp(),
         ]
-        service.on_session_end = lambda session: conversations.append(session.conversation)
+        service.session_ended.append(lambda session: conversations.append(session.conversation))
         result = await pbx_for(service).call(script, max_seconds=120)
         record = await service.store.get_call(result.call_uuid)
 

@@ -16,7 +16,7 @@ import pytest
 
 from ivr.bot import EchoBot
 from ivr.fakepbx.audiosocket import Digit, Silence
-from tests.support.calls import pbx_for
+from tests.support.calls import FixedBots, pbx_for
 from tests.support.postgres import PostgresCluster, create_database, find_pg_bin, free_port
 
 HANG_S = 30.0
@@ -79,7 +79,7 @@ async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):
         bot.started = started
         return bot
 
-    service.bot_factory = make_bot
+    service.bots = FixedBots.of(make_bot)
     timed = service.store = TimedStore(service.store)
     pbx = pbx_for(service)
     first = asyncio.ensure_future(pbx.call(FIRST_CALL, max_seconds=90))

@@ -33,7 +33,7 @@ async def test_korean_yes_is_recognised_through_the_grammar_while_streaming(runn
     ) as service:
         assert service.asr.streaming
         spy = StoreSpy(service)
-        service.on_session_end = lambda session: conversations.append(session.conversation)
+        service.session_ended.append(lambda session: conversations.append(session.conversation))
         # The caller answers the question, and hangs up once the answer is stored, however long that takes.
         script = [SilenceUntil(spy.said("bot", 1)), Speech(espeak_pcm("네", "ko", 8000))]
         script += [SilenceUntil(spy.said("caller", 1)), HangUp()]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from ivr.bot import Bot, CallInfo
 from ivr.config import ServiceConfig
 from ivr.fakepbx.pbx import FakePbx
 from ivr.service import IvrService
@@ -43,6 +45,29 @@ def service_config(tmp_path: Path, prompt_cache: Path, **sections: dict) -> Serv
     return ServiceConfig.model_validate(data)
 
 
+@dataclass
+class FixedBots:
+    """A bot source for tests and benchmarks: every call gets `bot_for_call(call)`, flows stay unloaded."""
+
+    bot_for_call: Callable[[CallInfo], Bot]
+
+    @classmethod
+    def of(cls, bot_factory: Callable[[], Bot] | None = None, bot_for_call=None) -> FixedBots | None:
+        """From a factory of one bot per call, or a bot chosen per call; None when neither is given."""
+        if bot_for_call is not None:
+            return cls(bot_for_call)
+        if bot_factory is not None:
+            return cls(lambda call: bot_factory())
+        return None
+
+    def make(self, call: CallInfo, router, hotline: str | None) -> Bot:
+        """The test's bot for this call."""
+        return self.bot_for_call(call)
+
+    async def refresh_knowledge(self, store) -> None:
+        """A fixed bot reads no published knowledge."""
+
+
 @pytest.fixture
 def running_service(tmp_path: Path, prompt_cache: Path) -> Callable:
     """`async with running_service(**sections) as service:` a started service, stopped at the end."""
@@ -50,7 +75,7 @@ def running_service(tmp_path: Path, prompt_cache: Path) -> Callable:
     @contextlib.asynccontextmanager
     async def run(bot_factory=None, bot_for_call=None, **sections: dict) -> AsyncIterator[IvrService]:
         config = service_config(tmp_path, prompt_cache, **sections)
-        service = IvrService(config, bot_factory=bot_factory, bot_for_call=bot_for_call)
+        service = IvrService(config, bot_source=FixedBots.of(bot_factory, bot_for_call))
         await service.start()
         try:
             yield service

@@ -6,12 +6,12 @@ from ivr.ami.client import AmiClient
 from ivr.storage.store import CallStore
 from queues.ami_bridge import QueueMonitor
 from queues.call_control import AmiCallControl
-from queues.handoff_tracker import HandoffTracker
 from queues.live import LiveQueues
+from queues.transfer_timings import TransferTimings
 
 
 def desk_queues(ami: AmiClient, store: CallStore) -> dict[str, object]:
     """WebDeps keyword arguments: a started QueueMonitor (the event stream) and AMI call control."""
-    monitor = QueueMonitor(ami, store, LiveQueues(), HandoffTracker())
+    monitor = QueueMonitor(ami, store, LiveQueues(), TransferTimings())
     monitor.start()
     return {"queue_events": monitor, "calls": AmiCallControl(ami)}

@@ -24,7 +24,7 @@ from ivr.bot import Action, Callback, CallInfo, Hangup, PreviousCall, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import Flow
 from ivr.dialogue.schema import REASONS
-from ivr.handoff import RouteDecision, RouteRequest
+from ivr.routing import RouteDecision, RouteRequest
 
 EVAL_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "dialogue_eval"
 NOW = datetime(2025, 9, 29, 10, 0, tzinfo=UTC)

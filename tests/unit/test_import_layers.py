@@ -1,4 +1,4 @@
-"""The import-linter contracts of pyproject.toml hold: no import circles, asr/tts below ivr, web off AMI."""
+"""The import-linter contracts of pyproject.toml hold: no circles, layers, asr/tts below ivr, web off AMI."""
 
 from __future__ import annotations
 

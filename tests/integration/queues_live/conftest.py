@@ -16,8 +16,8 @@ from ivr.fakepbx.ami import FakeAmiServer
 from ivr.storage.store import CallStore
 from queues.ami_bridge import QueueMonitor
 from queues.callbacks import CallbackPolicy, CallbackScheduler
-from queues.handoff_tracker import HandoffTracker
 from queues.live import LiveQueues
+from queues.transfer_timings import TransferTimings
 
 CAPTURES = Path(__file__).parents[2] / "fixtures" / "asterisk-captures"
 T0 = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
@@ -58,7 +58,7 @@ async def start_rig(
                        backoff_max=0.2)  # fmt: skip
     live = LiveQueues()
     scheduler = CallbackScheduler(client, store, live, policy)
-    monitor = QueueMonitor(client, store, live, HandoffTracker(), scheduler)
+    monitor = QueueMonitor(client, store, live, TransferTimings(), scheduler)
     monitor.start()
     task = asyncio.create_task(client.run())
     await monitor.wait_for(lambda: monitor.resyncs >= 1)

@@ -9,10 +9,10 @@ from asr.loader import load_engine
 from asr.models import (
     bundled_vosk_model,
     bundled_whisper_model,
-    resolve_model,
     validate_vosk_model_dir,
     validate_whisper_model_dir,
 )
+from asr.registry import resolve_model
 from asr.vosk_engine import VoskEngine
 from asr.whisper_engine import WhisperEngine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from ivr.handoff import RouteDecision, RouteRequest
+from ivr.routing import RouteDecision, RouteRequest
 
 
 @dataclass

@@ -13,7 +13,7 @@ from ivr.dialogue.briefing import MAX_SECONDS, briefing_text, spoken_seconds
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.handoff_context import HandoffFacts
 from ivr.dialogue.registry import FlowRegistry
-from ivr.handoff import StaticRouter
+from ivr.routing import StaticRouter
 
 DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
 NOW = datetime(2024, 5, 6, 10, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from ivr.bot import Callback, CallInfo, Hangup, PreviousCall, Say, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
-from ivr.handoff import StaticRouter
+from ivr.routing import StaticRouter
 from tests.unit.dialogue_flow.routers import FixedRouter
 
 DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"

@@ -13,7 +13,7 @@ from ivr.dialogue.checks import check_flows
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.registry import FlowRegistry
-from ivr.handoff import StaticRouter
+from ivr.routing import StaticRouter
 from ivr.yamlconf import ConfigErrors
 from tests.unit.dialogue_flow.flow_text import MINI_FLOW, line_of, write_flow
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.handoff import Router, RouteRequest
+from ivr.routing import Router, RouteRequest
 from queues.loader import load_queue_config
 from queues.routing import QueueRouter, normalize_number
 from queues.schema import QueueConfig

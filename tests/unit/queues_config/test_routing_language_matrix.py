@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.handoff import RouteRequest
+from ivr.routing import RouteRequest
 from queues.loader import load_queue_config
 from queues.routing import QueueRouter
 from queues.schema import QueueConfig

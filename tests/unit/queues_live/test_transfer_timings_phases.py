@@ -1,18 +1,18 @@
-"""HandoffTracker: the captures' queue events become transfer phase updates."""
+"""TransferTimings: the captures' queue events become transfer phase updates."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ivr.ami.codec import AmiMessage
 from ivr.fakepbx.ami import parse_capture
-from queues.handoff_tracker import HandoffTracker, event_time
+from queues.transfer_timings import TransferTimings, event_time
 
 CAPTURES = Path(__file__).parents[2] / "fixtures" / "asterisk-captures"
 T0 = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 
 
 def _feed(capture: str) -> dict[str, dict]:
-    tracker, out = HandoffTracker(), {}
+    tracker, out = TransferTimings(), {}
     for i, m in enumerate(parse_capture(CAPTURES / capture / "ami-events.txt")):
         for update in tracker.feed(m, T0 + timedelta(seconds=i)):
             assert update.uniqueid in ("1795272894.1", "1795273033.11")
@@ -40,7 +40,7 @@ def test_abandon_capture_records_the_wait_and_position() -> None:
 
 
 def test_rings_are_counted_and_resync_only_fills_unknown_callers() -> None:
-    tracker = HandoffTracker()
+    tracker = TransferTimings()
     join = AmiMessage((("Event", "QueueCallerJoin"), ("Queue", "q"), ("Uniqueid", "u1")))
     called = AmiMessage((("Event", "AgentCalled"), ("Queue", "q"), ("Uniqueid", "u1"), ("Interface", "a")))
     tracker.feed(join, T0)

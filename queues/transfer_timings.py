@@ -58,7 +58,7 @@ class _Track:
     rings: int = 0
 
 
-class HandoffTracker:
+class TransferTimings:
     """Turns queue events into transfer phase updates, one caller channel at a time."""
 
     def __init__(self) -> None:
@@ -148,10 +148,10 @@ class HandoffTracker:
 
 
 _HANDLERS = {
-    "queuecallerjoin": HandoffTracker._join,
-    "agentcalled": HandoffTracker._called,
-    "agentconnect": HandoffTracker._connect,
-    "agentcomplete": HandoffTracker._complete,
-    "agentdump": HandoffTracker._complete,
-    "queuecallerabandon": HandoffTracker._abandon,
+    "queuecallerjoin": TransferTimings._join,
+    "agentcalled": TransferTimings._called,
+    "agentconnect": TransferTimings._connect,
+    "agentcomplete": TransferTimings._complete,
+    "agentdump": TransferTimings._complete,
+    "queuecallerabandon": TransferTimings._abandon,
 }
