@@ -22,6 +22,7 @@ from ivr.yamlconf import ConfigErrors, parse_with_lines
 if TYPE_CHECKING:
     from ivr.dialogue.intents import IntentMatcher
     from ivr.dialogue.knowledge import KnowledgeBase
+    from ivr.dialogue.semantic import SemanticIndex
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,9 +45,23 @@ class Flow:
         if key not in self._cache:
             from ivr.dialogue.intents import IntentMatcher
 
+            specs = intent_specs(self.spec, language)
             self._cache[key] = IntentMatcher(
-                intent_specs(self.spec, language), language, threshold=self.spec.policy.intent_threshold
+                specs, language, self.spec.policy.intent_threshold, self.semantic_index(language, specs)
             )
+        return self._cache[key]
+
+    def semantic_index(self, language: str, specs: list | None = None) -> SemanticIndex | None:
+        """Intent examples, knowledge questions and built-in moods by meaning; None when off or unloadable."""
+        key = ("semantic", language)
+        if key not in self._cache:
+            from ivr.dialogue.semantic import SemanticIndex, builtin_phrases, embedder
+
+            model = embedder() if self.spec.policy.semantic else None
+            phrases = [(f"intent:{s.name}", e) for s in specs or intent_specs(self.spec, language) for e in s.examples]
+            phrases += [(f"kb:{e.id}", q) for e in self.spec.knowledge for q in e.questions.get(language, [])]
+            phrases += [(b, p) for b, by_lang in builtin_phrases().items() for p in by_lang.get(language, ())]
+            self._cache[key] = SemanticIndex(phrases, model) if model is not None else None
         return self._cache[key]
 
     def knowledge(self) -> KnowledgeBase:
