@@ -80,7 +80,7 @@ class Flow:
                 for e in self.spec.knowledge
                 for lang, questions in e.questions.items()
             ]
-            self._cache["kb"] = KnowledgeBase(entries)
+            self._cache["kb"] = KnowledgeBase(entries, semantic=self.semantic_index)
         return self._cache["kb"]
 
 
