@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from ivr.dialogue.semantic import SemanticIndex, calibrated
+from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
 KEYWORD_SCORE = 0.9
@@ -167,9 +167,12 @@ class IntentMatcher:
             best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
             score = min(1.0, best + 0.1 * min(ex_score, kw_score))
             label = f"intent:{spec.name}"
-            by_meaning = calibrated(cosines, label) if label in cosines else 0.0
-            if by_meaning > score:
-                score, matched = by_meaning, f"~{meaning[label][1]}"
+            if label in cosines:
+                by_meaning = calibrated(cosines, label)
+                if by_meaning > score:
+                    matched = f"~{meaning[label][1]}"
+                # A keyword said as written is strong evidence; a fuzzy or example match is tempered by meaning.
+                score = max(score, by_meaning) if kw_score >= KEYWORD_SCORE else blend(score, by_meaning)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
         return results[:limit]

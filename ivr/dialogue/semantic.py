@@ -39,13 +39,15 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 20_000  # vectors kept by text: every flow's phrases plus recent caller turns
 # Calibration (measured on the dev split of tests/fixtures/dialogue_eval): multilingual-e5 puts unrelated
 # sentences at a cosine of about 0.80-0.86 and paraphrases at 0.88 and above.
-CENTRE = 0.88  # this cosine, with no lead over the next label, scores 0.6 (the usual intent threshold)
-SLOPE = 4.0  # score per unit of cosine
-LEAD_WEIGHT = 6.0  # score per unit of lead over the best other label
+CENTRE = 0.90  # this cosine, with no lead over the next label, scores 0.6 (the usual intent threshold)
+SLOPE = 5.0  # score per unit of cosine
+LEAD_WEIGHT = 8.0  # score per unit of lead over the best other label
 COMPLAINT = "builtin:complaint"
 # A turn is a complaint when its nearest label is the complaint phrases, this close and this far ahead.
-COMPLAINT_MIN = 0.90
+COMPLAINT_MIN = 0.93
 COMPLAINT_LEAD = 0.015
+NOT_NEAREST = 0.55  # the highest meaning score of a label that is not the nearest: a repair question
+LEXICAL_TRUST = 0.7  # how much a word match counts against a meaning score that disagrees
 STRONG_SCORE = -0.6  # the score a complaint recognised by meaning gets at most (one strong word's worth)
 
 
@@ -139,7 +141,14 @@ def calibrated(similarities: dict[str, float], label: str) -> float:
         return 0.0
     rival = max((s for other, s in similarities.items() if other != label), default=own - 0.05)
     score = 0.6 + SLOPE * (own - CENTRE) + LEAD_WEIGHT * (own - rival)
+    if own < rival:  # meaning alone accepts only the nearest label; a runner-up can at most be asked about
+        score = min(score, NOT_NEAREST)
     return max(0.0, min(1.0, score))
+
+
+def blend(lexical: float, by_meaning: float) -> float:
+    """One score from the word matcher's and the meaning's: meaning can lift a score and temper a word match."""
+    return max(by_meaning, LEXICAL_TRUST * lexical + (1 - LEXICAL_TRUST) * by_meaning)
 
 
 def nearest(similarities: dict[str, float]) -> tuple[str, float, float] | None:
