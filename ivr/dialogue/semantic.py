@@ -45,8 +45,9 @@ LEAD_WEIGHT = 8.0  # score per unit of lead over the best other label
 COMPLAINT = "builtin:complaint"
 # A turn is a complaint when its nearest label is the complaint phrases, this close and this far ahead.
 COMPLAINT_MIN = 0.93
-COMPLAINT_LEAD = 0.015
-NOT_NEAREST = 0.55  # the highest meaning score of a label that is not the nearest: a repair question
+COMPLAINT_LEAD = 0.03
+MIN_LEAD = 0.01  # a label less than this ahead of the next is not accepted by meaning alone
+NOT_NEAREST = 0.55  # the highest meaning score of a label that is not clearly nearest: a repair question
 LEXICAL_TRUST = 0.7  # how much a word match counts against a meaning score that disagrees
 STRONG_SCORE = -0.6  # the score a complaint recognised by meaning gets at most (one strong word's worth)
 
@@ -141,7 +142,7 @@ def calibrated(similarities: dict[str, float], label: str) -> float:
         return 0.0
     rival = max((s for other, s in similarities.items() if other != label), default=own - 0.05)
     score = 0.6 + SLOPE * (own - CENTRE) + LEAD_WEIGHT * (own - rival)
-    if own < rival:  # meaning alone accepts only the nearest label; a runner-up can at most be asked about
+    if own - rival < MIN_LEAD:  # meaning alone accepts only a clearly nearest label; else at most ask
         score = min(score, NOT_NEAREST)
     return max(0.0, min(1.0, score))
 
