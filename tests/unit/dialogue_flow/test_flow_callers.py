@@ -127,7 +127,9 @@ def test_one_strongly_negative_turn_hands_over_now_with_an_apology(flow, returni
     assert mood["words"][0] in transfer.summary
 
 
-@pytest.mark.parametrize("said", ["I'm a bit annoyed, my internet is slow", "I'm not angry, I need my balance"])
+@pytest.mark.parametrize(
+    "said", ["I'm a bit annoyed, my internet is slow", "I'm not angry, I need my balance"]
+)
 def test_mild_or_negated_negativity_does_not_hand_over(flow, said):
     bot, _ = start(flow, returning=False)
     assert not any(isinstance(a, Transfer) for a in bot.on_transcript(said, 0.9))

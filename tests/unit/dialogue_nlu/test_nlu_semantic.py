@@ -75,7 +75,12 @@ def test_small_talk_and_plain_answers_do_not_become_requests(flow):
     matcher = flow.matcher("en")
     for said in ("tell me a story", "yes please", "seven seven eight eight nine nine", "I'm not sure"):
         match = matcher.match(said)
-        assert match is None or match.intent not in ("agent", "refund", "account_unlock", "billing_dispute"), said
+        assert match is None or match.intent not in (
+            "agent",
+            "refund",
+            "account_unlock",
+            "billing_dispute",
+        ), said
 
 
 def test_knowledge_questions_are_found_by_meaning(flow):
