@@ -209,7 +209,6 @@ def test_hints_put_the_steps_answers_first_then_the_flows_words(flow):
     bot.on_transcript("no", 0.9)
     main = bot.hints()
     assert "balance" in main and "what are your opening hours" in main
-    assert "ridiculous" in main and "complaint" in main  # a lone angry word is easily misheard
     assert all(isinstance(a, Say) for a in bot.on_transcript("purple", 0.5))
     bot.on_transcript("check my bill", 0.9)
     assert bot.hints()[:3] == ["zero", "oh", "one"] and "refund" not in bot.hints()  # digits stay digits
