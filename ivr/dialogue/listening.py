@@ -24,8 +24,8 @@ from ivr.dialogue import catalog
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
-from ivr.dialogue.sentiment import Reading, lexicon, read
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.sentiment import Reading, read
+from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
@@ -271,7 +271,6 @@ class ListeningMixin:
             for own in self.spec.intents.values():
                 words += own.keywords.get(self.language, [])[:2]
             words += person
-            words += lexicon(is_chinese(self.language)).hints  # anger is heard at once only if heard right
             words += self._answer_words(step)
             language = self.language
             words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]

@@ -44,7 +44,6 @@ class Lexicon:
     negators: frozenset[str]
     longest: int
     strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
-    hints: tuple[str, ...] = ()  # words for the recogniser to expect, most telling first
 
 
 @cache
@@ -61,7 +60,7 @@ def lexicon(chinese: bool) -> Lexicon:
         raise RuntimeError(f"{name}: strong entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    return Lexicon(words, boosts, negators, longest, strong, tuple(str(h) for h in data.get("hints", [])))
+    return Lexicon(words, boosts, negators, longest, strong)
 
 
 @dataclass(frozen=True)
