@@ -109,8 +109,10 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "put me through to somebody",
             "I need to talk to a human being",
             "connect me to customer service",
+            "I need to speak to a member of staff",
+            "let me speak to a supervisor",
         ],
-        "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话"],
+        "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话", "请帮我接工作人员"],
     },
     "repeat": {
         "en": ["repeat that", "say that again", "pardon", "can you repeat"],

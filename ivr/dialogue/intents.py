@@ -7,6 +7,9 @@ Chinese adds character-bigram overlap so word order counts. English words match 
 stem, or fuzzily (rapidfuzz ratio >= 0.8 for words of 4+ letters, so "operater" meets "operator").
 A keyword found in the utterance scores 0.9 (fuzzy English keywords a little less). An intent's
 score is the best of its examples and keywords, nudged up when both agree. Ties keep the earlier intent.
+With a semantic index (ivr/dialogue/semantic.py) an intent also scores by meaning: how close the
+utterance is to its examples and how clearly closer than to any other intent, knowledge-base question or
+built-in complaint/small-talk phrase. The intent keeps the higher of the two scores.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
 KEYWORD_SCORE = 0.9
@@ -110,8 +114,15 @@ class _Similarity:
 class IntentMatcher:
     """Scores utterances against a fixed set of intents in one language."""
 
-    def __init__(self, intents: Sequence[IntentSpec], language: str, threshold: float = 0.6) -> None:
+    def __init__(
+        self,
+        intents: Sequence[IntentSpec],
+        language: str,
+        threshold: float = 0.6,
+        semantic: SemanticIndex | None = None,
+    ) -> None:
         self.intents = tuple(intents)
+        self.semantic = semantic  # labels "intent:<name>" for the intents, anything else as rivals
         self.language = language
         self.threshold = threshold
         self._chinese = is_chinese(language)
@@ -139,6 +150,8 @@ class IntentMatcher:
             return []
         sim = _Similarity(utterance.units, self._vocab, self._by_stem, fuzzy=not self._chinese)
         squashed = compact(text, self.language)
+        meaning = self.semantic.closest(text) if self.semantic is not None else {}
+        cosines = {label: cosine for label, (cosine, _) in meaning.items()}
         results = []
         for spec, examples, keywords in zip(self.intents, self._examples, self._keywords, strict=True):
             ex_score, ex_text = max(
@@ -153,6 +166,13 @@ class IntentMatcher:
             )
             best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
             score = min(1.0, best + 0.1 * min(ex_score, kw_score))
+            label = f"intent:{spec.name}"
+            if label in cosines:
+                by_meaning = calibrated(cosines, label)
+                if by_meaning > score:
+                    matched = f"~{meaning[label][1]}"
+                # A keyword said as written is strong evidence; a fuzzy or example match is tempered.
+                score = max(score, by_meaning) if kw_score >= KEYWORD_SCORE else blend(score, by_meaning)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
         return results[:limit]

@@ -9,7 +9,9 @@ idf share of the query's own terms the variant has (so many unrelated extra word
 That is blended 70/30 with a rapidfuzz
 token-set ratio to the variant; an entry keyword found in the query lifts the score a further 40 % of
 the way to 1. An entry scores as its best variant. Only entries whose language tag is the caller's, or
-a prefix of it either way ("zh" serves "zh-CN"; "cmn" counts as "zh"), are searched.
+a prefix of it either way ("zh" serves "zh-CN"; "cmn" counts as "zh"), are searched. With a semantic
+index (the flow's, labels "kb:<id>"), an entry also scores by meaning (ivr/dialogue/semantic.py) and
+keeps the higher score, so "what time do you close" finds the opening hours.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from ivr.dialogue.semantic import SemanticIndex, calibrated
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
 K1, B = 1.2, 0.75
@@ -141,9 +144,15 @@ class _Index:
 class KnowledgeBase:
     """Searchable question/answer entries in several languages; immutable, extended by with_entries()."""
 
-    def __init__(self, entries: Sequence[KnowledgeEntry], min_score: float = 0.45) -> None:
+    def __init__(
+        self,
+        entries: Sequence[KnowledgeEntry],
+        min_score: float = 0.45,
+        semantic: Callable[[str], SemanticIndex | None] | None = None,
+    ) -> None:
         self.entries = tuple(entries)
         self.min_score = min_score
+        self.semantic = semantic  # language -> the index holding "kb:<id>" labels, or None
         groups: dict[str, list[KnowledgeEntry]] = {}
         for entry in self.entries:
             groups.setdefault(base_language(entry.language), []).append(entry)
@@ -155,10 +164,22 @@ class KnowledgeBase:
         for lang, index in self._indexes.items():
             if same_language(lang, language):
                 scores = index.search(text)
+                self._by_meaning(text, language, index, scores)
                 hits += [KnowledgeHit(index.entries[i], round(s, 4)) for i, s in sorted(scores.items())]
         order = {id(e): n for n, e in enumerate(self.entries)}
         hits.sort(key=lambda h: (-h.score, order[id(h.entry)]))
         return hits[: max(0, limit)]
+
+    def _by_meaning(self, text: str, language: str, index: _Index, scores: dict[int, float]) -> None:
+        """Raise each entry's score to its score by meaning, where the flow has a semantic index."""
+        semantic = self.semantic(language) if self.semantic is not None else None
+        if semantic is None:
+            return
+        cosines = semantic.similarities(text)
+        for i, entry in enumerate(index.entries):
+            label = f"kb:{entry.id}"
+            if label in cosines:
+                scores[i] = max(scores.get(i, 0.0), calibrated(cosines, label))
 
     def best(self, text: str, language: str) -> KnowledgeHit | None:
         """The top hit if its score reaches min_score, else None."""
@@ -169,4 +190,4 @@ class KnowledgeBase:
         """A new knowledge base with `extra` added; an extra entry replaces an existing one with its id."""
         replaced = {e.id for e in extra}
         kept = [e for e in self.entries if e.id not in replaced]
-        return KnowledgeBase([*kept, *extra], self.min_score)
+        return KnowledgeBase([*kept, *extra], self.min_score, self.semantic)

@@ -23,6 +23,7 @@ from ivr.bot import Action
 from ivr.dialogue import catalog
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
+from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
 from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
@@ -76,7 +77,10 @@ class ListeningMixin:
         matcher = self.flow.matcher(self.language)
         ranked = tuple(matcher.ranked(text, limit=3))
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
-        return Heard(text, ranked, match, read(text, self.language))
+        mood = read(text, self.language)
+        if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
+            mood = with_complaint(mood, matcher.semantic.closest(text))
+        return Heard(text, ranked, match, mood)
 
     def _mixed(self, step: Any = None) -> bool:
         """Whether the step also hears the flow's intents (its own setting, else the flow's)."""

@@ -1,9 +1,11 @@
 """The loaded flows: an immutable FlowSet per version, and the registry that swaps versions on reload.
 
 How this works: `FlowRegistry.load(folder)` validates every flow file into a FlowSet (version 1) or
-raises ConfigErrors listing every error of every file. `reload()` reads the folder again; when nothing
-changed it keeps the version, when a file is invalid it reports the errors and keeps the running
-FlowSet, otherwise the new FlowSet (version + 1) becomes current. A call takes its Flow once at the
+raises ConfigErrors listing every error of every file; the flows' matchers are built then (loading the
+semantic model and embedding the phrases takes seconds once per process), not at a caller's first
+turn. `reload()` reads the folder again; when nothing changed it keeps the version, when a file is
+invalid it reports the errors and keeps the running FlowSet, otherwise the new FlowSet (version + 1)
+becomes current. A call takes its Flow once at the
 start (`current().flow_for(hotline)`) and keeps that object, so a reload never changes a running call.
 """
 
@@ -22,6 +24,7 @@ from ivr.yamlconf import ConfigErrors, parse_with_lines
 if TYPE_CHECKING:
     from ivr.dialogue.intents import IntentMatcher
     from ivr.dialogue.knowledge import KnowledgeBase
+    from ivr.dialogue.semantic import SemanticIndex
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,10 +47,38 @@ class Flow:
         if key not in self._cache:
             from ivr.dialogue.intents import IntentMatcher
 
+            specs = intent_specs(self.spec, language)
             self._cache[key] = IntentMatcher(
-                intent_specs(self.spec, language), language, threshold=self.spec.policy.intent_threshold
+                specs, language, self.spec.policy.intent_threshold, self.semantic_index(language, specs)
             )
         return self._cache[key]
+
+    def semantic_index(self, language: str, specs: list | None = None) -> SemanticIndex | None:
+        """Intent examples, knowledge questions and built-in moods by meaning; None when off or unloadable."""
+        key = ("semantic", language)
+        if key not in self._cache:
+            from ivr.dialogue.semantic import SemanticIndex, builtin_phrases, embedder
+
+            model = embedder() if self.spec.policy.semantic else None
+            phrases = [
+                (f"intent:{s.name}", e)
+                for s in specs or intent_specs(self.spec, language)
+                for e in s.examples
+            ]
+            phrases += [(f"kb:{e.id}", q) for e in self.spec.knowledge for q in e.questions.get(language, [])]
+            phrases += [(b, p) for b, by_lang in builtin_phrases().items() for p in by_lang.get(language, ())]
+            self._cache[key] = SemanticIndex(phrases, model) if model is not None else None
+        return self._cache[key]
+
+    def warm(self) -> Flow:
+        """Build every language's matchers and the knowledge base now (the model loads, phrases are embedded).
+
+        Otherwise that happens at the first caller turn, on the event loop, and takes seconds.
+        """
+        for language in self.spec.languages:
+            self.matcher(language)
+        self.knowledge()
+        return self
 
     def knowledge(self) -> KnowledgeBase:
         """The flow's knowledge base (every language)."""
@@ -65,7 +96,7 @@ class Flow:
                 for e in self.spec.knowledge
                 for lang, questions in e.questions.items()
             ]
-            self._cache["kb"] = KnowledgeBase(entries)
+            self._cache["kb"] = KnowledgeBase(entries, semantic=self.semantic_index)
         return self._cache["kb"]
 
 
@@ -94,6 +125,12 @@ class FlowSet:
     version: int
     flows: dict[str, Flow]
     digests: dict[str, str]  # file -> sha256 of its text, to tell what a reload changed
+
+    def warm(self) -> FlowSet:
+        """Make every flow ready to match (see Flow.warm); returns self."""
+        for flow in self.flows.values():
+            flow.warm()
+        return self
 
     def flow_for(self, hotline: str | None = None) -> Flow:
         """The flow that lists `hotline` (AGI script name or dialled number), else the default flow."""
@@ -126,8 +163,8 @@ class FlowRegistry:
 
     @classmethod
     def load(cls, directory: Path) -> FlowRegistry:
-        """Load every flow file of `directory`; raises ConfigErrors listing every error."""
-        return cls(directory, load_flowset(directory, version=1))
+        """Load every flow file of `directory`, ready to match; raises ConfigErrors listing every error."""
+        return cls(directory, load_flowset(directory, version=1).warm())
 
     def current(self) -> FlowSet:
         """The FlowSet new calls use."""
@@ -147,7 +184,7 @@ class FlowRegistry:
         )
         if not changed:
             return ReloadResult(True, running.version, [], [])
-        self._current = candidate
+        self._current = candidate.warm()  # only phrases not seen before are embedded: quick
         return ReloadResult(True, candidate.version, [], changed)
 
 

@@ -293,6 +293,8 @@ class Policy(StrictModel):
     repair_threshold: Annotated[float, Field(gt=0, le=1)] = 0.45
     # Below this recogniser confidence a matched intent is confirmed before it is acted on (0: never).
     confirm_below_confidence: Annotated[float, Field(ge=0, le=1)] = 0.0
+    # Match intents, knowledge questions and complaints by meaning too (ivr/dialogue/semantic.py).
+    semantic: bool = True
 
 
 class FlowSpec(StrictModel):

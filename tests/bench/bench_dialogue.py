@@ -7,7 +7,8 @@ Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-onl
   two voices and rates (VOICES), resampled to 8 kHz, recognised by the real Whisper engine (tiny.en, with
   the step's grammar and recogniser hints, as a call would) and given to the flow with its confidence.
 
-Per split it prints intent accuracy, outcome accuracy (intent, slots, hand-off and its reason), false
+Per split it prints what understanding one new utterance costs (words, meaning, knowledge base),
+intent accuracy, outcome accuracy (intent, slots, hand-off and its reason), false
 transfers (hand-offs where none was expected), turns to resolution, and transfer precision and recall
 per trigger; `transferred_at_all` says how many expected hand-offs of a trigger happened with any reason.
 `--misses` lists every case that went wrong with what the recogniser heard. The held-out split is for
@@ -58,6 +59,29 @@ def hint_words(hints: bool) -> str:
     return "hints on" if hints else "hints off"
 
 
+def understanding_cost(flow, cases) -> None:
+    """Print what understanding one new utterance costs (intents by words and meaning, knowledge, mood)."""
+    seen: set[str] = set()
+    costs: dict[str, list[float]] = {}
+    for case in cases:
+        for turn in case.turns:
+            if (case.language, turn) in seen:
+                continue
+            seen.add((case.language, turn))
+            started = time.perf_counter()
+            flow.matcher(case.language).ranked(turn)
+            flow.knowledge().best(turn, case.language)
+            costs.setdefault(case.language, []).append((time.perf_counter() - started) * 1000)
+    semantic = "on" if flow.semantic_index("en") is not None else "off (words only)"
+    for language, ms in costs.items():
+        ms.sort()
+        print(
+            f"   understanding cost {language}: median {ms[len(ms) // 2]:.1f} ms,"
+            f" p90 {ms[int(len(ms) * 0.9)]:.1f} ms"
+            f" per new utterance over {len(ms)} (matching by meaning {semantic})"
+        )
+
+
 def report(title: str, runs: list[Run], misses: bool) -> None:
     """Print one block of figures."""
     scores = Scores(runs)
@@ -89,6 +113,8 @@ async def main() -> None:
     parser.add_argument("--misses", action="store_true", help="list every case that went wrong")
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
+    for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
+        flow.matcher(language)
     names = ["dev", "heldout"] if args.split == "all" else [args.split]
     splits = {n: load_cases(EVAL_DIR / f"{n}.yaml") for n in names if (EVAL_DIR / f"{n}.yaml").exists()}
     for name in names:
@@ -100,6 +126,7 @@ async def main() -> None:
         english = [c for c in cases if c.language == "en"]
         chinese = len(cases) - len(english)
         print(f"\n######## split {name}: {len(cases)} cases ({len(english)} English, {chinese} Chinese)")
+        understanding_cost(flow, cases)
         text_runs = [await run_case(flow, c, as_text) for c in cases]
         report(f"{name} text level, all languages", text_runs, args.misses)
         report(f"{name} text level, English", [r for r in text_runs if r.case.language == "en"], False)

@@ -127,7 +127,9 @@ def test_one_strongly_negative_turn_hands_over_now_with_an_apology(flow, returni
     assert mood["words"][0] in transfer.summary
 
 
-@pytest.mark.parametrize("said", ["I'm a bit annoyed, my bill is high", "I'm not angry, I need my balance"])
+@pytest.mark.parametrize(
+    "said", ["I'm a bit annoyed, my internet is slow", "I'm not angry, I need my balance"]
+)
 def test_mild_or_negated_negativity_does_not_hand_over(flow, said):
     bot, _ = start(flow, returning=False)
     assert not any(isinstance(a, Transfer) for a in bot.on_transcript(said, 0.9))
@@ -146,14 +148,14 @@ def test_a_near_miss_gets_a_targeted_question_and_yes_routes_it(flow):
 
 def test_a_single_near_miss_is_confirmed(flow):
     bot, _ = start(flow, returning=False)
-    asked = texts(bot.on_transcript("my payment back", 0.6))
+    asked = texts(bot.on_transcript("the money", 0.6))
     assert asked == ["You'd like help with a refund, is that right?"]
     assert transfer_of(bot.on_transcript("yes please", 0.9)).reason == "sensitive"
 
 
 def test_a_rejected_guess_apologises_and_rephrases(flow):
     bot, _ = start(flow, returning=False)
-    bot.on_transcript("my payment back", 0.6)
+    bot.on_transcript("the money", 0.6)
     said = texts(bot.on_transcript("no", 0.9))
     assert said[0] == "Sorry about that." and said[1] == "Sorry, I didn't understand that."
 
@@ -213,11 +215,11 @@ def test_hints_put_the_steps_answers_first_then_the_flows_words(flow):
 
 
 def test_two_equally_likely_intents_are_asked_about_not_guessed(flow):
-    # "what is my account" (Whisper dropped "balance") fits unlocking and the balance about as well:
-    # a sensitive hand-off on that guess would send the caller to the wrong desk.
+    # "account problem" fits unlocking and the balance about as well (by words and by meaning): a sensitive
+    # hand-off on that guess would send the caller to the wrong desk.
     bot, _ = start(flow, returning=False)
-    assert texts(bot.on_transcript("what is my account,", 0.9)) == [
-        "Is this about unlocking your account, or your balance or bill?"
+    assert texts(bot.on_transcript("account problem", 0.9)) == [
+        "Is this about your balance or bill, or unlocking your account?"
     ]
     assert "account number" in texts(bot.on_transcript("My balance.", 0.9))[0]
 
