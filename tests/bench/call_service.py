@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from asr.registry import register
-
 from ivr.admission import OVERLOAD_REASON
 from ivr.bot import EchoBot, Say
 from ivr.fakepbx.audiosocket import load_wav_as_slin

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.registry import EngineSpec
-
 from asr.engine import Partial, Transcript
 from asr.pool import DecodeLoad
+from asr.registry import EngineSpec
 
 TEXT = "recognition skipped"
 
