@@ -90,6 +90,16 @@ class BotAnswered:
         return self._spoke and self._silent_frames * FRAME_SECONDS + 1e-9 >= self.quiet
 
 
+def answered(quiet: float = 1.0) -> SilenceUntil:
+    """Wait, as a caller does, until the bot has spoken and then been quiet for `quiet` seconds."""
+    return SilenceUntil(BotAnswered(quiet))
+
+
+def until_the_bot_ends() -> SilenceUntil:
+    """Stay on the line until the bot ends the call (transfer or goodbye), within the call's max_seconds."""
+    return SilenceUntil(lambda _caller: False)
+
+
 @dataclass(frozen=True, slots=True)
 class Pause:
     """No frames at all for `seconds`, as on hold or with silence suppression."""
