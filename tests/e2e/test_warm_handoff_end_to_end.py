@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, Silence, answered, until_the_bot_ends
 from ivr.fakepbx.member import offer
 from ivr.storage.figures import day_figures
 from tests.e2e.handoff_support import QUEUE, handoff_service
@@ -31,7 +31,7 @@ from tests.e2e.warm_support import (
 )
 from tests.support.calls import pbx_for
 
-TO_AGENT = [Silence(3.0), Digit("0"), Silence(0.5)]  # keypad 0: a person, support-en
+TO_AGENT = [answered(), Digit("0"), until_the_bot_ends()]  # keypad 0: a person, support-en
 
 
 def loud(pcm: bytes) -> float:
@@ -49,12 +49,12 @@ async def transferred_and_queued(service, ami, uniqueid: str):
     return first, call
 
 
-PRESS_0_LATER = (Silence(2.0), Digit("0"), Silence(1.0))
+PRESS_0_LATER = (answered(), Digit("0"), until_the_bot_ends())
 
 
 async def back_to_the_bot(service, first, mode: str, script=PRESS_0_LATER):
     """[ivr-return] → [ivr-bot]: the bot runs again on the caller's channel (by default the caller
-    presses 0 after 2 s). Returns the fake PBX result, the stored call and the day's figures.
+    presses 0 once the bot has spoken). Returns the fake PBX result, the stored call and the day's figures.
     """
     back = await pbx_for(service).call(
         list(script),
@@ -85,8 +85,8 @@ def warm_call(running_service, monkeypatch, tmp_path):
 
 
 def presses(key: str) -> list:
-    """The agent's phone: listens for a second, presses `key`, stays on the line."""
-    return [Silence(1.0), Digit(key), Silence(2)]
+    """The agent's phone: presses `key` once the briefing plays, stays on the line."""
+    return [answered(0.0), Digit(key), until_the_bot_ends()]
 
 
 async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(warm_call):
@@ -210,7 +210,7 @@ async def test_sent_back_for_the_survey_the_caller_rates_the_same_call(running_s
     async with running_service(paths={"flows": "dialplan"}) as service:
         first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.68")
         # The agent talked with the caller, then chose "survey" on the desktop: [ivr-return] with that mode.
-        keypad_4 = (Silence(1.0), Digit("4"), Silence(1.0))
+        keypad_4 = (answered(), Digit("4"), until_the_bot_ends())
         rated, record, _ = await back_to_the_bot(service, first, "survey", keypad_4)
 
     assert rated.variables["IVR_REASON"] == "survey-4" and rated.variables["IVR_ACTION"] == "hangup"
