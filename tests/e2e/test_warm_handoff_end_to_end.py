@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, Silence, answered, until_the_bot_ends
+from ivr.fakepbx.audiosocket import BotSpoke, Digit, Silence, SilenceUntil, answered, until_the_bot_ends
 from ivr.fakepbx.member import offer
 from ivr.storage.figures import day_figures
 from tests.e2e.handoff_support import QUEUE, handoff_service
@@ -85,8 +85,8 @@ def warm_call(running_service, monkeypatch, tmp_path):
 
 
 def presses(key: str) -> list:
-    """The agent's phone: presses `key` once the briefing plays, stays on the line."""
-    return [answered(0.0), Digit(key), until_the_bot_ends()]
+    """The agent's phone: listens to a second of the briefing, presses `key`, stays on the line."""
+    return [SilenceUntil(BotSpoke(1.0)), Digit(key), until_the_bot_ends()]
 
 
 async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(warm_call):
