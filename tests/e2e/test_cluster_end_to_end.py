@@ -146,6 +146,7 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
             if r is not killed:
                 assert r.agi_status == "HANGUP" and r.next_step == "hangup"
 
+        # Only which worker answers matters here: each caller hangs up after a fixed half second.
         after = [await pbx.call([Silence(0.5), HangUp()], max_seconds=30) for _ in workers]
         assert {r.worker for r in after} == {index[a.name], index[b.name]}
         assert any(f"AGI connect to worker {index[leader.name]} failed" in n for r in after for n in r.notes)

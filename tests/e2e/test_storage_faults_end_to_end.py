@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from tests.support.calls import FixedBots, pbx_for
 from tests.support.postgres import PostgresCluster, create_database, find_pg_bin, free_port
 
@@ -64,9 +64,15 @@ class StartedBot(EchoBot):
 
 
 # Three requests (keys the echo bot answers), then a request for a person; DTMF keeps the CPU for the
-# call path itself (no ASR) on a loaded machine. The first call takes ~25 s, the second one ~10 s.
-FIRST_CALL = [Silence(3.5), *(x for k in KEYS for x in (Digit(k), Silence(6.0))), Digit("0"), Silence(5.0)]
-SECOND_CALL = [Silence(3.5), Digit("0"), Silence(5.0)]
+# call path itself (no ASR) on a loaded machine. Each key waits for the bot's answer to the one before, so
+# a slow machine makes the calls longer instead of mixing the turns up; both end well within the fault.
+FIRST_CALL = [
+    answered(),
+    *(x for k in KEYS for x in (Digit(k), answered())),
+    Digit("0"),
+    until_the_bot_ends(),
+]
+SECOND_CALL = [answered(), Digit("0"), until_the_bot_ends()]
 
 
 async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):

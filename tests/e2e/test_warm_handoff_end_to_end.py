@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import BotSpoke, Digit, Silence, SilenceUntil, answered, until_the_bot_ends
+from ivr.fakepbx.audiosocket import BotSpoke, Digit, SilenceUntil, answered, until_the_bot_ends
 from ivr.fakepbx.member import offer
 from ivr.storage.figures import day_figures
 from tests.e2e.handoff_support import QUEUE, handoff_service
@@ -166,7 +166,9 @@ async def test_key_3_passes_the_caller_to_the_next_agent(warm_call):
 
 async def test_no_key_in_time_counts_as_declined(warm_call):
     async with warm_call("1800000000.64") as (service, ami, result, call):
-        silent = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], accept_seconds=3)
+        silent = await offer(
+            ami, call, ALICE_MEMBER, member(service), [until_the_bot_ends()], accept_seconds=3
+        )
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
 
@@ -180,7 +182,9 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(warm_c
     async with warm_call("1800000000.65", mode="briefing") as (service, ami, first, call):
         monitor = service.acd.monitor
         call_uuid = first.call_uuid
-        briefed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], mode="briefing")
+        briefed = await offer(
+            ami, call, ALICE_MEMBER, member(service), [until_the_bot_ends()], mode="briefing"
+        )
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         # Alice talks with the caller, then the desktop's back-to-bot (self-service) redirects the caller.
         back, record, figures = await back_to_the_bot(service, first, "self-service")
@@ -197,7 +201,7 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(warm_c
 async def test_a_briefing_that_cannot_run_connects_the_caller(running_service):
     async with running_service() as service:  # no stored briefing for this call: nothing to play
         unknown = QueueCall(uniqueid="1800000000.66", queue=QUEUE, call_uuid=str(uuid.uuid4()))
-        answered = await member(service).answer(unknown, [Silence(1.0)])
+        answered = await member(service).answer(unknown, [until_the_bot_ends()])
         garbage = await member(service).answer(
             QueueCall(uniqueid="1800000000.67", queue=QUEUE, call_uuid="x"), []
         )
