@@ -77,7 +77,7 @@ SECOND_CALL = [answered(), Digit("0"), until_the_bot_ends()]
 
 async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):
     """Freeze when the first call's greeting starts, place a second call during the fault, thaw after
-    `fault_s`; returns both call results and the wall time of the thaw."""
+    `fault_s` (not earlier, however quick the calls); returns both call results and the thaw's wall time."""
     started = asyncio.Event()
 
     def make_bot():
@@ -92,15 +92,20 @@ async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):
     await asyncio.wait_for(started.wait(), 30)
     freeze()
     thawed_at: list[datetime] = []
+    thawed = asyncio.Event()
 
     def thaw_now():
         if not thawed_at:
             thawed_at.append(datetime.now(UTC))
             thaw()
+            thawed.set()
 
     timer = asyncio.get_running_loop().call_later(fault_s, thaw_now)
     try:
         results = [await first, await pbx.call(SECOND_CALL, max_seconds=90)]
+        # The callers wait for the bot, not a fixed time, so they may be done early: the fault still
+        # lasts its full time, and the writes of both calls wait for it.
+        await asyncio.wait_for(thawed.wait(), fault_s + 60)
     finally:
         timer.cancel()
         thaw_now()  # at the latest when the calls are over
