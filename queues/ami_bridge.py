@@ -98,8 +98,9 @@ class QueueMonitor:
         finally:
             self.stop()
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until predicate() holds; re-checked after each handled event and resync."""
+        # A generous default deadline: the tests that wait on it run on a loaded machine.
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 

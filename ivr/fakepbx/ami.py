@@ -159,7 +159,7 @@ class FakeAmiServer(FakeQueueActions, FakeQueueCalls, FakeCoreActions):
         """Handle `action` (case-insensitive) with `handler(session, request)`, sync or async."""
         self._handlers[action.lower()] = handler
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 60.0) -> None:  # noqa: ASYNC109
         """Wait until predicate() holds; re-checked after every connection, action and disconnect."""
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)

@@ -90,6 +90,35 @@ class BotAnswered:
         return self._spoke and self._silent_frames * FRAME_SECONDS + 1e-9 >= self.quiet
 
 
+class BotSpoke:
+    """A `SilenceUntil` condition: `seconds` of the bot's audio arrived since it began speaking after the
+    wait began (counted in frames, so a slow player only makes the wait longer). One instance per wait.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._seen: int | None = None
+        self._frames = 0  # frames since the first non-silent one
+
+    def __call__(self, caller: AudioSocketCaller) -> bool:
+        start = len(caller.received) if self._seen is None else self._seen
+        for _, msg in caller.received[start:]:
+            if isinstance(msg, Audio) and (self._frames or any(msg.pcm)):
+                self._frames += 1
+        self._seen = len(caller.received)
+        return self._frames > 0 and self._frames * FRAME_SECONDS + 1e-9 >= self.seconds
+
+
+def answered(quiet: float = 1.0) -> SilenceUntil:
+    """Wait, as a caller does, until the bot has spoken and then been quiet for `quiet` seconds."""
+    return SilenceUntil(BotAnswered(quiet))
+
+
+def until_the_bot_ends() -> SilenceUntil:
+    """Stay on the line until the bot ends the call (transfer or goodbye), within the call's max_seconds."""
+    return SilenceUntil(lambda _caller: False)
+
+
 @dataclass(frozen=True, slots=True)
 class Pause:
     """No frames at all for `seconds`, as on hold or with silence suppression."""

@@ -57,7 +57,7 @@ async def handoff_service(
         ) as service:
             monitor = service.acd.monitor
             assert monitor is not None, "AMI is configured: the queue monitor must run"
-            await monitor.wait_for(lambda: monitor.resyncs >= 1, timeout=10)
+            await monitor.wait_for(lambda: monitor.resyncs >= 1, timeout=60)
             yield service
     finally:
         await ami.close()

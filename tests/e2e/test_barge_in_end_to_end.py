@@ -6,7 +6,14 @@ import numpy as np
 
 from ivr.audiosocket.codec import Audio
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, Silence, SilenceUntil, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import (
+    AudioSocketCaller,
+    BotSpoke,
+    HangUp,
+    SilenceUntil,
+    Speech,
+    load_wav_as_slin,
+)
 from tests.support.calls import ALLISON, StoreSpy, pbx_for
 
 LONG_PROMPT = (
@@ -54,10 +61,11 @@ async def test_caller_speech_stops_the_prompt_once_min_barge_in_was_heard_and_is
         spy = StoreSpy(service)
         service.session_ended.append(lambda session: conversations.append(session.conversation))
         # Speak 2.2 s into the prompt, in the middle of its second sentence (1.7 s to 4.0 s): the prompt
-        # is still speaking when the barge-in is due. Hang up once the bot has answered.
+        # is still speaking when the barge-in is due. Counted in the prompt's frames as they arrive, so a
+        # player slowed by load cannot shift the speech into another sentence. Hang up once the bot answered.
         script = [
             SilenceUntil(prompt_playing),
-            Silence(2.2),
+            SilenceUntil(BotSpoke(2.2)),
             Speech(speech),
             SilenceUntil(spy.said("bot", 2)),
             HangUp(),
@@ -96,7 +104,7 @@ async def test_a_non_interruptible_prompt_plays_to_the_end(running_service):
 
     async with running_service(bot_factory=make_bot, bot={"barge_in": False}) as service:
         # The caller talks over the notice; no hang-up: "goodbye" makes the bot end the call.
-        script = [SilenceUntil(prompt_playing), Silence(0.5), Speech(speech)]
+        script = [SilenceUntil(prompt_playing), SilenceUntil(BotSpoke(0.5)), Speech(speech)]
         result = await pbx_for(service).call(script, max_seconds=90)
         record = await service.store.get_call(result.call_uuid)
 
@@ -116,7 +124,9 @@ async def test_a_caller_hanging_up_mid_prompt_leaves_what_they_heard(running_ser
         return EchoBot(greeting=LONG_PROMPT, fallback_queue="support")
 
     async with running_service(bot_factory=make_bot) as service:
-        result = await pbx_for(service).call([SilenceUntil(prompt_playing), Silence(2.0), HangUp()])
+        result = await pbx_for(service).call(
+            [SilenceUntil(prompt_playing), SilenceUntil(BotSpoke(2.0)), HangUp()]
+        )
         record = await service.store.get_call(result.call_uuid)
 
     greeting = record.turns[0]

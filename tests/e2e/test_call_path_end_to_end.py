@@ -9,7 +9,16 @@ import statistics
 import numpy as np
 
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, SilenceUntil, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import (
+    Digit,
+    HangUp,
+    Silence,
+    SilenceUntil,
+    Speech,
+    answered,
+    load_wav_as_slin,
+    until_the_bot_ends,
+)
 from tests.support.calls import ALLISON, StoreSpy, pbx_for, settle
 
 
@@ -60,7 +69,7 @@ async def test_greeting_reaches_the_caller_paced_and_the_call_is_stored(running_
 async def test_keypad_zero_transfers_after_the_whole_notice(running_service):
     async with running_service() as service:
         spy = StoreSpy(service)
-        result = await pbx_for(service).call([Silence(3.2), Digit("0"), Silence(1.0)], max_seconds=30)
+        result = await pbx_for(service).call([answered(), Digit("0"), until_the_bot_ends()], max_seconds=30)
         record = await service.store.get_call(result.call_uuid)
 
     assert result.audiosocket_result == 0, "the bot must end the stream with 0x00"
@@ -109,7 +118,9 @@ async def test_hangup_during_an_agi_command_ends_the_session_once(running_servic
     async with running_service() as service:
         spy = StoreSpy(service)
         baseline = set(asyncio.all_tasks())
-        result = await pbx_for(service).call([Silence(3.2), Digit("0"), Silence(1.0)], hangup="after-audio")
+        result = await pbx_for(service).call(
+            [answered(), Digit("0"), until_the_bot_ends()], hangup="after-audio"
+        )
         leftovers = await settle(service, baseline)
     # The stream ended normally, then the caller hung up while the bot was setting its variables.
     assert result.audiosocket_result == 0 and result.agi_status == "HANGUP"
@@ -131,7 +142,7 @@ async def test_a_failing_bot_still_hands_the_caller_to_a_person(running_service)
     async with running_service(bot_factory=make_bot) as service:
         spy = StoreSpy(service)
         baseline = set(asyncio.all_tasks())
-        result = await pbx_for(service).call([Silence(1.5), Digit("5"), Silence(1.0)], max_seconds=20)
+        result = await pbx_for(service).call([answered(), Digit("5"), until_the_bot_ends()], max_seconds=20)
         leftovers = await settle(service, baseline)
     assert result.variables["IVR_ACTION"] == "transfer"
     assert result.variables["IVR_QUEUE"] == service.config.bot.fallback_queue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ivr.bot import CallInfo, Hangup
-from ivr.fakepbx.audiosocket import Silence
+from ivr.fakepbx.audiosocket import until_the_bot_ends
 from tests.support.calls import pbx_for
 
 
@@ -45,9 +45,9 @@ async def test_second_call_sees_the_first_calls_intent_language_and_outcome(runn
     made = iter(bots)
     async with running_service(bot_for_call=lambda call: next(made)) as service:
         pbx = pbx_for(service)
-        first = await pbx.call([Silence(5)], caller_number="5550001")
+        first = await pbx.call([until_the_bot_ends()], caller_number="5550001")
         await service.store.wait_flushed()
-        await pbx.call([Silence(5)], caller_number="5550001")
+        await pbx.call([until_the_bot_ends()], caller_number="5550001")
 
     assert bots[0].seen[0].history == ()
     history = bots[1].seen[0].history
@@ -63,10 +63,10 @@ async def test_other_numbers_and_anonymous_callers_have_no_history(running_servi
     made = iter(bots)
     async with running_service(bot_for_call=lambda call: next(made)) as service:
         pbx = pbx_for(service)
-        await pbx.call([Silence(5)], caller_number="5550001")
+        await pbx.call([until_the_bot_ends()], caller_number="5550001")
         await service.store.wait_flushed()
-        await pbx.call([Silence(5)], caller_number="5550002")
-        await pbx.call([Silence(5)], caller_number="anonymous")
+        await pbx.call([until_the_bot_ends()], caller_number="5550002")
+        await pbx.call([until_the_bot_ends()], caller_number="anonymous")
 
     assert bots[1].seen[0].history == ()
     assert bots[2].seen[0].history == ()

@@ -17,7 +17,7 @@ import pytest
 
 from ivr.cli import main as ivr_main
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, SilenceUntil
+from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, SilenceUntil, answered, until_the_bot_ends
 from ivr.fakepbx.pbx import FakePbx
 from ivr.storage.db import upgrade_database
 from tests.e2e.cluster_support import (
@@ -107,7 +107,13 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
         await sue.open_socket()
 
         # A callback request, taken by the duty holder K (the rotation happened to pick it); not due yet.
-        script = [Silence(3.0), Digit("0"), Silence(0.3), Digit("1"), Silence(0.5)]
+        script = [
+            answered(),
+            Digit("0"),
+            answered(0.0),
+            Digit("1"),
+            until_the_bot_ends(),
+        ]  # 1 as the offer starts
         to_leader = FakePbx(*leader.address, fallback_queue="support-en")
         booked = await to_leader.call(script, caller_number=CALLER, max_seconds=60)
         assert booked.variables.get("IVR_REASON") == "callback", booked.variables
@@ -140,6 +146,7 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
             if r is not killed:
                 assert r.agi_status == "HANGUP" and r.next_step == "hangup"
 
+        # Only which worker answers matters here: each caller hangs up after a fixed half second.
         after = [await pbx.call([Silence(0.5), HangUp()], max_seconds=30) for _ in workers]
         assert {r.worker for r in after} == {index[a.name], index[b.name]}
         assert any(f"AGI connect to worker {index[leader.name]} failed" in n for r in after for n in r.notes)

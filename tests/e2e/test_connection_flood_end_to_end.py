@@ -8,7 +8,7 @@ import contextlib
 import socket
 from collections.abc import Iterator
 
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from ivr.fakepbx.pbx import FakePbx
 from tests.support.calls import service_config
 from tests.support.serve_process import ServeProcess, write_config
@@ -53,7 +53,7 @@ async def test_idle_connection_flood_does_not_cost_a_real_call(tmp_path, prompt_
             idle_connections("127.0.0.2", worker.agi_port, IDLE_PER_PORT),
         ):
             pbx = FakePbx("127.0.0.1", worker.agi_port, fallback_queue=config.bot.fallback_queue)
-            result = await pbx.call([Silence(4.0), Digit("0"), Silence(4.0)], max_seconds=60)
+            result = await pbx.call([answered(), Digit("0"), until_the_bot_ends()], max_seconds=60)
             alive = worker.proc.returncode is None
     finally:
         await worker.stop()
@@ -94,6 +94,6 @@ async def test_fastagi_sessions_that_never_start_their_audio_are_ended(running_s
         seen = await asyncio.wait_for(
             asyncio.gather(*(silent_agi_session(service.agi.port, n) for n in range(50))), 60
         )
-        await asyncio.wait_for(service.idle.wait(), 10)
+        await asyncio.wait_for(service.idle.wait(), 60)
     assert all(b"EXEC AudioSocket" in s for s in seen)
     assert ended == ["audio-timeout"] * 50  # ended by the bot, not held until the call's time limit

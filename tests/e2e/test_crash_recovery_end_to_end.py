@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from ivr.fakepbx.pbx import FakePbx
 from ivr.service import IvrService
 from ivr.storage.figures import day_figures
@@ -39,7 +39,7 @@ async def test_calls_left_open_by_a_killed_worker_are_closed_at_its_next_start(t
     await worker.start()
     try:
         pbx = FakePbx("127.0.0.1", worker.agi_port, fallback_queue=config.bot.fallback_queue)
-        call = asyncio.ensure_future(pbx.call([Silence(3.0), Digit("1"), Silence(60.0)], max_seconds=90))
+        call = asyncio.ensure_future(pbx.call([answered(), Digit("1"), until_the_bot_ends()], max_seconds=90))
         call_uuid = await wait_for_turns(url, 3)  # greeting, key 1, "You pressed 1."
         worker.kill()
         result = await asyncio.wait_for(call, 30)

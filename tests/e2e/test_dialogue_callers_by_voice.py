@@ -17,7 +17,7 @@ import pytest
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from ivr.fakepbx.ami import FakeAmiServer
-from ivr.fakepbx.audiosocket import BotAnswered, Digit, Silence, SilenceUntil, Speech
+from ivr.fakepbx.audiosocket import Digit, Speech, answered, until_the_bot_ends
 from ivr.routing import StaticRouter
 from tests.e2e.handoff_support import AMI_SECRET, handoff_service
 from tests.support.calls import pbx_for
@@ -30,16 +30,6 @@ NUMBER = "5552468"
 def says(text: str) -> Speech:
     """The caller's words, spoken by espeak-ng at the call rate."""
     return Speech(espeak_pcm(text, "en-us", 8000))
-
-
-def answered() -> SilenceUntil:
-    """Wait, as a caller does, until the bot has answered and gone quiet (not a fixed time: load varies)."""
-    return SilenceUntil(BotAnswered(1.0))
-
-
-def until_the_bot_ends() -> SilenceUntil:
-    """Stay on the line until the bot ends the call (transfer or goodbye), within the call's max_seconds."""
-    return SilenceUntil(lambda caller: False)
 
 
 def transcript(record) -> str:
@@ -68,7 +58,7 @@ async def call_as(service, returning: bool, script: list) -> tuple[dict, object]
     """One call of NUMBER (after an earlier, still open one when `returning`): IVR_* and the stored call."""
     pbx = pbx_for(service)
     if returning:
-        press_0 = [Silence(1.0), Digit("0"), until_the_bot_ends()]
+        press_0 = [answered(), Digit("0"), until_the_bot_ends()]
         earlier = await pbx.call(press_0, caller_number=NUMBER, max_seconds=30)
         assert earlier.variables["IVR_REASON"] == "keypad-0"
         await service.store.wait_flushed()
@@ -84,10 +74,10 @@ async def test_a_request_is_heard_at_the_yes_no_question_and_at_a_collect_step(r
     # Item 1: the returning caller answers "same issue?" with a new fault; the first-time caller changes
     # their mind at the account-number step. Both are routed, not told "Sorry, I didn't understand that."
     if returning:
-        script = [Silence(1.5), says("No, my internet is down."), answered()]
+        script = [answered(), says("No, my internet is down."), answered()]
         expected, asked = "network_fault", "all your devices"
     else:
-        script = [Silence(1.5), says("I want to check my bill."), answered()]
+        script = [answered(), says("I want to check my bill."), answered()]
         script += [says("Actually, I forgot my password."), answered()]
         expected, asked = "password_reset", "To reset your password"
     script += [says("I want to talk to an agent."), until_the_bot_ends()]
@@ -105,9 +95,7 @@ async def test_one_furious_turn_reaches_a_person_with_an_apology_and_the_words(r
     # Item 2: emotion at once, at the main question or at the returning caller's yes/no question.
     angry = "This is ridiculous. I am really angry. Nothing works and you keep wasting my time."
     async with running_service(bot_for_call=flow_bot) as service:
-        variables, record = await call_as(
-            service, returning, [Silence(1.5), says(angry), until_the_bot_ends()]
-        )
+        variables, record = await call_as(service, returning, [answered(), says(angry), until_the_bot_ends()])
     assert variables.get("IVR_REASON") == "sentiment", transcript(record)
     notice = record.turns[-1]
     assert notice.text.startswith("I'm sorry about this. Let me get you to someone who can help right away.")
@@ -121,7 +109,7 @@ async def test_a_balance_question_lands_on_the_balance_even_when_half_heard(runn
     # Item 3: the recogniser gets the step's hints; what it half understands is confirmed, not dropped.
     # Whether Whisper hears it whole (routed at once) or half ("Is this about ... or ...?" then "my
     # balance"), the caller ends at the account-number step with the topic known to the agent.
-    script = [Silence(1.5)]
+    script = [answered()]
     if returning:
         script += [says("No."), answered()]
     script += [says("What is my account balance?"), answered(), says("My balance."), answered()]
@@ -140,7 +128,7 @@ async def test_re_prompts_escalate_to_the_keypad_without_repeating_a_sentence(ru
     # Item 4: two misses: examples first, then keypad choices; the caller takes the keypad choice. The misses
     # are what callers say when they do not know what to ask: Whisper hears them reliably, and they mean
     # nothing the flow offers (by words or by meaning), so no half-understood request can change the path.
-    script = [Silence(1.5)]
+    script = [answered()]
     if returning:
         script += [says("No."), answered()]
     script += [says("I don't know."), answered(), says("I'm not sure."), answered()]
@@ -165,7 +153,7 @@ async def test_an_english_caller_with_nobody_logged_in_waits_in_the_english_queu
     # Item 5: AMI is up and reports every queue empty; asking for a person keeps the caller's language.
     empty = {name: {} for name in ("support-en", "support-zh", "billing-en", "billing-zh")}
     ami = FakeAmiServer({"ivr": AMI_SECRET}, queues=empty)
-    script = [Silence(1.5), says("I want to talk to an agent."), until_the_bot_ends()]
+    script = [answered(), says("I want to talk to an agent."), until_the_bot_ends()]
     async with handoff_service(running_service, monkeypatch, ami) as service:
         variables, record = await call_as(service, returning, script)
     reason, queue = variables["IVR_REASON"], variables["IVR_QUEUE"]

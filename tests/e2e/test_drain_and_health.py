@@ -10,7 +10,7 @@ import pytest
 
 from ivr.bot import EchoBot
 from ivr.fakepbx.ami import FakeAmiServer
-from ivr.fakepbx.audiosocket import HangUp, Silence
+from ivr.fakepbx.audiosocket import HangUp, SilenceUntil, until_the_bot_ends
 from ivr.prompts import TRANSFER_NOTICE
 from tests.support.calls import pbx_for
 
@@ -95,10 +95,13 @@ async def test_drain_lets_a_call_finish_and_refuses_new_calls(running_service):
     bots = PatientBots()
     async with running_service(bot_factory=bots) as service:
         pbx = pbx_for(service)
-        call = asyncio.ensure_future(pbx.call([Silence(3.0), HangUp()], speed=1.0))
+        refused = asyncio.Event()  # the caller hangs up only once the drain refused a late call
+        script = [SilenceUntil(lambda _caller: refused.is_set()), HangUp()]
+        call = asyncio.ensure_future(pbx.call(script, speed=1.0, max_seconds=90))
         await bots.wait_made(1)
         drained = asyncio.ensure_future(service.drain(60))
         late = await pbx.call([HangUp()])  # the listener is closed: Asterisk's connect fails
+        refused.set()
         assert late.agi_status == "FAILURE" and late.next_step == "queue support-en"
         result = await call
         await asyncio.wait_for(drained, 30)
@@ -113,7 +116,7 @@ async def test_a_call_still_running_at_the_drain_deadline_hears_the_notice_and_g
     bots = PatientBots()
     async with running_service(bot_factory=bots) as service:
         pbx = pbx_for(service)
-        call = asyncio.ensure_future(pbx.call([Silence(60.0)], speed=1.0, max_seconds=90))
+        call = asyncio.ensure_future(pbx.call([until_the_bot_ends()], speed=1.0, max_seconds=90))
         await bots.wait_made(1)
         await asyncio.wait_for(service.drain(0.5), 60)
         assert not service.sessions
@@ -134,7 +137,9 @@ async def test_at_the_drain_deadline_a_caller_goes_to_the_queue_of_their_languag
     bots = PatientBots()
     async with running_service(bot_factory=bots, paths={"queues": str(QUEUES)}) as service:
         pbx = pbx_for(service)
-        call = asyncio.ensure_future(pbx.call([Silence(60.0)], language="zh", speed=1.0, max_seconds=90))
+        call = asyncio.ensure_future(
+            pbx.call([until_the_bot_ends()], language="zh", speed=1.0, max_seconds=90)
+        )
         await bots.wait_made(1)
         await asyncio.wait_for(service.drain(0.5), 60)
         result = await asyncio.wait_for(call, 30)

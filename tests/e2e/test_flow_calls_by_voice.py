@@ -11,7 +11,7 @@ import pytest
 
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
-from ivr.fakepbx.audiosocket import Silence, Speech
+from ivr.fakepbx.audiosocket import Speech, answered, until_the_bot_ends
 from ivr.routing import StaticRouter
 from tests.support.calls import pbx_for
 from tests.support.corpus import espeak_pcm
@@ -53,16 +53,18 @@ async def test_an_account_number_is_collected_by_voice_and_the_notice_is_played_
     running_service, flows
 ):
     registry = FlowRegistry.load(flows)
+    # Each answer waits for the bot's question (not a fixed time): under load a slower decode must not
+    # make the caller talk into the previous step.
     script = [
-        Silence(1.5),
+        answered(),
         caller_says("Question about my bill."),
-        Silence(4.0),
+        answered(),
         caller_says("one two three four five six"),
-        Silence(4.5),
+        answered(),
         caller_says("yes"),
-        Silence(3.0),
+        answered(),
         caller_says("I want to talk to an agent."),
-        Silence(9.0),
+        until_the_bot_ends(),
     ]
     async with running_service(bot_for_call=bot_maker(registry)) as service:
         result = await pbx_for(service).call(script, max_seconds=180)
@@ -90,10 +92,10 @@ async def test_a_knowledge_answer_during_a_reload_comes_from_the_version_the_cal
 ):
     registry = FlowRegistry.load(flows)
     started = asyncio.Event()
-    script = [Silence(1.5), caller_says("How do I pay my bill?"), Silence(7.0)]
+    script = [answered(), caller_says("How do I pay my bill?"), until_the_bot_ends()]
     async with running_service(bot_for_call=bot_maker(registry, started)) as service:
         call = asyncio.ensure_future(pbx_for(service).call(script, max_seconds=180))
-        await asyncio.wait_for(started.wait(), 15)
+        await asyncio.wait_for(started.wait(), 60)
         path = flows / "telecom.yaml"
         path.write_text(
             path.read_text(encoding="utf-8").replace("by direct debit", "by carrier pigeon"), encoding="utf-8"

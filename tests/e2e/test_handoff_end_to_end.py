@@ -11,7 +11,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from ivr.storage.figures import ReasonShare, day_figures
 from queues.status import WaitEstimate
 from tests.e2e.handoff_support import (
@@ -42,7 +42,7 @@ async def test_a_vip_is_queued_with_priority_and_told_place_and_expected_wait(ru
     async with handoff_service(running_service, monkeypatch, ami) as service:
         # Only the other VIP stands ahead of a priority-5 caller: place 2, 1.5 * 120 s.
         assert service.acd.live.estimate(QUEUE, 5) == WaitEstimate(position=2, seconds=180.0)
-        result = await pbx_for(service).call([Silence(0.5)], caller_number=VIP, max_seconds=40)
+        result = await pbx_for(service).call([until_the_bot_ends()], caller_number=VIP, max_seconds=40)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
 
@@ -76,7 +76,13 @@ async def test_a_callback_keeps_the_place_and_is_originated_when_the_turn_comes(
     ahead = await callers_waiting(ami, [0, 0, 0])  # 3.5 * 120 s = 420 s > callback_threshold 300
     async with handoff_service(running_service, monkeypatch, ami) as service:
         monitor = service.acd.monitor
-        script = [Silence(3.0), Digit("0"), Silence(0.3), Digit("1"), Silence(0.5)]
+        script = [
+            answered(),
+            Digit("0"),
+            answered(0.0),
+            Digit("1"),
+            until_the_bot_ends(),
+        ]  # 1 as the offer starts
         result = await pbx_for(service).call(script, caller_number=CALLER, max_seconds=45)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
@@ -125,7 +131,7 @@ async def test_an_answered_and_rated_call_shows_in_the_day_figures(running_servi
     ami = fake_ami()  # Alice free, nobody waiting
     async with handoff_service(running_service, monkeypatch, ami) as service:
         monitor = service.acd.monitor
-        script = [Silence(3.0), Digit("0"), Silence(0.5)]
+        script = [answered(), Digit("0"), until_the_bot_ends()]
         result = await pbx_for(service).call(script, caller_number=CALLER, uniqueid="1800000000.42")
         assert result.variables["IVR_ACTION"] == "transfer" and result.variables["IVR_QUEUE"] == QUEUE
         call_uuid = result.call_uuid
@@ -139,7 +145,10 @@ async def test_an_answered_and_rated_call_shows_in_the_day_figures(running_servi
 
         # Alice hangs up; the dialplan sends the caller to the survey with the call's uuid.
         survey = await pbx_for(service).call(
-            [Silence(0.5), Digit("4"), Silence(0.5)], script="survey", agi_args=[call_uuid], max_seconds=30
+            [answered(), Digit("4"), until_the_bot_ends()],
+            script="survey",
+            agi_args=[call_uuid],
+            max_seconds=30,
         )
         await service.store.wait_flushed()
         record = await service.store.get_call(call_uuid)

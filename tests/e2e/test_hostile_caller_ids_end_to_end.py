@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from ivr.storage.models import Call
 from tests.support.calls import pbx_for
 
@@ -25,7 +25,10 @@ async def test_hostile_caller_ids_keep_the_whole_call(running_service, database_
     name, number = given
     async with running_service(database={"url": database_url}) as service:
         result = await pbx_for(service).call(
-            [Silence(2.5), Digit("0"), Silence(4.0)], caller_name=name, caller_number=number, max_seconds=30
+            [answered(), Digit("0"), until_the_bot_ends()],
+            caller_name=name,
+            caller_number=number,
+            max_seconds=30,
         )
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)

@@ -15,7 +15,7 @@ from asr.wer import word_error_rate
 from ivr.admission import OVERLOAD_REASON
 from ivr.audiosocket.codec import Audio
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import Silence, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import Silence, Speech, answered, load_wav_as_slin, until_the_bot_ends
 from tests.support.calls import ALLISON, pbx_for
 
 ADMITTED = 2
@@ -32,11 +32,11 @@ TURN_BOUND = 2.5
 def caller_script() -> list:
     """Says hello, then goodbye (the echo bot then hangs up); the same script for every caller."""
     return [
-        Silence(0.5),
+        Silence(0.5),  # talks at once: a refused caller talks over the busy notice, which must not be heard
         Speech(load_wav_as_slin(ALLISON / "hello-world.wav")),
-        Silence(3.0),
+        answered(),  # the echo, however long a loaded machine takes to decode and synthesise it
         Speech(load_wav_as_slin(ALLISON / "vm-goodbye.wav")),
-        Silence(6.0),
+        until_the_bot_ends(),
     ]
 
 

@@ -17,6 +17,7 @@ from tests.e2e.cluster_support import make_workers, stored_calls, worker_env
 
 pytestmark = pytest.mark.postgres
 
+# Fixed silences on purpose: the call must simply last past the drain, keys or not answered yet.
 LONG = [item for _ in range(20) for item in (Digit("5"), Silence(2.5))]  # busy talking past the drain
 DRAIN_SECONDS = 2.0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.fakepbx.audiosocket import Silence
+from ivr.fakepbx.audiosocket import until_the_bot_ends
 from ivr.service import IvrService
 from ivr.storage.store import CallStore
 from ivr.wiring import load_configured_engine
@@ -64,7 +64,7 @@ async def test_stop_without_a_drain_hands_a_running_call_to_the_fallback_queue(
     service = IvrService(config, bot_source=FixedBots.of(bots))
     await service.start()
     try:
-        call = asyncio.ensure_future(pbx_for(service).call([Silence(60.0)], speed=1.0, max_seconds=90))
+        call = asyncio.ensure_future(pbx_for(service).call([until_the_bot_ends()], speed=1.0, max_seconds=90))
         await bots.wait_made(1)
     finally:
         await asyncio.wait_for(service.stop(), 60)

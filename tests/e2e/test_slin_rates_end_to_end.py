@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ivr.audiosocket.codec import Audio
-from ivr.fakepbx.audiosocket import Silence, Speech, load_wav_as_slin
+from ivr.fakepbx.audiosocket import Speech, answered, load_wav_as_slin, until_the_bot_ends
 from tests.support.calls import ALLISON, pbx_for
 from tts.resample import StreamResampler, resample
 
@@ -30,7 +30,7 @@ async def test_a_call_at_another_slin_rate_is_recognised_and_answered_at_that_ra
     async with running_service() as service:
         # No hang-up of our own: the bot ends the call after its goodbye, however loaded the machine is.
         result = await pbx_for(service).call(
-            [Silence(3.2), Speech(speech), Silence(40.0)], rate=rate, max_seconds=60
+            [answered(), Speech(speech), until_the_bot_ends()], rate=rate, max_seconds=60
         )
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)

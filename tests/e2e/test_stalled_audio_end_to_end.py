@@ -12,6 +12,7 @@ PAUSE_S = 40.0
 
 async def test_a_stalled_stream_is_transferred_with_reason_audio_stalled(running_service):
     async with running_service(bot={"audio_stall_seconds": STALL_S}) as service:
+        # A fixed first silence: the stream is live (frames flowing) before it stalls, whatever the bot says.
         result = await pbx_for(service).call([Silence(2.0), Pause(PAUSE_S)], max_seconds=PAUSE_S + 20)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)

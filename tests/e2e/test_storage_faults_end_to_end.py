@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ivr.bot import EchoBot
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from tests.support.calls import FixedBots, pbx_for
 from tests.support.postgres import PostgresCluster, create_database, find_pg_bin, free_port
 
@@ -64,14 +64,20 @@ class StartedBot(EchoBot):
 
 
 # Three requests (keys the echo bot answers), then a request for a person; DTMF keeps the CPU for the
-# call path itself (no ASR) on a loaded machine. The first call takes ~25 s, the second one ~10 s.
-FIRST_CALL = [Silence(3.5), *(x for k in KEYS for x in (Digit(k), Silence(6.0))), Digit("0"), Silence(5.0)]
-SECOND_CALL = [Silence(3.5), Digit("0"), Silence(5.0)]
+# call path itself (no ASR) on a loaded machine. Each key waits for the bot's answer to the one before, so
+# a slow machine makes the calls longer instead of mixing the turns up; both end well within the fault.
+FIRST_CALL = [
+    answered(),
+    *(x for k in KEYS for x in (Digit(k), answered())),
+    Digit("0"),
+    until_the_bot_ends(),
+]
+SECOND_CALL = [answered(), Digit("0"), until_the_bot_ends()]
 
 
 async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):
     """Freeze when the first call's greeting starts, place a second call during the fault, thaw after
-    `fault_s`; returns both call results and the wall time of the thaw."""
+    `fault_s` (not earlier, however quick the calls); returns both call results and the thaw's wall time."""
     started = asyncio.Event()
 
     def make_bot():
@@ -86,15 +92,20 @@ async def run_calls_through_fault(service, *, freeze, thaw, fault_s: float):
     await asyncio.wait_for(started.wait(), 30)
     freeze()
     thawed_at: list[datetime] = []
+    thawed = asyncio.Event()
 
     def thaw_now():
         if not thawed_at:
             thawed_at.append(datetime.now(UTC))
             thaw()
+            thawed.set()
 
     timer = asyncio.get_running_loop().call_later(fault_s, thaw_now)
     try:
         results = [await first, await pbx.call(SECOND_CALL, max_seconds=90)]
+        # The callers wait for the bot, not a fixed time, so they may be done early: the fault still
+        # lasts its full time, and the writes of both calls wait for it.
+        await asyncio.wait_for(thawed.wait(), fault_s + 60)
     finally:
         timer.cancel()
         thaw_now()  # at the latest when the calls are over

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, Silence
+from ivr.fakepbx.audiosocket import BotSpoke, Digit, SilenceUntil, answered, until_the_bot_ends
 from ivr.fakepbx.member import offer
 from ivr.storage.figures import day_figures
 from tests.e2e.handoff_support import QUEUE, handoff_service
@@ -31,7 +31,7 @@ from tests.e2e.warm_support import (
 )
 from tests.support.calls import pbx_for
 
-TO_AGENT = [Silence(3.0), Digit("0"), Silence(0.5)]  # keypad 0: a person, support-en
+TO_AGENT = [answered(), Digit("0"), until_the_bot_ends()]  # keypad 0: a person, support-en
 
 
 def loud(pcm: bytes) -> float:
@@ -49,12 +49,12 @@ async def transferred_and_queued(service, ami, uniqueid: str):
     return first, call
 
 
-PRESS_0_LATER = (Silence(2.0), Digit("0"), Silence(1.0))
+PRESS_0_LATER = (answered(), Digit("0"), until_the_bot_ends())
 
 
 async def back_to_the_bot(service, first, mode: str, script=PRESS_0_LATER):
     """[ivr-return] → [ivr-bot]: the bot runs again on the caller's channel (by default the caller
-    presses 0 after 2 s). Returns the fake PBX result, the stored call and the day's figures.
+    presses 0 once the bot has spoken). Returns the fake PBX result, the stored call and the day's figures.
     """
     back = await pbx_for(service).call(
         list(script),
@@ -85,8 +85,8 @@ def warm_call(running_service, monkeypatch, tmp_path):
 
 
 def presses(key: str) -> list:
-    """The agent's phone: listens for a second, presses `key`, stays on the line."""
-    return [Silence(1.0), Digit(key), Silence(2)]
+    """The agent's phone: listens to a second of the briefing, presses `key`, stays on the line."""
+    return [SilenceUntil(BotSpoke(1.0)), Digit(key), until_the_bot_ends()]
 
 
 async def test_the_agent_hears_the_briefing_the_caller_does_not_and_accepts(warm_call):
@@ -166,7 +166,9 @@ async def test_key_3_passes_the_caller_to_the_next_agent(warm_call):
 
 async def test_no_key_in_time_counts_as_declined(warm_call):
     async with warm_call("1800000000.64") as (service, ami, result, call):
-        silent = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], accept_seconds=3)
+        silent = await offer(
+            ami, call, ALICE_MEMBER, member(service), [until_the_bot_ends()], accept_seconds=3
+        )
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)
 
@@ -180,7 +182,9 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(warm_c
     async with warm_call("1800000000.65", mode="briefing") as (service, ami, first, call):
         monitor = service.acd.monitor
         call_uuid = first.call_uuid
-        briefed = await offer(ami, call, ALICE_MEMBER, member(service), [Silence(1.0)], mode="briefing")
+        briefed = await offer(
+            ami, call, ALICE_MEMBER, member(service), [until_the_bot_ends()], mode="briefing"
+        )
         await monitor.wait_for(lambda: monitor.seen["AgentConnect"] >= 1)
         # Alice talks with the caller, then the desktop's back-to-bot (self-service) redirects the caller.
         back, record, figures = await back_to_the_bot(service, first, "self-service")
@@ -197,7 +201,7 @@ async def test_a_caller_sent_back_from_the_desktop_hears_the_bot_continue(warm_c
 async def test_a_briefing_that_cannot_run_connects_the_caller(running_service):
     async with running_service() as service:  # no stored briefing for this call: nothing to play
         unknown = QueueCall(uniqueid="1800000000.66", queue=QUEUE, call_uuid=str(uuid.uuid4()))
-        answered = await member(service).answer(unknown, [Silence(1.0)])
+        answered = await member(service).answer(unknown, [until_the_bot_ends()])
         garbage = await member(service).answer(
             QueueCall(uniqueid="1800000000.67", queue=QUEUE, call_uuid="x"), []
         )
@@ -210,7 +214,7 @@ async def test_sent_back_for_the_survey_the_caller_rates_the_same_call(running_s
     async with running_service(paths={"flows": "dialplan"}) as service:
         first = await pbx_for(service).call(TO_AGENT, caller_number=CALLER, uniqueid="1800000000.68")
         # The agent talked with the caller, then chose "survey" on the desktop: [ivr-return] with that mode.
-        keypad_4 = (Silence(1.0), Digit("4"), Silence(1.0))
+        keypad_4 = (answered(), Digit("4"), until_the_bot_ends())
         rated, record, _ = await back_to_the_bot(service, first, "survey", keypad_4)
 
     assert rated.variables["IVR_REASON"] == "survey-4" and rated.variables["IVR_ACTION"] == "hangup"

@@ -124,8 +124,8 @@ class StoreSpy:
 
 async def settle(service: IvrService, baseline: set[asyncio.Task]) -> set[asyncio.Task]:
     """Wait for the service to have no session and for the call's tasks to end; returns the leftovers."""
-    await asyncio.wait_for(service.idle.wait(), 10)
-    await asyncio.wait_for(service.store.wait_flushed(), 10)  # a call's writes land just after it ends
+    await asyncio.wait_for(service.idle.wait(), 60)
+    await asyncio.wait_for(service.store.wait_flushed(), 60)  # a call's writes land just after it ends
     extra = _extra_tasks(baseline)
     if extra:  # connection handlers finish right after the session; give them a bounded chance
         await asyncio.wait(extra, timeout=5)
