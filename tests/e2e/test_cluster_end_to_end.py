@@ -17,7 +17,7 @@ import pytest
 
 from ivr.cli import main as ivr_main
 from ivr.fakepbx.ami_queue_calls import QueueCall
-from ivr.fakepbx.audiosocket import Digit, HangUp, Silence, SilenceUntil, answered, until_the_bot_ends
+from ivr.fakepbx.audiosocket import HangUp, Silence, SilenceUntil
 from ivr.fakepbx.pbx import FakePbx
 from ivr.storage.db import upgrade_database
 from tests.e2e.cluster_support import (
@@ -30,6 +30,7 @@ from tests.e2e.cluster_support import (
     worker_env,
 )
 from tests.e2e.handoff_support import AMI_SECRET, QUEUE, callers_waiting, fake_ami, set_busy
+from tests.support.calls import callback_booking
 
 pytestmark = pytest.mark.postgres
 
@@ -107,13 +108,7 @@ async def test_three_workers_share_calls_duties_screen_pops_and_reload(
         await sue.open_socket()
 
         # A callback request, taken by the duty holder K (the rotation happened to pick it); not due yet.
-        script = [
-            answered(),
-            Digit("0"),
-            answered(0.0),
-            Digit("1"),
-            until_the_bot_ends(),
-        ]  # 1 as the offer starts
+        script = callback_booking()
         to_leader = FakePbx(*leader.address, fallback_queue="support-en")
         booked = await to_leader.call(script, caller_number=CALLER, max_seconds=60)
         assert booked.variables.get("IVR_REASON") == "callback", booked.variables

@@ -23,7 +23,7 @@ from tests.e2e.handoff_support import (
     handoff_service,
     set_busy,
 )
-from tests.support.calls import pbx_for
+from tests.support.calls import callback_booking, pbx_for
 
 VIP = "5550100"  # silver tier in config/queues.yaml: priority 5, transferred at the greeting (vip_direct)
 CALLER = "5551234"
@@ -76,13 +76,7 @@ async def test_a_callback_keeps_the_place_and_is_originated_when_the_turn_comes(
     ahead = await callers_waiting(ami, [0, 0, 0])  # 3.5 * 120 s = 420 s > callback_threshold 300
     async with handoff_service(running_service, monkeypatch, ami) as service:
         monitor = service.acd.monitor
-        script = [
-            answered(),
-            Digit("0"),
-            answered(0.0),
-            Digit("1"),
-            until_the_bot_ends(),
-        ]  # 1 as the offer starts
+        script = callback_booking()
         result = await pbx_for(service).call(script, caller_number=CALLER, max_seconds=45)
         await service.store.wait_flushed()
         record = await service.store.get_call(result.call_uuid)

@@ -12,6 +12,7 @@ import pytest
 
 from ivr.bot import Bot, CallInfo
 from ivr.config import ServiceConfig
+from ivr.fakepbx.audiosocket import Digit, answered, until_the_bot_ends
 from ivr.fakepbx.pbx import FakePbx
 from ivr.service import IvrService
 
@@ -83,6 +84,11 @@ def running_service(tmp_path: Path, prompt_cache: Path) -> Callable:
             await service.stop()
 
     return run
+
+
+def callback_booking() -> list:
+    """A caller who asks for a person (0), then takes the callback offer (1) as soon as it starts."""
+    return [answered(), Digit("0"), answered(0.0), Digit("1"), until_the_bot_ends()]
 
 
 def pbx_for(service: IvrService) -> FakePbx:
