@@ -168,6 +168,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     async def run() -> None:
         service = IvrService(config)
         await service.start()
+        service.freeze_startup_heap()
         stop, force = asyncio.Event(), asyncio.Event()
         loop = asyncio.get_running_loop()
 

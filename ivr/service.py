@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import functools
+import gc
 import logging
 import uuid
 from collections.abc import Callable
@@ -139,6 +140,14 @@ class IvrService:
         if self.web is not None:
             stack.push_async_callback(self.web.stop)
         self.idle.set()
+
+    @staticmethod
+    def freeze_startup_heap() -> None:
+        """Keep what start-up loaded out of the collector's full passes (call once the service runs)."""
+        # Models, flows, prompts and modules live as long as the process. Without this every full
+        # collection walks them all: 50-80 ms measured with 24 calls, every call's frames held that long.
+        gc.collect()
+        gc.freeze()
 
     async def _listen(self, stack: contextlib.AsyncExitStack) -> None:
         """Open the FastAGI and AudioSocket listeners."""

@@ -28,7 +28,9 @@ Measured, per concurrency level:
   -45 dBFS → arrival of the first reply frame;
 * barge-in reaction: send time of the caller frame that completes `min_barge_in` of speech (onset =
   first frame above -45 dBFS) → arrival of the first frame that is no longer the greeting;
-* outbound jitter: |inter-arrival time of the bot's frames − 20 ms| at the caller, p99;
+* outbound jitter: |inter-arrival time of the bot's frames − 20 ms| at the caller, p99, from the kernel's
+  receive stamps (tests/bench/wire_clock.py: a real Asterisk reads at real-time priority, the fake
+  callers share the cores with the bot), and beside it the same from when the caller process read them;
 * CPU per call in % of one core, with ASR (the service process plus the Whisper decoder processes, read
   from /proc) and without it (the same minus the decoders' CPU: Vosk's decode threads are timed with
   the thread clock); resident memory growth per call (service plus decoder processes), the p99 lateness
@@ -91,7 +93,7 @@ def sweep_list(args: argparse.Namespace) -> list[int]:
 
 
 HEADER = (
-    "   N calls adm ref turns  p50ms  p95ms p95-sil wire95 barge95 jit99ms lag99ms %core/c %noASR/c"
+    "   N calls adm ref turns  p50ms  p95ms p95-sil wire95 barge95 jit99ms read99 lag99ms %core/c %noASR/c"
     "  MB/c qwait95 %callr miss"
 )
 
@@ -108,6 +110,7 @@ def print_row(row: dict, silence: float) -> None:
         f"{n:>4} {row['calls']:>5} {row['admitted']:>3} {row['refused']:>3} {len(lat):>5}"
         f"{ms(pct(lat, 50))}{ms(pct(lat, 95))} {ms(pct(lat, 95) - silence)}{ms(pct(wire, 95))} "
         f"{ms(pct(row['barge'], 95))} {pct(row['jitter'], 99) * 1000:7.1f} "
+        f"{pct(row['read_jitter'], 99) * 1000:7.1f} "
         f"{pct(row['lags'], 99) * 1000:7.1f} "
         f"{row['cpu'] / row['wall'] / n * 100:7.1f} {no_asr_share(row) * 100:8.2f} {row['mb_per_call']:5.1f}"
         f"{ms(row['qwait95'])} {row['caller_cpu'] / row['wall'] * 100:6.1f} {row['missed_barge']:>4}",
@@ -121,7 +124,9 @@ LEGEND = """\
   adm/ref: calls admitted / refused by overload protection (refused: busy notice, then the fallback queue;
   their turns are not in the latencies); p50/p95: turn latency, end of caller speech -> first reply frame;
   p95-sil: p95 minus end_silence; wire95: the same seen by the caller; barge95: barge-in reaction p95;
-  jit99: outbound frame jitter p99 at the caller; lag99: event-loop lateness p99; %core/c: CPU per call
+  jit99: outbound frame jitter p99 at the caller's host (kernel receive stamps); read99: the same when
+  the caller process's event loop read each frame (what the measuring side adds); lag99: event-loop
+  lateness p99; %core/c: CPU per call
   in % of one core, decoders included; %noASR/c: the same without the decoders and the idle service
   (VAD, endpointing, pacing, AGI, AudioSocket, storage, event loop); MB/c: resident memory per extra
   call (service + decoders: peak growth since the previous level, per call added); qwait95: p95 wait

@@ -210,7 +210,7 @@ class Bench:
 
     async def collect(self, calls: list[dict]) -> dict:
         """Join the caller-side results with the conversation stats and the stored turns."""
-        lat, db_lat, wire, barge, svc_barge, jitter, problems = [], [], [], [], [], [], []
+        lat, db_lat, wire, barge, svc_barge, jitter, read_jitter, problems = [], [], [], [], [], [], [], []
         missed_barge = 0
         for call in calls:
             spec = self.speculation.pop(call["uuid"], (0, 0, 0))
@@ -236,6 +236,7 @@ class Bench:
                 problems.append(f"call {call['uuid']}: {len(stats.turn_latencies)}/{expected} replies")
             wire += [t["reply_at"] - t["speech_end"] for t in call["turns"] if t["reply_at"] is not None]
             jitter += call["jitter"]
+            read_jitter += call["read_jitter"]
             missed_barge += bool(call.get("barge_in_missed"))
             if call.get("barge_in") is not None:
                 barge.append(call["barge_in"])
@@ -248,6 +249,7 @@ class Bench:
             "barge": barge,
             "svc_barge": svc_barge,
             "jitter": jitter,
+            "read_jitter": read_jitter,
             "missed_barge": missed_barge,
             "problems": problems,
         }
@@ -327,6 +329,7 @@ async def start_service(args: argparse.Namespace, workdir: Path) -> Bench:
     await stream.finish()
     stream.close()
     await service.tts.synthesize(config.bot.busy_notice, language, 8000)
+    service.freeze_startup_heap()  # as `ivr serve` does once started
     bench = Bench(service, args, workdir, language=language, utterances=paths)
     bench.gap = service.speech.endpointing.end_silence + len(reply) / 16000 + 1.2
     bench.barge_at = barge_in_frame(greeting)

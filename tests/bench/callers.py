@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 from asr.vad import level_dbfs
-from ivr.audiosocket.codec import Audio
+from ivr.audiosocket.codec import Audio, AudioSocketDecoder, AudioSocketProtocolError, UuidMessage, encode
 from ivr.fakepbx.audiosocket import AudioSocketCaller, HangUp, Pause, Silence, Speech
+from tests.bench.wire_clock import StampedSocket
 
 FRAME = 0.02
 FRAME_BYTES = 320  # 8 kHz slin
@@ -41,12 +42,63 @@ def voiced_span(pcm: bytes) -> tuple[int, int]:
     return voiced[0], voiced[-1]
 
 
+class StampedWriter:
+    """What AudioSocketCaller needs of a stream writer, over a StampedSocket."""
+
+    def __init__(self, sock: StampedSocket) -> None:
+        self.sock, self._pending = sock, b""
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+
+    async def drain(self) -> None:
+        data, self._pending = self._pending, b""
+        await self.sock.send(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    async def wait_closed(self) -> None:
+        return None
+
+
 class RecordingCaller(AudioSocketCaller):
-    """The fake Asterisk caller, also noting when each of its frames went out."""
+    """The fake Asterisk caller, noting when each of its frames went out and when the bot's landed.
+
+    Arrivals in `received` are the kernel's receive stamps (tests/bench/wire_clock.py); `read_at` keeps
+    when this process's event loop got round to each audio frame, to show what the measuring side adds.
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.sent_at: list[float] = []
+        self.read_at: list[float] = []
+
+    async def connect(self) -> None:
+        sock = await StampedSocket.connect(self.host, self.port)
+        self._writer = StampedWriter(sock)  # type: ignore[assignment]
+        self._last_activity = time.monotonic()
+        await self._send(encode(UuidMessage(self.uuid)))
+        self._reader_task = asyncio.get_running_loop().create_task(self._read_loop())
+
+    async def _read_loop(self) -> None:
+        sock = self._writer.sock  # type: ignore[union-attr]
+        decoder = AudioSocketDecoder(max_payload=0xFFFF)
+        try:
+            while not self.finished.is_set():
+                got = await sock.receive()
+                if got is None:
+                    self._end(0, "server-closed")
+                    return
+                stamp, read_at, data = got
+                self._last_activity = read_at
+                for msg in decoder.feed(data):
+                    self.received.append((stamp, msg))
+                    if isinstance(msg, Audio):
+                        self.read_at.append(read_at)
+                    self._on_message(msg)
+        except AudioSocketProtocolError as exc:
+            self._end(-1, f"server-protocol-error: {exc}")
 
     async def _send_frame(self, frame, pacer, speed, deadline) -> None:
         await super()._send_frame(frame, pacer, speed, deadline)
@@ -97,7 +149,11 @@ def analyse(caller: RecordingCaller, spans, greeting: list[bytes], reply: list[b
     """Caller-side figures of one call: wire latencies, barge-in reaction, frame jitter."""
     frames = [(t, m.pcm) for t, m in caller.received if isinstance(m, Audio)]
     times, pcms, sent = [t for t, _ in frames], [p for _, p in frames], caller.sent_at
-    out: dict = {"jitter": [abs(b - a - FRAME) for a, b in itertools.pairwise(times)], "turns": []}
+    out: dict = {
+        "jitter": [abs(b - a - FRAME) for a, b in itertools.pairwise(times)],
+        "read_jitter": [abs(b - a - FRAME) for a, b in itertools.pairwise(caller.read_at)],
+        "turns": [],
+    }
     for _first, last in spans:
         if last >= len(sent):
             break
