@@ -61,10 +61,11 @@ def handover_action(session: CallSession, router: Router, fallback_queue: str) -
         return Hangup(goodbye=GOODBYE, reason=DRAINING)
     queue, priority = handover_route(session.bot, session.channel.env, router, fallback_queue)
     meta = session._call_meta() or {}
+    in_language = getattr(session.bot, "handover_notice", None)  # flows speak the caller's language
     return Transfer(
         queue=queue,
         reason=DRAINING,
-        notice=TRANSFER_NOTICE,
+        notice=in_language(DRAINING) if callable(in_language) else TRANSFER_NOTICE,
         priority=priority,
         summary="The bot's worker restarted during the call.",
         context={**meta, "reason": DRAINING},

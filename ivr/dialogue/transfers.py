@@ -147,6 +147,10 @@ class TransferMixin:
 
     # ----- words -----------------------------------------------------------------------------------
 
+    def handover_notice(self, reason: str) -> str:
+        """The notice for a hand-over decided outside the flow (worker draining), in the caller's language."""
+        return self._notice(reason, RouteDecision(queue=""))
+
     def _notice(self, reason: str, decision: RouteDecision) -> str:
         """ "To help you better, I'm connecting you to a billing specialist." plus place and wait."""
         skill_name = decision.skill or self.spec.policy.default_skill

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from ivr.agi.codec import AgiEnvironment
 from ivr.bot import CallInfo, EchoBot
-from ivr.cluster.drain import handover_route
+from ivr.cluster.drain import handover_action, handover_route
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
+from ivr.prompts import TRANSFER_NOTICE
 from queues.loader import load_queue_config
 from queues.routing import QueueRouter
 from tests.unit.dialogue_flow.routers import FixedRouter
@@ -77,3 +79,28 @@ def test_the_queue_already_announced_with_a_callback_offer_is_kept(flow, queues)
 def test_a_bot_without_a_flow_is_routed_by_the_channels_language(queues):
     router = QueueRouter(queues, now=lambda: OFFICE_HOURS)
     assert handover_route(EchoBot("Hello.", "support-en"), env("zh"), router, "fallback") == ("support-zh", 0)
+
+
+@pytest.mark.parametrize(("language", "words"), [("en", "connecting you to"), ("zh", "为您转接")])
+def test_the_drain_notice_is_spoken_in_the_callers_language(flow, language, words):
+    bot = started(flow, FixedRouter(), language)
+    session = SimpleNamespace(
+        settings=SimpleNamespace(uuid_variable="IVR_CALL_UUID"),
+        bot=bot,
+        channel=SimpleNamespace(env=env(language)),
+        _call_meta=dict,
+    )
+    action = handover_action(session, FixedRouter(), "fallback")
+    assert words in action.notice
+    assert action.reason == "worker-draining"
+
+
+def test_a_bot_without_a_flow_keeps_the_english_notice():
+    session = SimpleNamespace(
+        settings=SimpleNamespace(uuid_variable="IVR_CALL_UUID"),
+        bot=EchoBot("Hello.", "support-en"),
+        channel=SimpleNamespace(env=env("zh")),
+        _call_meta=dict,
+    )
+    action = handover_action(session, FixedRouter(), "fallback")
+    assert action.notice == TRANSFER_NOTICE
