@@ -47,6 +47,7 @@ from ivr.listening import (
     UtteranceReady,
 )
 from ivr.storage.store import CallStore
+from ivr.vocabulary import TransferReason
 from tts.service import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class Conversation:
                     deadline.reschedule(loop.time() + stall)
         except TimeoutError:
             log.warning("call %s: no audio from Asterisk for %.0f s", self.call.call_uuid, stall)
-            self.outcome = Outcome.fallback(self.fallback_queue, "audio-stalled")
+            self.outcome = Outcome.fallback(self.fallback_queue, TransferReason.AUDIO_STALLED)
             raise _Decided from None
 
     async def _hear_one(self, msg: object) -> None:
@@ -289,7 +290,9 @@ class Conversation:
                 await self._say(action.notice, interruptible=False, heard_at=heard_at, lang=action.language)
                 if self.on_callback is None:
                     # Nobody can call back: the caller must not be dropped, so they wait in the queue.
-                    self.outcome = Outcome("transfer", "callback-unavailable", action.queue, action.priority)
+                    self.outcome = Outcome(
+                        "transfer", TransferReason.CALLBACK_UNAVAILABLE, action.queue, action.priority
+                    )
                     raise _Decided
                 await self.on_callback(action, self.call)
                 self.outcome = Outcome("hangup", "callback")
