@@ -12,11 +12,11 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ivr.storage.desk import User, user_snapshot
-from ivr.storage.desk_models import DeskUser, WebSession
+from ivr.storage.desk_models import DeskUser, LoginFailure, WebSession
 from ivr.storage.ops import require_aware
 
 
@@ -73,3 +73,27 @@ class SessionStore:
         )
         async with self._sessions() as session:
             return set(await session.scalars(query))
+
+    async def login_failed(self, username: str, address: str, now: datetime, forget_before: datetime) -> None:
+        """Record a wrong password for `username` (the login guard's key), seen by every worker."""
+        require_aware(now=now, forget_before=forget_before)
+        async with self._sessions.begin() as session:
+            await session.execute(delete(LoginFailure).where(LoginFailure.at < forget_before))  # tidy up
+            session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
+
+    async def recent_failures(self, username: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many wrong passwords `username` had since `since`, on any worker, and the oldest one's time."""
+        require_aware(since=since)
+        query = select(func.count(), func.min(LoginFailure.at)).where(
+            LoginFailure.username == username[:64], LoginFailure.at > since
+        )
+        async with self._sessions() as session:
+            count, oldest = (await session.execute(query)).one()
+        return int(count), oldest
+
+    async def login_succeeded(self, username: str, before: datetime) -> None:
+        """The right password: that username's failures go (and everybody's older than `before`)."""
+        require_aware(before=before)
+        async with self._sessions.begin() as session:
+            gone = (LoginFailure.username == username[:64]) | (LoginFailure.at < before)
+            await session.execute(delete(LoginFailure).where(gone))

@@ -37,7 +37,7 @@ from ivr.web.auth import (
 )
 from ivr.web.deps import DEPS, HUB, WebDeps
 from ivr.web.hub import Hub, Peer
-from ivr.web.login_guard import Refusal, client_address, parse_networks
+from ivr.web.login_guard import Refusal, Ticket, client_address, parse_networks
 from ivr.web.session_watch import REVALIDATE_S, SESSIONS, sessions_of, watch_sessions
 
 log = logging.getLogger(__name__)
@@ -131,14 +131,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         error = json_error(429, "too many login attempts; try again later")
         error.headers["Retry-After"] = str(max(1, math.ceil(ticket.retry_after)))
         raise error
+    await refuse_if_locked_elsewhere(request.app, ticket, username)
     user = await request.app[DEPS].desk.user_by_name(username)
     if user is None or user.disabled:
         ok = await asyncio.to_thread(dummy_verify, password)
     else:
         ok = await asyncio.to_thread(verify_password, password, user.password_hash)
     if not ok or user is None:
+        await shared_failures(request.app, ticket, ok=False)
         raise json_error(401, "wrong username or password")
     settings.guard.succeeded(ticket)
+    await shared_failures(request.app, ticket, ok=True)
     sid = new_session_id()
     expires = now + settings.session_ttl_s
     try:
@@ -152,6 +155,41 @@ async def login(request: web.Request) -> web.StreamResponse:
     response = web.json_response({"ok": True, "role": user.role, "home": HOME_BY_ROLE[user.role]})
     set_session_cookies(response, settings, session)
     return response
+
+
+async def refuse_if_locked_elsewhere(app: web.Application, ticket: Ticket, username: str) -> None:
+    """429 when the username's wrong passwords on all workers together reached the limit (cluster-wide)."""
+    guard, now = app[AUTH].guard, ticket.at
+    try:
+        count, oldest = await sessions_of(app).recent_failures(ticket.username, _utc(now - guard.window_s))
+    except Exception as exc:  # the database is down: this worker's own limit still holds
+        log.warning("desktop: shared login failures unreadable (%s): own limit only", type(exc).__name__)
+        return
+    if count >= guard.max_per_user:
+        log.warning("desktop: login for %r refused: %d failures on all workers", username[:64], count)
+        error = json_error(429, "too many login attempts; try again later")
+        wait = guard.window_s - (now - oldest.timestamp()) if oldest is not None else guard.window_s
+        error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+        raise error
+
+
+async def shared_failures(app: web.Application, ticket: Ticket, *, ok: bool) -> None:
+    """Tell every worker about a wrong password, or forget the username's failures after the right one."""
+    window = app[AUTH].guard.window_s
+    store = sessions_of(app)
+    try:
+        if ok:
+            await store.login_succeeded(ticket.username, before=_utc(ticket.at - window))
+        else:
+            await store.login_failed(
+                ticket.username, ticket.address, _utc(ticket.at), forget_before=_utc(ticket.at - window)
+            )
+    except Exception as exc:  # not recorded: this worker's own count still holds
+        log.warning("desktop: login failure not shared with other workers: %s", type(exc).__name__)
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

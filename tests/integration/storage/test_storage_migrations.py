@@ -24,6 +24,7 @@ TABLES = {
     "knowledge_entries",
     "cluster_workers",
     "web_sessions",
+    "login_failures",
 }
 
 

@@ -16,7 +16,7 @@ from ivr.web.app import make_app
 from ivr.web.auth import AUTH
 from ivr.web.deps import HUB
 from tests.integration.web_core.conftest import SECRET, Desk, csrf_of, login, post
-from tests.integration.web_core.seed import add_user
+from tests.integration.web_core.seed import PASSWORD, add_user
 
 REPO = Path(__file__).resolve().parents[3]
 LIMIT = 5  # LoginGuard.max_per_user
@@ -125,3 +125,30 @@ async def test_disabling_or_a_new_password_closes_open_websockets_at_once(desk_e
     await run_users_cli(url, "passwd", "bob", cwd=tmp_path)
     closed = await asyncio.wait_for(sockets["bob"].receive(), 10)
     assert closed.type in (WSMsgType.CLOSE, WSMsgType.CLOSED) and closed.data == 4001
+
+
+async def worker_attempt(desk_env: Desk, username: str, password: str) -> int:
+    """One login on a fresh desktop app over the same database: another worker of the cluster."""
+    async with TestClient(TestServer(make_app(desk_env.deps, secret=SECRET))) as client:
+        await client.get("/login")
+        return await attempt(client, username, password)
+
+
+async def test_the_login_limit_holds_across_workers_sharing_the_database(desk_env: Desk):
+    await add_user(desk_env.desk, "sue", "supervisor")
+    # Each guess reaches a different worker, so no worker's own count ever reaches the limit.
+    statuses = [await worker_attempt(desk_env, "sue", f"guess-{i}") for i in range(LIMIT + 2)]
+    assert statuses == [401] * LIMIT + [429, 429]
+    assert await worker_attempt(desk_env, "Sue ", PASSWORD) == 429  # locked everywhere, any spelling
+
+
+async def test_the_right_password_clears_the_shared_count_of_that_username_only(desk_env: Desk):
+    await add_user(desk_env.desk, "sue", "supervisor")
+    await add_user(desk_env.desk, "bob", "supervisor")
+    for i in range(LIMIT - 1):
+        assert await worker_attempt(desk_env, "sue", f"guess-{i}") == 401
+        assert await worker_attempt(desk_env, "bob", f"guess-{i}") == 401
+    assert await worker_attempt(desk_env, "sue", PASSWORD) == 200
+    assert await worker_attempt(desk_env, "sue", "guess-again") == 401  # sue starts afresh
+    assert await worker_attempt(desk_env, "bob", "guess-last") == 401  # bob's fifth: still counted
+    assert await worker_attempt(desk_env, "bob", PASSWORD) == 429
