@@ -4,14 +4,15 @@ How this works
 --------------
 Every caller turn is read once (`_hear`): the flow's intents ranked (a request for a person read at word
 level, ivr.dialogue.person, puts `agent` first or, for a mere mention, takes it out), the best match over
-the threshold, and the sentiment reading. At a step that expects an answer (a collect step, a confirmation), an intent
-matched with at least `policy.clear_intent` wins over the answer unless the answer is a plain "yes"
-(the caller answered) or the intent is the topic the step already serves (mixed initiative; a step with
-`mixed_initiative: false` hears only its answers). A turn that is half understood (the best intents score
-between `policy.repair_threshold` and the threshold) gets a targeted question: "Is this about your bill
-or a refund?" when two are close, else "You'd like help with a refund, is that right?". Misses escalate:
-the first rephrases with examples, the second offers keypad choices, the limit hands over; a sentence is
-never said twice in a row. Hints (short phrases, most important first) bias the recogniser per step.
+the threshold, and the sentiment reading. At a step that expects an answer (a collect step, a
+confirmation), an intent matched with at least `policy.clear_intent` wins over the answer unless the
+answer is a plain "yes" (the caller answered) or the intent is the topic the step already serves (mixed
+initiative; a step with `mixed_initiative: false` hears only its answers). A turn that is half understood
+(the best intents score between `policy.repair_threshold` and the threshold) gets a targeted question:
+"Is this about your bill or a refund?" when two are close, else "You'd like help with a refund, is that
+right?". Misses escalate: the first rephrases with examples, the second offers keypad choices, the limit
+hands over; a sentence is never said twice in a row. Hints (short phrases, most important first) bias the
+recogniser per step.
 """
 
 from __future__ import annotations

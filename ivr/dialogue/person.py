@@ -56,7 +56,8 @@ def _words(chinese: bool) -> _Words:
         return tuple(sorted((normalise(str(w), lang) for w in own[key]), key=lambda w: -len(w)))
 
     return _Words(
-        *(longest_first(k) for k in ("persons", "machines", "verbs", "direct", "negators", "questions", "past")),
+        *(longest_first(k) for k in ("persons", "machines", "verbs", "direct", "negators", "questions")),
+        past=longest_first("past"),
         fillers=frozenset(normalise(str(w), lang) for w in own["fillers"]),
         not_persons=longest_first("not_persons"),
     )
@@ -90,7 +91,7 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     """One clause: True asks for a person, False says it does not, None has no opinion."""
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
-    spans = {key: _find(units, getattr(words, key), chinese) for key in ("machines", "direct", "verbs", "negators")}
+    spans = {k: _find(units, getattr(words, k), chinese) for k in ("machines", "direct", "verbs", "negators")}
     # a verb inside a negator is part of it (要 in 不需要)
     spans["verbs"] = [v for v in spans["verbs"] if not any(s <= v[0] < e for s, e in spans["negators"])]
     blocked = _find(units, words.not_persons, chinese)
