@@ -62,8 +62,9 @@ def lexicon(chinese: bool) -> Lexicon:
         raise RuntimeError(f"{name}: strong entries missing from words: {sorted(unknown)}")
     lang = "zh" if chinese else "en"
     together = tuple(
-        (normalise(str(rule["as"]), lang), tuple(frozenset(normalise(str(w), lang) for w in g) for g in rule["all_of"]))
-        for rule in data.get("together", [])
+        (normalise(str(r["as"]), lang), tuple(frozenset(normalise(str(w), lang) for w in g) for g in groups))
+        for r in data.get("together", [])
+        for groups in [r["all_of"]]
     )
     unknown = {entry for entry, _ in together} - words.keys()
     if unknown:
@@ -82,7 +83,7 @@ class _Item:
     kind: str  # "word" | "boost" | "negator" | "contrast"
     value: float = 0.0
     caps: bool = False
-    label: str | None = None  # the lexicon entry a word pattern stands for ("cancel the lot": cancel everything)
+    label: str | None = None  # the entry a word pattern stands for ("cancel the lot": cancel everything)
 
 
 def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, float] | None:
@@ -192,7 +193,9 @@ def _clauses(text: str, chinese: bool) -> tuple[list[str], list[int]]:
     return units, clause_of
 
 
-def _together(items: list[_Item], units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> list[_Item]:
+def _together(
+    items: list[_Item], units: list[str], clause_of: list[int], lex: Lexicon, glue: str
+) -> list[_Item]:
     """Items for word patterns: a word of each group in one clause reads as the rule's entry."""
     for entry, groups in lex.together:
         for clause in sorted(set(clause_of)):
@@ -220,10 +223,7 @@ def read(text: str, language: str) -> Reading:
     lex = lexicon(chinese)
     glue = "" if chinese else " "
     units, clause_of = _clauses(unicodedata.normalize("NFKC", text), chinese)
-    if chinese:
-        items = _scan(units, lex, CONTRASTS["zh"], "")
-    else:
-        items = _english_items(text)
+    items = _scan(units, lex, CONTRASTS["zh"], "") if chinese else _english_items(text)
     items = _together(items, units, clause_of, lex, glue)
     if chinese:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
