@@ -4,8 +4,10 @@ How this works: the text is cut into lexicon items, longest entry first (English
 three-word phrases; Chinese on character substrings). Each sentiment item keeps its weight (-4..+4,
 the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
 in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
-or one character (Chinese) between, flips it: a negated positive turns clearly negative, a negated
-negative only mildly positive ("not bad"). Items after "but"/但是 count more than those before. Each "!"
+or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a negated
+positive turns clearly negative, a negated negative only mildly positive ("not bad"). Word patterns
+(`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the lot" and
+把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those before. Each "!"
 adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
