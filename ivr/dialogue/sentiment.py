@@ -218,6 +218,30 @@ def _together(
     return sorted(items, key=lambda it: it.start)
 
 
+def _a_not_a(items: list[_Item], units: list[str]) -> list[_Item]:
+    """Chinese X不X / X没X asks a question ("烦不烦", "好不好"): the negator negates nothing, X counts once."""
+    out: list[_Item] = []
+    skip: set[int] = set()
+    for n, it in enumerate(items):
+        if n in skip:
+            continue
+        before = out[-1] if out else None
+        after = items[n + 1] if n + 1 < len(items) else None
+        if (
+            it.kind == "negator"
+            and it.end - it.start == 1
+            and before is not None
+            and after is not None
+            and before.end == it.start
+            and after.start == it.end
+            and units[before.start : before.end] == units[after.start : after.end]
+        ):
+            skip.add(n + 1)
+            continue
+        out.append(it)
+    return out
+
+
 def read(text: str, language: str) -> Reading:
     """The sentiment of one turn with the words behind it."""
     text = text[:MAX_TEXT]
@@ -225,7 +249,7 @@ def read(text: str, language: str) -> Reading:
     lex = lexicon(chinese)
     glue = "" if chinese else " "
     units, clause_of = _clauses(unicodedata.normalize("NFKC", text), chinese)
-    items = _scan(units, lex, CONTRASTS["zh"], "") if chinese else _english_items(text)
+    items = _a_not_a(_scan(units, lex, CONTRASTS["zh"], ""), units) if chinese else _english_items(text)
     items = _together(items, units, clause_of, lex, glue)
     if chinese:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
