@@ -219,7 +219,7 @@ def _together(
 
 
 def _a_not_a(items: list[_Item], units: list[str]) -> list[_Item]:
-    """Chinese X不X / X没X asks a question ("烦不烦", "好不好"): the negator negates nothing, X counts once."""
+    """Chinese X不X / X没X is a question (烦不烦, 好不好): the negator negates nothing; X counts once."""
     out: list[_Item] = []
     skip: set[int] = set()
     for n, it in enumerate(items):
