@@ -2,15 +2,17 @@
 
 How this works
 --------------
-Every caller turn is read once (`_hear`): the flow's intents ranked, the best match over the threshold,
-and the sentiment reading. At a step that expects an answer (a collect step, a confirmation), an intent
-matched with at least `policy.clear_intent` wins over the answer unless the answer is a plain "yes"
-(the caller answered) or the intent is the topic the step already serves (mixed initiative; a step with
-`mixed_initiative: false` hears only its answers). A turn that is half understood (the best intents score
-between `policy.repair_threshold` and the threshold) gets a targeted question: "Is this about your bill
-or a refund?" when two are close, else "You'd like help with a refund, is that right?". Misses escalate:
-the first rephrases with examples, the second offers keypad choices, the limit hands over; a sentence is
-never said twice in a row. Hints (short phrases, most important first) bias the recogniser per step.
+Every caller turn is read once (`_hear`): the flow's intents ranked (a request for a person read at word
+level, ivr.dialogue.person, puts `agent` first or, for a mere mention, takes it out), the best match over
+the threshold, and the sentiment reading. At a step that expects an answer (a collect step, a
+confirmation), an intent matched with at least `policy.clear_intent` wins over the answer unless the
+answer is a plain "yes" (the caller answered) or the intent is the topic the step already serves (mixed
+initiative; a step with `mixed_initiative: false` hears only its answers). A turn that is half understood
+(the best intents score between `policy.repair_threshold` and the threshold) gets a targeted question:
+"Is this about your bill or a refund?" when two are close, else "You'd like help with a refund, is that
+right?". Misses escalate: the first rephrases with examples, the second offers keypad choices, the limit
+hands over; a sentence is never said twice in a row. Hints (short phrases, most important first) bias the
+recogniser per step.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ivr.bot import Action
-from ivr.dialogue import catalog
+from ivr.dialogue import catalog, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -29,6 +31,8 @@ from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
+PERSON = "agent"  # the global intent of a request for a person
+REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 
 
@@ -75,7 +79,7 @@ class ListeningMixin:
     def _hear(self, text: str) -> Heard:
         """Rank the intents and read the sentiment of one turn."""
         matcher = self.flow.matcher(self.language)
-        ranked = tuple(matcher.ranked(text, limit=3))
+        ranked = _asking_person(matcher.ranked(text, limit=4), person.verdict(text, self.language))[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
@@ -289,6 +293,18 @@ class ListeningMixin:
         if isinstance(step, MenuStep):
             return [*(w for o in step.options for w in o.words.get(self.language, [])), *globals_]
         return []
+
+
+def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[IntentMatch, ...]:
+    """The ranking with the word-level reading of a request for a person applied (ivr.dialogue.person)."""
+    if asks is None:
+        return tuple(ranked)
+    others = [m for m in ranked if m.intent != PERSON]
+    if not asks:
+        return tuple(others)  # a mention ("are you a real person?") or a refusal ("I don't need an agent")
+    said = next((m for m in ranked if m.intent == PERSON), None)
+    score = max(said.score if said else 0.0, REQUEST_SCORE)
+    return (IntentMatch(PERSON, score, said.matched if said else "request for a person"), *others)
 
 
 def _phrases(intent: str, language: str) -> list[str]:

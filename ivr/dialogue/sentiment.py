@@ -4,8 +4,10 @@ How this works: the text is cut into lexicon items, longest entry first (English
 three-word phrases; Chinese on character substrings). Each sentiment item keeps its weight (-4..+4,
 the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
 in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
-or one character (Chinese) between, flips it: a negated positive turns clearly negative, a negated
-negative only mildly positive ("not bad"). Items after "but"/但是 count more than those before. Each "!"
+or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a negated
+positive turns clearly negative, a negated negative only mildly positive ("not bad"). Word patterns
+(`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the lot" and
+把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those before. Each "!"
 adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
@@ -33,6 +35,7 @@ EXCLAMATION_STEP = 0.3
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_CLAUSE = re.compile(r"[,.;:!?，。；：！？…]+")  # a negator does not reach past these
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Lexicon:
     negators: frozenset[str]
     longest: int
     strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
+    together: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()  # (entry, word groups) read as one
 
 
 @cache
@@ -58,9 +62,18 @@ def lexicon(chinese: bool) -> Lexicon:
     unknown = strong - words.keys()
     if unknown:
         raise RuntimeError(f"{name}: strong entries missing from words: {sorted(unknown)}")
+    lang = "zh" if chinese else "en"
+    together = tuple(
+        (normalise(str(r["as"]), lang), tuple(frozenset(normalise(str(w), lang) for w in g) for g in groups))
+        for r in data.get("together", [])
+        for groups in [r["all_of"]]
+    )
+    unknown = {entry for entry, _ in together} - words.keys()
+    if unknown:
+        raise RuntimeError(f"{name}: together entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    return Lexicon(words, boosts, negators, longest, strong)
+    return Lexicon(words, boosts, negators, longest, strong, together)
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class _Item:
     kind: str  # "word" | "boost" | "negator" | "contrast"
     value: float = 0.0
     caps: bool = False
+    label: str | None = None  # the entry a word pattern stands for ("cancel the lot": cancel everything)
 
 
 def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, float] | None:
@@ -121,7 +135,7 @@ def _english_items(text: str) -> list[_Item]:
 
 
 def _weigh(
-    items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str]
+    items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str], clause_of: list[int]
 ) -> list[tuple[_Item, float]]:
     """Each sentiment item's value with intensifiers, negation and contrast applied."""
     out: list[tuple[_Item, float]] = []
@@ -136,7 +150,11 @@ def _weigh(
             value = (
                 it.value * (boost if boost_end >= it.start - 1 else 1.0) * (CAPS_BOOST if it.caps else 1.0)
             )
-            if negator is not None and _negates(negator, it, items, max_gap, tight_negators, units):
+            if (
+                negator is not None
+                and clause_of[negator.start] == clause_of[it.start]  # "still nothing, absolutely disgusting"
+                and _negates(negator, it, items, max_gap, tight_negators, units)
+            ):
                 value *= NEGATED_POSITIVE if value > 0 else NEGATED_NEGATIVE
             if contrast_at is not None:
                 value *= 1.5 if it.start > contrast_at else 0.5
@@ -166,19 +184,78 @@ class Reading:
         return bool(self.strong) or (threshold is not None and self.score <= threshold)
 
 
+def _clauses(text: str, chinese: bool) -> tuple[list[str], list[int]]:
+    """The turn's units (words, or Chinese characters) and the clause each stands in."""
+    units: list[str] = []
+    clause_of: list[int] = []
+    for n, part in enumerate(_CLAUSE.split(text)):
+        found = list(normalise(part, "zh").replace(" ", "")) if chinese else _WORD.findall(part)
+        units += found if chinese else [normalise(w, "en") for w in found]
+        clause_of += [n] * len(found)
+    return units, clause_of
+
+
+def _together(
+    items: list[_Item], units: list[str], clause_of: list[int], lex: Lexicon, glue: str
+) -> list[_Item]:
+    """Items for word patterns: a word of each group in one clause reads as the rule's entry."""
+    for entry, groups in lex.together:
+        for clause in sorted(set(clause_of)):
+            at = [i for i, c in enumerate(clause_of) if c == clause]
+            text = glue.join(units[i] for i in at)
+            starts = []
+            for group in groups:
+                if glue:  # English: whole words
+                    hit = next((at[k] for k, i in enumerate(at) if units[i] in group), None)
+                else:  # Chinese: substrings, at the character they start on
+                    hit = min((at[text.index(w)] for w in group if w in text), default=None)
+                starts.append(hit)
+            if None in starts:
+                continue
+            start = min(starts)  # where the pattern begins, so "don't cancel everything" is negated
+            items = [it for it in items if not (it.kind == "word" and it.start <= start < it.end)]
+            items.append(_Item(start, start + 1, "word", lex.words[entry], label=entry))
+    return sorted(items, key=lambda it: it.start)
+
+
+def _a_not_a(items: list[_Item], units: list[str]) -> list[_Item]:
+    """Chinese X不X / X没X is a question (烦不烦, 好不好): the negator negates nothing; X counts once."""
+    out: list[_Item] = []
+    skip: set[int] = set()
+    for n, it in enumerate(items):
+        if n in skip:
+            continue
+        before = out[-1] if out else None
+        after = items[n + 1] if n + 1 < len(items) else None
+        if (
+            it.kind == "negator"
+            and it.end - it.start == 1
+            and before is not None
+            and after is not None
+            and before.end == it.start
+            and after.start == it.end
+            and units[before.start : before.end] == units[after.start : after.end]
+        ):
+            skip.add(n + 1)
+            continue
+        out.append(it)
+    return out
+
+
 def read(text: str, language: str) -> Reading:
     """The sentiment of one turn with the words behind it."""
     text = text[:MAX_TEXT]
     chinese = is_chinese(language)
     lex = lexicon(chinese)
-    if chinese:
-        units = list(normalise(text, language).replace(" ", ""))
-        weighed = _weigh(_scan(units, lex, CONTRASTS["zh"], ""), 1, frozenset(), units)
-    else:
-        units = [normalise(w, "en") for w in _WORD.findall(unicodedata.normalize("NFKC", text))]
-        weighed = _weigh(_english_items(text), 2, frozenset({"no"}), units)
     glue = "" if chinese else " "
-    negative = tuple(glue.join(units[it.start : it.end]) for it, value in weighed if value < 0)
+    units, clause_of = _clauses(unicodedata.normalize("NFKC", text), chinese)
+    items = _a_not_a(_scan(units, lex, CONTRASTS["zh"], ""), units) if chinese else _english_items(text)
+    items = _together(items, units, clause_of, lex, glue)
+    if chinese:
+        weighed = _weigh(items, 1, frozenset(), units, clause_of)
+    else:
+        weighed = _weigh(items, 2, frozenset({"no"}), units, clause_of)
+    negative = tuple(it.label or glue.join(units[it.start : it.end]) for it, value in weighed if value < 0)
     total = sum(value for _, value in weighed)
     bangs = min(unicodedata.normalize("NFKC", text).count("!"), 4)
     if total:

@@ -181,6 +181,17 @@ ZH_POLARITY = sorted(
     [(w, True) for w in _ZH["yes"]] + [(w, False) for w in _ZH["no"]], key=lambda p: -len(p[0])
 )
 WEAK_YES = frozenset(_EN["weak_yes"])
+LEADING_ONLY = frozenset(_EN["leading_only"])
+LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
+_CLAUSE = re.compile(r"[,.;:!?，。；：！？…]+")
+# Words a clause that only answers yes or no may consist of ("oh yes", "no thanks", "that's right").
+ANSWER_WORDS = (
+    YES_EN
+    | NO_EN
+    | WEAK_YES
+    | {w for p in _EN["yes_phrases"] + _EN["no_phrases"] for w in p.split()}
+    | {"um", "uh", "er", "oh", "well", "please"}
+)
 
 
 def _korean_polarity(words: list[str]) -> list[bool]:
@@ -206,7 +217,7 @@ def _english_polarity(words: list[str]) -> list[bool]:
         if word in phrase_words:
             continue
         negated = any(w in NEGATORS_EN for w in words[max(0, i - 2) : i])
-        if word in YES_EN:
+        if word in YES_EN and (word not in LEADING_ONLY or i < LEADING_WORDS):
             found.append(not negated)
         elif word in NO_EN:
             found.append(False)
@@ -227,13 +238,38 @@ def _chinese_polarity(text: str) -> list[bool]:
     return found
 
 
+def _polarity(norm: str) -> list[bool]:
+    """Every yes/no signal in normalised text (English words and phrases, Korean, Chinese characters)."""
+    words = norm.split()
+    return _english_polarity(words) + _korean_polarity(words) + _chinese_polarity(norm.replace(" ", ""))
+
+
+def _leading_answer(text: str, language: str) -> bool | None:
+    """The polarity of a first clause that is nothing but a yes or a no ("是的，都不行"), else None."""
+    parts = _CLAUSE.split(text, maxsplit=1)
+    first = normalise(parts[0], language)
+    if len(parts) < 2 or not first:
+        return None
+    signals = _polarity(first)
+    if not signals or len(set(signals)) != 1:
+        return None
+    rest = first.replace(" ", "")
+    for word, _ in ZH_POLARITY:
+        rest = rest.replace(word, "")
+    answer_only = not rest.strip("啊呀吧嗯恩哦") or all(w in ANSWER_WORDS for w in first.split())
+    return signals[0] if answer_only else None
+
+
 def parse_yes_no(text: str, language: str) -> bool | None:
     """True for yes, False for no, None when unclear or when both are heard."""
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
         return None
-    signals = _english_polarity(words) + _korean_polarity(words) + _chinese_polarity(norm.replace(" ", ""))
+    lead = _leading_answer(text[:MAX_TEXT], language)
+    if lead is not None:
+        return lead  # "yes, none of them work": the answer comes first, the rest describes
+    signals = _polarity(norm)
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
         return True if weak else None

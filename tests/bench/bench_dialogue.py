@@ -1,6 +1,7 @@
 """Dialogue benchmark: how often the shipped telecom flow understands callers, per evaluation split.
 
-Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-only] [--hints on|off|both]`.
+Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-only] [--hints on|off|both]
+[--ids REGEX]`.
 
 * Text level: every case (English and Chinese) is given to the flow as written.
 * End to end (English only; there is no Chinese ASR model here): every turn is spoken by espeak-ng with
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from pathlib import Path
@@ -111,6 +113,7 @@ async def main() -> None:
     parser.add_argument("--hints", choices=["on", "off", "both"], default="on")
     parser.add_argument("--limit", type=int, default=0, help="at most this many cases per split")
     parser.add_argument("--misses", action="store_true", help="list every case that went wrong")
+    parser.add_argument("--ids", default="", help="only the cases whose id matches this regular expression")
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
     for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
@@ -122,6 +125,7 @@ async def main() -> None:
             print(f"(no {name}.yaml in {EVAL_DIR}: skipped)")
     engine = None if args.text_only else load_engine("whisper", None)
     for name, cases in splits.items():
+        cases = [c for c in cases if re.search(args.ids, c.id)]
         cases = cases[: args.limit] if args.limit else cases
         english = [c for c in cases if c.language == "en"]
         chinese = len(cases) - len(english)

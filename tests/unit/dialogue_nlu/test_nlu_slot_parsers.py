@@ -247,3 +247,25 @@ def test_parsers_never_raise(text, language, kind):
 def test_dates_never_raise_near_the_ends_of_the_calendar(text, today, language):
     result = parse_date(text, language, today)
     assert result is None or isinstance(result, datetime.date)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("是的，都不行", "zh", True),  # the answer comes first; 不行 describes the devices
+        ("对，家里所有的都不行", "zh", True),
+        ("no, the phones are fine", "en", False),  # "fine" describes the phones
+        ("yes, none of them work", "en", True),
+        ("不是，只有手机", "zh", False),
+    ],
+)
+def test_a_first_clause_that_only_answers_decides(text, language, expected):
+    assert parse_yes_no(text, language) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("only the TV box, the phones are fine", None), ("that is correct", True), ("fine", True)],
+)
+def test_describing_yes_words_count_only_near_the_start_of_a_clause(text, expected):
+    assert parse_yes_no(text, "en") is expected

@@ -1,0 +1,146 @@
+"""Is the caller asking for a person? Read at word level, so a mention is not a request.
+
+How this works: the turn is cut into clauses at punctuation. In each clause the patterns of
+lexicons/person.yaml are found (English as whole words, Chinese as character substrings): person words
+("agent", "somebody", 人工, 领导), machine words ("robot", 机器人), request verbs just before a person
+("can I *get* a human", 叫你们领导), requests that need no person ("transfer me", 找个人), negators,
+questions about the bot or a procedure ("are you a real person?", "do I have to talk to someone to...")
+and markers of the past ("the agent I spoke to yesterday"). A clause asks for a person when it refuses a
+machine ("I'm not talking to a robot"), has a direct request or a request verb before a person that is
+not negated, or is nothing but person words and fillers ("agent agent agent", "a human please"). It does
+not when the request is negated ("I don't need an agent", 不用转人工), when it is a question about the
+bot or a procedure, or when a person is only mentioned in the past. `verdict()` is True when any clause
+asks, False when none asks and one says no, and None (no opinion: the intent matcher decides) otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ivr.dialogue.text import is_chinese, normalise
+
+MAX_TEXT = 2000
+VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
+NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
+MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
+_CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
+
+
+@dataclass(frozen=True)
+class _Words:
+    """One language's patterns, each longest first."""
+
+    persons: tuple[str, ...]
+    machines: tuple[str, ...]
+    verbs: tuple[str, ...]
+    direct: tuple[str, ...]
+    negators: tuple[str, ...]
+    questions: tuple[str, ...]
+    past: tuple[str, ...]
+    fillers: frozenset[str]
+    not_persons: tuple[str, ...]
+
+
+@cache
+def _words(chinese: bool) -> _Words:
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "person.yaml").read_text("utf-8"))
+    lang = "zh" if chinese else "en"
+    own = data[lang]
+
+    def longest_first(key: str) -> tuple[str, ...]:
+        return tuple(sorted((normalise(str(w), lang) for w in own[key]), key=lambda w: -len(w)))
+
+    return _Words(
+        *(longest_first(k) for k in ("persons", "machines", "verbs", "direct", "negators", "questions")),
+        past=longest_first("past"),
+        fillers=frozenset(normalise(str(w), lang) for w in own["fillers"]),
+        not_persons=longest_first("not_persons"),
+    )
+
+
+def _find(units: list[str], entries: tuple[str, ...], chinese: bool) -> list[tuple[int, int]]:
+    """(start, end) unit spans of the entries in the clause, longest first, not overlapping."""
+    taken: list[tuple[int, int]] = []
+    for entry in entries:
+        size = len(entry) if chinese else len(entry.split())
+        glue = "" if chinese else " "
+        for i in range(len(units) - size + 1):
+            if glue.join(units[i : i + size]) == entry and not any(s < i + size and i < e for s, e in taken):
+                taken.append((i, i + size))
+    return sorted(taken)
+
+
+def _question(units: list[str], words: _Words, chinese: bool) -> bool:
+    """A question about the bot or a procedure: anywhere in Chinese, after leading fillers in English."""
+    if chinese:
+        text = "".join(units)
+        return any(q in text for q in words.questions)
+    lead = 0
+    while lead < len(units) and units[lead] in words.fillers:
+        lead += 1
+    text = " " + " ".join(units[lead:]) + " "
+    return any(text.startswith(f" {q} ") for q in words.questions)
+
+
+def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
+    """One clause: True asks for a person, False says it does not, None has no opinion."""
+    if _question(units, words, chinese):
+        return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
+    spans = {k: _find(units, getattr(words, k), chinese) for k in ("machines", "direct", "verbs", "negators")}
+    # a verb inside a negator is part of it (要 in 不需要)
+    spans["verbs"] = [v for v in spans["verbs"] if not any(s <= v[0] < e for s, e in spans["negators"])]
+    blocked = _find(units, words.not_persons, chinese)
+    persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
+    if not persons and not spans["machines"] and not spans["direct"]:
+        return None
+
+    def negated(at: int, reach: int) -> bool:
+        return any(0 <= at - end <= reach - 1 for _, end in spans["negators"])
+
+    if any(negated(start, MACHINE_REACH) for start, _ in spans["machines"]):
+        return True  # "I'm not talking to a robot", 我不想跟机器说话
+    if spans["direct"]:
+        return not negated(spans["direct"][0][0], NEGATOR_REACH)
+    if not persons:
+        return None
+    start = persons[0][0]
+    verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
+    if verbs:
+        return not any(negated(v[0], NEGATOR_REACH) for v in verbs)
+    if negated(start, NEGATOR_REACH + 1):
+        return False  # "not an agent", 不要人工
+    rest = [u for i, u in enumerate(units) if not any(s <= i < e for s, e in persons)]
+    if chinese:
+        rest_text = "".join(rest)
+        for filler in sorted(words.fillers, key=len, reverse=True):
+            rest_text = rest_text.replace(filler, "")
+        bare = not rest_text
+    else:
+        bare = all(u in words.fillers for u in rest)
+    if bare:
+        return True  # "agent agent agent", "a real person please", 人工人工
+    if _find(units, words.past, chinese):
+        return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
+    return None
+
+
+def verdict(text: str, language: str) -> bool | None:
+    """True: the turn asks for a person; False: it mentions one without asking; None: no opinion."""
+    chinese = is_chinese(language)
+    words = _words(chinese)
+    found: list[bool] = []
+    for part in _CLAUSES.split(text[:MAX_TEXT]):
+        normalised = normalise(part, language)
+        units = list(normalised.replace(" ", "")) if chinese else normalised.split()
+        if units:
+            said = _clause(units, words, chinese)
+            if said is not None:
+                found.append(said)
+    if any(found):
+        return True
+    return False if found else None

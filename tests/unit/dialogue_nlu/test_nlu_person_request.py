@@ -1,0 +1,113 @@
+"""A request for a person read at word level (ivr.dialogue.person), and what it does to a turn of the flow."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ivr.bot import CallInfo, Transfer
+from ivr.dialogue.engine import FlowBot
+from ivr.dialogue.person import verdict
+from ivr.dialogue.registry import FlowRegistry
+from ivr.routing import StaticRouter
+
+DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could you pass me to one of your colleagues",  # a request that needs no person word after it
+        "transfer me please",
+        "put a supervisor on the line",  # a request verb before a person
+        "is there anybody real there",
+        "I'd rather explain it to a technician",
+        "agent agent agent",  # nothing but person words and fillers
+        "a real person please",
+        "I don't want to talk to a machine",  # refusing a machine is asking for a person
+        "I'm not talking to a robot",
+        "I don't know, can I speak to someone",  # the negator belongs to the first clause
+        "I don't need my bill, I need to talk to someone",
+    ],
+)
+def test_english_requests_for_a_person(text):
+    assert verdict(text, "en") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't need an agent",  # the request is taken back
+        "no need to transfer me",
+        "I don't want to speak to anybody",
+        "are you a real person?",  # a question about the bot
+        "who am I speaking to",
+        "do I have to talk to someone to change my address",  # a question about a procedure
+        "the agent I spoke to yesterday said I'd get a refund",  # a mention in the past
+    ],
+)
+def test_english_mentions_refusals_and_questions_are_not_requests(text):
+    assert verdict(text, "en") is False
+
+
+@pytest.mark.parametrize("text", ["I want to check my bill", "can I pay in person", "someone stole my phone"])
+def test_no_opinion_without_a_request_pattern(text):
+    assert verdict(text, "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("叫你们领导来接电话", True),  # 叫 before a person
+        ("有没有真人可以接电话", True),
+        ("找个人来", True),  # a request that needs no person word
+        ("我不想跟机器说话", True),  # refusing a machine
+        ("人工人工", True),
+        ("不用转人工", False),  # negated
+        ("我不需要人工", False),  # 要 inside 不需要 is not a request verb
+        ("你是真人还是机器", False),  # a question about the bot
+        ("上次那个客服人很好", False),  # a mention in the past
+        ("我想查话费", None),
+    ],
+)
+def test_chinese_requests_and_mentions(text, asks):
+    assert verdict(text, "zh") is asks
+
+
+@pytest.fixture(scope="module")
+def flow():
+    return FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
+
+
+def bot(flow, language="en"):
+    b = FlowBot(flow, router=StaticRouter("support"), now=lambda: datetime(2024, 5, 6, 10, tzinfo=UTC))
+    b.start(CallInfo("uuid-p", "5551234", None, language))
+    return b
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        ("en", "I don't need an agent, just tell me my balance", "balance"),
+        ("zh", "不用转人工，帮我查一下话费就行", "balance"),
+    ],
+)
+def test_a_refused_person_leaves_the_request_it_came_with(flow, language, said, intent):
+    b = bot(flow, language)
+    actions = b.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions)
+    assert b.intent == intent and b.step_name == "balance"
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "are you a real person?"), ("zh", "你是真人还是机器")])
+def test_a_question_about_the_bot_is_not_handed_over(flow, language, said):
+    actions = bot(flow, language).on_transcript(said, 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "can you just connect me to somebody"), ("zh", "叫你们领导来接电话")]
+)
+def test_a_request_without_the_keywords_is_handed_over(flow, language, said):
+    actions = bot(flow, language).on_transcript(said, 0.9)
+    assert isinstance(actions[-1], Transfer) and actions[-1].reason == "caller-request"

@@ -1,0 +1,64 @@
+"""Sentiment beyond single words: negation stops at a clause, word patterns, and the strong families."""
+
+import pytest
+
+from ivr.dialogue.sentiment import read
+
+
+def test_a_negator_does_not_reach_into_the_next_clause():
+    # "nothing" negates within its clause only: the disgust after the comma stays strong
+    assert read("still nothing, absolutely disgusting", "en").strong == ("disgusting",)
+    assert read("nothing disgusting about it", "en").strong == ()
+    assert read("没有，气死了", "zh").strong == ("气死了",)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "entry"),
+    [
+        ("cancel the lot", "en", "cancel everything"),
+        ("I want to cancel all my services", "en", "cancel everything"),
+        ("把我所有业务都停掉", "zh", "全部取消"),
+        ("全部都给我注销", "zh", "全部取消"),
+    ],
+)
+def test_a_word_of_each_group_in_one_clause_reads_as_the_entry(text, language, entry):
+    reading = read(text, language)
+    assert reading.strong == (entry,) and reading.negative == (entry,)
+
+
+def test_word_patterns_are_negated_and_stay_within_a_clause():
+    assert read("I don't want to cancel everything", "en").strong == ()
+    assert read("cancel my roaming, all good otherwise", "en").strong == ()  # two clauses
+    assert read("my calls all end abruptly", "en").strong == ()  # no cancel word
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I'll be taking this to the ombudsman", "en"),  # a complaint taken further
+        ("this is infuriating", "en"),  # exasperation
+        ("are you kidding me", "en"),
+        ("you lot are crooks", "en"),  # money taken
+        ("我要去工信部投诉你们", "zh"),
+        ("搞什么鬼啊", "zh"),
+        ("又要账号？有完没完", "zh"),
+        ("你们简直就是在抢钱", "zh"),
+    ],
+)
+def test_strong_families(text, language):
+    assert read(text, language).is_strong(None)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("the report you sent was helpful", "en"), ("the signal is a bit annoying", "en"), ("信号有点差", "zh")],
+)
+def test_mild_or_neutral_turns_are_not_strong(text, language):
+    assert not read(text, language).strong
+
+
+def test_chinese_a_not_a_is_a_question_not_a_negation():
+    # 烦不烦 asks "annoying or not?": 烦 counts once and negatively, 不 negates nothing
+    assert read("烦不烦啊", "zh").negative == ("烦",)
+    assert read("好不好", "zh").score == read("好", "zh").score
+    assert read("我不烦", "zh").score > 0  # a real negation still flips
