@@ -99,6 +99,8 @@ def load_configured_engine(config: ServiceConfig) -> AsrEngine:
         threads=asr.threads,
         workers=asr.workers,
         nice=asr.decoder_nice,
+        beam_size=asr.beam_size,
+        alternatives=asr.alternatives,
         models_dir=Path(config.paths.models),
     )
 
