@@ -118,18 +118,17 @@ class ListeningMixin:
             return nbest.Grade.CLEAR
         if heard.intent == "goodbye":
             return nbest.Grade.WEAK  # never end a call on an alternative; a heard goodbye may give way
-        step = self._step()
+        step, clear = self._step(), self.spec.policy.clear_intent
         if isinstance(self.pending, AskedIntent):
             answered = self._chosen(self.pending, heard, self._yes(text)) is not None
         else:
             answered = self._answer(text) is not None
             answered = answered or (isinstance(step, MenuStep) and self._menu_option(step, text) is not None)
-            answered = answered or self._kb_hit(step, text) is not None
-        if answered or (heard.match is not None and heard.match.score >= self.spec.policy.clear_intent):
+        hit = None if answered else self._kb_hit(step, text)
+        best = max([m.score for m in heard.ranked[:1]] + [hit.score if hit else 0.0])
+        if answered or best >= clear:  # a knowledge answer is as clear as an intent at the same score
             return nbest.Grade.CLEAR
-        if heard.match is not None or (
-            heard.ranked and heard.ranked[0].score >= self.spec.policy.repair_threshold
-        ):
+        if heard.match is not None or hit is not None or best >= self.spec.policy.repair_threshold:
             return nbest.Grade.WEAK
         return nbest.Grade.NONE
 
