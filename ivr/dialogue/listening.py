@@ -116,17 +116,19 @@ class ListeningMixin:
         strong = self.spec.policy.sentiment.strong
         if heard.intent == "agent" or (strong is not None and heard.mood.is_strong(strong)):
             return nbest.Grade.CLEAR
-        if heard.intent == "goodbye":
-            return nbest.Grade.WEAK  # never end a call on an alternative; a heard goodbye may give way
         step, clear = self._step(), self.spec.policy.clear_intent
         if isinstance(self.pending, AskedIntent):
             answered = self._chosen(self.pending, heard, self._yes(text)) is not None
         else:
             answered = self._answer(text) is not None
             answered = answered or (isinstance(step, MenuStep) and self._menu_option(step, text) is not None)
-        hit = None if answered else self._kb_hit(step, text)
+        if answered:
+            return nbest.Grade.CLEAR
+        if heard.intent == "goodbye":  # as on_transcript: the step's answer first, then goodbye
+            return nbest.Grade.ENDS_CALL
+        hit = self._kb_hit(step, text)
         best = max([m.score for m in heard.ranked[:1]] + [hit.score if hit else 0.0])
-        if answered or best >= clear:  # a knowledge answer is as clear as an intent at the same score
+        if best >= clear:  # a knowledge answer is as clear as an intent at the same score
             return nbest.Grade.CLEAR
         if heard.match is not None or hit is not None or best >= self.spec.policy.repair_threshold:
             return nbest.Grade.WEAK

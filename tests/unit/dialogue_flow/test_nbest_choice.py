@@ -61,6 +61,13 @@ def test_a_much_less_likely_alternative_is_never_acted_on() -> None:
     assert choose([("a", 0.8), ("b", floor + 0.01)], grade) == 1
 
 
+def test_a_best_that_ends_the_call_is_kept_and_an_alternative_never_ends_it() -> None:
+    grade, _ = grades(a=Grade.ENDS_CALL, b=Grade.CLEAR)
+    assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
+    grade, _ = grades(b=Grade.ENDS_CALL)
+    assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
+
+
 def test_weak_alternatives_never_replace_the_best_and_one_hypothesis_is_itself() -> None:
     grade, _ = grades(b=Grade.WEAK)
     assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
@@ -118,11 +125,13 @@ def test_a_best_hypothesis_that_is_understood_is_kept_over_a_clear_alternative(f
     assert bot.intent == "balance" and not bot.acted_on_alternative
 
 
-def test_an_alternative_never_ends_the_call_with_a_goodbye(flow):
+def test_an_alternative_never_ends_the_call_and_a_heard_goodbye_is_kept(flow):
     bot = first_time(flow)
     actions = bot.on_transcript("purple monkey", 0.5, alts(("goodbye", 0.5)))
     assert not any(isinstance(a, Hangup | Transfer) for a in actions)
     assert not bot.acted_on_alternative
+    actions = bot.on_transcript("no, that's all, bye.", 0.5, alts(("I want to talk to a person", 0.5)))
+    assert isinstance(actions[-1], Hangup) and not bot.acted_on_alternative
 
 
 def test_an_alternative_that_answers_the_collect_step_is_taken(flow):
