@@ -27,6 +27,7 @@ def load_engine(
     nice: int | None = None,
     beam_size: int | None = None,
     alternatives: int | None = None,
+    beam_text: bool = False,
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
@@ -42,6 +43,7 @@ def load_engine(
                 nice=nice,
                 beam_size=beam_size,
                 alternatives=alternatives,
+                beam_text=beam_text,
             )
             cached = spec.build(path, spec.make_options(options))
             if cached.streaming != spec.streams:  # the conversation trusts the spec's word

@@ -137,6 +137,7 @@ def _init_worker(
     nice: int,
     beam_size: int,
     alternatives: int,
+    beam_text: bool,
 ) -> None:
     """Load this process's model (runs once in each worker)."""
     global _decoder
@@ -150,7 +151,12 @@ def _init_worker(
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
     _decoder = WindowDecoder(
-        model, language=language, min_frames=min_frames, beam_size=beam_size, alternatives=alternatives
+        model,
+        language=language,
+        min_frames=min_frames,
+        beam_size=beam_size,
+        alternatives=alternatives,
+        beam_text=beam_text,
     )
     _decoder.decode(np.zeros(16000, dtype=np.float32))  # CTranslate2 sets up on its first decode
 
@@ -206,6 +212,7 @@ class WhisperPool:
         nice: int = WORKER_NICE,
         beam_size: int | None = None,
         alternatives: int | None = None,
+        beam_text: bool = False,
     ) -> None:
         from asr.whisper_decode import ALTERNATIVES, BEAM_SIZE, MIN_WINDOW_FRAMES
 
@@ -220,6 +227,7 @@ class WhisperPool:
             nice,
             BEAM_SIZE if beam_size is None else beam_size,
             ALTERNATIVES if alternatives is None else alternatives,
+            beam_text,
         )
         self.load = DecodeLoad(self.workers)
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None  # per event loop

@@ -10,7 +10,9 @@ encodes once and runs one greedy `generate()` for the text; with `alternatives`,
 same encoder output, a beam search of `beam_size`, gives the n-best alternatives (`n_best`). The text
 stays greedy: on the Allison corpus the beam's best has a higher WER (6.61 % against 6.48 %, single
 words written differently: "100." for "hundred", "Pass word."), while callers' near misses ("so hungry"
-for "so angry") have what was said among the beam's hypotheses. Both passes:
+for "so angry") have what was said among the beam's hypotheses. With `beam_text` the beam's best is the
+text and one pass does both (fewer caller turns misheard on the dialogue evaluation set, see
+tests/bench/README.md). Every pass:
 
 * no timestamps, temperature 0, no fallback retries: one pass, a bounded cost per utterance;
 * `max_new_tokens` grows with the utterance (about 6 tokens per second of audio, the fastest speech
@@ -177,6 +179,7 @@ class WindowDecoder:
         margin: int = WINDOW_MARGIN_FRAMES,
         beam_size: int = BEAM_SIZE,
         alternatives: int = ALTERNATIVES,
+        beam_text: bool = False,
     ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
@@ -185,6 +188,7 @@ class WindowDecoder:
         # n alternatives need n + 1 hypotheses out of the beam; a greedy decode has only one
         self.beam_size = max(1, beam_size, alternatives + 1 if beam_size > 1 else 1)
         self.alternatives = alternatives if self.beam_size > 1 else 0
+        self.beam_text = beam_text and self.beam_size > 1  # the text from the beam, not a greedy pass
         multilingual = model.model.is_multilingual
         self._tokenizer = Tokenizer(
             model.hf_tokenizer, multilingual, task="transcribe", language=language if multilingual else None
@@ -217,7 +221,7 @@ class WindowDecoder:
             num_hypotheses=hypotheses,
             max_length=len(prompt) + max_new_tokens(frames / 100),
             return_scores=True,
-            return_no_speech_prob=beam_size == 1,
+            return_no_speech_prob=True,
             suppress_blank=True,
             suppress_tokens=self._suppress,
         )[0]
@@ -236,7 +240,12 @@ class WindowDecoder:
             padded = np.zeros((1, part.shape[0], window), dtype=np.float32)
             padded[0, :, : part.shape[-1]] = part
             encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
-            result = self._generate(encoded, prompt, part.shape[-1], beam_size=1, hypotheses=1)
+            if self.beam_text:  # one beam pass gives the text and the alternatives
+                result = self._generate(
+                    encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
+                )
+            else:
+                result = self._generate(encoded, prompt, part.shape[-1], beam_size=1, hypotheses=1)
             tokens = result.sequences_ids[0]
             logprob = _average_logprob(tokens, result.scores[0])
             if result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
@@ -244,7 +253,13 @@ class WindowDecoder:
             texts.append(self._tokenizer.decode(tokens).strip())
             logprobs.append(logprob)
             if first == 0 and self.alternatives:  # a caller's turn is always one window
-                beam = self._generate(encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1)
+                beam = (
+                    result
+                    if self.beam_text
+                    else self._generate(
+                        encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
+                    )
+                )
                 hypotheses = [
                     (texts[-1], logprob),
                     *(

@@ -78,6 +78,7 @@ class WhisperEngine:
         nice: int | None = None,
         beam_size: int | None = None,
         alternatives: int | None = None,
+        beam_text: bool = False,
     ):
         from asr.pool import WORKER_NICE, WhisperPool
 
@@ -97,6 +98,7 @@ class WhisperEngine:
                 nice=WORKER_NICE if nice is None else nice,
                 beam_size=beam_size,
                 alternatives=alternatives,
+                beam_text=beam_text,
             )
         except (BrokenProcessPool, RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(
@@ -205,6 +207,7 @@ class WhisperOptions:
     nice: int | None = None
     beam_size: int | None = None
     alternatives: int | None = None
+    beam_text: bool = False
 
 
 def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
@@ -216,6 +219,7 @@ def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
         nice=options.nice,
         beam_size=options.beam_size,
         alternatives=options.alternatives,
+        beam_text=options.beam_text,
     )
 
 

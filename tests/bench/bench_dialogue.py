@@ -116,6 +116,7 @@ async def main() -> None:
     parser.add_argument("--ids", default="", help="only the cases whose id matches this regular expression")
     parser.add_argument("--beam", type=int, default=None, help="Whisper beam size (default: asr's)")
     parser.add_argument("--alternatives", type=int, default=None, help="n-best alternatives (default: asr's)")
+    parser.add_argument("--beam-text", action="store_true", help="the transcript is the beam's best")
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
     for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
@@ -127,7 +128,9 @@ async def main() -> None:
             print(f"(no {name}.yaml in {EVAL_DIR}: skipped)")
     engine = None
     if not args.text_only:
-        engine = load_engine("whisper", None, beam_size=args.beam, alternatives=args.alternatives)
+        engine = load_engine(
+            "whisper", None, beam_size=args.beam, alternatives=args.alternatives, beam_text=args.beam_text
+        )
     for name, cases in splits.items():
         cases = [c for c in cases if re.search(args.ids, c.id)]
         cases = cases[: args.limit] if args.limit else cases
