@@ -11,8 +11,8 @@ same encoder output, a beam search of `beam_size`, gives the n-best alternatives
 stays greedy: on the Allison corpus the beam's best has a higher WER (6.61 % against 6.48 %, single
 words written differently: "100." for "hundred", "Pass word."), while callers' near misses ("so hungry"
 for "so angry") have what was said among the beam's hypotheses. With `beam_text` the beam's best is the
-text and one pass does both (fewer caller turns misheard on the dialogue evaluation set, see
-tests/bench/README.md). Every pass:
+text and one pass does both (fewer caller turns misheard on the dialogue evaluation set, see README.md,
+"N-best"). Every pass:
 
 * no timestamps, temperature 0, no fallback retries: one pass, a bounded cost per utterance;
 * `max_new_tokens` grows with the utterance (about 6 tokens per second of audio, the fastest speech
@@ -54,7 +54,7 @@ TOKENS_PER_SECOND = 6
 MIN_NEW_TOKENS = 16
 MAX_NEW_TOKENS = 224  # half of Whisper's 448-token context, as faster-whisper allows
 VOICED_DBFS_BELOW_PEAK = 35.0
-# n-best: see tests/bench/README.md for what these cost and bring (asr: beam_size, alternatives)
+# n-best: README.md, "N-best", says what these cost and bring (asr: beam_size, alternatives, beam_text)
 BEAM_SIZE = 5
 ALTERNATIVES = 4
 NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
