@@ -40,6 +40,14 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another hypothesis of the same utterance (n-best), with its confidence 0..1 on the same scale."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class Recognised:
     """What was said in one utterance: its text, confidence 0..1 and words."""
 
@@ -57,6 +65,9 @@ class Transcript(Recognised):
     decode_seconds: float
     cpu_seconds: float = 0.0  # CPU time the decoder spent (0 when the engine does not measure it)
     queue_seconds: float = 0.0  # time the request waited for a free decoder
+    # The decoder's next-best hypotheses, most likely first (Whisper with beam search; empty for Vosk).
+    # `text` stays the best one: it is what is stored and shown; the dialogue may act on an alternative.
+    alternatives: tuple[Alternative, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,9 @@ def load_engine(
     threads: int | None = None,
     workers: int | None = None,
     nice: int | None = None,
+    beam_size: int | None = None,
+    alternatives: int | None = None,
+    beam_text: bool = False,
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
@@ -33,7 +36,15 @@ def load_engine(
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:
-            options = DecoderOptions(language=language, workers=workers, threads=threads, nice=nice)
+            options = DecoderOptions(
+                language=language,
+                workers=workers,
+                threads=threads,
+                nice=nice,
+                beam_size=beam_size,
+                alternatives=alternatives,
+                beam_text=beam_text,
+            )
             cached = spec.build(path, spec.make_options(options))
             if cached.streaming != spec.streams:  # the conversation trusts the spec's word
                 cached.close()

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from asr.engine import Recognised
+from asr.engine import Alternative, Recognised
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -120,6 +120,7 @@ class WorkerResult(Recognised):
     decode_seconds: float  # wall time in the worker
     cpu_seconds: float  # CPU time of the worker for this request
     queue_seconds: float = 0.0  # submitted -> taken by a worker (filled in on the event loop side)
+    alternatives: tuple[Alternative, ...] = ()
 
 
 # ----- worker process side ----------------------------------------------------------------------------
@@ -128,7 +129,15 @@ _decoder = None
 
 
 def _init_worker(
-    model_path: str, compute_type: str, threads: int, language: str, min_frames: int, nice: int
+    model_path: str,
+    compute_type: str,
+    threads: int,
+    language: str,
+    min_frames: int,
+    nice: int,
+    beam_size: int,
+    alternatives: int,
+    beam_text: bool,
 ) -> None:
     """Load this process's model (runs once in each worker)."""
     global _decoder
@@ -141,7 +150,14 @@ def _init_worker(
     os.nice(nice)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     model = WhisperModel(model_path, device="cpu", compute_type=compute_type, cpu_threads=threads)
-    _decoder = WindowDecoder(model, language=language, min_frames=min_frames)
+    _decoder = WindowDecoder(
+        model,
+        language=language,
+        min_frames=min_frames,
+        beam_size=beam_size,
+        alternatives=alternatives,
+        beam_text=beam_text,
+    )
     _decoder.decode(np.zeros(16000, dtype=np.float32))  # CTranslate2 sets up on its first decode
 
 
@@ -168,6 +184,7 @@ def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None) -> WorkerResul
         started,
         time.monotonic() - started,
         time.process_time() - cpu,
+        alternatives=decoded.alternatives,
     )
 
 
@@ -193,8 +210,11 @@ class WhisperPool:
         min_frames: int | None = None,
         max_pending: int | None = None,
         nice: int = WORKER_NICE,
+        beam_size: int | None = None,
+        alternatives: int | None = None,
+        beam_text: bool = False,
     ) -> None:
-        from asr.whisper_decode import MIN_WINDOW_FRAMES
+        from asr.whisper_decode import ALTERNATIVES, BEAM_SIZE, MIN_WINDOW_FRAMES
 
         self.workers = workers or os.cpu_count() or 1
         self.max_pending = max_pending or self.workers * 16
@@ -205,6 +225,9 @@ class WhisperPool:
             language,
             min_frames or MIN_WINDOW_FRAMES,
             nice,
+            BEAM_SIZE if beam_size is None else beam_size,
+            ALTERNATIVES if alternatives is None else alternatives,
+            beam_text,
         )
         self.load = DecodeLoad(self.workers)
         self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None  # per event loop

@@ -6,13 +6,21 @@ faster-whisper pads every input to 30 s (3000 mel frames) before the encoder, so
 refund" costs as much encoder work as 30 s of speech. CTranslate2 accepts shorter inputs; this module
 computes the log-mel features of the utterance, pads them to a window of `max(min_frames, frames +
 margin)` frames (even, capped at 3000; min_frames 1500 by default, see MIN_WINDOW_FRAMES for why),
-encodes once and runs one greedy `generate()`:
+encodes once and runs one greedy `generate()` for the text; with `alternatives`, a second pass over the
+same encoder output, a beam search of `beam_size`, gives the n-best alternatives (`n_best`). The text
+stays greedy: on the Allison corpus the beam's best has a higher WER (6.61 % against 6.48 %, single
+words written differently: "100." for "hundred", "Pass word."), while callers' near misses ("so hungry"
+for "so angry") have what was said among the beam's hypotheses. With `beam_text` the beam's best is the
+text and one pass does both (fewer caller turns misheard on the dialogue evaluation set, see README.md,
+"N-best"). Every pass:
 
 * no timestamps, temperature 0, no fallback retries: one pass, a bounded cost per utterance;
 * `max_new_tokens` grows with the utterance (about 6 tokens per second of audio, the fastest speech
   is ~4 words per second), so a looping decoder stops early instead of filling 224 tokens;
 * a repeated-phrase collapse removes the loops a short window can still cause ("yes yes yes yes");
-* the confidence is exp(average token log-probability);
+* the confidence is exp(average token log-probability), the same for each n-best alternative (CTranslate2
+  ranks and scores beam hypotheses by that average, length_penalty 1); alternatives whose words are the
+  same as the text's or a better alternative's (punctuation, case) are dropped;
 * word times are spread over the voiced span (by characters), as `Word` is part of `Transcript` but
   nothing downstream needs aligned times, and the alignment pass would cost 2.5x and hurt accuracy.
 
@@ -30,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from asr.engine import Recognised, Word
+from asr.engine import Alternative, Recognised, Word
 
 SAMPLE_RATE = 16000
 HOP = 160  # samples per mel frame (10 ms)
@@ -46,6 +54,9 @@ TOKENS_PER_SECOND = 6
 MIN_NEW_TOKENS = 16
 MAX_NEW_TOKENS = 224  # half of Whisper's 448-token context, as faster-whisper allows
 VOICED_DBFS_BELOW_PEAK = 35.0
+# n-best: README.md, "N-best", says what these cost and bring (asr: beam_size, alternatives, beam_text)
+BEAM_SIZE = 5
+ALTERNATIVES = 4
 NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
 
 
@@ -54,6 +65,7 @@ class Decoded(Recognised):
     """The text of one utterance, its confidence, its spread-out word times and the window it took."""
 
     window_frames: int
+    alternatives: tuple[Alternative, ...] = ()
 
 
 def window_frames(
@@ -112,6 +124,25 @@ def collapse_repeats(text: str) -> str:
     return " ".join(words)
 
 
+def n_best(hypotheses: Sequence[tuple[str, float]], limit: int) -> tuple[Alternative, ...]:
+    """Up to `limit` alternatives to the first hypothesis: (text, average log-probability) in rank order.
+
+    Each is cleaned as the best one is (loops collapsed); one whose words, without case and
+    punctuation, equal those of a better hypothesis, or that has no word at all, is left out.
+    """
+    seen: set[tuple[str, ...]] = set()
+    out: list[Alternative] = []
+    for rank, (text, logprob) in enumerate(hypotheses):
+        text = collapse_repeats(text.strip())
+        key = tuple(re.findall(r"[\w']+", text.lower()))
+        if key in seen or not key:
+            continue
+        seen.add(key)
+        if rank > 0 and len(out) < limit:
+            out.append(Alternative(text, math.exp(logprob)))
+    return tuple(out)
+
+
 def voiced_span(audio: np.ndarray, frame: int = 320) -> tuple[float, float]:
     """Seconds of the first and last 20 ms frame within 35 dB of the loudest (the whole audio if silent)."""
     n = audio.size // frame
@@ -137,7 +168,7 @@ def spread_words(text: str, start: float, end: float, confidence: float) -> tupl
 
 
 class WindowDecoder:
-    """Greedy, timestamp-free Whisper decoding of one utterance on a loaded faster-whisper model."""
+    """Timestamp-free Whisper decoding of one utterance on a loaded faster-whisper model (greedy or beam)."""
 
     def __init__(
         self,
@@ -146,11 +177,18 @@ class WindowDecoder:
         language: str = "en",
         min_frames: int = MIN_WINDOW_FRAMES,
         margin: int = WINDOW_MARGIN_FRAMES,
+        beam_size: int = BEAM_SIZE,
+        alternatives: int = ALTERNATIVES,
+        beam_text: bool = False,
     ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
         self._model = model  # faster_whisper.WhisperModel
         self.min_frames, self.margin = min_frames, margin
+        # n alternatives need n + 1 hypotheses out of the beam; a greedy decode has only one
+        self.beam_size = max(1, beam_size, alternatives + 1 if beam_size > 1 else 1)
+        self.alternatives = alternatives if self.beam_size > 1 else 0
+        self.beam_text = beam_text and self.beam_size > 1  # the text from the beam, not a greedy pass
         multilingual = model.model.is_multilingual
         self._tokenizer = Tokenizer(
             model.hf_tokenizer, multilingual, task="transcribe", language=language if multilingual else None
@@ -174,6 +212,20 @@ class WindowDecoder:
         prev = hint_tokens(tok.encode, hints)
         return [*([tok.sot_prev, *prev] if prev else []), *tok.sot_sequence, tok.no_timestamps]
 
+    def _generate(self, encoded, prompt: list[int], frames: int, beam_size: int, hypotheses: int):
+        """One decoder pass over the encoded window: the `hypotheses` best of a beam (1: greedy)."""
+        return self._model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=beam_size,
+            num_hypotheses=hypotheses,
+            max_length=len(prompt) + max_new_tokens(frames / 100),
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppress,
+        )[0]
+
     def decode(self, audio: np.ndarray, hints: Sequence[str] | None = None) -> Decoded:
         """Blocking: text, confidence and words of 16 kHz float32 audio."""
         import ctranslate2
@@ -181,35 +233,53 @@ class WindowDecoder:
         features = self._model.feature_extractor(audio)[..., :-1]  # the last frame is past the audio
         prompt = self.prompt(hints)
         texts, logprobs, window = [], [], 0
+        hypotheses: list[tuple[str, float]] = []
         for first in range(0, max(features.shape[-1], 1), MAX_FRAMES):
             part = features[..., first : first + MAX_FRAMES]
             window = window_frames(part.shape[-1], self.min_frames, self.margin)
             padded = np.zeros((1, part.shape[0], window), dtype=np.float32)
             padded[0, :, : part.shape[-1]] = part
             encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
-            result = self._model.model.generate(
-                encoded,
-                [prompt],
-                beam_size=1,
-                max_length=len(prompt) + max_new_tokens(part.shape[-1] / 100),
-                return_scores=True,
-                return_no_speech_prob=True,
-                suppress_blank=True,
-                suppress_tokens=self._suppress,
-            )[0]
+            if self.beam_text:  # one beam pass gives the text and the alternatives
+                result = self._generate(
+                    encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
+                )
+            else:
+                result = self._generate(encoded, prompt, part.shape[-1], beam_size=1, hypotheses=1)
             tokens = result.sequences_ids[0]
-            # CTranslate2 scores are the summed log-probability over length (length_penalty 1); /(n+1) as f-w
-            logprob = result.scores[0] * len(tokens) / (len(tokens) + 1) if tokens else -10.0
+            logprob = _average_logprob(tokens, result.scores[0])
             if result.no_speech_prob > NO_SPEECH_PROB and logprob < NO_SPEECH_LOGPROB:
                 continue  # silence or noise: faster-whisper's rule for skipping a window
             texts.append(self._tokenizer.decode(tokens).strip())
             logprobs.append(logprob)
+            if first == 0 and self.alternatives:  # a caller's turn is always one window
+                beam = (
+                    result
+                    if self.beam_text
+                    else self._generate(
+                        encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
+                    )
+                )
+                hypotheses = [
+                    (texts[-1], logprob),
+                    *(
+                        (self._tokenizer.decode(ids), _average_logprob(ids, score))
+                        for ids, score in zip(beam.sequences_ids, beam.scores, strict=True)
+                    ),
+                ]
         text = collapse_repeats(" ".join(t for t in texts if t))
         if not re.search(r"\w", text):  # a lone "." or "..." is what Whisper says for silence
             text = ""
         confidence = math.exp(sum(logprobs) / len(logprobs)) if text else 0.0
         start, end = voiced_span(audio)
-        return Decoded(text, confidence, spread_words(text, start, end, confidence), window)
+        many = features.shape[-1] > MAX_FRAMES
+        alternatives = n_best(hypotheses, self.alternatives) if text and not many else ()
+        return Decoded(text, confidence, spread_words(text, start, end, confidence), window, alternatives)
+
+
+def _average_logprob(tokens: Sequence[int], score: float) -> float:
+    """CTranslate2's score is the summed log-probability over the length; faster-whisper divides by n+1."""
+    return score * len(tokens) / (len(tokens) + 1) if tokens else -10.0
 
 
 def resample(pcm: bytes, rate: int, to_rate: int = SAMPLE_RATE) -> np.ndarray:

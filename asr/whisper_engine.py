@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.engine import ModelLoadError, Transcript, Word
+from asr.engine import Alternative, ModelLoadError, Transcript, Word
 from asr.errors import RecognizerUsageError
 from asr.models import WHISPER_HINT, bundled_whisper_model, resolve_whisper_model, validate_whisper_model_dir
 from asr.registry import EngineSpec, register
@@ -76,6 +76,9 @@ class WhisperEngine:
         language: str = "en",
         min_frames: int | None = None,
         nice: int | None = None,
+        beam_size: int | None = None,
+        alternatives: int | None = None,
+        beam_text: bool = False,
     ):
         from asr.pool import WORKER_NICE, WhisperPool
 
@@ -93,6 +96,9 @@ class WhisperEngine:
                 language=language,
                 min_frames=min_frames,
                 nice=WORKER_NICE if nice is None else nice,
+                beam_size=beam_size,
+                alternatives=alternatives,
+                beam_text=beam_text,
             )
         except (BrokenProcessPool, RuntimeError, ValueError, OSError) as exc:
             raise ModelLoadError(
@@ -127,6 +133,7 @@ class WhisperEngine:
             result.decode_seconds,
             cpu_seconds=result.cpu_seconds,
             queue_seconds=result.queue_seconds,
+            alternatives=result.alternatives,
         )
 
     def close(self) -> None:
@@ -167,7 +174,9 @@ class WhisperStream:
             transcript = await self._engine.decode(pcm, self._rate, self._hints)
         if self._grammar:
             text, words = self._snap(transcript.text, transcript.words)
-            transcript = dataclasses.replace(transcript, text=text, words=words)
+            others = [Alternative(self._snap(a.text, ())[0], a.confidence) for a in transcript.alternatives]
+            alternatives = tuple(a for a in others if a.text != text)
+            transcript = dataclasses.replace(transcript, text=text, words=words, alternatives=alternatives)
         return transcript
 
     def close(self) -> None:
@@ -191,16 +200,27 @@ class WhisperStream:
 
 @dataclass(frozen=True, slots=True)
 class WhisperOptions:
-    """The `asr:` settings Whisper takes: its worker processes, their threads and nice value."""
+    """The `asr:` settings Whisper takes: its worker processes, their threads and nice value, its n-best."""
 
     workers: int | None = None
     threads: int | None = None
     nice: int | None = None
+    beam_size: int | None = None
+    alternatives: int | None = None
+    beam_text: bool = False
 
 
 def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
     """The registry's factory."""
-    return WhisperEngine(model_path, workers=options.workers, threads=options.threads, nice=options.nice)
+    return WhisperEngine(
+        model_path,
+        workers=options.workers,
+        threads=options.threads,
+        nice=options.nice,
+        beam_size=options.beam_size,
+        alternatives=options.alternatives,
+        beam_text=options.beam_text,
+    )
 
 
 SPEC = register(

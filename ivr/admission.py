@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from asr.engine import Alternative
 from asr.pool import DecodeLoad
 from ivr.bot import Action, CallInfo, Transfer
 
@@ -150,7 +151,9 @@ class OverloadBot:
         context = {"reason": OVERLOAD_REASON, "refused": self.because}
         return [Transfer(self.fallback_queue, OVERLOAD_REASON, self.notice, context=context)]
 
-    def on_transcript(self, text: str, confidence: float) -> list[Action]:
+    def on_transcript(
+        self, text: str, confidence: float, alternatives: Sequence[Alternative] = ()
+    ) -> list[Action]:
         """Never reached: the conversation ends with the transfer."""
         return []
 

@@ -8,10 +8,12 @@ so it is tested at text level and the session stays the only owner of the call's
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from asr.engine import Alternative
 from ivr.vocabulary import TransferReason
 
 
@@ -99,8 +101,10 @@ class Bot(Protocol):
     def start(self, call: CallInfo) -> list[Action]:
         """Actions to run when the caller is connected (the greeting)."""
 
-    def on_transcript(self, text: str, confidence: float) -> list[Action]:
-        """Actions after the caller said `text`."""
+    def on_transcript(
+        self, text: str, confidence: float, alternatives: Sequence[Alternative] = ()
+    ) -> list[Action]:
+        """Actions after the caller said `text` (the recogniser's best; `alternatives` are its n-best)."""
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """Actions after the caller pressed a key."""
@@ -134,7 +138,9 @@ class EchoBot:
         """Greet the caller."""
         return [Say(self.greeting)]
 
-    def on_transcript(self, text: str, confidence: float) -> list[Action]:
+    def on_transcript(
+        self, text: str, confidence: float, alternatives: Sequence[Alternative] = ()
+    ) -> list[Action]:
         """Echo the transcript, or act on a request for a person or a goodbye."""
         self.no_input_count = 0
         said = text.strip()

@@ -184,6 +184,11 @@ class AsrConfig(StrictModel):
     workers: Annotated[int, Field(ge=1, le=256)] | None = None
     # Added to the decoder processes' nice value: audio pacing in the service process goes first.
     decoder_nice: Annotated[int, Field(ge=0, le=19)] = 5
+    # Whisper's beam search (1: greedy) and the n-best alternatives the dialogue may act on (0: none);
+    # None: asr.whisper_decode's defaults.
+    beam_size: Annotated[int, Field(ge=1, le=16)] | None = None
+    alternatives: Annotated[int, Field(ge=0, le=15)] | None = None
+    beam_text: bool = False  # the transcript is the beam's best instead of a greedy pass's
     # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
     max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 

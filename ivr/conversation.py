@@ -245,7 +245,9 @@ class Conversation:
         # Understanding can take tens of milliseconds (matching by meaning, more on a busy machine): in a
         # thread it does not hold up the other calls' 20 ms frames. The conversation awaits it, so the bot
         # is still used by one turn at a time; the listener only reads its grammar and hints meanwhile.
-        return await asyncio.to_thread(self.bot.on_transcript, transcript.text, transcript.confidence)
+        return await asyncio.to_thread(
+            self.bot.on_transcript, transcript.text, transcript.confidence, transcript.alternatives
+        )
 
     async def _transcribe(self, heard: Utterance) -> Transcript:
         """Recognise an utterance (the listener's speculative result if still valid) and store the turn."""

@@ -11,9 +11,11 @@ store's outbox so a database outage does not lose it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from asr.engine import Alternative
 from ivr.bot import Action, CallInfo, Hangup, Say
 from ivr.storage.store import CallStore
 from ivr.storage.survey_ops import SetSurveyScore
@@ -82,7 +84,9 @@ class SurveyBot:
         self.language = survey_language(call.language)
         return [self._ask(QUESTION)]
 
-    def on_transcript(self, text: str, confidence: float) -> list[Action]:
+    def on_transcript(
+        self, text: str, confidence: float, alternatives: Sequence[Alternative] = ()
+    ) -> list[Action]:
         """Accept a spoken number; anything else counts as a wrong answer."""
         if not text.strip():
             return self.on_no_input()

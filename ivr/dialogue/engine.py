@@ -18,11 +18,12 @@ ivr.dialogue.transfers (mixins of FlowBot).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
 from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
@@ -122,9 +123,12 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
             return self._transfer("vip")
         return self._enter(self.spec.start)
 
-    def on_transcript(self, text: str, confidence: float) -> list[Action]:
-        """Understand one caller utterance and answer it."""
-        text = text.strip()
+    def on_transcript(
+        self, text: str, confidence: float, alternatives: Sequence[Alternative] = ()
+    ) -> list[Action]:
+        """Understand one caller utterance (or a clearer alternative of the recogniser's) and answer it."""
+        self._heard_now = {}
+        text, confidence = self._pick(text.strip(), confidence, alternatives)
         self.last_text = text
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(self._yes(text) is True)
@@ -153,7 +157,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
                     return routed
         step = self._step()
         if isinstance(self.pending, _Confirm) or isinstance(step, CollectStep):
-            value = self._yes(text) if isinstance(self.pending, _Confirm) else self._extract(text)
+            value = self._answer(text)
             override = self._overriding(heard, value)
             if override is not None:
                 routed = self._route(step, override.intent, override.score)
@@ -382,6 +386,12 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""
         return self.spec.steps.get(self.step_name) if self.step_name else None  # type: ignore[return-value]
+
+    def _answer(self, text: str) -> Any:
+        """The answer the step waits for in `text`: yes/no to a confirmation, the collected value, or None."""
+        if isinstance(self.pending, _Confirm):
+            return self._yes(text)
+        return self._extract(text) if isinstance(self._step(), CollectStep) else None
 
     def _extract(self, text: str) -> Any:
         step = self._step()

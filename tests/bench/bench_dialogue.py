@@ -28,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from asr.engine import AsrEngine
+from asr.engine import Alternative, AsrEngine
 from asr.loader import load_engine
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
@@ -43,7 +43,7 @@ RATE = 8000
 def speech_hearer(engine: AsrEngine, voice: str, wpm: int, hints: bool):
     """A `hear` that speaks the turn and recognises it as a call at this step would."""
 
-    async def hear(bot: FlowBot, text: str) -> tuple[str, float]:
+    async def hear(bot: FlowBot, text: str) -> tuple[str, float, tuple[Alternative, ...]]:
         pcm = await asyncio.to_thread(espeak_pcm, text, voice, RATE, wpm)
         stream = engine.new_stream(RATE, grammar=bot.grammar(), hints=bot.hints() if hints else None)
         try:
@@ -51,7 +51,7 @@ def speech_hearer(engine: AsrEngine, voice: str, wpm: int, hints: bool):
             transcript = await stream.finish()
         finally:
             stream.close()
-        return transcript.text, transcript.confidence
+        return transcript.text, transcript.confidence, transcript.alternatives
 
     return hear
 
@@ -114,6 +114,9 @@ async def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most this many cases per split")
     parser.add_argument("--misses", action="store_true", help="list every case that went wrong")
     parser.add_argument("--ids", default="", help="only the cases whose id matches this regular expression")
+    parser.add_argument("--beam", type=int, default=None, help="Whisper beam size (default: asr's)")
+    parser.add_argument("--alternatives", type=int, default=None, help="n-best alternatives (default: asr's)")
+    parser.add_argument("--beam-text", action="store_true", help="the transcript is the beam's best")
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
     for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
@@ -123,7 +126,11 @@ async def main() -> None:
     for name in names:
         if name not in splits:
             print(f"(no {name}.yaml in {EVAL_DIR}: skipped)")
-    engine = None if args.text_only else load_engine("whisper", None)
+    engine = None
+    if not args.text_only:
+        engine = load_engine(
+            "whisper", None, beam_size=args.beam, alternatives=args.alternatives, beam_text=args.beam_text
+        )
     for name, cases in splits.items():
         cases = [c for c in cases if re.search(args.ids, c.id)]
         cases = cases[: args.limit] if args.limit else cases

@@ -91,7 +91,7 @@ class FixedReplyBot(EchoBot):
         super().__init__(greeting, fallback_queue)
         self.reply = reply
 
-    def on_transcript(self, text: str, confidence: float):
+    def on_transcript(self, text: str, confidence: float, alternatives=()):
         """Always the fixed reply."""
         return [Say(self.reply)]
 

@@ -21,7 +21,7 @@ class RememberingBot:
         self.seen.append(call)
         return [Hangup("Goodbye.", language="en")]
 
-    def on_transcript(self, text, confidence):
+    def on_transcript(self, text, confidence, alternatives=()):
         return []
 
     def on_dtmf(self, digit):

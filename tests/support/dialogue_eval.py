@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from asr.engine import Alternative
 from ivr.bot import Action, Callback, CallInfo, Hangup, PreviousCall, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import Flow
@@ -154,12 +155,13 @@ class EvalRouter:
         return RouteDecision(queue=skill, priority=0, skill=skill, is_open=True)
 
 
-Hear = Callable[[FlowBot, str], Awaitable[tuple[str, float]]]
+# (bot, what the caller says) -> (text heard, its confidence, the recogniser's n-best alternatives)
+Hear = Callable[[FlowBot, str], Awaitable[tuple[str, float, tuple[Alternative, ...]]]]
 
 
-async def as_text(bot: FlowBot, text: str) -> tuple[str, float]:
+async def as_text(bot: FlowBot, text: str) -> tuple[str, float, tuple[Alternative, ...]]:
     """Text level: the bot reads exactly what the caller said."""
-    return text, 1.0
+    return text, 1.0, ()
 
 
 def _ended(actions: list[Action]) -> bool:
@@ -185,9 +187,9 @@ async def run_case(flow: Flow, case: Case, hear: Hear = as_text) -> Run:
     for n, turn in enumerate(case.turns, 1):
         if _ended(actions):
             break
-        text, confidence = await hear(bot, turn)
-        run.heard.append(text)
-        actions = bot.on_transcript(text, confidence)
+        text, confidence, alternatives = await hear(bot, turn)
+        actions = bot.on_transcript(text, confidence, alternatives)
+        run.heard.append(f"{text} => {bot.last_text}" if bot.acted_on_alternative else text)
         run.intent = bot.acted or run.intent
         _observe(run, bot, actions)
         if run.resolved_at is None and run.outcome_ok:

@@ -60,6 +60,19 @@ async def test_transcript_fields(engine: AsrEngine) -> None:
     assert starts == sorted(starts) and transcript.words[-1].end <= transcript.audio_seconds + 0.5
 
 
+async def test_beam_search_gives_distinct_alternatives_and_keeps_the_best_as_the_text(
+    engine: AsrEngine,
+) -> None:
+    # tiny.en hears this British voice at 8 kHz as "hungry" first; what was said comes next in the beam.
+    transcript = await recognise(engine, espeak_pcm("I'm so angry right now", "en-gb+f3", 8000, 140), 8000)
+    assert "hungry" in transcript.text.lower(), transcript
+    assert 1 <= len(transcript.alternatives) <= 4
+    assert any("angry" in a.text.lower().replace("hungry", "") for a in transcript.alternatives), transcript
+    words = [tuple(a.text.lower().strip(".?!, ").split()) for a in transcript.alternatives]
+    assert len(set(words)) == len(words) and tuple(transcript.text.lower().strip(".").split()) not in words
+    assert all(0.0 < a.confidence <= transcript.confidence for a in transcript.alternatives)
+
+
 async def test_grammar_snaps_real_and_synthetic_answers(engine: AsrEngine) -> None:
     pcm, rate = load_wav(SOUNDS_DIR / "vm-no.wav")
     no = await recognise(engine, pcm, rate, grammar=["yes", "no"])

@@ -18,6 +18,7 @@ from asr.whisper_decode import (
     collapse_repeats,
     hint_tokens,
     max_new_tokens,
+    n_best,
     spread_words,
     voiced_span,
     window_frames,
@@ -92,3 +93,19 @@ def test_word_times_are_spread_over_the_voiced_span_by_length() -> None:
     assert words[3].end - words[3].start > words[1].end - words[1].start  # "refund" is longer than "want"
     assert {w.confidence for w in words} == {0.8}
     assert spread_words("", 0.0, 1.0, 0.5) == ()
+
+
+def test_n_best_keeps_distinct_alternatives_in_rank_order_with_their_confidence() -> None:
+    hypotheses = [
+        ("I'm so hungry right now.", -0.25),
+        ("I'm so hungry right now", -0.3),  # the same words as the best: not an alternative
+        ("I'm so angry right now.", -0.48),
+        ("", -0.5),  # no words
+        ("yes yes yes yes", -0.6),  # a decoder loop, collapsed as the best one would be
+        ("I am so angry right now.", -0.7),
+    ]
+    out = n_best(hypotheses, limit=2)
+    assert [a.text for a in out] == ["I'm so angry right now.", "yes"]
+    assert out[0].confidence == pytest.approx(np.exp(-0.48))
+    assert n_best(hypotheses, limit=0) == ()
+    assert n_best(hypotheses[:1], limit=4) == ()
