@@ -168,14 +168,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None) -> WorkerResult:
-    """Resample and decode one utterance in the worker."""
+def _decode(pcm: bytes, rate: int, hints: tuple[str, ...] | None, alternatives: bool = True) -> WorkerResult:
+    """Resample and decode one utterance in the worker (`alternatives=False`: skip the n-best pass)."""
     from asr.whisper_decode import resample
 
     started, cpu = time.monotonic(), time.process_time()
     if _decoder is None:
         raise RuntimeError("decoder worker was not initialised")
-    decoded = _decoder.decode(resample(pcm, rate), hints)
+    decoded = _decoder.decode(resample(pcm, rate), hints, alternatives=alternatives)
     return WorkerResult(
         decoded.text,
         decoded.confidence,
@@ -263,13 +263,16 @@ class WhisperPool:
             raise RuntimeError("the Whisper decoder pool is closed")
         slots = self._slot()
         submitted = time.monotonic()
+        # The n-best pass costs 10-35 % of a decode: worth it while a decoder is free, not while callers'
+        # turns queue for one (under load the best transcript alone keeps everybody's latency).
+        spare = self.load.pending < self.workers
         self.load.submitted()
         result: WorkerResult | None = None
         try:
             async with slots:
                 executor = self._executor
                 try:
-                    future = executor.submit(_decode, pcm, rate, tuple(hints) if hints else None)
+                    future = executor.submit(_decode, pcm, rate, tuple(hints) if hints else None, spare)
                     result = await asyncio.wrap_future(future)
                 except BrokenProcessPool:
                     self._rebuild(executor)

@@ -226,8 +226,10 @@ class WindowDecoder:
             suppress_tokens=self._suppress,
         )[0]
 
-    def decode(self, audio: np.ndarray, hints: Sequence[str] | None = None) -> Decoded:
-        """Blocking: text, confidence and words of 16 kHz float32 audio."""
+    def decode(
+        self, audio: np.ndarray, hints: Sequence[str] | None = None, *, alternatives: bool = True
+    ) -> Decoded:
+        """Blocking: text, confidence and words of 16 kHz float32 audio (`alternatives=False`: no n-best)."""
         import ctranslate2
 
         features = self._model.feature_extractor(audio)[..., :-1]  # the last frame is past the audio
@@ -252,7 +254,8 @@ class WindowDecoder:
                 continue  # silence or noise: faster-whisper's rule for skipping a window
             texts.append(self._tokenizer.decode(tokens).strip())
             logprobs.append(logprob)
-            if first == 0 and self.alternatives:  # a caller's turn is always one window
+            # A caller's turn is always one window; the beam pass can be skipped, unless it gave the text.
+            if first == 0 and self.alternatives and (alternatives or self.beam_text):
                 beam = (
                     result
                     if self.beam_text

@@ -153,3 +153,26 @@ def test_decoders_end_when_their_service_is_killed(tmp_path) -> None:
         assert readable, f"decoder {pid} outlived its killed service"
     finally:
         os.close(fd)
+
+
+async def test_alternatives_are_given_while_a_decoder_is_free_and_skipped_under_a_backlog(
+    engine: WhisperEngine,
+) -> None:
+    from tests.support.corpus import espeak_pcm
+
+    pcm = espeak_pcm("I'm so angry right now", "en-gb+f3", 8000, 140)  # its beam has alternatives
+
+    async def recognise():
+        stream = engine.new_stream(8000)
+        try:
+            await stream.feed(pcm)
+            return await stream.finish()
+        finally:
+            stream.close()
+
+    alone = await recognise()
+    assert alone.alternatives, alone
+    # With one worker, the second and third request find it busy: their text comes without the extra pass.
+    crowded = await asyncio.gather(recognise(), recognise(), recognise())
+    assert crowded[0].alternatives and not crowded[1].alternatives and not crowded[2].alternatives
+    assert {t.text for t in crowded} == {alone.text}
