@@ -191,8 +191,17 @@ async def run(args: argparse.Namespace) -> int:
             pct([x for r in rows for x in r["barge"]], 95),
             TARGETS["barge_in"],
         ),
-        (f"outbound frame jitter p99 at N={judged['n']}", pct(judged["jitter"], 99), TARGETS["jitter"]),
     ]
+    # The jitter target holds at the target's N (issue 10: 24 calls); the largest N under 1 s is shown too.
+    for row in {id(r): r for r in rows if r["n"] in (TARGETS["calls"], judged["n"])}.values():
+        which = "the target's N" if row["n"] == TARGETS["calls"] else "the largest N under 1 s"
+        verdict.append(
+            (
+                f"outbound frame jitter p99 at N={row['n']} ({which})",
+                pct(row["jitter"], 99),
+                TARGETS["jitter"],
+            )
+        )
     share = max(no_asr_share(r) for r in rows)
     print()
     for label, value, target in verdict:
