@@ -254,8 +254,10 @@ class WindowDecoder:
                 continue  # silence or noise: faster-whisper's rule for skipping a window
             texts.append(self._tokenizer.decode(tokens).strip())
             logprobs.append(logprob)
-            # A caller's turn is always one window; the beam pass can be skipped, unless it gave the text.
-            if first == 0 and self.alternatives and (alternatives or self.beam_text):
+            # Alternatives only for a turn of one window (a longer one's are not used); the beam pass is
+            # skipped when not wanted, unless it gave the text.
+            single = features.shape[-1] <= MAX_FRAMES
+            if first == 0 and self.alternatives and ((alternatives and single) or self.beam_text):
                 beam = (
                     result
                     if self.beam_text

@@ -50,7 +50,12 @@ async def drain_sessions(
         return
     log.warning("drain: %d calls still running after %.0fs: handing over", len(sessions), seconds)
     for session in list(sessions.values()):
-        session.hand_over(handover_action(session, router, fallback_queue))
+        try:
+            action = handover_action(session, router, fallback_queue)
+        except Exception:  # one call's routing or notice must not keep the others on a stopping worker
+            log.exception("drain: no hand-over for call %s: the fallback queue", session.call_uuid)
+            action = Transfer(queue=fallback_queue, reason=DRAINING, notice=TRANSFER_NOTICE)
+        session.hand_over(action)
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(idle.wait(), grace)
 
@@ -59,13 +64,13 @@ def handover_action(session: CallSession, router: Router, fallback_queue: str) -
     """The transfer (hotline) or goodbye (survey) that ends a call still running at the drain deadline."""
     if session.settings.uuid_variable != "IVR_CALL_UUID":
         return Hangup(goodbye=GOODBYE, reason=DRAINING)
-    queue, priority = handover_route(session.bot, session.channel.env, router, fallback_queue)
+    queue, priority, skill = _handover(session.bot, session.channel.env, router, fallback_queue)
     meta = session._call_meta() or {}
     in_language = getattr(session.bot, "handover_notice", None)  # flows speak the caller's language
     return Transfer(
         queue=queue,
         reason=DRAINING,
-        notice=in_language(DRAINING) if callable(in_language) else TRANSFER_NOTICE,
+        notice=in_language(DRAINING, skill) if callable(in_language) else TRANSFER_NOTICE,
         priority=priority,
         summary="The bot's worker restarted during the call.",
         context={**meta, "reason": DRAINING},
@@ -74,10 +79,16 @@ def handover_action(session: CallSession, router: Router, fallback_queue: str) -
 
 def handover_route(bot: Any, env: Any, router: Router, fallback_queue: str) -> tuple[str, int]:
     """(queue, priority): the one the bot already announced, else routing for the caller's language."""
+    queue, priority, _skill = _handover(bot, env, router, fallback_queue)
+    return queue, priority
+
+
+def _handover(bot: Any, env: Any, router: Router, fallback_queue: str) -> tuple[str, int, str | None]:
+    """(queue, priority, skill named in the notice; None: the bot's own choice) of a drained call."""
     announced = getattr(bot, "announced_route", None)
     decided = announced() if announced is not None else None
     if decided is not None:
-        return decided
+        return *decided, None
     language = getattr(bot, "language", None) or env.language or "en"
     tier = getattr(bot, "tier", None)
     request = RouteRequest(
@@ -88,4 +99,6 @@ def handover_route(bot: Any, env: Any, router: Router, fallback_queue: str) -> t
         tier=tier,
     )
     decision = router.route(request)
-    return (decision.queue if decision.is_open else fallback_queue), decision.priority
+    if not decision.is_open:
+        return fallback_queue, decision.priority, None
+    return decision.queue, decision.priority, decision.skill

@@ -110,8 +110,9 @@ class ListeningMixin:
         """How clearly this step understands `text`, with no effect on the call (ivr.dialogue.nbest)."""
         if not text:
             return nbest.Grade.NONE
-        if isinstance(self.pending, CallbackOffer):
-            return nbest.Grade.CLEAR if self._yes(text) is not None else nbest.Grade.NONE
+        if isinstance(self.pending, CallbackOffer):  # a yes ends the call with a callback: never on a guess
+            yes = self._yes(text)
+            return nbest.Grade.NONE if yes is None else nbest.Grade.ENDS_CALL if yes else nbest.Grade.CLEAR
         heard = self._hear(text)
         strong = self.spec.policy.sentiment.strong
         if heard.intent == "agent" or (strong is not None and heard.mood.is_strong(strong)):

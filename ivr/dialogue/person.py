@@ -99,8 +99,11 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     if not persons and not spans["machines"] and not spans["direct"]:
         return None
 
+    # "why won't you let me talk to a person", 为什么不让我找人工: a demand, its negation is rhetorical
+    rhetorical = "".join(units).startswith(("为什么", "为啥")) if chinese else units[0] == "why"
+
     def negated(at: int, reach: int) -> bool:
-        return any(0 <= at - end <= reach - 1 for _, end in spans["negators"])
+        return not rhetorical and any(0 <= at - end <= reach - 1 for _, end in spans["negators"])
 
     if any(negated(start, MACHINE_REACH) for start, _ in spans["machines"]):
         return True  # "I'm not talking to a robot", 我不想跟机器说话
@@ -108,12 +111,15 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
         return not negated(spans["direct"][0][0], NEGATOR_REACH)
     if not persons:
         return None
-    start = persons[0][0]
-    verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
-    if verbs:
-        return not any(negated(v[0], NEGATOR_REACH) for v in verbs)
-    if negated(start, NEGATOR_REACH + 1):
-        return False  # "not an agent", 不要人工
+    said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
+    for start, _ in persons:
+        verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
+        if verbs:
+            said.append(not any(negated(v[0], NEGATOR_REACH) for v in verbs))
+        elif negated(start, NEGATOR_REACH + 1):
+            said.append(False)  # "not an agent", 不要人工
+    if said:
+        return any(said)
     rest = [u for i, u in enumerate(units) if not any(s <= i < e for s, e in persons)]
     if chinese:
         rest_text = "".join(rest)

@@ -244,20 +244,35 @@ def _polarity(norm: str) -> list[bool]:
     return _english_polarity(words) + _korean_polarity(words) + _chinese_polarity(norm.replace(" ", ""))
 
 
-def _leading_answer(text: str, language: str) -> bool | None:
-    """The polarity of a first clause that is nothing but a yes or a no ("是的，都不行"), else None."""
-    parts = _CLAUSE.split(text, maxsplit=1)
-    first = normalise(parts[0], language)
-    if len(parts) < 2 or not first:
+# A clause after a leading yes that starts with one of these takes it back: "sure, but not today".
+CONTRAST = ("but", "however", "though", "although", "但", "可是", "不过")
+
+
+def _bare_answer(clause: str) -> bool | None:
+    """The polarity of a normalised clause that is nothing but a yes or a no, else None."""
+    signals = _polarity(clause)
+    if not clause or not signals or len(set(signals)) != 1:
         return None
-    signals = _polarity(first)
-    if not signals or len(set(signals)) != 1:
-        return None
-    rest = first.replace(" ", "")
+    rest = clause.replace(" ", "")
     for word, _ in ZH_POLARITY:
         rest = rest.replace(word, "")
-    answer_only = not rest.strip("啊呀吧嗯恩哦") or all(w in ANSWER_WORDS for w in first.split())
+    answer_only = not rest.strip("啊呀吧嗯恩哦") or all(w in ANSWER_WORDS for w in clause.split())
     return signals[0] if answer_only else None
+
+
+def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
+    """(polarity, taken back) of a first clause that is nothing but a yes or a no ("是的，都不行").
+
+    Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
+    """
+    parts = _CLAUSE.split(text, maxsplit=1)
+    if len(parts) < 2:
+        return None, False
+    lead = _bare_answer(normalise(parts[0], language))
+    second = normalise(_CLAUSE.split(parts[1], maxsplit=1)[0], language)
+    if lead is None:
+        return None, False
+    return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
 
 
 def parse_yes_no(text: str, language: str) -> bool | None:
@@ -266,7 +281,9 @@ def parse_yes_no(text: str, language: str) -> bool | None:
     words = norm.split()
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
         return None
-    lead = _leading_answer(text[:MAX_TEXT], language)
+    lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
+    if taken_back:
+        return None  # "sure, but not today": neither a yes nor a no to act on
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
     signals = _polarity(norm)

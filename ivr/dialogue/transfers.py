@@ -147,9 +147,9 @@ class TransferMixin:
 
     # ----- words -----------------------------------------------------------------------------------
 
-    def handover_notice(self, reason: str) -> str:
+    def handover_notice(self, reason: str, skill: str | None = None) -> str:
         """The notice for a hand-over decided outside the flow (worker draining), in the caller's language."""
-        return self._notice(reason, RouteDecision(queue=""))
+        return self._notice(reason, RouteDecision(queue="", skill=skill or self._intent_skill(reason)))
 
     def _notice(self, reason: str, decision: RouteDecision) -> str:
         """ "To help you better, I'm connecting you to a billing specialist." plus place and wait."""

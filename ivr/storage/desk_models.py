@@ -82,14 +82,14 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
-class LoginFailure(Base):
-    """A wrong password at the desktop login, so every worker counts a username's failures together."""
+class LoginAttempt(Base):
+    """A desktop login attempt for a username, recorded before the password check, seen by every worker."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64))  # the login guard's key: stripped, lower case
     address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # the tidy-up deletes by time alone
 
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),)
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)

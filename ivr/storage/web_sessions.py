@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ivr.storage.desk import User, user_snapshot
-from ivr.storage.desk_models import DeskUser, LoginFailure, WebSession
+from ivr.storage.desk_models import DeskUser, LoginAttempt, WebSession
 from ivr.storage.ops import require_aware
 
 
@@ -74,26 +74,28 @@ class SessionStore:
         async with self._sessions() as session:
             return set(await session.scalars(query))
 
-    async def login_failed(self, username: str, address: str, now: datetime, forget_before: datetime) -> None:
-        """Record a wrong password for `username` (the login guard's key), seen by every worker."""
+    async def login_attempted(
+        self, username: str, address: str, now: datetime, forget_before: datetime
+    ) -> None:
+        """Record a login attempt for `username` (the login guard's key) before its password is checked."""
         require_aware(now=now, forget_before=forget_before)
         async with self._sessions.begin() as session:
-            await session.execute(delete(LoginFailure).where(LoginFailure.at < forget_before))  # tidy up
-            session.add(LoginFailure(username=username[:64], address=address[:64], at=now))
+            await session.execute(delete(LoginAttempt).where(LoginAttempt.at < forget_before))  # tidy up
+            session.add(LoginAttempt(username=username[:64], address=address[:64], at=now))
 
-    async def recent_failures(self, username: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many wrong passwords `username` had since `since`, on any worker, and the oldest one's time."""
+    async def recent_attempts(self, username: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many attempts `username` had since `since`, on any worker, and the oldest one's time."""
         require_aware(since=since)
-        query = select(func.count(), func.min(LoginFailure.at)).where(
-            LoginFailure.username == username[:64], LoginFailure.at > since
+        query = select(func.count(), func.min(LoginAttempt.at)).where(
+            LoginAttempt.username == username[:64], LoginAttempt.at > since
         )
         async with self._sessions() as session:
             count, oldest = (await session.execute(query)).one()
         return int(count), oldest
 
     async def login_succeeded(self, username: str, before: datetime) -> None:
-        """The right password: that username's failures go (and everybody's older than `before`)."""
+        """The right password: that username's attempts go (and everybody's older than `before`)."""
         require_aware(before=before)
         async with self._sessions.begin() as session:
-            gone = (LoginFailure.username == username[:64]) | (LoginFailure.at < before)
-            await session.execute(delete(LoginFailure).where(gone))
+            gone = (LoginAttempt.username == username[:64]) | (LoginAttempt.at < before)
+            await session.execute(delete(LoginAttempt).where(gone))

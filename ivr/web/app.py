@@ -40,6 +40,7 @@ from ivr.web.hub import Hub, Peer
 from ivr.web.login_guard import Refusal, Ticket, client_address, parse_networks
 from ivr.web.session_watch import REVALIDATE_S, SESSIONS, sessions_of, watch_sessions
 
+SHARED_LOGIN_DEADLINE_S = 1.0  # a hung database must not hang the login page
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -132,16 +133,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         error.headers["Retry-After"] = str(max(1, math.ceil(ticket.retry_after)))
         raise error
     await refuse_if_locked_elsewhere(request.app, ticket, username)
-    user = await request.app[DEPS].desk.user_by_name(username)
+    try:
+        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S * 2):
+            user = await request.app[DEPS].desk.user_by_name(username)
+    except Exception as exc:  # down or hung: a clear answer, not a 500 or a hanging page
+        log.warning("desktop: login of %r: users unreadable: %s", username[:64], type(exc).__name__)
+        raise json_error(503, "the database is unavailable; try again shortly") from None
     if user is None or user.disabled:
         ok = await asyncio.to_thread(dummy_verify, password)
     else:
         ok = await asyncio.to_thread(verify_password, password, user.password_hash)
     if not ok or user is None:
-        await shared_failures(request.app, ticket, ok=False)
         raise json_error(401, "wrong username or password")
     settings.guard.succeeded(ticket)
-    await shared_failures(request.app, ticket, ok=True)
+    await forget_attempts(request.app, ticket)
     sid = new_session_id()
     expires = now + settings.session_ttl_s
     try:
@@ -158,34 +163,35 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 
 async def refuse_if_locked_elsewhere(app: web.Application, ticket: Ticket, username: str) -> None:
-    """429 when the username's wrong passwords on all workers together reached the limit (cluster-wide)."""
+    """Record the attempt for every worker, then 429 if the username had too many on all of them together."""
     guard, now = app[AUTH].guard, ticket.at
-    try:
-        count, oldest = await sessions_of(app).recent_failures(ticket.username, _utc(now - guard.window_s))
-    except Exception as exc:  # the database is down: this worker's own limit still holds
-        log.warning("desktop: shared login failures unreadable (%s): own limit only", type(exc).__name__)
+    store = sessions_of(app)
+    try:  # recorded before counting: concurrent guesses on several workers each see the others'
+        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S):
+            await store.login_attempted(
+                ticket.username, ticket.address, _utc(now), _utc(now - guard.window_s)
+            )
+            count, oldest = await store.recent_attempts(ticket.username, _utc(now - guard.window_s))
+    except Exception as exc:  # the database is down or hung: this worker's own limit still holds
+        log.warning("desktop: shared login attempts unavailable (%s): own limit only", type(exc).__name__)
         return
-    if count >= guard.max_per_user:
-        log.warning("desktop: login for %r refused: %d failures on all workers", username[:64], count)
+    if count > guard.max_per_user:
+        log.warning("desktop: login for %r refused: %d attempts on all workers", username[:64], count)
         error = json_error(429, "too many login attempts; try again later")
         wait = guard.window_s - (now - oldest.timestamp()) if oldest is not None else guard.window_s
         error.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         raise error
 
 
-async def shared_failures(app: web.Application, ticket: Ticket, *, ok: bool) -> None:
-    """Tell every worker about a wrong password, or forget the username's failures after the right one."""
-    window = app[AUTH].guard.window_s
-    store = sessions_of(app)
+async def forget_attempts(app: web.Application, ticket: Ticket) -> None:
+    """The right password: the username's shared attempts go (every worker sees it)."""
     try:
-        if ok:
-            await store.login_succeeded(ticket.username, before=_utc(ticket.at - window))
-        else:
-            await store.login_failed(
-                ticket.username, ticket.address, _utc(ticket.at), forget_before=_utc(ticket.at - window)
+        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S):
+            await sessions_of(app).login_succeeded(
+                ticket.username, before=_utc(ticket.at - app[AUTH].guard.window_s)
             )
-    except Exception as exc:  # not recorded: this worker's own count still holds
-        log.warning("desktop: login failure not shared with other workers: %s", type(exc).__name__)
+    except Exception as exc:  # kept: they age out of the window
+        log.warning("desktop: shared login attempts not cleared: %s", type(exc).__name__)
 
 
 def _utc(seconds: float) -> datetime:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 import struct
 import time
@@ -30,7 +31,7 @@ class StampedSocket:
         self._loop = asyncio.get_running_loop()
         self._messages: asyncio.Queue[tuple[float, float, bytes] | None] = asyncio.Queue()
         self._buffer = b""
-        self._stamp = 0.0
+        self._stamp = float("nan")
         # Kernel stamps are CLOCK_REALTIME; the rest of the benchmark uses time.monotonic.
         self._offset = time.time() - time.monotonic()
         self._loop.add_reader(sock.fileno(), self._readable)
@@ -66,8 +67,10 @@ class StampedSocket:
             self._buffer[1:3], "big"
         )
         if whole:
-            self._messages.put_nowait((self._stamp, time.monotonic(), self._buffer))
-            self._buffer = b""
+            read_at = time.monotonic()
+            stamp = read_at if math.isnan(self._stamp) else self._stamp  # no stamp: when it was read
+            self._messages.put_nowait((stamp, read_at, self._buffer))
+            self._buffer, self._stamp = b"", float("nan")
 
     async def receive(self) -> tuple[float, float, bytes] | None:
         """The next whole message with its kernel and user-space arrival times; None at end of stream."""

@@ -24,7 +24,7 @@ TABLES = {
     "knowledge_entries",
     "cluster_workers",
     "web_sessions",
-    "login_failures",
+    "login_attempts",
 }
 
 

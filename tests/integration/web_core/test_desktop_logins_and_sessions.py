@@ -4,6 +4,7 @@ cookie, and disabling a user or changing their password closes their open WebSoc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -152,3 +153,19 @@ async def test_the_right_password_clears_the_shared_count_of_that_username_only(
     assert await worker_attempt(desk_env, "sue", "guess-again") == 401  # sue starts afresh
     assert await worker_attempt(desk_env, "bob", "guess-last") == 401  # bob's fifth: still counted
     assert await worker_attempt(desk_env, "bob", PASSWORD) == 429
+
+
+async def test_concurrent_guesses_spread_over_three_workers_let_no_more_than_the_limit_through(
+    desk_env: Desk,
+):
+    await add_user(desk_env.desk, "sue", "supervisor")
+    async with contextlib.AsyncExitStack() as stack:
+        workers = []
+        for _ in range(3):  # three workers over one database, each with its own in-memory limit of 5
+            client = await stack.enter_async_context(
+                TestClient(TestServer(make_app(desk_env.deps, secret=SECRET)))
+            )
+            await client.get("/login")
+            workers.append(client)
+        statuses = await asyncio.gather(*(attempt(workers[i % 3], "sue", f"guess-{i}") for i in range(30)))
+    assert statuses.count(401) <= LIMIT and statuses.count(401) + statuses.count(429) == 30

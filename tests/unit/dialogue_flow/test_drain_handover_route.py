@@ -104,3 +104,17 @@ def test_a_bot_without_a_flow_keeps_the_english_notice():
     )
     action = handover_action(session, FixedRouter(), "fallback")
     assert action.notice == TRANSFER_NOTICE
+
+
+def test_the_drain_notice_names_the_team_the_caller_is_routed_to(flow, queues):
+    router = QueueRouter(queues, now=lambda: OFFICE_HOURS)
+    bot = started(flow, router)
+    bot.on_transcript("I have a question about my bill", 0.9)
+    session = SimpleNamespace(
+        settings=SimpleNamespace(uuid_variable="IVR_CALL_UUID"),
+        bot=bot,
+        channel=SimpleNamespace(env=env()),
+        _call_meta=dict,
+    )
+    action = handover_action(session, router, "fallback")
+    assert action.queue == "billing-en" and "billing specialist" in action.notice

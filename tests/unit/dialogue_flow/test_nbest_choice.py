@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from asr.engine import Alternative
-from ivr.bot import CallInfo, Hangup, Transfer
+from ivr.bot import Callback, CallInfo, Hangup, Transfer
 from ivr.dialogue import nbest
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.nbest import Grade, choose
@@ -148,3 +148,17 @@ def test_a_much_less_likely_alternative_is_ignored_in_the_flow_too(flow):
     bot = first_time(flow)
     actions = bot.on_transcript("I'm so hungry right now.", 0.9, alts(("I'm so angry right now.", 0.5)))
     assert not any(isinstance(a, Transfer) for a in actions)
+
+
+def test_a_callback_is_never_booked_on_an_alternative_but_a_declined_offer_may_be(flow):
+    waiting = FixedRouter(expected_wait=900, offer_callback=True)
+    bot = FlowBot(flow, router=waiting, now=lambda: NOW)
+    bot.start(CallInfo("uuid-1", "5551234", None, "en"))
+    bot.on_transcript("I want to talk to an agent", 0.9)  # a long wait: the callback offer
+    actions = bot.on_transcript("purple monkey", 0.5, alts(("yes please", 0.5)))
+    assert not any(isinstance(a, Callback) for a in actions) and not bot.acted_on_alternative
+    bot = FlowBot(flow, router=waiting, now=lambda: NOW)
+    bot.start(CallInfo("uuid-2", "5551234", None, "en"))
+    bot.on_transcript("I want to talk to an agent", 0.9)
+    actions = bot.on_transcript("purple monkey", 0.5, alts(("no thanks", 0.5)))
+    assert isinstance(actions[-1], Transfer) and bot.acted_on_alternative

@@ -28,6 +28,9 @@ DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
         "I'm not talking to a robot",
         "I don't know, can I speak to someone",  # the negator belongs to the first clause
         "I don't need my bill, I need to talk to someone",
+        "I already spoke to an agent and I want a supervisor",  # the second person word asks
+        "Why won't you let me talk to a person",  # a rhetorical negation is a demand
+        "why can't I speak to a human",
     ],
 )
 def test_english_requests_for_a_person(text):
@@ -63,6 +66,7 @@ def test_no_opinion_without_a_request_pattern(text):
         ("找个人来", True),  # a request that needs no person word
         ("我不想跟机器说话", True),  # refusing a machine
         ("人工人工", True),
+        ("为什么不让我找人工", True),  # a rhetorical negation is a demand
         ("不用转人工", False),  # negated
         ("我不需要人工", False),  # 要 inside 不需要 is not a request verb
         ("你是真人还是机器", False),  # a question about the bot

@@ -264,6 +264,20 @@ def test_a_first_clause_that_only_answers_decides(text, language, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("sure, but not today", "en", None),  # a yes taken back by a contrast: neither
+        ("that's right, but no", "en", None),
+        ("fine, no", "en", None),  # the next clause answers the other way
+        ("是的，不过今天不行", "zh", None),
+        ("no, but thanks", "en", False),  # a no stays a no
+    ],
+)
+def test_a_leading_answer_taken_back_decides_nothing(text, language, expected):
+    assert parse_yes_no(text, language) is expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [("only the TV box, the phones are fine", None), ("that is correct", True), ("fine", True)],
 )
