@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -55,10 +56,31 @@ def find_pg_bin() -> Path | None:
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now, from below the kernel's ephemeral range.
+
+    Port 0 would give an ephemeral port: the range every outgoing connection of the tests running beside
+    this one draws from, so a port picked now and bound later by a worker was seen taken meanwhile.
+    Below that range only another free_port() can pick it, at random (not the seeded `random`, which
+    pytest-randomly sets alike in every xdist worker).
+    """
+    below = _ephemeral_start()
+    for _ in range(200):
+        port = 10_000 + secrets.randbelow(below - 10_000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free TCP port between 10000 and {below}")
+
+
+def _ephemeral_start() -> int:
+    """The first port of the kernel's ephemeral range (Linux's default when it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def _scratch_dir() -> str | None:
