@@ -84,7 +84,7 @@ async def authenticate(request: web.Request, handler: web.Handler) -> web.Stream
         session = settings.codec.decode(cookie, now=settings.clock())
     if session is not None and session.sid:
         # The server-side record decides: logout, a disabled user or a new password end it everywhere.
-        now = datetime.fromtimestamp(settings.clock(), UTC)
+        now = _utc(settings.clock())
         user = await sessions_of(request.app).user_of(session.sid, now)
         tag = password_tag(user.password_hash) if user is not None else None
         if user is None or user.id != session.user_id or tag != session.password_tag:
@@ -150,9 +150,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     sid = new_session_id()
     expires = now + settings.session_ttl_s
     try:
-        await sessions_of(request.app).create(
-            sid, user.id, now=datetime.fromtimestamp(now, UTC), expires=datetime.fromtimestamp(expires, UTC)
-        )
+        await sessions_of(request.app).create(sid, user.id, now=_utc(now), expires=_utc(expires))
     except Exception as exc:  # the database is down: no session can be recorded, say so plainly
         log.warning("desktop: login of %s not recorded: %s", user.username, type(exc).__name__)
         raise json_error(503, "the database is unavailable; try again shortly") from None
@@ -165,13 +163,11 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def refuse_if_locked_elsewhere(app: web.Application, ticket: Ticket, username: str) -> None:
     """Record the attempt for every worker, then 429 if the username had too many on all of them together."""
     guard, now = app[AUTH].guard, ticket.at
-    store = sessions_of(app)
+    store, since = sessions_of(app), _utc(ticket.at - app[AUTH].guard.window_s)
     try:  # recorded before counting: concurrent guesses on several workers each see the others'
         async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S):
-            await store.login_attempted(
-                ticket.username, ticket.address, _utc(now), _utc(now - guard.window_s)
-            )
-            count, oldest = await store.recent_attempts(ticket.username, _utc(now - guard.window_s))
+            await store.login_attempted(ticket.username, ticket.address, _utc(now), since)
+            count, oldest = await store.recent_attempts(ticket.username, since)
     except Exception as exc:  # the database is down or hung: this worker's own limit still holds
         log.warning("desktop: shared login attempts unavailable (%s): own limit only", type(exc).__name__)
         return
@@ -195,6 +191,7 @@ async def forget_attempts(app: web.Application, ticket: Ticket) -> None:
 
 
 def _utc(seconds: float) -> datetime:
+    """Epoch seconds as an aware UTC datetime (what storage takes)."""
     return datetime.fromtimestamp(seconds, UTC)
 
 
