@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -52,6 +53,11 @@ MIN_LEAD = 0.01  # a label less than this ahead of the next is not accepted by m
 NOT_NEAREST = 0.55  # the highest meaning score of a label that is not clearly nearest: a repair question
 LEXICAL_TRUST = 0.7  # how much a word match counts against a meaning score that disagrees
 STRONG_SCORE = -0.6  # the score a complaint recognised by meaning gets at most (one strong word's worth)
+# Whisper starts a turn with a capital and ends it with a full stop or a comma, which the flow's phrases
+# and typed text mostly do not have; that moves the cosine by up to 0.01, as much as the calibration's
+# margins ("I'm so done with this company." fell below COMPLAINT_MIN), so neither is part of the meaning.
+EDGE_PUNCTUATION = " \t\n.,;:!?…。，；：！？、"
+_PRONOUN_I = re.compile(r"I\b")
 
 
 class Embedder:
@@ -64,6 +70,7 @@ class Embedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text (float32, unit length); texts seen before come from the cache."""
+        texts = [_as_written(text) for text in texts]
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
             if missing:
@@ -77,6 +84,14 @@ class Embedder:
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return out
+
+
+def _as_written(text: str) -> str:
+    """`text` without sentence punctuation at its ends and without a sentence capital ("I" stays)."""
+    text = text.strip(EDGE_PUNCTUATION) or text
+    if text[:1].isupper() and not _PRONOUN_I.match(text):
+        text = text[0].lower() + text[1:]
+    return text
 
 
 _load_lock = threading.Lock()

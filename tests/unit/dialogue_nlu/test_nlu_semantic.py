@@ -117,3 +117,14 @@ def test_a_model_that_cannot_load_falls_back_to_words_with_one_warning(monkeypat
         assert embedder() is None and embedder() is None
     warnings = [r for r in caplog.records if "semantic matching is off" in r.getMessage()]
     assert len(warnings) == 1
+
+
+def test_a_recogniser_s_sentence_case_and_full_stop_do_not_change_the_meaning(model, flow):
+    # Whisper writes "I'm so done with this company." where the flow's phrases have neither capital nor stop
+    typed = model.embed(["this is beyond a joke", "我要退款"])
+    written = model.embed(["This is beyond a joke.", "我要退款。"])
+    assert np.array_equal(written, typed)
+    assert np.array_equal(model.embed(["I want a refund,"])[0], model.embed(["I want a refund"])[0])
+    said = "I am beyond frustrated with this company"
+    index = flow.matcher("en").semantic
+    assert with_complaint(read(said + ".", "en"), index.closest(said + ".")).strong
