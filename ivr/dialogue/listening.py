@@ -27,8 +27,8 @@ from ivr.dialogue import catalog, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
-from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.text import normalise
+from ivr.dialogue.sentiment import Reading, lexicon, read
+from ivr.dialogue.text import is_chinese, normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
@@ -321,9 +321,13 @@ class ListeningMixin:
             # the digit words alone (and a person) keep "nine eight seven" as said.
             return [*words, *person]
         if self._mixed(step) or isinstance(step, AskStep | MenuStep):
+            # Anger must be heard at once (issue 11). Not last: Whisper skips the start of an utterance that
+            # repeats the end of its prompt ("this is ridiculous, I am really angry, ..." came out as "and
+            # you keep wasting my time." with the angry words just before the audio).
+            words += person
+            words += lexicon(is_chinese(self.language)).hints
             for own in self.spec.intents.values():
                 words += own.keywords.get(self.language, [])[:2]
-            words += person
             words += self._answer_words(step)
             language = self.language
             words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]

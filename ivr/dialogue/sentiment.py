@@ -48,6 +48,7 @@ class Lexicon:
     longest: int
     strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
     together: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()  # (entry, word groups) read as one
+    hints: tuple[str, ...] = ()  # what angry callers say most, as written for the recogniser's prompt
 
 
 @cache
@@ -73,7 +74,8 @@ def lexicon(chinese: bool) -> Lexicon:
         raise RuntimeError(f"{name}: together entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    return Lexicon(words, boosts, negators, longest, strong, together)
+    hints = tuple(str(h) for h in data.get("hints", []))
+    return Lexicon(words, boosts, negators, longest, strong, together, hints)
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def load_wav(path: Path) -> tuple[bytes, int]:
 
 def espeak_pcm(text: str, voice: str, rate: int, words_per_minute: int | None = None) -> bytes:
     """Speak text with espeak-ng (at its default 175 words a minute unless given) and resample it with
-    sox to 16-bit mono PCM at `rate`."""
+    sox to 16-bit mono PCM at `rate`, the same bytes every time."""
     speed = ["-s", str(words_per_minute)] if words_per_minute else []
     spoken = subprocess.run(
         ["espeak-ng", "-v", voice, *speed, "--stdout", text], capture_output=True, check=True
@@ -87,6 +87,7 @@ def espeak_pcm(text: str, voice: str, rate: int, words_per_minute: int | None = 
     converted = subprocess.run(
         [
             "sox",
+            "-D",  # no dither: sox's is random, and one caller's words were heard two ways in ten runs
             "-t",
             "wav",
             "-",

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from asr.engine import AsrEngine, Transcript
-from asr.loader import load_engine
+from asr.whisper_engine import WhisperEngine
 from ivr.bot import CallInfo, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
+from ivr.dialogue.sentiment import lexicon
 from ivr.routing import StaticRouter
 from tests.support.corpus import espeak_pcm
 
@@ -25,8 +26,12 @@ DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
 
 
 @pytest.fixture(scope="module")
-def engine() -> AsrEngine:
-    return load_engine("whisper", None)
+def engine():
+    """This module's own decoder: the process-wide one may still be busy with another module's decodes,
+    and while every decoder is busy the recogniser skips the alternatives these tests are about."""
+    loaded = WhisperEngine(workers=1)
+    yield loaded
+    loaded.close()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +60,7 @@ async def heard(engine: AsrEngine, bot: FlowBot, said: str) -> Transcript:
     [
         ("can I speak to a real person", "caller-request"),  # best: "can I speak very ill-burdened?"
         ("can you refund my last payment", "sensitive"),  # best: "can you refer in my last payment?"
-        ("what a pathetic company", "sentiment"),  # best: "company,"
+        ("this service is pathetic", "sentiment"),  # best: "disturbance in public."
     ],
 )
 async def test_the_bot_acts_on_the_alternative_the_best_hypothesis_misses(engine, flow, said, reason) -> None:
@@ -66,3 +71,32 @@ async def test_the_bot_acts_on_the_alternative_the_best_hypothesis_misses(engine
     actions = bot.on_transcript(transcript.text, transcript.confidence, transcript.alternatives)
     assert isinstance(actions[-1], Transfer) and actions[-1].reason == reason, transcript
     assert bot.acted_on_alternative and bot.last_text != transcript.text
+
+
+async def hear_with(engine: AsrEngine, bot: FlowBot, said: str, voice: str, hints: list[str]) -> Transcript:
+    """The turn spoken by `voice`, recognised with exactly these hints."""
+    stream = engine.new_stream(8000, grammar=bot.grammar(), hints=hints)
+    try:
+        await stream.feed(espeak_pcm(said, voice, 8000, 140 if voice.startswith("en-gb") else 175))
+        return await asyncio.wait_for(stream.finish(), timeout=120)
+    finally:
+        stream.close()
+
+
+@pytest.mark.parametrize(
+    ("said", "voice"),
+    [
+        ("I'm fed up with you lot", "en-us"),  # without the mood words: "I'm cannot win you lot,"
+        ("I'm so angry right now", "en-gb+f3"),  # without: "so I'm very right now."
+    ],
+)
+async def test_an_angry_caller_is_heard_because_the_prompt_expects_anger(engine, flow, said, voice) -> None:
+    bot = first_time(flow)
+    mood = set(lexicon(False).hints)
+    assert mood & set(bot.hints()), bot.hints()  # the step's prompt carries what angry callers say
+    calm = await hear_with(engine, bot, said, voice, [h for h in bot.hints() if h not in mood])
+    unheard = first_time(flow).on_transcript(calm.text, calm.confidence, calm.alternatives)
+    assert not any(isinstance(a, Transfer) for a in unheard), calm
+    transcript = await hear_with(engine, bot, said, voice, bot.hints())
+    actions = bot.on_transcript(transcript.text, transcript.confidence, transcript.alternatives)
+    assert isinstance(actions[-1], Transfer) and actions[-1].reason == "sentiment", transcript
