@@ -9,7 +9,8 @@ utterance is read once (intents ranked, sentiment) and handled in this order: a 
 strongly negative turn; the answer to a repair question; at a collect step or confirmation, a clear
 intent (mixed initiative, ivr.dialogue.listening) or else the collected value (so "one two three" is
 data, not a command); goodbye; sustained negativity; repeat and help; then the waiting step's menu
-options, routes, intents and knowledge base; what is left gets a repair question or a re-prompt.
+options; thanks alone (the step's question again, not a miss); routes, intents and knowledge base; what
+is left gets a repair question or a re-prompt.
 Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
 reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
 ivr.dialogue.listening, knowledge-base answers in ivr.dialogue.answers and hand-offs in
@@ -180,6 +181,8 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
             option = self._menu_option(step, text)
             if option is not None:
                 return self._choose(option)
+        if heard.courtesy:  # "oh okay, thanks very much": nothing asked, nothing missed
+            return self._acknowledged()
         hit = self._kb_hit(step, text)
         match = heard.match
         # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.

@@ -23,7 +23,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import catalog, nbest, person
+from ivr.dialogue import catalog, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -33,6 +33,7 @@ from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
 PERSON = "agent"  # the global intent of a request for a person
+GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 
@@ -45,6 +46,7 @@ class Heard:
     ranked: tuple[IntentMatch, ...]
     match: IntentMatch | None
     mood: Reading
+    courtesy: bool = False  # thanks and "okay" only ("oh okay, thanks very much"): no request, no goodbye
 
     @property
     def intent(self) -> str | None:
@@ -92,12 +94,28 @@ class ListeningMixin:
 
     def _read_turn(self, text: str) -> Heard:
         matcher = self.flow.matcher(self.language)
-        ranked = _asking_person(matcher.ranked(text, limit=4), person.verdict(text, self.language))[:3]
+        goodbye = next((s.keywords for s in matcher.intents if s.name == GOODBYE), ())
+        polite = courtesy.read(text, self.language, goodbye)
+        found = [] if polite.only_courtesy else matcher.ranked(text, limit=5)  # "oh okay, thanks": no request
+        # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
+        found = [m for m in found if m.intent != GOODBYE or polite.closing]
+        ranked = _asking_person(found, person.verdict(text, self.language))
+        ranked = self._step_answer_first(ranked, matcher.threshold)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        return Heard(text, ranked, match, mood)
+        return Heard(text, ranked, match, mood, polite.only_courtesy)
+
+    def _step_answer_first(self, ranked: tuple[IntentMatch, ...], threshold: float) -> tuple[IntentMatch, ...]:
+        """A goodbye that is also an answer the step routes ("no, that's all" at "anything else?"): the answer."""
+        step = self._step()
+        if not ranked or ranked[0].intent != GOODBYE or not isinstance(step, AskStep):
+            return ranked
+        routed = next((m for m in ranked if m.intent in step.routes and m.score >= threshold), None)
+        if routed is None:
+            return ranked
+        return (routed, *(m for m in ranked if m is not routed))
 
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
@@ -213,6 +231,13 @@ class ListeningMixin:
         said = [self._say(text, step)]
         self._last_said = said
         return said
+
+    def _acknowledged(self) -> list[Action]:
+        """Thanks alone: not a miss; the step's question again, not in the words just said."""
+        step = self._step()
+        if step is None:
+            return []
+        return self._fresh(step, [[self._t(step.reprompt or step.prompt)], [self._t(step.prompt)]])
 
     def _confirm_intent(self, match: IntentMatch) -> list[Action]:
         """Ask before acting on an intent heard with low recogniser confidence."""
