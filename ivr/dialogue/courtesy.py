@@ -41,11 +41,18 @@ class _Words:
 def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "courtesy.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    own = {key: frozenset(normalise(str(w), lang) for w in own_list or []) for key, own_list in data[lang].items()}
+    own = {
+        key: frozenset(normalise(str(w), lang) for w in own_list or [])
+        for key, own_list in data[lang].items()
+    }
     every = own["thanks"] | own["acknowledgements"] | own["closings"]
     size = len if chinese else (lambda e: len(e.split()))
     return _Words(
-        own["thanks"], own["acknowledgements"], own["closings"], own["for"], tuple(sorted(every, key=lambda e: -size(e)))
+        own["thanks"],
+        own["acknowledgements"],
+        own["closings"],
+        own["for"],
+        tuple(sorted(every, key=lambda e: -size(e))),
     )
 
 
@@ -70,7 +77,9 @@ def _spans(units: list[str], words: _Words, chinese: bool) -> list[tuple[int, in
     for entry in words.ordered:
         size = len(entry) if chinese else len(entry.split())
         for i in range(len(units) - size + 1):
-            if glue.join(units[i : i + size]) == entry and not any(s < i + size and i < e for s, e, _ in taken):
+            if glue.join(units[i : i + size]) == entry and not any(
+                s < i + size and i < e for s, e, _ in taken
+            ):
                 taken.append((i, i + size, entry))
     return sorted(taken)
 
@@ -117,4 +126,3 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     closing = closing or any(f"{glue}{normalise(w, language)}{glue}" in said for w in closings if w.strip())
     core = ("，" if chinese else ", ").join(kept)
     return Courtesy(core if thanked else text.strip(), thanked, closing)
-

@@ -107,8 +107,10 @@ class ListeningMixin:
             mood = with_complaint(mood, matcher.semantic.closest(text))
         return Heard(text, ranked, match, mood, polite.only_courtesy)
 
-    def _step_answer_first(self, ranked: tuple[IntentMatch, ...], threshold: float) -> tuple[IntentMatch, ...]:
-        """A goodbye that is also an answer the step routes ("no, that's all" at "anything else?"): the answer."""
+    def _step_answer_first(
+        self, ranked: tuple[IntentMatch, ...], threshold: float
+    ) -> tuple[IntentMatch, ...]:
+        """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""
         step = self._step()
         if not ranked or ranked[0].intent != GOODBYE or not isinstance(step, AskStep):
             return ranked
