@@ -274,15 +274,19 @@ class IntentMatcher:
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
             return 0.0, keyword.text, True
-        negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword)]
+        negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
         plain = not negated or not all(negated)  # a fuzzy match has no position: its score tempers it
         return score, keyword.text, plain and not shared
 
-    def _positions(self, clause: list[str], keyword: _Phrase) -> list[int]:
-        """Where the keyword starts in a clause (units)."""
+    def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
+        """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""
         words = list(keyword.normalised.replace(" ", "")) if self._chinese else list(keyword.units)
         n = len(words)
-        return [i for i in range(len(clause) - n + 1) if clause[i : i + n] == words] if n else []
+
+        def same(unit: str, word: str) -> bool:
+            return unit == word or sim.pairs.get(unit, {}).get(word, 0.0) >= FUZZY_CUTOFF / 100.0
+
+        return [i for i in range(len(clause) - n + 1) if all(map(same, clause[i : i + n], words))]
 
     def _negated(self, clause: list[str], at: int) -> bool:
         """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结)."""

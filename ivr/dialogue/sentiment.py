@@ -5,7 +5,8 @@ three-word phrases; Chinese on character substrings). Each sentiment item keeps 
 the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
 in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
 or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a negated
-positive turns clearly negative, a negated negative only mildly positive ("not bad"). Word patterns
+positive turns clearly negative, a negated negative only mildly positive ("not bad"); "never" with an
+intensifier after it is a superlative ("I've never been treated so badly"), not a negation. Word patterns
 (`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the lot" and
 把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those before. Each "!"
 adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
@@ -32,6 +33,7 @@ CAPS_BOOST = 1.5
 NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
 NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
+SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -167,6 +169,10 @@ def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: f
              units: list[str]) -> bool:  # fmt: skip
     """True when `neg` governs `word`: only intensifiers and at most max_gap other units lie between."""
     boosts = sum(it.end - it.start for it in items if it.kind == "boost" and neg.end <= it.start < word.start)
+    if " ".join(units[neg.start : neg.end]) in SUPERLATIVE_NEGATORS and any(
+        it.kind == "boost" and neg.end <= it.start <= word.end + 1 for it in items
+    ):
+        return False  # "I've never been treated so badly": never ... so is a superlative, not a negation
     gap = word.start - neg.end - boosts
     return gap <= (0 if " ".join(units[neg.start : neg.end]) in tight else max_gap)
 
