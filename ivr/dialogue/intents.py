@@ -9,9 +9,9 @@ A keyword found in the utterance scores 0.9 (fuzzy English keywords a little les
 score is the best of its examples and keywords, nudged up when both agree. Ties keep the earlier intent.
 Scope counts (lexicons/scope.yaml): a turn whose every sentence is a supposition ("what happens if I
 pay my bill late", "will my line get blocked if I pay late") asks for nothing yet, so no intent scores
-above the repair band (the bot asks or answers from the knowledge base instead of acting). A keyword
-negated ("my account isn't locked") or also a word of another intent's examples ("bill" is in "there is
-a wrong charge on my bill") is evidence that meaning may overrule, not decisive.
+above the repair band (the bot asks or answers from the knowledge base instead of acting). A negated
+keyword ("my account isn't locked") is no evidence; one that is also a word of another intent's examples
+("bill" is in "there is a wrong charge on my bill") is evidence that meaning may overrule, not decisive.
 With a semantic index (ivr/dialogue/semantic.py) an intent also scores by meaning: how close the
 utterance is to its examples and how clearly closer than to any other intent, knowledge-base question or
 built-in complaint/small-talk phrase. The intent keeps the higher of the two scores.
@@ -270,13 +270,14 @@ class IntentMatcher:
     def _keyword_hit(
         self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity, shared: bool
     ) -> tuple[float, str, bool]:
-        """(score, keyword, plain): a keyword negated or shared with another intent is not plain."""
+        """(score, keyword, plain): nothing when negated; not plain when shared with another intent."""
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
             return 0.0, keyword.text, True
         negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
-        plain = not negated or not all(negated)  # a fuzzy match has no position: its score tempers it
-        return score, keyword.text, plain and not shared
+        if negated and all(negated):  # "my account isn't locked": no evidence for it
+            return 0.0, keyword.text, True
+        return score, keyword.text, not shared
 
     def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
         """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""

@@ -100,24 +100,24 @@ class ListeningMixin:
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
         ranked = _asking_person(found, person.verdict(text, self.language))
-        ranked = self._step_answer_first(ranked, matcher.threshold)[:3]
+        ranked = self._step_answer_first(ranked)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
         return Heard(text, ranked, match, mood, polite.only_courtesy)
 
-    def _step_answer_first(
-        self, ranked: tuple[IntentMatch, ...], threshold: float
-    ) -> tuple[IntentMatch, ...]:
+    def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""
         step = self._step()
         if not ranked or ranked[0].intent != GOODBYE or not isinstance(step, AskStep):
             return ranked
-        routed = next((m for m in ranked if m.intent in step.routes and m.score >= threshold), None)
+        near = self.spec.policy.repair_threshold  # half matched is enough: the goodbye confirms it
+        routed = next((m for m in ranked if m.intent in step.routes and m.score >= near), None)
         if routed is None:
             return ranked
-        return (routed, *(m for m in ranked if m is not routed))
+        answer = IntentMatch(routed.intent, max(routed.score, ranked[0].score), routed.matched)
+        return (answer, *(m for m in ranked if m is not routed))
 
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
