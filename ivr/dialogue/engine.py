@@ -399,7 +399,8 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
     def _extract(self, text: str) -> Any:
         step = self._step()
         assert isinstance(step, CollectStep)
-        value = slots.extract(step.kind, text, self.language, today=self.now().date())
+        own = {answer == "yes": words.get(self.language, []) for answer, words in step.answers.items()}
+        value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
         if (
             step.kind == "digits"
             and value is not None
