@@ -58,7 +58,7 @@ def test_mild_or_neutral_turns_are_not_strong(text, language):
 
 
 def test_chinese_a_not_a_is_a_question_not_a_negation():
-    # 烦不烦 asks "annoying or not?": 烦 counts once and negatively, 不 negates nothing
-    assert read("烦不烦啊", "zh").negative == ("烦",)
+    # 麻烦不麻烦 asks "troublesome or not?": 麻烦 counts once and negatively, 不 negates nothing
+    assert read("麻烦不麻烦啊", "zh").negative == ("麻烦",)
     assert read("好不好", "zh").score == read("好", "zh").score
     assert read("我不烦", "zh").score > 0  # a real negation still flips
