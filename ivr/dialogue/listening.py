@@ -235,11 +235,13 @@ class ListeningMixin:
         return said
 
     def _acknowledged(self) -> list[Action]:
-        """Thanks alone: not a miss; the step's question again, not in the words just said."""
+        """Thanks alone: not a miss; "you're welcome" and the step's question again."""
         step = self._step()
         if step is None:
             return []
-        return self._fresh(step, [[self._t(step.reprompt or step.prompt)], [self._t(step.prompt)]])
+        said = [self._say(self._msg("welcome"), step), self._say(self._t(step.reprompt or step.prompt), step)]
+        self._last_said = said
+        return said
 
     def _confirm_intent(self, match: IntentMatch) -> list[Action]:
         """Ask before acting on an intent heard with low recogniser confidence."""
@@ -250,10 +252,11 @@ class ListeningMixin:
 
     def _chosen(self, asked: AskedIntent, heard: Heard, yes: bool | None) -> str | bool | None:
         """The intent the caller picked; False when they said no to it; None when they said something else."""
+        steering = heard.match is None or not self._is_topic(heard.match.intent)  # "no", "no thanks"
         if len(asked.intents) == 1:
             if yes is True:
                 return asked.intents[0]
-            if yes is False and (heard.match is None or heard.match.intent == asked.intents[0]):
+            if yes is False and (steering or heard.match.intent == asked.intents[0]):
                 return False
             return None
         scores = {m.intent: m.score for m in heard.ranked}
@@ -265,9 +268,14 @@ class ListeningMixin:
         top = scores.get(best, 0.0)
         if top >= self.spec.policy.repair_threshold and top > scores.get(other, 0.0):
             return best
-        if yes is False and heard.match is None:
+        if yes is False and steering:
             return False
         return None
+
+    def _is_topic(self, intent: str) -> bool:
+        """A flow intent that names a topic (not one that only steers, like "no thanks"), or a global one."""
+        own = self.spec.intents.get(intent)
+        return own is None or own.topic
 
     # ----- re-prompts ----------------------------------------------------------------------------------
 

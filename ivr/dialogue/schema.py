@@ -67,6 +67,7 @@ MESSAGE_KEYS = (
     "confirm_intent",
     "choose_intent",
     "not_that",
+    "welcome",
 )
 
 
