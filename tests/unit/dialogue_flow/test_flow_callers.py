@@ -229,3 +229,20 @@ def test_naming_the_topic_again_at_its_collect_step_re_prompts(flow):
     bot.on_transcript("what is my balance", 0.9)
     said = bot.on_transcript("my balance.", 0.9)
     assert not isinstance(said[-1], Transfer) and "six to ten digits" in texts(said)[1]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "all_devices"),
+    [
+        ("en", "just the laptop, the phones are fine", False),
+        ("en", "every one of them", True),
+        ("zh", "就电视不行", False),
+        ("zh", "家里每台都上不去", True),
+    ],
+)
+def test_a_yes_no_step_reads_its_own_answer_words(flow, language, said, all_devices):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("my internet is not working" if language == "en" else "网络坏了", 0.9)
+    assert bot.step_name == "network"
+    bot.on_transcript(said, 0.9)
+    assert bot.slots["all_devices"] is all_devices

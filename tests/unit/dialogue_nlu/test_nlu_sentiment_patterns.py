@@ -43,6 +43,14 @@ def test_word_patterns_are_negated_and_stay_within_a_clause():
         ("搞什么鬼啊", "zh"),
         ("又要账号？有完没完", "zh"),
         ("你们简直就是在抢钱", "zh"),
+        ("you people treat your customers like dirt", "en"),  # word patterns: treated badly
+        ("I've run out of patience with you", "en"),
+        ("you have wasted my whole afternoon", "en"),
+        ("I'm taking this to the press", "en"),
+        ("honestly you're hopeless", "en"),
+        ("这破网天天断", "zh"),
+        ("你们一点用也没有", "zh"),
+        ("浪费我一整天", "zh"),
     ],
 )
 def test_strong_families(text, language):
@@ -62,3 +70,9 @@ def test_chinese_a_not_a_is_a_question_not_a_negation():
     assert read("麻烦不麻烦啊", "zh").negative == ("麻烦",)
     assert read("好不好", "zh").score == read("好", "zh").score
     assert read("我不烦", "zh").score > 0  # a real negation still flips
+
+
+def test_never_with_an_intensifier_is_a_superlative_not_a_negation():
+    assert read("I have never been so angry", "en").strong == ("angry",)
+    assert read("never been so happy with a company", "en").score > 0
+    assert not read("I was never angry with you", "en").strong  # a plain "never" still negates
