@@ -116,8 +116,15 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
         "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话", "请帮我接工作人员"],
     },
     "repeat": {
-        "en": ["repeat that", "say that again", "pardon", "can you repeat", "what did you say", "come again",
-               "sorry I didn't catch that"],
+        "en": [
+            "repeat that",
+            "say that again",
+            "pardon",
+            "can you repeat",
+            "what did you say",
+            "come again",
+            "sorry I didn't catch that",
+        ],
         "zh": ["再说一遍", "重复一下", "没听清", "你说什么", "刚才说的什么"],
     },
     "help": {
