@@ -1,15 +1,17 @@
 """Lexicon-based sentiment of a caller's turn in [-1, 1] (English and Chinese), and its trend over a call.
 
 How this works: the text is cut into lexicon items, longest entry first (English on words, up to
-three-word phrases; Chinese on character substrings). Each sentiment item keeps its weight (-4..+4,
-the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
-in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
-or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a negated
-positive turns clearly negative, a negated negative only mildly positive ("not bad"); "never" with an
-intensifier after it is a superlative ("I've never been treated so badly"), not a negation. Word patterns
-(`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the lot" and
-把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those before. Each "!"
-adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
+three-word phrases; Chinese on character substrings; an English word formed from an entry with -ful,
+-ly, -ness or -s reads as the entry: "disgraceful" is "disgrace"). Each sentiment item keeps its weight
+(-4..+4, the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when
+written in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words
+(English) or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a
+negated positive turns clearly negative, a negated negative only mildly positive ("not bad"); "never"
+with an intensifier after it is a superlative ("never been treated so badly"), not a negation. Word
+patterns (`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the
+lot" and 把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those
+before. Each "!" adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores
+about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
 stays negative after negation ("I'm not angry" is not), or a total at or below the strong threshold.
@@ -34,6 +36,7 @@ NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
 NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
+SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -102,6 +105,15 @@ def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, 
     return None
 
 
+def _derived(word: str, lex: Lexicon) -> str | None:
+    """The lexicon word an English word is formed from ("disgraceful", "hopelessly"), or None."""
+    for suffix in SUFFIXES:
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 4 and base in lex.words:
+            return base
+    return None
+
+
 def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str) -> list[_Item]:
     """Greedy longest-first segmentation of units (words or characters) into lexicon items."""
     items, i = [], 0
@@ -113,6 +125,9 @@ def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str)
                 i += size
                 break
         else:
+            base = _derived(units[i], lex) if glue else None  # English only: Chinese has no suffixes
+            if base is not None:
+                items.append(_Item(i, i + 1, "word", lex.words[base], label=base))
             i += 1
     return items
 
@@ -131,6 +146,7 @@ def _english_items(text: str) -> list[_Item]:
             it.kind,
             it.value,
             all(r.isupper() and len(r) > 1 for r in raw[it.start : it.end]),
+            it.label,
         )
         for it in items
     ]

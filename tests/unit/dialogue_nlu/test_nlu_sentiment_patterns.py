@@ -76,3 +76,10 @@ def test_never_with_an_intensifier_is_a_superlative_not_a_negation():
     assert read("I have never been so angry", "en").strong == ("angry",)
     assert read("never been so happy with a company", "en").score > 0
     assert not read("I was never angry with you", "en").strong  # a plain "never" still negates
+
+
+def test_a_word_formed_from_a_lexicon_word_reads_as_it():
+    assert read("the way you handled it was disgraceful", "en").strong == ("disgrace",)
+    assert read("you are hopelessly slow", "en").strong == ("hopeless",)
+    assert read("I badly want to keep my number", "en").score == 0  # "bad" is too short a base to guess
+    assert read("你们一点都不负责任", "zh").strong == ("不负责任",)  # 不 inside the entry negates nothing
