@@ -140,7 +140,9 @@ def test_mild_or_negated_negativity_does_not_hand_over(flow, said):
 
 def test_a_near_miss_gets_a_targeted_question_and_yes_routes_it(flow):
     bot, _ = start(flow, returning=False)
-    asked = texts(bot.on_transcript("What did my account madlin?", 0.6))  # "what is my account balance"
+    # half understood: as near the balance as an account unlock ("What did my account madlin?" was this
+    # example until the semantic matcher read turns without their punctuation: it now reads the balance)
+    asked = texts(bot.on_transcript("what's up with my account", 0.6))
     assert asked == ["Is this about your balance or bill, or unlocking your account?"]
     assert "account number" in texts(bot.on_transcript("the balance", 0.9))[0]
     assert bot.intent == "balance"
