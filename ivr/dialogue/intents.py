@@ -11,7 +11,9 @@ Scope counts (lexicons/scope.yaml): a turn whose every sentence is a supposition
 pay my bill late", "will my line get blocked if I pay late") asks for nothing yet, so no intent scores
 above the repair band (the bot asks or answers from the knowledge base instead of acting). A negated
 keyword ("my account isn't locked") is no evidence; one that is also a word of another intent's examples
-("bill" is in "there is a wrong charge on my bill") is evidence that meaning may overrule, not decisive.
+("bill" is in "there is a wrong charge on my bill") does not decide between the two: when meaning puts
+that other intent nearest, the keyword is evidence meaning may overrule (against any other intent it
+stays decisive, so a vague "take care of my bill" is not taken from the balance by a noisy neighbour).
 With a semantic index (ivr/dialogue/semantic.py) an intent also scores by meaning: how close the
 utterance is to its examples and how clearly closer than to any other intent, knowledge-base question or
 built-in complaint/small-talk phrase. The intent keeps the higher of the two scores.
@@ -150,10 +152,9 @@ class IntentMatcher:
         self._chinese = is_chinese(language)
         self._examples = [tuple(self._phrase(e) for e in spec.examples) for spec in self.intents]
         self._keywords = [tuple(self._phrase(k) for k in spec.keywords) for spec in self.intents]
-        # a keyword that is also a word of another intent's examples does not tell the two apart
+        # keyword -> the other intents whose examples have it: it does not tell those apart from its own
         self._shared = [
-            frozenset(k.text for k in keywords if self._in_other_examples(k, n))
-            for n, keywords in enumerate(self._keywords)
+            {k.text: self._sharing(k, n) for k in keywords} for n, keywords in enumerate(self._keywords)
         ]
         words = {u for group in self._examples + self._keywords for p in group for u in p.units}
         self._vocab = sorted(w for w in words if len(w) >= FUZZY_MIN_LEN)
@@ -170,14 +171,14 @@ class IntentMatcher:
             text, normalise(text, self.language), units, bigrams, frozenset(units), weights, sum(weights)
         )
 
-    def _in_other_examples(self, keyword: _Phrase, own: int) -> bool:
+    def _sharing(self, keyword: _Phrase, own: int) -> frozenset[str]:
+        """The names of the other intents whose examples contain the keyword."""
         glue = "" if self._chinese else " "
         needle = f"{glue}{glue.join(keyword.units)}{glue}"
-        return any(
-            needle in f"{glue}{glue.join(e.units)}{glue}"
+        return frozenset(
+            self.intents[n].name
             for n, examples in enumerate(self._examples)
-            if n != own
-            for e in examples
+            if n != own and any(needle in f"{glue}{glue.join(e.units)}{glue}" for e in examples)
         )
 
     def ranked(self, text: str, limit: int = 3) -> list[IntentMatch]:
@@ -191,6 +192,8 @@ class IntentMatcher:
         supposed = self._supposes(text)
         meaning = self.semantic.closest(text) if self.semantic is not None else {}
         cosines = {label: cosine for label, (cosine, _) in meaning.items()}
+        intents_by_meaning = [label for label in cosines if label.startswith("intent:")]
+        nearest = max(intents_by_meaning, key=cosines.__getitem__, default="").removeprefix("intent:")
         results = []
         for spec, examples, keywords, shared in zip(
             self.intents, self._examples, self._keywords, self._shared, strict=True
@@ -201,10 +204,12 @@ class IntentMatcher:
                 key=lambda pair: pair[0],
             )
             kw_score, kw_text, plain = max(
-                (self._keyword_hit(squashed, clauses, k, sim, k.text in shared) for k in keywords),
+                (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
                 default=(0.0, "", True),
                 key=lambda hit: (hit[0], hit[2]),
             )
+            # "bill" is a balance keyword and in the dispute examples: when meaning says dispute, it decides
+            plain = plain and nearest not in shared.get(kw_text, ())
             best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
             score = min(1.0, best + 0.1 * min(ex_score, kw_score))
             label = f"intent:{spec.name}"
@@ -268,16 +273,16 @@ class IntentMatcher:
         )
 
     def _keyword_hit(
-        self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity, shared: bool
+        self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
     ) -> tuple[float, str, bool]:
-        """(score, keyword, plain): nothing when negated; not plain when shared with another intent."""
+        """(score, keyword, plain): nothing when negated; plain when found as written."""
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
             return 0.0, keyword.text, True
         negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
         if negated and all(negated):  # "my account isn't locked": no evidence for it
             return 0.0, keyword.text, True
-        return score, keyword.text, not shared
+        return score, keyword.text, True
 
     def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
         """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""

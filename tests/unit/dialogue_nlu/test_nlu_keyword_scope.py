@@ -70,6 +70,8 @@ def test_a_keyword_shared_with_another_intents_examples_is_not_decisive(flow):
     matcher = flow.matcher("en")
     assert matcher.match("why is my bill so much bigger this time").intent == "billing_dispute"
     assert matcher.match("can you check my bill").intent == "balance"
+    # against an intent that does not share it, the keyword stays decisive (meaning is noisy on vague turns)
+    assert matcher.match("I want to take care of my bill").intent == "balance"
 
 
 def test_an_unshared_keyword_is_still_decisive(en):
