@@ -30,7 +30,7 @@ MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
-ERRAND_REACH = 3  # units between a person and the work they are to do ("someone out to fix")
+ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 _CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
 
 

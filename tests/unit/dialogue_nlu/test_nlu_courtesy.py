@@ -57,6 +57,7 @@ def test_a_request_beside_thanks_is_kept(text, language, core):
         ("that's all, thank you", "en", True),
         ("no, that was all I needed", "en", True),
         ("好的谢谢，再见", "zh", True),
+        ("okay thanks, I'll call back another time", "en", True),
         ("cheers, that's great", "en", False),
         ("太感谢了", "zh", False),
     ],

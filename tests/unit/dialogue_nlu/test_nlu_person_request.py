@@ -31,6 +31,8 @@ DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
         "I already spoke to an agent and I want a supervisor",  # the second person word asks
         "Why won't you let me talk to a person",  # a rhetorical negation is a demand
         "why can't I speak to a human",
+        "I need someone to help me fix my internet",  # help from a person: the work is not right after
+        "I want someone to look at my bill with me",
     ],
 )
 def test_english_requests_for_a_person(text):
