@@ -45,13 +45,14 @@ _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
 @cache
-def _scope_words(chinese: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(negators, conditionals) of one language, from lexicons/scope.yaml."""
+def _scope_words(chinese: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(negators, conditionals, not_supposing) of one language, from lexicons/scope.yaml."""
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    return tuple(normalise(w, lang) for w in data[lang]["negators"]), tuple(
-        normalise(w, lang) for w in data[lang]["conditionals"]
-    )
+    return tuple(
+        tuple(sorted((normalise(w, lang) for w in data[lang][key]), key=len, reverse=True))
+        for key in ("negators", "conditionals", "not_supposing")
+    )  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -265,9 +266,14 @@ class IntentMatcher:
 
     def _supposes(self, text: str) -> bool:
         """Every sentence of the turn is a supposition ("what happens if ...", 如果...的话)."""
-        _, conditionals = _scope_words(self._chinese)
+        _, conditionals, polite = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
-        sentences = [f"{glue}{glue.join(u)}{glue}" for u in self._units_of(_SENTENCES.split(text))]
+        sentences = []
+        for units in self._units_of(_SENTENCES.split(text)):
+            padded = f"{glue}{glue.join(units)}{glue}"
+            for phrase in polite:  # "wondering if you could ...", 可以的话: a request, not a supposition
+                padded = padded.replace(f"{glue}{phrase}{glue}", " | ")
+            sentences.append(padded)
         return bool(sentences) and all(
             any(f"{glue}{c}{glue}" in padded for c in conditionals) for padded in sentences
         )
@@ -296,7 +302,7 @@ class IntentMatcher:
 
     def _negated(self, clause: list[str], at: int) -> bool:
         """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结)."""
-        negators, _ = _scope_words(self._chinese)
+        negators, _, _ = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
         before = f"{glue}{glue.join(clause[max(0, at - NEGATOR_REACH - 1) : at])}{glue}"
         return any(f"{glue}{n}{glue}" in before for n in negators)

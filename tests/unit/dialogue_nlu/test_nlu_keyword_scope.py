@@ -49,6 +49,22 @@ def test_a_supposition_in_chinese_too(zh):
     assert zh.match("我要退款").intent == "refund"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was wondering if you could check my balance",
+        "check my balance if possible",
+        "check my balance if you can",
+    ],
+)
+def test_a_polite_or_indirect_if_is_not_a_supposition(en, text):
+    assert en.match(text).intent == "balance"
+
+
+def test_a_polite_condition_in_chinese_is_not_a_supposition(zh):
+    assert zh.match("可以的话我要退款").intent == "refund"
+
+
 def test_a_request_with_a_plain_sentence_beside_the_supposition_is_kept(en):
     assert en.match("my account is locked. what happens if I pay now?").intent == "unlock"
 
