@@ -15,6 +15,8 @@ about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
 stays negative after negation ("I'm not angry" is not), or a total at or below the strong threshold.
+Contempt the caller aims at themselves ("I'm hopeless with technology", 我真是个废物: the lexicon's
+`of_self` entries just after a `self` word, nobody else named between) counts half and is never strong.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ CAPS_BOOST = 1.5
 NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
 NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
+SELF_REACH = 3  # words (twice as many characters in Chinese) from "I'm" to what it says of the caller
+SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
@@ -53,6 +57,11 @@ class Lexicon:
     longest: int
     strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
     together: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()  # (entry, word groups) read as one
+    of_self: frozenset[str] = (
+        frozenset()
+    )  # strong entries that are mild when the caller says them of themselves
+    selves: tuple[str, ...] = ()  # what says so just before them ("I'm", "I feel")
+    others: tuple[str, ...] = ()  # somebody else between them and the word ("I think *you* are hopeless")
 
 
 @cache
@@ -78,7 +87,10 @@ def lexicon(chinese: bool) -> Lexicon:
         raise RuntimeError(f"{name}: together entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    return Lexicon(words, boosts, negators, longest, strong, together)
+    of_self = frozenset(normalise(str(w), lang) for w in data.get("of_self", []))
+    selves = tuple(normalise(str(w), lang) for w in data.get("self", []))
+    others = tuple(normalise(str(w), lang) for w in data.get("others", []))
+    return Lexicon(words, boosts, negators, longest, strong, together, of_self, selves, others)
 
 
 @dataclass(frozen=True)
@@ -277,14 +289,42 @@ def read(text: str, language: str) -> Reading:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
     else:
         weighed = _weigh(items, 2, frozenset({"no"}), units, clause_of)
+    selfish = [_of_self(it, units, clause_of, lex, glue) for it, _ in weighed]
+    weighed = [
+        (it, value * SELF_WEIGHT if own else value) for (it, value), own in zip(weighed, selfish, strict=True)
+    ]
     negative = tuple(it.label or glue.join(units[it.start : it.end]) for it, value in weighed if value < 0)
     total = sum(value for _, value in weighed)
     bangs = min(unicodedata.normalize("NFKC", text).count("!"), 4)
     if total:
         total += math.copysign(EXCLAMATION_STEP * bangs, total)
     score = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
-    strong = tuple(w for w in negative if w in lex.strong)
+    strong = tuple(
+        label
+        for (it, value), own in zip(weighed, selfish, strict=True)
+        if value < 0 and not own and (label := it.label or glue.join(units[it.start : it.end])) in lex.strong
+    )
     return Reading(score, negative, strong)
+
+
+def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
+    """Contempt the caller aims at themselves ("I'm hopeless with technology"): not a complaint."""
+    label = item.label or glue.join(units[item.start : item.end])
+    if label not in lex.of_self:
+        return False
+    clause = clause_of[item.start]
+    start = max(0, item.start - (SELF_REACH if glue else 2 * SELF_REACH))
+    said = f"{glue}{glue.join(units[i] for i in range(start, item.start) if clause_of[i] == clause)}{glue}"
+    at = max(
+        (
+            said.rfind(f"{glue}{w}{glue}") + len(w) + len(glue)
+            for w in lex.selves
+            if f"{glue}{w}{glue}" in said
+        ),
+        default=-1,
+    )
+    # "I'm hopeless", not "I think you're hopeless": nobody else named between the caller and the word
+    return at >= 0 and not any(f"{glue}{o}{glue}" in said[at:] + glue for o in lex.others)
 
 
 def sentiment(text: str, language: str) -> float:

@@ -83,3 +83,29 @@ def test_a_word_formed_from_a_lexicon_word_reads_as_it():
     assert read("you are hopelessly slow", "en").strong == ("hopeless",)
     assert read("I badly want to keep my number", "en").score == 0  # "bad" is too short a base to guess
     assert read("你们一点都不负责任", "zh").strong == ("不负责任",)  # 不 inside the entry negates nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I'm hopeless with technology, can you help me", "en"),
+        ("I'm so stupid, I forgot my password", "en"),
+        ("我真是个废物，密码又忘了", "zh"),
+    ],
+)
+def test_contempt_for_oneself_is_no_complaint(text, language):
+    reading = read(text, language)
+    assert reading.negative and not reading.is_strong(-0.75)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("you are hopeless", "en"),
+        ("I think you're useless", "en"),
+        ("I feel this is useless", "en"),
+        ("我觉得你们是废物", "zh"),
+    ],
+)
+def test_contempt_for_somebody_else_stays_strong(text, language):
+    assert read(text, language).strong
