@@ -139,9 +139,11 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         trigger = self.policy.on_sentiment(heard.mood)
         self.mood_words.extend(w for w in heard.mood.negative if w not in self.mood_words)
         self.acted = heard.intent if heard.intent in GLOBAL_INTENTS else None
-        if heard.intent == "agent":
+        # a person named only in a complaint ("worst customer service I've ever had") is the complaint
+        if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             return self._transfer("caller-request")
         if trigger == "strong":
+            self.acted = None if heard.intent == "agent" else self.acted
             topic = self.spec.intents.get(heard.intent or "")
             if topic is not None and topic.topic:  # the agent still sees what the caller wanted
                 self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent

@@ -47,6 +47,7 @@ class Heard:
     match: IntentMatch | None
     mood: Reading
     courtesy: bool = False  # thanks and "okay" only ("oh okay, thanks very much"): no request, no goodbye
+    asks: bool | None = None  # the word-level reading of a request for a person (ivr.dialogue.person)
 
     @property
     def intent(self) -> str | None:
@@ -99,13 +100,14 @@ class ListeningMixin:
         found = [] if polite.only_courtesy else matcher.ranked(text, limit=5)  # "oh okay, thanks": no request
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
-        ranked = _asking_person(found, person.verdict(text, self.language))
+        asks = person.verdict(text, self.language)
+        ranked = _asking_person(found, asks)
         ranked = self._step_answer_first(ranked)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        return Heard(text, ranked, match, mood, polite.only_courtesy)
+        return Heard(text, ranked, match, mood, polite.only_courtesy, asks)
 
     def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""

@@ -248,3 +248,15 @@ def test_a_yes_no_step_reads_its_own_answer_words(flow, language, said, all_devi
     assert bot.step_name == "network"
     bot.on_transcript(said, 0.9)
     assert bot.slots["all_devices"] is all_devices
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("honestly, worst customer service I've ever had", "sentiment"),  # a person word, no request
+        ("this is ridiculous, get me a human now", "caller-request"),
+    ],  # angry and asking: the request
+)
+def test_a_person_named_only_in_a_complaint_is_the_complaint(flow, said, reason):
+    bot, _ = start(flow, returning=False)
+    assert transfer_of(bot.on_transcript(said, 0.9)).reason == reason
