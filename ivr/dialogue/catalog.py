@@ -81,6 +81,7 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     },
     "choose_intent": {"en": "Is this about {first}, or {second}?", "zh": "请问是关于{first}，还是{second}？"},
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
+    "welcome": {"en": "You're welcome.", "zh": "不客气。"},  # to thanks alone, before the question again
 }
 
 _OF_COURSE = {"en": "Of course.", "zh": "好的，"}
@@ -115,8 +116,16 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
         "zh": ["人工", "转人工", "人工服务", "我要找客服", "我要和真人说话", "请帮我接工作人员"],
     },
     "repeat": {
-        "en": ["repeat that", "say that again", "pardon", "can you repeat"],
-        "zh": ["再说一遍", "重复一下", "没听清"],
+        "en": [
+            "repeat that",
+            "say that again",
+            "pardon",
+            "can you repeat",
+            "what did you say",
+            "come again",
+            "sorry I didn't catch that",
+        ],
+        "zh": ["再说一遍", "重复一下", "没听清", "你说什么", "刚才说的什么"],
     },
     "help": {
         "en": ["help", "what can I say", "what are my options"],

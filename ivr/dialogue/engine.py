@@ -9,7 +9,8 @@ utterance is read once (intents ranked, sentiment) and handled in this order: a 
 strongly negative turn; the answer to a repair question; at a collect step or confirmation, a clear
 intent (mixed initiative, ivr.dialogue.listening) or else the collected value (so "one two three" is
 data, not a command); goodbye; sustained negativity; repeat and help; then the waiting step's menu
-options, routes, intents and knowledge base; what is left gets a repair question or a re-prompt.
+options; thanks alone (the step's question again, not a miss); routes, intents and knowledge base; what
+is left gets a repair question or a re-prompt.
 Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
 reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
 ivr.dialogue.listening, knowledge-base answers in ivr.dialogue.answers and hand-offs in
@@ -138,9 +139,11 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
         trigger = self.policy.on_sentiment(heard.mood)
         self.mood_words.extend(w for w in heard.mood.negative if w not in self.mood_words)
         self.acted = heard.intent if heard.intent in GLOBAL_INTENTS else None
-        if heard.intent == "agent":
+        # a person named only in a complaint ("worst customer service I've ever had") is the complaint
+        if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             return self._transfer("caller-request")
         if trigger == "strong":
+            self.acted = None if heard.intent == "agent" else self.acted
             topic = self.spec.intents.get(heard.intent or "")
             if topic is not None and topic.topic:  # the agent still sees what the caller wanted
                 self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent
@@ -180,6 +183,8 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
             option = self._menu_option(step, text)
             if option is not None:
                 return self._choose(option)
+        if heard.courtesy:  # "oh okay, thanks very much": nothing asked, nothing missed
+            return self._acknowledged()
         hit = self._kb_hit(step, text)
         match = heard.match
         # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.
@@ -396,7 +401,8 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
     def _extract(self, text: str) -> Any:
         step = self._step()
         assert isinstance(step, CollectStep)
-        value = slots.extract(step.kind, text, self.language, today=self.now().date())
+        own = {answer == "yes": words.get(self.language, []) for answer, words in step.answers.items()}
+        value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
         if (
             step.kind == "digits"
             and value is not None

@@ -7,6 +7,13 @@ Chinese adds character-bigram overlap so word order counts. English words match 
 stem, or fuzzily (rapidfuzz ratio >= 0.8 for words of 4+ letters, so "operater" meets "operator").
 A keyword found in the utterance scores 0.9 (fuzzy English keywords a little less). An intent's
 score is the best of its examples and keywords, nudged up when both agree. Ties keep the earlier intent.
+Scope counts (lexicons/scope.yaml): a turn whose every sentence is a supposition ("what happens if I
+pay my bill late", "will my line get blocked if I pay late") asks for nothing yet, so no intent scores
+above the repair band (the bot asks or answers from the knowledge base instead of acting). A negated
+keyword ("my account isn't locked") is no evidence; one that is also a word of another intent's examples
+("bill" is in "there is a wrong charge on my bill") does not decide between the two: when meaning puts
+that other intent nearest, the keyword is evidence meaning may overrule (against any other intent it
+stays decisive, so a vague "take care of my bill" is not taken from the balance by a noisy neighbour).
 With a semantic index (ivr/dialogue/semantic.py) an intent also scores by meaning: how close the
 utterance is to its examples and how clearly closer than to any other intent, knowledge-base question or
 built-in complaint/small-talk phrase. The intent keeps the higher of the two scores.
@@ -14,11 +21,14 @@ built-in complaint/small-talk phrase. The intent keeps the higher of the two sco
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
+import yaml
 from rapidfuzz import fuzz, process
 
 from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
@@ -28,6 +38,21 @@ KEYWORD_SCORE = 0.9
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
 FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "啊", "哦"})
+NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
+SUPPOSED_CAP = 0.55  # the best score of any intent in a turn that only supposes: a repair question at most
+_CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
+_SENTENCES = re.compile(r"[.;!?。；！？…]+")
+
+
+@cache
+def _scope_words(chinese: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(negators, conditionals, not_supposing) of one language, from lexicons/scope.yaml."""
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
+    lang = "zh" if chinese else "en"
+    return tuple(
+        tuple(sorted((normalise(w, lang) for w in data[lang][key]), key=len, reverse=True))
+        for key in ("negators", "conditionals", "not_supposing")
+    )  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -128,6 +153,10 @@ class IntentMatcher:
         self._chinese = is_chinese(language)
         self._examples = [tuple(self._phrase(e) for e in spec.examples) for spec in self.intents]
         self._keywords = [tuple(self._phrase(k) for k in spec.keywords) for spec in self.intents]
+        # keyword -> the other intents whose examples have it: it does not tell those apart from its own
+        self._shared = [
+            {k.text: self._sharing(k, n) for k in keywords} for n, keywords in enumerate(self._keywords)
+        ]
         words = {u for group in self._examples + self._keywords for p in group for u in p.units}
         self._vocab = sorted(w for w in words if len(w) >= FUZZY_MIN_LEN)
         self._by_stem: dict[str, set[str]] = {}
@@ -143,6 +172,16 @@ class IntentMatcher:
             text, normalise(text, self.language), units, bigrams, frozenset(units), weights, sum(weights)
         )
 
+    def _sharing(self, keyword: _Phrase, own: int) -> frozenset[str]:
+        """The names of the other intents whose examples contain the keyword."""
+        glue = "" if self._chinese else " "
+        needle = f"{glue}{glue.join(keyword.units)}{glue}"
+        return frozenset(
+            self.intents[n].name
+            for n, examples in enumerate(self._examples)
+            if n != own and any(needle in f"{glue}{glue.join(e.units)}{glue}" for e in examples)
+        )
+
     def ranked(self, text: str, limit: int = 3) -> list[IntentMatch]:
         """Intents best first (ties keep the declaration order); scores may be below the threshold."""
         utterance = self._phrase(text)
@@ -150,20 +189,28 @@ class IntentMatcher:
             return []
         sim = _Similarity(utterance.units, self._vocab, self._by_stem, fuzzy=not self._chinese)
         squashed = compact(text, self.language)
+        clauses = self._units_of(_CLAUSES.split(text))
+        supposed = self._supposes(text)
         meaning = self.semantic.closest(text) if self.semantic is not None else {}
         cosines = {label: cosine for label, (cosine, _) in meaning.items()}
+        intents_by_meaning = [label for label in cosines if label.startswith("intent:")]
+        nearest = max(intents_by_meaning, key=cosines.__getitem__, default="").removeprefix("intent:")
         results = []
-        for spec, examples, keywords in zip(self.intents, self._examples, self._keywords, strict=True):
+        for spec, examples, keywords, shared in zip(
+            self.intents, self._examples, self._keywords, self._shared, strict=True
+        ):
             ex_score, ex_text = max(
                 ((self._example_score(utterance, e, sim), e.text) for e in examples),
                 default=(0.0, ""),
                 key=lambda pair: pair[0],
             )
-            kw_score, kw_text = max(
-                ((self._keyword_score(squashed, k, sim), k.text) for k in keywords),
-                default=(0.0, ""),
-                key=lambda pair: pair[0],
+            kw_score, kw_text, plain = max(
+                (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
+                default=(0.0, "", True),
+                key=lambda hit: (hit[0], hit[2]),
             )
+            # "bill" is a balance keyword and in the dispute examples: when meaning says dispute, it decides
+            plain = plain and nearest not in shared.get(kw_text, ())
             best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
             score = min(1.0, best + 0.1 * min(ex_score, kw_score))
             label = f"intent:{spec.name}"
@@ -172,7 +219,10 @@ class IntentMatcher:
                 if by_meaning > score:
                     matched = f"~{meaning[label][1]}"
                 # A keyword said as written is strong evidence; a fuzzy or example match is tempered.
-                score = max(score, by_meaning) if kw_score >= KEYWORD_SCORE else blend(score, by_meaning)
+                plain = plain and kw_score >= KEYWORD_SCORE
+                score = max(score, by_meaning) if plain else blend(score, by_meaning)
+            if supposed:
+                score = min(score, SUPPOSED_CAP)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
         return results[:limit]
@@ -203,6 +253,59 @@ class IntentMatcher:
             len(example.bigrams & utterance.bigrams) / len(example.bigrams) if example.bigrams else coverage
         )
         return 0.5 * coverage + 0.3 * order + 0.2 * precision
+
+    def _units_of(self, parts: list[str]) -> list[list[str]]:
+        """Each non-empty part of the utterance as units (words; characters in Chinese)."""
+        out = []
+        for part in parts:
+            normalised = normalise(part, self.language)
+            units = list(normalised.replace(" ", "")) if self._chinese else normalised.split()
+            if units:
+                out.append(units)
+        return out
+
+    def _supposes(self, text: str) -> bool:
+        """Every sentence of the turn is a supposition ("what happens if ...", 如果...的话)."""
+        _, conditionals, polite = _scope_words(self._chinese)
+        glue = "" if self._chinese else " "
+        sentences = []
+        for units in self._units_of(_SENTENCES.split(text)):
+            padded = f"{glue}{glue.join(units)}{glue}"
+            for phrase in polite:  # "wondering if you could ...", 可以的话: a request, not a supposition
+                padded = padded.replace(f"{glue}{phrase}{glue}", " | ")
+            sentences.append(padded)
+        return bool(sentences) and all(
+            any(f"{glue}{c}{glue}" in padded for c in conditionals) for padded in sentences
+        )
+
+    def _keyword_hit(
+        self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
+    ) -> tuple[float, str, bool]:
+        """(score, keyword, plain): nothing when negated; plain when found as written."""
+        score = self._keyword_score(squashed, keyword, sim)
+        if score == 0.0:
+            return 0.0, keyword.text, True
+        negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
+        if negated and all(negated):  # "my account isn't locked": no evidence for it
+            return 0.0, keyword.text, True
+        return score, keyword.text, True
+
+    def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
+        """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""
+        words = list(keyword.normalised.replace(" ", "")) if self._chinese else list(keyword.units)
+        n = len(words)
+
+        def same(unit: str, word: str) -> bool:
+            return unit == word or sim.pairs.get(unit, {}).get(word, 0.0) >= FUZZY_CUTOFF / 100.0
+
+        return [i for i in range(len(clause) - n + 1) if all(map(same, clause[i : i + n], words))]
+
+    def _negated(self, clause: list[str], at: int) -> bool:
+        """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结)."""
+        negators, _, _ = _scope_words(self._chinese)
+        glue = "" if self._chinese else " "
+        before = f"{glue}{glue.join(clause[max(0, at - NEGATOR_REACH - 1) : at])}{glue}"
+        return any(f"{glue}{n}{glue}" in before for n in negators)
 
     def _keyword_score(self, squashed: str, keyword: _Phrase, sim: _Similarity) -> float:
         """0.9 when the keyword occurs as a character sequence; fuzzy English words score a little less."""

@@ -23,7 +23,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import catalog, nbest, person
+from ivr.dialogue import catalog, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -33,6 +33,7 @@ from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
 PERSON = "agent"  # the global intent of a request for a person
+GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 
@@ -45,6 +46,8 @@ class Heard:
     ranked: tuple[IntentMatch, ...]
     match: IntentMatch | None
     mood: Reading
+    courtesy: bool = False  # thanks and "okay" only ("oh okay, thanks very much"): no request, no goodbye
+    asks: bool | None = None  # the word-level reading of a request for a person (ivr.dialogue.person)
 
     @property
     def intent(self) -> str | None:
@@ -92,12 +95,31 @@ class ListeningMixin:
 
     def _read_turn(self, text: str) -> Heard:
         matcher = self.flow.matcher(self.language)
-        ranked = _asking_person(matcher.ranked(text, limit=4), person.verdict(text, self.language))[:3]
+        goodbye = next((s.keywords for s in matcher.intents if s.name == GOODBYE), ())
+        polite = courtesy.read(text, self.language, goodbye)
+        found = [] if polite.only_courtesy else matcher.ranked(text, limit=5)  # "oh okay, thanks": no request
+        # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
+        found = [m for m in found if m.intent != GOODBYE or polite.closing]
+        asks = person.verdict(text, self.language)
+        ranked = _asking_person(found, asks)
+        ranked = self._step_answer_first(ranked)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        return Heard(text, ranked, match, mood)
+        return Heard(text, ranked, match, mood, polite.only_courtesy, asks)
+
+    def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
+        """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""
+        step = self._step()
+        if not ranked or ranked[0].intent != GOODBYE or not isinstance(step, AskStep):
+            return ranked
+        near = self.spec.policy.repair_threshold  # half matched is enough: the goodbye confirms it
+        routed = next((m for m in ranked if m.intent in step.routes and m.score >= near), None)
+        if routed is None:
+            return ranked
+        answer = IntentMatch(routed.intent, max(routed.score, ranked[0].score), routed.matched)
+        return (answer, *(m for m in ranked if m is not routed))
 
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
@@ -214,6 +236,15 @@ class ListeningMixin:
         self._last_said = said
         return said
 
+    def _acknowledged(self) -> list[Action]:
+        """Thanks alone: not a miss; "you're welcome" and the step's question again."""
+        step = self._step()
+        if step is None:
+            return []
+        said = [self._say(self._msg("welcome"), step), self._say(self._t(step.reprompt or step.prompt), step)]
+        self._last_said = said
+        return said
+
     def _confirm_intent(self, match: IntentMatch) -> list[Action]:
         """Ask before acting on an intent heard with low recogniser confidence."""
         self.pending = AskedIntent((match.intent,))
@@ -223,10 +254,11 @@ class ListeningMixin:
 
     def _chosen(self, asked: AskedIntent, heard: Heard, yes: bool | None) -> str | bool | None:
         """The intent the caller picked; False when they said no to it; None when they said something else."""
+        steering = heard.match is None or not self._is_topic(heard.match.intent)  # "no", "no thanks"
         if len(asked.intents) == 1:
             if yes is True:
                 return asked.intents[0]
-            if yes is False and (heard.match is None or heard.match.intent == asked.intents[0]):
+            if yes is False and (steering or heard.match.intent == asked.intents[0]):
                 return False
             return None
         scores = {m.intent: m.score for m in heard.ranked}
@@ -238,9 +270,14 @@ class ListeningMixin:
         top = scores.get(best, 0.0)
         if top >= self.spec.policy.repair_threshold and top > scores.get(other, 0.0):
             return best
-        if yes is False and heard.match is None:
+        if yes is False and steering:
             return False
         return None
+
+    def _is_topic(self, intent: str) -> bool:
+        """A flow intent that names a topic (not one that only steers, like "no thanks"), or a global one."""
+        own = self.spec.intents.get(intent)
+        return own is None or own.topic
 
     # ----- re-prompts ----------------------------------------------------------------------------------
 

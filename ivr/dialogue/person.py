@@ -9,7 +9,9 @@ and markers of the past ("the agent I spoke to yesterday"). A clause asks for a 
 machine ("I'm not talking to a robot"), has a direct request or a request verb before a person that is
 not negated, or is nothing but person words and fillers ("agent agent agent", "a human please"). It does
 not when the request is negated ("I don't need an agent", 不用转人工), when it is a question about the
-bot or a procedure, or when a person is only mentioned in the past. `verdict()` is True when any clause
+bot or a procedure (in Chinese also a clause about a machine that ends in 吗), when the person is to do
+work rather than talk ("send somebody out to fix my line", 找个人来修一下: a visit or a repair, the flow's
+intents decide), or when a person is only mentioned in the past. `verdict()` is True when any clause
 asks, False when none asks and one says no, and None (no opinion: the intent matcher decides) otherwise.
 """
 
@@ -28,6 +30,7 @@ MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
+ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 _CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
 
 
@@ -44,6 +47,8 @@ class _Words:
     past: tuple[str, ...]
     fillers: frozenset[str]
     not_persons: tuple[str, ...]
+    errands: tuple[str, ...] = ()
+    question_ends: tuple[str, ...] = ()
 
 
 @cache
@@ -60,6 +65,8 @@ def _words(chinese: bool) -> _Words:
         past=longest_first("past"),
         fillers=frozenset(normalise(str(w), lang) for w in own["fillers"]),
         not_persons=longest_first("not_persons"),
+        errands=longest_first("errands"),
+        question_ends=longest_first("question_ends"),
     )
 
 
@@ -96,8 +103,16 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     spans["verbs"] = [v for v in spans["verbs"] if not any(s <= v[0] < e for s, e in spans["negators"])]
     blocked = _find(units, words.not_persons, chinese)
     persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
+    errands = _find(units, words.errands, chinese)
+
+    def errand(span: tuple[int, int]) -> bool:  # "send somebody out to fix my line": a visit, not a talk
+        return any(0 <= start - span[1] <= ERRAND_REACH for start, _ in errands)
+
+    sent = [p for p in [*persons, *spans["direct"]] if errand(p)]
+    persons = [p for p in persons if p not in sent]
+    spans["direct"] = [d for d in spans["direct"] if d not in sent]
     if not persons and not spans["machines"] and not spans["direct"]:
-        return None
+        return False if sent else None
 
     # "why won't you let me talk to a person", 为什么不让我找人工: a demand, its negation is rhetorical
     rhetorical = "".join(units).startswith(("为什么", "为啥")) if chinese else units[0] == "why"
@@ -107,6 +122,8 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
 
     if any(negated(start, MACHINE_REACH) for start, _ in spans["machines"]):
         return True  # "I'm not talking to a robot", 我不想跟机器说话
+    if spans["machines"] and not persons and not spans["direct"] and units[-1] in words.question_ends:
+        return False  # 我是在跟电脑说话吗: a question about the bot
     if spans["direct"]:
         return not negated(spans["direct"][0][0], NEGATOR_REACH)
     if not persons:

@@ -67,6 +67,7 @@ MESSAGE_KEYS = (
     "confirm_intent",
     "choose_intent",
     "not_that",
+    "welcome",
 )
 
 
@@ -144,12 +145,17 @@ class CollectStep(_Listening):
     confirm: Texts | None = None  # read back with {value}; the caller says yes or no
     min_digits: Annotated[int, Field(ge=1, le=32)] = 1
     max_digits: Annotated[int, Field(ge=1, le=32)] = 20
+    # yes_no only: words that answer this question in its own terms ("only my phone" is a no to
+    # "is it on all your devices?"); a leading yes or no still comes first
+    answers: dict[Literal["yes", "no"], Phrases] = Field(default_factory=dict)
     next: Name
 
     @model_validator(mode="after")
     def _digit_range(self) -> CollectStep:
         if self.min_digits > self.max_digits:
             raise ValueError(f"min_digits ({self.min_digits}) is above max_digits ({self.max_digits})")
+        if self.answers and self.kind != "yes_no":
+            raise ValueError(f"answers are for yes_no steps, not {self.kind}")
         return self
 
 

@@ -1,17 +1,22 @@
 """Lexicon-based sentiment of a caller's turn in [-1, 1] (English and Chinese), and its trend over a call.
 
 How this works: the text is cut into lexicon items, longest entry first (English on words, up to
-three-word phrases; Chinese on character substrings). Each sentiment item keeps its weight (-4..+4,
-the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when written
-in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words (English)
-or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a negated
-positive turns clearly negative, a negated negative only mildly positive ("not bad"). Word patterns
-(`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the lot" and
-把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those before. Each "!"
-adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores about -0.6.
+three-word phrases; Chinese on character substrings; an English word formed from an entry with -ful,
+-ly, -ness or -s reads as the entry: "disgraceful" is "disgrace"). Each sentiment item keeps its weight
+(-4..+4, the VADER scale), multiplied by the intensifiers just before it ("very", 非常) and by 1.5 when
+written in capitals amid lower-case text. A negator just before it ("not", 不), with at most two words
+(English) or one character (Chinese) between and in the same clause (punctuation ends one), flips it: a
+negated positive turns clearly negative, a negated negative only mildly positive ("not bad"); "never"
+with an intensifier after it is a superlative ("never been treated so badly"), not a negation. Word
+patterns (`together` in the lexicon) read a word of each group in one clause as one entry: "cancel the
+lot" and 把所有业务都停掉 are "cancel everything". Items after "but"/但是 count more than those
+before. Each "!" adds intensity. The sum s is squashed to s / sqrt(s² + 15), so one strong word scores
+about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
 stays negative after negation ("I'm not angry" is not), or a total at or below the strong threshold.
+Contempt the caller aims at themselves ("I'm hopeless with technology", 我真是个废物: the lexicon's
+`of_self` entries just after a `self` word, nobody else named between) counts half and is never strong.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ CAPS_BOOST = 1.5
 NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
 NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
+SELF_REACH = 3  # words (twice as many characters in Chinese) from "I'm" to what it says of the caller
+SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
+SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
+SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -48,6 +57,10 @@ class Lexicon:
     longest: int
     strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
     together: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()  # (entry, word groups) read as one
+    # strong entries that are mild when the caller says them of themselves
+    of_self: frozenset[str] = frozenset()
+    selves: tuple[str, ...] = ()  # what says so just before them ("I'm", "I feel")
+    others: tuple[str, ...] = ()  # somebody else between them and the word ("I think *you* are hopeless")
     hints: tuple[str, ...] = ()  # what angry callers say most, as written for the recogniser's prompt
 
 
@@ -74,8 +87,11 @@ def lexicon(chinese: bool) -> Lexicon:
         raise RuntimeError(f"{name}: together entries missing from words: {sorted(unknown)}")
     entries = [*words, *boosts, *negators]
     longest = max(len(e) if chinese else len(e.split()) for e in entries)
+    of_self = frozenset(normalise(str(w), lang) for w in data.get("of_self", []))
+    selves = tuple(normalise(str(w), lang) for w in data.get("self", []))
+    others = tuple(normalise(str(w), lang) for w in data.get("others", []))
     hints = tuple(str(h) for h in data.get("hints", []))
-    return Lexicon(words, boosts, negators, longest, strong, together, hints)
+    return Lexicon(words, boosts, negators, longest, strong, together, of_self, selves, others, hints)
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,15 @@ def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, 
     return None
 
 
+def _derived(word: str, lex: Lexicon) -> str | None:
+    """The lexicon word an English word is formed from ("disgraceful", "hopelessly"), or None."""
+    for suffix in SUFFIXES:
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 4 and base in lex.words:
+            return base
+    return None
+
+
 def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str) -> list[_Item]:
     """Greedy longest-first segmentation of units (words or characters) into lexicon items."""
     items, i = [], 0
@@ -113,6 +138,9 @@ def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str)
                 i += size
                 break
         else:
+            base = _derived(units[i], lex) if glue else None  # English only: Chinese has no suffixes
+            if base is not None:
+                items.append(_Item(i, i + 1, "word", lex.words[base], label=base))
             i += 1
     return items
 
@@ -131,6 +159,7 @@ def _english_items(text: str) -> list[_Item]:
             it.kind,
             it.value,
             all(r.isupper() and len(r) > 1 for r in raw[it.start : it.end]),
+            it.label,
         )
         for it in items
     ]
@@ -169,6 +198,10 @@ def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: f
              units: list[str]) -> bool:  # fmt: skip
     """True when `neg` governs `word`: only intensifiers and at most max_gap other units lie between."""
     boosts = sum(it.end - it.start for it in items if it.kind == "boost" and neg.end <= it.start < word.start)
+    if " ".join(units[neg.start : neg.end]) in SUPERLATIVE_NEGATORS and any(
+        it.kind == "boost" and neg.end <= it.start <= word.end + 1 for it in items
+    ):
+        return False  # "I've never been treated so badly": never ... so is a superlative, not a negation
     gap = word.start - neg.end - boosts
     return gap <= (0 if " ".join(units[neg.start : neg.end]) in tight else max_gap)
 
@@ -257,14 +290,42 @@ def read(text: str, language: str) -> Reading:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
     else:
         weighed = _weigh(items, 2, frozenset({"no"}), units, clause_of)
+    selfish = [_of_self(it, units, clause_of, lex, glue) for it, _ in weighed]
+    weighed = [
+        (it, value * SELF_WEIGHT if own else value) for (it, value), own in zip(weighed, selfish, strict=True)
+    ]
     negative = tuple(it.label or glue.join(units[it.start : it.end]) for it, value in weighed if value < 0)
     total = sum(value for _, value in weighed)
     bangs = min(unicodedata.normalize("NFKC", text).count("!"), 4)
     if total:
         total += math.copysign(EXCLAMATION_STEP * bangs, total)
     score = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
-    strong = tuple(w for w in negative if w in lex.strong)
+    strong = tuple(
+        label
+        for (it, value), own in zip(weighed, selfish, strict=True)
+        if value < 0 and not own and (label := it.label or glue.join(units[it.start : it.end])) in lex.strong
+    )
     return Reading(score, negative, strong)
+
+
+def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
+    """Contempt the caller aims at themselves ("I'm hopeless with technology"): not a complaint."""
+    label = item.label or glue.join(units[item.start : item.end])
+    if label not in lex.of_self:
+        return False
+    clause = clause_of[item.start]
+    start = max(0, item.start - (SELF_REACH if glue else 2 * SELF_REACH))
+    said = f"{glue}{glue.join(units[i] for i in range(start, item.start) if clause_of[i] == clause)}{glue}"
+    at = max(
+        (
+            said.rfind(f"{glue}{w}{glue}") + len(w) + len(glue)
+            for w in lex.selves
+            if f"{glue}{w}{glue}" in said
+        ),
+        default=-1,
+    )
+    # "I'm hopeless", not "I think you're hopeless": nobody else named between the caller and the word
+    return at >= 0 and not any(f"{glue}{o}{glue}" in said[at:] + glue for o in lex.others)
 
 
 def sentiment(text: str, language: str) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping, Sequence
 
 from ivr.dialogue.dates import CN_WEEKDAYS as CN_WEEKDAYS
 from ivr.dialogue.dates import MONTHS as MONTHS
@@ -275,8 +276,29 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
 
 
-def parse_yes_no(text: str, language: str) -> bool | None:
-    """True for yes, False for no, None when unclear or when both are heard."""
+def _own_answer(norm: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
+    """The question's own answer words in the text: yes or no when only one side's are there."""
+    if is_chinese(language):
+        squashed = norm.replace(" ", "")
+        found = {
+            answer for answer, words in own.items() if any(normalise(w, language) in squashed for w in words)
+        }
+    else:
+        padded = f" {norm} "
+        found = {
+            answer
+            for answer, words in own.items()
+            if any(f" {normalise(w, language)} " in padded for w in words)
+        }
+    return found.pop() if len(found) == 1 else None
+
+
+def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool | None:
+    """True for yes, False for no, None when unclear or when both are heard.
+
+    `own` are words that answer this particular question (a step's `answers`): for "is it on all your
+    devices?", "only my phone" is a no and "every one of them" a yes. They count after a leading yes or no.
+    """
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
@@ -286,6 +308,9 @@ def parse_yes_no(text: str, language: str) -> bool | None:
         return None  # "sure, but not today": neither a yes nor a no to act on
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
+    said = _own_answer(norm, language, own) if own else None
+    if said is not None:
+        return said
     signals = _polarity(norm)
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
@@ -300,7 +325,14 @@ def parse_yes_no(text: str, language: str) -> bool | None:
 SLOT_KINDS: frozenset[str] = frozenset({"digits", "number", "yes_no", "date", "text"})
 
 
-def extract(kind: str, text: str, language: str, *, today: datetime.date | None = None) -> object | None:
+def extract(
+    kind: str,
+    text: str,
+    language: str,
+    *,
+    today: datetime.date | None = None,
+    own: Mapping[bool, Sequence[str]] | None = None,
+) -> object | None:
     """Extract a slot of `kind` (one of SLOT_KINDS) from a transcript; ValueError for an unknown kind."""
     if kind not in SLOT_KINDS:
         raise ValueError(f"unknown slot kind {kind!r}; expected one of {sorted(SLOT_KINDS)}")
@@ -308,4 +340,6 @@ def extract(kind: str, text: str, language: str, *, today: datetime.date | None 
         return parse_date(text, language, today or datetime.date.today())
     if kind == "text":
         return text.strip() or None
-    return {"digits": parse_digits, "number": parse_number, "yes_no": parse_yes_no}[kind](text, language)
+    if kind == "yes_no":
+        return parse_yes_no(text, language, own)
+    return {"digits": parse_digits, "number": parse_number}[kind](text, language)

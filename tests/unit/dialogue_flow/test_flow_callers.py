@@ -143,7 +143,9 @@ def test_mild_or_negated_negativity_does_not_hand_over(flow, said):
 
 def test_a_near_miss_gets_a_targeted_question_and_yes_routes_it(flow):
     bot, _ = start(flow, returning=False)
-    asked = texts(bot.on_transcript("What's with my account, man?", 0.6))  # half understood: "account"
+    # half understood: as near the balance as an account unlock ("What did my account madlin?" was this
+    # example until the semantic matcher read turns without their punctuation: it now reads the balance)
+    asked = texts(bot.on_transcript("what's up with my account", 0.6))
     assert asked == ["Is this about your balance or bill, or unlocking your account?"]
     assert "account number" in texts(bot.on_transcript("the balance", 0.9))[0]
     assert bot.intent == "balance"
@@ -253,3 +255,32 @@ def test_naming_the_topic_again_at_its_collect_step_re_prompts(flow):
     bot.on_transcript("what is my balance", 0.9)
     said = bot.on_transcript("my balance.", 0.9)
     assert not isinstance(said[-1], Transfer) and "six to ten digits" in texts(said)[1]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "all_devices"),
+    [
+        ("en", "just the laptop, the phones are fine", False),
+        ("en", "every one of them", True),
+        ("zh", "就电视不行", False),
+        ("zh", "家里每台都上不去", True),
+    ],
+)
+def test_a_yes_no_step_reads_its_own_answer_words(flow, language, said, all_devices):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("my internet is not working" if language == "en" else "网络坏了", 0.9)
+    assert bot.step_name == "network"
+    bot.on_transcript(said, 0.9)
+    assert bot.slots["all_devices"] is all_devices
+
+
+@pytest.mark.parametrize(
+    ("said", "reason"),
+    [
+        ("honestly, worst customer service I've ever had", "sentiment"),  # a person word, no request
+        ("this is ridiculous, get me a human now", "caller-request"),
+    ],  # angry and asking: the request
+)
+def test_a_person_named_only_in_a_complaint_is_the_complaint(flow, said, reason):
+    bot, _ = start(flow, returning=False)
+    assert transfer_of(bot.on_transcript(said, 0.9)).reason == reason

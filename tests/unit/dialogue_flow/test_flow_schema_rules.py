@@ -122,6 +122,13 @@ BROKEN = [
         "greater than or equal to 0",
     ),
     ("skills:", "hotline: x\nskills:", "hotline: x", "hotline", "did you mean 'hotlines'?"),
+    (
+        "    kind: digits",
+        '    kind: digits\n    answers: {"yes": {en: [all]}}',
+        "  account:",
+        "steps.account",
+        "answers are for yes_no steps, not digits",
+    ),
 ]
 
 

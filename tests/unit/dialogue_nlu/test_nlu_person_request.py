@@ -31,6 +31,8 @@ DIALPLAN = Path(__file__).resolve().parents[3] / "dialplan"
         "I already spoke to an agent and I want a supervisor",  # the second person word asks
         "Why won't you let me talk to a person",  # a rhetorical negation is a demand
         "why can't I speak to a human",
+        "I need someone to help me fix my internet",  # help from a person: the work is not right after
+        "I want someone to look at my bill with me",
     ],
 )
 def test_english_requests_for_a_person(text):
@@ -47,6 +49,8 @@ def test_english_requests_for_a_person(text):
         "who am I speaking to",
         "do I have to talk to someone to change my address",  # a question about a procedure
         "the agent I spoke to yesterday said I'd get a refund",  # a mention in the past
+        "can you send somebody out to fix the line",  # somebody to do work, not to talk to
+        "I need someone to repair my router",
     ],
 )
 def test_english_mentions_refusals_and_questions_are_not_requests(text):
@@ -71,6 +75,8 @@ def test_no_opinion_without_a_request_pattern(text):
         ("我不需要人工", False),  # 要 inside 不需要 is not a request verb
         ("你是真人还是机器", False),  # a question about the bot
         ("上次那个客服人很好", False),  # a mention in the past
+        ("找个人来修一下宽带", False),  # somebody to do work, not to talk to
+        ("我是在跟机器人说话吗", False),  # a question about the bot
         ("我想查话费", None),
     ],
 )

@@ -43,6 +43,14 @@ def test_word_patterns_are_negated_and_stay_within_a_clause():
         ("搞什么鬼啊", "zh"),
         ("又要账号？有完没完", "zh"),
         ("你们简直就是在抢钱", "zh"),
+        ("you people treat your customers like dirt", "en"),  # word patterns: treated badly
+        ("I've run out of patience with you", "en"),
+        ("you have wasted my whole afternoon", "en"),
+        ("I'm taking this to the press", "en"),
+        ("honestly you're hopeless", "en"),
+        ("这破网天天断", "zh"),
+        ("你们一点用也没有", "zh"),
+        ("浪费我一整天", "zh"),
     ],
 )
 def test_strong_families(text, language):
@@ -58,7 +66,46 @@ def test_mild_or_neutral_turns_are_not_strong(text, language):
 
 
 def test_chinese_a_not_a_is_a_question_not_a_negation():
-    # 烦不烦 asks "annoying or not?": 烦 counts once and negatively, 不 negates nothing
-    assert read("烦不烦啊", "zh").negative == ("烦",)
+    # 麻烦不麻烦 asks "troublesome or not?": 麻烦 counts once and negatively, 不 negates nothing
+    assert read("麻烦不麻烦啊", "zh").negative == ("麻烦",)
     assert read("好不好", "zh").score == read("好", "zh").score
     assert read("我不烦", "zh").score > 0  # a real negation still flips
+
+
+def test_never_with_an_intensifier_is_a_superlative_not_a_negation():
+    assert read("I have never been so angry", "en").strong == ("angry",)
+    assert read("never been so happy with a company", "en").score > 0
+    assert not read("I was never angry with you", "en").strong  # a plain "never" still negates
+
+
+def test_a_word_formed_from_a_lexicon_word_reads_as_it():
+    assert read("the way you handled it was disgraceful", "en").strong == ("disgrace",)
+    assert read("you are hopelessly slow", "en").strong == ("hopeless",)
+    assert read("I badly want to keep my number", "en").score == 0  # "bad" is too short a base to guess
+    assert read("你们一点都不负责任", "zh").strong == ("不负责任",)  # 不 inside the entry negates nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I'm hopeless with technology, can you help me", "en"),
+        ("I'm so stupid, I forgot my password", "en"),
+        ("我真是个废物，密码又忘了", "zh"),
+    ],
+)
+def test_contempt_for_oneself_is_no_complaint(text, language):
+    reading = read(text, language)
+    assert reading.negative and not reading.is_strong(-0.75)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("you are hopeless", "en"),
+        ("I think you're useless", "en"),
+        ("I feel this is useless", "en"),
+        ("我觉得你们是废物", "zh"),
+    ],
+)
+def test_contempt_for_somebody_else_stays_strong(text, language):
+    assert read(text, language).strong

@@ -283,3 +283,31 @@ def test_a_leading_answer_taken_back_decides_nothing(text, language, expected):
 )
 def test_describing_yes_words_count_only_near_the_start_of_a_clause(text, expected):
     assert parse_yes_no(text, "en") is expected
+
+
+ALL_DEVICES = {
+    "en": {True: ["all", "every", "everything"], False: ["only", "just"]},
+    "zh": {True: ["所有", "都", "每"], False: ["只有", "就"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "answer"),
+    [
+        ("only the laptop, the phones work", "en", False),  # the question's own words answer it
+        ("every single one of them", "en", True),
+        ("just my phone", "en", False),
+        ("yes, just the laptop", "en", True),  # a leading yes still comes first
+        ("I'm not sure, I've only tried the phone", "en", None),  # unsure stays unsure
+        ("all of them, but only since this morning", "en", None),  # both sides: the general reading
+        ("只有电视连不上", "zh", False),
+        ("家里每台都上不去", "zh", True),  # not 不 of 上不去: the question's words answer it
+    ],
+)
+def test_a_question_s_own_answer_words(text, language, answer):
+    assert parse_yes_no(text, language, ALL_DEVICES[language]) is answer
+    assert extract("yes_no", text, language, own=ALL_DEVICES[language]) is answer
+
+
+def test_without_own_words_the_scope_words_say_nothing():
+    assert parse_yes_no("every single one of them", "en") is None
