@@ -121,6 +121,8 @@ def load_cases(path: Path) -> list[Case]:
             raise ValueError(f"{where}: id {raw['id']!r} must be unique and start with {split}-")
         if raw["language"] not in ("en", "zh") or not raw["turns"]:
             raise ValueError(f"{where} ({raw['id']}): language en|zh and at least one turn")
+        if not all(isinstance(t, str) for t in raw["turns"]):  # a bare yes is YAML's True: "True" to the bot
+            raise ValueError(f"{where} ({raw['id']}): every turn must be a string (quote yes, no, on, off)")
         if expect["reason"] is not None and expect["reason"] not in REASONS:
             raise ValueError(f"{where} ({raw['id']}): unknown transfer reason {expect['reason']!r}")
         seen.add(raw["id"])
