@@ -33,7 +33,8 @@ class _Words:
     thanks: frozenset[str]
     acknowledgements: frozenset[str]
     closings: frozenset[str]
-    objects: frozenset[str]  # "for": what follows it after thanks is what is thanked for
+    objects: frozenset[str]  # "for": what follows it after thanks is what is thanked for ...
+    until: frozenset[str]  # ... up to one of these ("thanks for that, but ..."): then the caller goes on
     ordered: tuple[str, ...]  # every entry, longest first
 
 
@@ -52,6 +53,7 @@ def _words(chinese: bool) -> _Words:
         own["acknowledgements"],
         own["closings"],
         own["for"],
+        own.get("until", frozenset()),
         tuple(sorted(every, key=lambda e: -size(e))),
     )
 
@@ -98,7 +100,7 @@ def _polite(units: list[str], spans: list[tuple[int, int, str]], words: _Words) 
     if thanked_at is not None:  # "thank you so much for all your help today": the rest is what is thanked for
         after = next((i for i in range(thanked_at, len(units)) if not covered[i]), None)
         if after is not None and units[after] in words.objects:
-            return all(covered[:after])
+            return all(covered[:after]) and not any(unit in words.until for unit in units[after:])
     return all(covered)
 
 

@@ -45,14 +45,14 @@ _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
 @cache
-def _scope_words(chinese: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(negators, conditionals, not_supposing) of one language, from lexicons/scope.yaml."""
+def _scope_words(chinese: bool) -> tuple[tuple[str, ...], ...]:
+    """(negators, conditionals, not_supposing, asking, subjects) of a language, from lexicons/scope.yaml."""
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     return tuple(
-        tuple(sorted((normalise(w, lang) for w in data[lang][key]), key=len, reverse=True))
-        for key in ("negators", "conditionals", "not_supposing")
-    )  # type: ignore[return-value]
+        tuple(sorted((normalise(w, lang) for w in data[lang].get(key, [])), key=len, reverse=True))
+        for key in ("negators", "conditionals", "not_supposing", "asking", "subjects")
+    )
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ class IntentMatcher:
 
     def _supposes(self, text: str) -> bool:
         """Every sentence of the turn is a supposition ("what happens if ...", 如果...的话)."""
-        _, conditionals, polite = _scope_words(self._chinese)
+        _, conditionals, polite, asking, subjects = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
         sentences = []
         for units in self._units_of(_SENTENCES.split(text)):
@@ -274,9 +274,18 @@ class IntentMatcher:
             for phrase in polite:  # "wondering if you could ...", 可以的话: a request, not a supposition
                 padded = padded.replace(f"{glue}{phrase}{glue}", " | ")
             sentences.append(padded)
-        return bool(sentences) and all(
-            any(f"{glue}{c}{glue}" in padded for c in conditionals) for padded in sentences
-        )
+
+        def supposes(padded: str) -> bool:
+            # Only a question supposes: "if I'm honest my bill is too high" and "my internet drops out if
+            # it rains" state the problem; "will my line be blocked if I pay late" asks about a case.
+            found = [at for c in conditionals if (at := padded.find(f"{glue}{c}{glue}")) >= 0]
+            if not found:
+                return False
+            if not asking or any(0 <= padded.find(f"{glue}{a}{glue}") <= min(found) for a in asking):
+                return True
+            return any(f"{glue}{a}{glue}{s}{glue}" in padded for a in asking for s in subjects)
+
+        return bool(sentences) and all(supposes(padded) for padded in sentences)
 
     def _keyword_hit(
         self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
@@ -302,7 +311,7 @@ class IntentMatcher:
 
     def _negated(self, clause: list[str], at: int) -> bool:
         """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结)."""
-        negators, _, _ = _scope_words(self._chinese)
+        negators = _scope_words(self._chinese)[0]
         glue = "" if self._chinese else " "
         before = f"{glue}{glue.join(clause[max(0, at - NEGATOR_REACH - 1) : at])}{glue}"
         return any(f"{glue}{n}{glue}" in before for n in negators)

@@ -25,7 +25,7 @@ from asr.engine import Alternative
 from ivr.bot import Action
 from ivr.dialogue import catalog, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
-from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
+from ivr.dialogue.schema import AskStep, CollectStep, GoodbyeStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, lexicon, read
 from ivr.dialogue.text import is_chinese, normalise
@@ -237,10 +237,15 @@ class ListeningMixin:
         return said
 
     def _acknowledged(self) -> list[Action]:
-        """Thanks alone: not a miss; "you're welcome" and the step's question again."""
+        """Thanks alone: not a miss; "you're welcome" and the question again, or the call's end."""
         step = self._step()
         if step is None:
             return []
+        if isinstance(step, AskStep):  # "great, thank you" to "anything else?": the caller is done
+            ending = [i for i, to in step.routes.items() if isinstance(self.spec.steps.get(to), GoodbyeStep)]
+            routed = self._route(step, ending[0], 1.0) if ending else None
+            if routed is not None:
+                return routed
         said = [self._say(self._msg("welcome"), step), self._say(self._t(step.reprompt or step.prompt), step)]
         self._last_said = said
         return said

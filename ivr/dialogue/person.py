@@ -49,6 +49,7 @@ class _Words:
     not_persons: tuple[str, ...]
     errands: tuple[str, ...] = ()
     question_ends: tuple[str, ...] = ()
+    talk: tuple[str, ...] = ()  # talking to the person first: no errand
 
 
 @cache
@@ -67,6 +68,7 @@ def _words(chinese: bool) -> _Words:
         not_persons=longest_first("not_persons"),
         errands=longest_first("errands"),
         question_ends=longest_first("question_ends"),
+        talk=longest_first("talk"),
     )
 
 
@@ -104,9 +106,11 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     blocked = _find(units, words.not_persons, chinese)
     persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
     errands = _find(units, words.errands, chinese)
+    talks = _find(units, words.talk, chinese)
 
     def errand(span: tuple[int, int]) -> bool:  # "send somebody out to fix my line": a visit, not a talk
-        return any(0 <= start - span[1] <= ERRAND_REACH for start, _ in errands)
+        talked = any(start <= span[0] and span[0] - end <= ERRAND_REACH for start, end in talks)
+        return not talked and any(0 <= start - span[1] <= ERRAND_REACH for start, _ in errands)
 
     sent = [p for p in [*persons, *spans["direct"]] if errand(p)]
     persons = [p for p in persons if p not in sent]

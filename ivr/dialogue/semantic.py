@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -57,7 +56,6 @@ STRONG_SCORE = -0.6  # the score a complaint recognised by meaning gets at most 
 # and typed text mostly do not have; that moves the cosine by up to 0.01, as much as the calibration's
 # margins ("I'm so done with this company." fell below COMPLAINT_MIN), so neither is part of the meaning.
 EDGE_PUNCTUATION = " \t\n.,;:!?…。，；：！？、"
-_PRONOUN_I = re.compile(r"I\b")
 
 
 class Embedder:
@@ -87,9 +85,9 @@ class Embedder:
 
 
 def _as_written(text: str) -> str:
-    """`text` without sentence punctuation at its ends and without a sentence capital ("I" stays)."""
+    """`text` without sentence punctuation at its ends and without a sentence capital."""
     text = text.strip(EDGE_PUNCTUATION) or text
-    if text[:1].isupper() and not _PRONOUN_I.match(text):
+    if text[:1].isupper() and text[1:2].islower():  # "SIM card", "I want": not a sentence capital
         text = text[0].lower() + text[1:]
     return text
 

@@ -39,6 +39,7 @@ NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
 SELF_REACH = 3  # words (twice as many characters in Chinese) from "I'm" to what it says of the caller
 SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
+TOGETHER_SPAN = 5  # words (twice as many characters in Chinese) a word pattern may spread over
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
@@ -60,8 +61,9 @@ class Lexicon:
     # strong entries that are mild when the caller says them of themselves
     of_self: frozenset[str] = frozenset()
     selves: tuple[str, ...] = ()  # what says so just before them ("I'm", "I feel")
-    others: tuple[str, ...] = ()  # somebody else between them and the word ("I think *you* are hopeless")
+    others: tuple[str, ...] = ()  # somebody else's, just after the word ("rubbish *service*")
     hints: tuple[str, ...] = ()  # what angry callers say most, as written for the recogniser's prompt
+    between: frozenset[str] = frozenset()  # what may stand between "I'm" and the word ("a", 个)
 
 
 @cache
@@ -90,8 +92,11 @@ def lexicon(chinese: bool) -> Lexicon:
     of_self = frozenset(normalise(str(w), lang) for w in data.get("of_self", []))
     selves = tuple(normalise(str(w), lang) for w in data.get("self", []))
     others = tuple(normalise(str(w), lang) for w in data.get("others", []))
+    between = frozenset(normalise(str(w), lang) for w in data.get("between", []))
     hints = tuple(str(h) for h in data.get("hints", []))
-    return Lexicon(words, boosts, negators, longest, strong, together, of_self, selves, others, hints)
+    return Lexicon(
+        words, boosts, negators, longest, strong, together, of_self, selves, others, hints, between
+    )
 
 
 @dataclass(frozen=True)
@@ -231,22 +236,32 @@ def _clauses(text: str, chinese: bool) -> tuple[list[str], list[int]]:
 
 
 def _together(
-    items: list[_Item], units: list[str], clause_of: list[int], lex: Lexicon, glue: str
+    items: list[_Item],
+    units: list[str],
+    clause_of: list[int],
+    lex: Lexicon,
+    glue: str,
+    contrasts: tuple[str, ...],
 ) -> list[_Item]:
     """Items for word patterns: a word of each group in one clause reads as the rule's entry."""
     for entry, groups in lex.together:
         for clause in sorted(set(clause_of)):
             at = [i for i, c in enumerate(clause_of) if c == clause]
             text = glue.join(units[i] for i in at)
-            starts = []
+            starts: list[int | None] = []
             for group in groups:
                 if glue:  # English: whole words
-                    hit = next((at[k] for k, i in enumerate(at) if units[i] in group), None)
+                    found = [i for i in at if units[i] in group]
                 else:  # Chinese: substrings, at the character they start on
-                    hit = min((at[text.index(w)] for w in group if w in text), default=None)
-                starts.append(hit)
-            if None in starts:
+                    found = [at[k] for w in group for k in range(len(text)) if text.startswith(w, k)]
+                anchor = starts[0] if starts else None  # each group's word nearest the first group's
+                starts.append(min(found, key=lambda i: abs(i - anchor)) if found and anchor is not None
+                              else min(found, default=None))  # fmt: skip
+            if None in starts or max(starts) - min(starts) > (TOGETHER_SPAN if glue else 2 * TOGETHER_SPAN):
                 continue
+            span = glue.join(units[min(starts) : max(starts) + 1])
+            if any(f"{glue}{c}{glue}" in f"{glue}{span}{glue}" for c in contrasts):
+                continue  # "sorry to waste your time but what's my balance" is no "waste of my time"
             start = min(starts)  # where the pattern begins, so "don't cancel everything" is negated
             items = [it for it in items if not (it.kind == "word" and it.start <= start < it.end)]
             items.append(_Item(start, start + 1, "word", lex.words[entry], label=entry))
@@ -285,7 +300,7 @@ def read(text: str, language: str) -> Reading:
     glue = "" if chinese else " "
     units, clause_of = _clauses(unicodedata.normalize("NFKC", text), chinese)
     items = _a_not_a(_scan(units, lex, CONTRASTS["zh"], ""), units) if chinese else _english_items(text)
-    items = _together(items, units, clause_of, lex, glue)
+    items = _together(items, units, clause_of, lex, glue, CONTRASTS["zh" if chinese else "en"])
     if chinese:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
     else:
@@ -324,8 +339,17 @@ def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, 
         ),
         default=-1,
     )
-    # "I'm hopeless", not "I think you're hopeless": nobody else named between the caller and the word
-    return at >= 0 and not any(f"{glue}{o}{glue}" in said[at:] + glue for o in lex.others)
+    if at < 0:
+        return False
+    # "I'm (so) hopeless", not "I'm paying for rubbish" or "I think you're hopeless": only intensifiers and
+    # the lexicon's `between` words may stand between the caller and the word ...
+    rest = said[at:].strip(glue)
+    gap = list(rest) if not glue else rest.split()
+    if any(w not in lex.intensifiers and w not in lex.between for w in gap):
+        return False
+    # ... and it does not qualify something of somebody else's ("I get rubbish service")
+    after = units[item.end] if item.end < len(units) and clause_of[item.end] == clause else ""
+    return not any(after == o or (not glue and after and o.startswith(after)) for o in lex.others)
 
 
 def sentiment(text: str, language: str) -> float:

@@ -276,20 +276,35 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
 
 
+OWN_NEGATORS = {
+    "en": ("not", "dont", "doesnt", "isnt", "arent", "wasnt", "never"),
+    "zh": ("不", "没", "并非"),
+}
+OWN_NEGATOR_REACH = 3  # words (characters in Chinese) from a negator to the answer word it turns round
+
+
 def _own_answer(norm: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
-    """The question's own answer words in the text: yes or no when only one side's are there."""
-    if is_chinese(language):
-        squashed = norm.replace(" ", "")
-        found = {
-            answer for answer, words in own.items() if any(normalise(w, language) in squashed for w in words)
-        }
-    else:
-        padded = f" {norm} "
-        found = {
-            answer
-            for answer, words in own.items()
-            if any(f" {normalise(w, language)} " in padded for w in words)
-        }
+    """The question's own answer words in the text: yes or no when only one side's are there.
+
+    A negator just before one turns it round: "not all of them" is a no, 不只是我的手机 a yes.
+    """
+    chinese = is_chinese(language)
+    units = list(norm.replace(" ", "")) if chinese else norm.split()
+    negators = OWN_NEGATORS["zh" if chinese else "en"]
+    found = set()
+    for answer, words in own.items():
+        for word in words:
+            wanted = list(word) if chinese else normalise(word, language).split()
+            for at in range(len(units) - len(wanted) + 1):
+                if units[at : at + len(wanted)] != wanted:
+                    continue
+                before = units[max(0, at - OWN_NEGATOR_REACH) : at]
+                turned = (
+                    any(n in "".join(before) for n in negators)
+                    if chinese
+                    else bool(set(before) & set(negators))
+                )
+                found.add(answer != turned)
     return found.pop() if len(found) == 1 else None
 
 

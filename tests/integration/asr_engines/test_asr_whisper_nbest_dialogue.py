@@ -59,7 +59,10 @@ async def heard(engine: AsrEngine, bot: FlowBot, said: str) -> Transcript:
     ("said", "reason"),
     [
         ("can I speak to a real person", "caller-request"),  # best: "can I speak very ill-burdened?"
-        ("can you refund my last payment", "sensitive"),  # best: "can you refer in my last payment?"
+        (
+            "there's a charge I don't recognise",
+            "sensitive",
+        ),  # best: "and their macheard, I don't forget about,"
         ("this service is pathetic", "sentiment"),  # best: "disturbance in public."
     ],
 )
