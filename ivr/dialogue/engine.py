@@ -29,6 +29,7 @@ from ivr.bot import Action, CallInfo
 from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.hearing import RecogniserMixin
 from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
@@ -47,6 +48,7 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
+from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.routing import Router
 
@@ -62,7 +64,7 @@ class _Confirm:
     question: str = ""
 
 
-class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
+class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, TransferMixin):
     """Runs one call through one flow version."""
 
     def __init__(
@@ -334,7 +336,7 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
                 return self._enter(step.next)
             return self._reprompt()
         if step.confirm is not None:
-            spoken = " ".join(value) if step.kind == "digits" and not self._is_zh() else value
+            spoken = " ".join(value) if step.kind == "digits" and not is_chinese(self.language) else value
             template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
             text = fill(template, {**self._values(), "value": spoken})
             self.pending = _Confirm(value, text)
@@ -413,11 +415,6 @@ class FlowBot(AnswersMixin, ListeningMixin, PromptingMixin, TransferMixin):
 
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)
-
-    def _is_zh(self) -> bool:
-        from ivr.dialogue.text import is_chinese
-
-        return is_chinese(self.language)
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None

@@ -23,15 +23,14 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import catalog, courtesy, nbest, person
+from ivr.dialogue import courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import AskStep, CollectStep, GoodbyeStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
-from ivr.dialogue.sentiment import Reading, lexicon, read
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.sentiment import Reading, read
+from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
 
-MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
@@ -342,53 +341,6 @@ class ListeningMixin:
         self._last_said = said
         return said
 
-    # ----- the recogniser ------------------------------------------------------------------------------
-
-    def grammar(self) -> list[str] | None:
-        """Closed phrases for a step that hears only its answers (Vosk); None for free speech."""
-        step = self._step()
-        if isinstance(self.pending, CallbackOffer):
-            return self._answer_words(step)  # the offer hears only yes, no and the commands
-        if self._mixed(step) or isinstance(self.pending, AskedIntent):
-            return None  # a repair question hears yes, no or a new request
-        return self._answer_words(step) or None
-
-    def hints(self) -> list[str]:
-        """Words the recogniser should expect here, most important first (a Whisper prompt)."""
-        step = self._step()
-        words = self._answer_words(step, commands=False)
-        person = catalog.GLOBAL_KEYWORDS["agent"].get(self.language, [])[:4]
-        if isinstance(step, CollectStep) and step.kind in ("digits", "number") and self.pending is None:
-            # Measured: a long prompt makes Whisper write digits as words it invents ("I need seven");
-            # the digit words alone (and a person) keep "nine eight seven" as said.
-            return [*words, *person]
-        if self._mixed(step) or isinstance(step, AskStep | MenuStep):
-            # Anger must be heard at once (issue 11). Not last: Whisper skips the start of an utterance that
-            # repeats the end of its prompt ("this is ridiculous, I am really angry, ..." came out as "and
-            # you keep wasting my time." with the angry words just before the audio).
-            words += person
-            words += lexicon(is_chinese(self.language)).hints
-            for own in self.spec.intents.values():
-                words += own.keywords.get(self.language, [])[:2]
-            words += self._answer_words(step)
-            language = self.language
-            words += [o.examples[language][0] for o in self.spec.intents.values() if o.examples.get(language)]
-            if isinstance(step, AskStep) and step.knowledge:
-                words += [e.questions[language][0] for e in self.spec.knowledge if language in e.questions]
-        return list(dict.fromkeys(w for w in words if w))[:MAX_HINTS]
-
-    def _answer_words(self, step: Any, commands: bool = True) -> list[str]:
-        """The step's own answers (yes/no, digits, menu words) and, unless told not to, the commands."""
-        names = ("agent", "goodbye", "repeat", "help") if commands else ()
-        globals_ = [p for name in names for p in _phrases(name, self.language)]
-        if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
-            return [*catalog.YES_NO_WORDS.get(self.language, []), *globals_]
-        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
-            return [*catalog.DIGIT_WORDS.get(self.language, []), *globals_]
-        if isinstance(step, MenuStep):
-            return [*(w for o in step.options for w in o.words.get(self.language, [])), *globals_]
-        return []
-
 
 def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[IntentMatch, ...]:
     """The ranking with the word-level reading of a request for a person applied (ivr.dialogue.person)."""
@@ -400,7 +352,3 @@ def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[Intent
     said = next((m for m in ranked if m.intent == PERSON), None)
     score = max(said.score if said else 0.0, REQUEST_SCORE)
     return (IntentMatch(PERSON, score, said.matched if said else "request for a person"), *others)
-
-
-def _phrases(intent: str, language: str) -> list[str]:
-    return catalog.BUILTIN_GLOBAL_INTENTS.get(intent, {}).get(language, [])

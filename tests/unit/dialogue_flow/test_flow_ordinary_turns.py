@@ -139,3 +139,9 @@ def test_only_a_sentence_capital_is_lowered_for_meaning():
     assert (
         _as_written("This is bad.") == "this is bad" and _as_written("I want a refund") == "I want a refund"
     )
+
+
+def test_a_yes_no_step_s_own_answer_words_are_among_the_recogniser_hints(flow):  # noqa: F811
+    bot, _ = first_turn(flow, "my internet is not working")
+    assert bot.step_name == "network"
+    assert {"only", "every", "yes", "no"} <= set(bot.hints()), bot.hints()
