@@ -138,6 +138,8 @@ class ListeningMixin:
         strong = self.spec.policy.sentiment.strong
         if heard.intent == "agent" or (strong is not None and heard.mood.is_strong(strong)):
             return nbest.Grade.CLEAR
+        if heard.courtesy:  # "okay, thanks" is understood: no alternative is wanted instead
+            return nbest.Grade.CLEAR
         step, clear = self._step(), self.spec.policy.clear_intent
         if isinstance(self.pending, AskedIntent):
             answered = self._chosen(self.pending, heard, self._yes(text)) is not None

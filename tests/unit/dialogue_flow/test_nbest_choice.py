@@ -125,6 +125,13 @@ def test_a_best_hypothesis_that_is_understood_is_kept_over_a_clear_alternative(f
     assert bot.intent == "balance" and not bot.acted_on_alternative
 
 
+def test_a_heard_thanks_is_kept_over_a_clear_alternative(flow):
+    bot = first_time(flow)
+    actions = bot.on_transcript("Okay, thanks very much.", 0.7, alts(("okay, transfer me", 0.65)))
+    assert not any(isinstance(a, Transfer) for a in actions)
+    assert not bot.acted_on_alternative
+
+
 def test_an_alternative_never_ends_the_call_and_a_heard_goodbye_is_kept(flow):
     bot = first_time(flow)
     actions = bot.on_transcript("purple monkey", 0.5, alts(("goodbye", 0.5)))
