@@ -89,7 +89,7 @@ async def hear_with(engine: AsrEngine, bot: FlowBot, said: str, voice: str, hint
 @pytest.mark.parametrize(
     ("said", "voice"),
     [
-        ("I'm fed up with you lot", "en-us"),  # without the mood words: "I'm cannot win you lot,"
+        ("this is completely unacceptable", "en-us"),  # without: "and it's incompletely on a path to hold."
         ("I'm so angry right now", "en-gb+f3"),  # without: "so I'm very right now."
     ],
 )
