@@ -13,17 +13,15 @@ goodbye intent needs one.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese, normalise
 
 MAX_TEXT = 2000
-_CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     words = _words(chinese)
     kept: list[str] = []
     thanked = closing = False
-    for part in _CLAUSES.split(text[:MAX_TEXT]):
+    for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         normalised = normalise(part, language)
         units = list(normalised.replace(" ", "")) if chinese else normalised.split()
         if not units:

@@ -32,7 +32,16 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
-from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
+from ivr.dialogue.text import (
+    CLAUSE_BREAKS,
+    STOP_CHARS,
+    STOPWORDS,
+    compact,
+    is_chinese,
+    normalise,
+    stem,
+    tokens,
+)
 
 KEYWORD_SCORE = 0.9
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
@@ -40,7 +49,6 @@ FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "啊", "哦"})
 NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
 SUPPOSED_CAP = 0.55  # the best score of any intent in a turn that only supposes: a repair question at most
-_CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
 _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
@@ -189,7 +197,7 @@ class IntentMatcher:
             return []
         sim = _Similarity(utterance.units, self._vocab, self._by_stem, fuzzy=not self._chinese)
         squashed = compact(text, self.language)
-        clauses = self._units_of(_CLAUSES.split(text))
+        clauses = self._units_of(CLAUSE_BREAKS.split(text))
         supposed = self._supposes(text)
         meaning = self.semantic.closest(text) if self.semantic is not None else {}
         cosines = {label: cosine for label, (cosine, _) in meaning.items()}

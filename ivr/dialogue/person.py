@@ -17,21 +17,19 @@ asks, False when none asks and one says no, and None (no opinion: the intent mat
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese, normalise
 
 MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
-_CLAUSES = re.compile(r"[,.;:!?，。；：！？、…]+")
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def verdict(text: str, language: str) -> bool | None:
     chinese = is_chinese(language)
     words = _words(chinese)
     found: list[bool] = []
-    for part in _CLAUSES.split(text[:MAX_TEXT]):
+    for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         normalised = normalise(part, language)
         units = list(normalised.replace(" ", "")) if chinese else normalised.split()
         if units:

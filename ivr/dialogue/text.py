@@ -11,6 +11,8 @@ import yaml
 # Apostrophes are dropped inside words so "don't", "don’t" and ASR's "dont" are the same token.
 _APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ")
 _SPACES = re.compile(r"\s+")
+# Where a caller's clause ends, in both scripts: what a negator, a request or thanks does not reach past.
+CLAUSE_BREAKS = re.compile(r"[,.;:!?，。；：！？、…]+")
 
 
 def _load_stopwords() -> tuple[frozenset[str], frozenset[str]]:
