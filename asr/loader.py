@@ -7,13 +7,17 @@ engine and no model resolver: no import circle. Which engines exist is asr.regis
 from __future__ import annotations
 
 import atexit
+import logging
 import threading
 from pathlib import Path
 
 from asr.engine import AsrEngine
 from asr.registry import DecoderOptions, engine_spec, resolve_model
 
+log = logging.getLogger(__name__)
+
 _engines: dict[tuple[str, Path], AsrEngine] = {}
+_built_with: dict[tuple[str, Path], object] = {}  # the engine options each cached engine was built with
 _engines_lock = threading.Lock()
 
 
@@ -33,25 +37,37 @@ def load_engine(
     """Load (once per process per engine and model path) and return the ASR engine."""
     spec = engine_spec(engine)  # ModelLoadError for an unknown engine, naming the registered ones
     path = resolve_model(engine, model, language=language, models_dir=models_dir).resolve()
+    options = spec.make_options(
+        DecoderOptions(
+            language=language,
+            workers=workers,
+            threads=threads,
+            nice=nice,
+            beam_size=beam_size,
+            alternatives=alternatives,
+            beam_text=beam_text,
+        )
+    )
     with _engines_lock:
         cached = _engines.get((engine, path))
         if cached is None:
-            options = DecoderOptions(
-                language=language,
-                workers=workers,
-                threads=threads,
-                nice=nice,
-                beam_size=beam_size,
-                alternatives=alternatives,
-                beam_text=beam_text,
-            )
-            cached = spec.build(path, spec.make_options(options))
+            cached = spec.build(path, options)
             if cached.streaming != spec.streams:  # the conversation trusts the spec's word
                 cached.close()
                 raise TypeError(
                     f"ASR engine {engine!r} streams={cached.streaming}, its spec says {spec.streams}"
                 )
             _engines[(engine, path)] = cached
+            _built_with[(engine, path)] = options
+        elif _built_with.get((engine, path)) != options:
+            # One engine per model per process (its decoders hold the model): the first options stay.
+            log.warning(
+                "ASR engine %s (%s) is already loaded with %s; %s is not applied until it is unloaded",
+                engine,
+                path,
+                _built_with.get((engine, path)),
+                options,
+            )
         return cached
 
 
@@ -60,6 +76,8 @@ def unload_engines(name: str | None = None) -> None:
     with _engines_lock:
         keys = [key for key in _engines if name is None or key[0] == name]
         engines = [_engines.pop(key) for key in keys]
+        for key in keys:
+            _built_with.pop(key, None)
     for engine in engines:
         engine.close()
 

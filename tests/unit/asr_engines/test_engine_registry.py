@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +104,7 @@ async def test_a_registered_engine_goes_from_the_config_to_a_working_recogniser(
     engine = load_configured_engine(config)
     assert isinstance(engine, LoudnessEngine) and engine.model_path == (tmp_path / "loudness-en").resolve()
     assert engine.load.workers == 3  # the option it declared reached the factory; threads and nice did not
-    assert load_engine("loudness", None, models_dir=tmp_path) is engine, "one engine per model per process"
+    assert load_engine("loudness", None, models_dir=tmp_path, workers=3) is engine, "one engine per model"
     assert engine_spec("loudness").streams is False
 
     stream = engine.new_stream(8000)
@@ -127,3 +128,17 @@ def test_a_name_is_registered_once(registered: EngineSpec) -> None:
     register(SPEC)  # the same declaration again (a module imported twice) is harmless
     with pytest.raises(ValueError, match="registered twice"):
         register(EngineSpec("loudness", False, LoudnessOptions, resolve_loudness_model, SPEC.build))
+
+
+def test_loading_a_loaded_model_with_other_options_says_they_are_not_applied(
+    registered: EngineSpec, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "loudness-en").mkdir()
+    (tmp_path / "loudness-en" / "threshold").write_text("16384\n")
+    engine = load_engine("loudness", None, models_dir=tmp_path, workers=2)
+    with caplog.at_level(logging.WARNING, logger="asr.loader"):
+        assert load_engine("loudness", None, models_dir=tmp_path, workers=2) is engine
+        assert not caplog.records  # the same options: nothing to say
+        assert load_engine("loudness", None, models_dir=tmp_path, workers=4) is engine
+    assert "already loaded" in caplog.text and "not applied" in caplog.text
+    assert engine.load.workers == 2
