@@ -212,13 +212,13 @@ class IntentMatcher:
                 default=(0.0, ""),
                 key=lambda pair: pair[0],
             )
-            kw_score, kw_text, plain = max(
+            kw_score, kw_text = max(
                 (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
-                default=(0.0, "", True),
-                key=lambda hit: (hit[0], hit[2]),
+                default=(0.0, ""),
+                key=lambda hit: hit[0],
             )
             # "bill" is a balance keyword and in the dispute examples: when meaning says dispute, it decides
-            plain = plain and nearest not in shared.get(kw_text, ())
+            plain = nearest not in shared.get(kw_text, ())
             best, matched = (kw_score, kw_text) if kw_score > ex_score else (ex_score, ex_text)
             score = min(1.0, best + 0.1 * min(ex_score, kw_score))
             label = f"intent:{spec.name}"
@@ -297,15 +297,15 @@ class IntentMatcher:
 
     def _keyword_hit(
         self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
-    ) -> tuple[float, str, bool]:
-        """(score, keyword, plain): nothing when negated; plain when found as written."""
+    ) -> tuple[float, str]:
+        """(score, keyword): nothing when every place the keyword is said is negated."""
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
-            return 0.0, keyword.text, True
+            return 0.0, keyword.text
         negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
         if negated and all(negated):  # "my account isn't locked": no evidence for it
-            return 0.0, keyword.text, True
-        return score, keyword.text, True
+            return 0.0, keyword.text
+        return score, keyword.text
 
     def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
         """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""
