@@ -1,7 +1,8 @@
 """A TCP forwarder in front of PostgreSQL that a test closes and reopens on the same port.
 
 Closing it refuses new connections and cuts the live ones, which is what the store sees when the
-database server goes away; reopening it is the server coming back on the same address.
+database server goes away; reopening it is the server coming back on the same address. Holding it keeps
+every connection open but passes no byte either way: a hung server; releasing it lets the bytes through.
 """
 
 from __future__ import annotations
@@ -18,7 +19,17 @@ class TcpGate:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._pipes: set[asyncio.Task[None]] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.connections = 0
+
+    def hold(self) -> None:
+        """Pass nothing on, keep every connection open (the database hangs)."""
+        self._flowing.clear()
+
+    def release(self) -> None:
+        """Pass the held bytes on and go on forwarding (the database answers again)."""
+        self._flowing.set()
 
     async def open(self) -> None:
         """Start listening (the database is reachable)."""
@@ -55,6 +66,7 @@ class TcpGate:
         """Copy bytes until either side closes, then close the other."""
         try:
             while data := await src.read(65536):
+                await self._flowing.wait()
                 dst.write(data)
                 await dst.drain()
         except (ConnectionError, OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +57,10 @@ async def post(client: TestClient, path: str, body: dict) -> tuple[int, dict]:
     return response.status, await response.json()
 
 
-@pytest.fixture
-async def desk_env(tmp_path: Path) -> AsyncIterator[Desk]:
-    """A migrated SQLite store, a fake AMI with a logged-in client, and the desktop app on a test server."""
-    store = await CallStore.open(f"sqlite:///{tmp_path / 'ivr.db'}")
+@contextlib.asynccontextmanager
+async def open_desk(url: str) -> AsyncIterator[Desk]:
+    """A migrated store at `url`, a fake AMI with a logged-in client, and the desktop app on a test server."""
+    store = await CallStore.open(url)
     ami_server = FakeAmiServer({"ivr": "s3cret"})
     await ami_server.start()
     ami = AmiClient("127.0.0.1", ami_server.port, "ivr", "s3cret", action_timeout=10.0, backoff_initial=0.02)
@@ -90,3 +91,10 @@ async def desk_env(tmp_path: Path) -> AsyncIterator[Desk]:
         await asyncio.wait_for(ami_task, 5)
         await ami_server.close()
         await store.close()
+
+
+@pytest.fixture
+async def desk_env(tmp_path: Path) -> AsyncIterator[Desk]:
+    """The desktop on a migrated SQLite store (open_desk)."""
+    async with open_desk(f"sqlite:///{tmp_path / 'ivr.db'}") as desk:
+        yield desk
