@@ -244,20 +244,12 @@ def _together(
     contrasts: tuple[str, ...],
 ) -> list[_Item]:
     """Items for word patterns: a word of each group in one clause reads as the rule's entry."""
+    reach = TOGETHER_SPAN if glue else 2 * TOGETHER_SPAN
     for entry, groups in lex.together:
         for clause in sorted(set(clause_of)):
             at = [i for i, c in enumerate(clause_of) if c == clause]
-            text = glue.join(units[i] for i in at)
-            starts: list[int | None] = []
-            for group in groups:
-                if glue:  # English: whole words
-                    found = [i for i in at if units[i] in group]
-                else:  # Chinese: substrings, at the character they start on
-                    found = [at[k] for w in group for k in range(len(text)) if text.startswith(w, k)]
-                anchor = starts[0] if starts else None  # each group's word nearest the first group's
-                starts.append(min(found, key=lambda i: abs(i - anchor)) if found and anchor is not None
-                              else min(found, default=None))  # fmt: skip
-            if None in starts or max(starts) - min(starts) > (TOGETHER_SPAN if glue else 2 * TOGETHER_SPAN):
+            starts = _pattern_words(groups, at, units, glue)
+            if starts is None or max(starts) - min(starts) > reach:
                 continue
             span = glue.join(units[min(starts) : max(starts) + 1])
             if any(f"{glue}{c}{glue}" in f"{glue}{span}{glue}" for c in contrasts):
@@ -266,6 +258,24 @@ def _together(
             items = [it for it in items if not (it.kind == "word" and it.start <= start < it.end)]
             items.append(_Item(start, start + 1, "word", lex.words[entry], label=entry))
     return sorted(items, key=lambda it: it.start)
+
+
+def _pattern_words(
+    groups: tuple[frozenset[str], ...], at: list[int], units: list[str], glue: str
+) -> list[int] | None:
+    """Where a word of each group stands in the clause `at` (the one nearest the first group's); None if
+    a group has none. English matches whole words; Chinese substrings, at the character they start on."""
+    text = glue.join(units[i] for i in at)
+    starts: list[int] = []
+    for group in groups:
+        if glue:
+            found = [i for i in at if units[i] in group]
+        else:
+            found = [at[k] for w in group for k in range(len(text)) if text.startswith(w, k)]
+        if not found:
+            return None
+        starts.append(min(found, key=lambda i: abs(i - starts[0])) if starts else min(found))
+    return starts
 
 
 def _a_not_a(items: list[_Item], units: list[str]) -> list[_Item]:
