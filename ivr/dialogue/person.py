@@ -11,8 +11,9 @@ not negated, or is nothing but person words and fillers ("agent agent agent", "a
 not when the request is negated ("I don't need an agent", 不用转人工), when it is a question about the
 bot or a procedure (in Chinese also a clause about a machine that ends in 吗), when the person is to do
 work rather than talk ("send somebody out to fix my line", 找个人来修一下: a visit or a repair, the flow's
-intents decide), or when a person is only mentioned in the past. `verdict()` is True when any clause
-asks, False when none asks and one says no, and None (no opinion: the intent matcher decides) otherwise.
+intents decide), or when a person is only mentioned (in the past, or in English among other words with no
+request verb). `verdict()` is True when any clause asks, False when none asks and one says no, and None
+(no opinion: the intent matcher decides) otherwise.
 """
 
 from __future__ import annotations
@@ -151,7 +152,11 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
         return True  # "agent agent agent", "a real person please", 人工人工
     if _find(units, words.past, chinese):
         return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
-    return None
+    # An English person word among other words, with no request verb before it, is a mention ("my brother
+    # has one of your agents"), mostly a misheard one ("my mobile agent being touched" for "my mobile
+    # data's been patchy"): left to the intent matcher, its keyword alone handed such callers over.
+    # Chinese keeps no opinion: its requests often put the verb after the person (人工客服在哪).
+    return None if chinese else False
 
 
 def verdict(text: str, language: str) -> bool | None:
