@@ -17,6 +17,8 @@ text and one pass does both (fewer caller turns misheard on the dialogue evaluat
 * no timestamps, temperature 0, no fallback retries: one pass, a bounded cost per utterance;
 * `max_new_tokens` grows with the utterance (about 6 tokens per second of audio, the fastest speech
   is ~4 words per second), so a looping decoder stops early instead of filling 224 tokens;
+* speech that starts at the first sample gets silence before it, as the endpointer's pre-roll would
+  have given (`with_lead_in`);
 * a repeated-phrase collapse removes the loops a short window can still cause ("yes yes yes yes");
 * the confidence is exp(average token log-probability), the same for each n-best alternative (CTranslate2
   ranks and scores beam hypotheses by that average, length_penalty 1); alternatives whose words are the
@@ -58,6 +60,7 @@ VOICED_DBFS_BELOW_PEAK = 35.0
 BEAM_SIZE = 5
 ALTERNATIVES = 4
 NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
+LEAD_IN_S = 0.3  # unvoiced audio before the speech, as the endpointer's pre-roll (asr/endpointer.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,18 @@ def voiced_span(audio: np.ndarray, frame: int = 320) -> tuple[float, float]:
     return voiced[0] * frame / SAMPLE_RATE, (voiced[-1] + 1) * frame / SAMPLE_RATE
 
 
+def with_lead_in(audio: np.ndarray, voiced_from: float) -> np.ndarray:
+    """The audio with silence before it, so that its first voiced frame is LEAD_IN_S in (as a call's is).
+
+    The endpointer keeps this much audio before the speech (its pre-roll); speech that starts at the
+    first sample (a test's synthesised turn, a barge-in at the start of a stream) lost its first words
+    ("this is ridiculous" heard "and it's been really good"): on the dialogue set's dev split, end to
+    end, intent accuracy went from 83.7 to 84.9 %.
+    """
+    missing = round((LEAD_IN_S - voiced_from) * SAMPLE_RATE)
+    return np.concatenate([np.zeros(missing, dtype=np.float32), audio]) if missing > 0 else audio
+
+
 def spread_words(text: str, start: float, end: float, confidence: float) -> tuple[Word, ...]:
     """Words of `text` with times shared out over [start, end] by their length in characters."""
     words = _WORD.findall(text)
@@ -232,7 +247,8 @@ class WindowDecoder:
         """Blocking: text, confidence and words of 16 kHz float32 audio (`alternatives=False`: no n-best)."""
         import ctranslate2
 
-        features = self._model.feature_extractor(audio)[..., :-1]  # the last frame is past the audio
+        start, end = voiced_span(audio)
+        features = self._model.feature_extractor(with_lead_in(audio, start))[..., :-1]  # last frame: past it
         prompt = self.prompt(hints)
         texts, logprobs, window = [], [], 0
         hypotheses: list[tuple[str, float]] = []
@@ -276,7 +292,6 @@ class WindowDecoder:
         if not re.search(r"\w", text):  # a lone "." or "..." is what Whisper says for silence
             text = ""
         confidence = math.exp(sum(logprobs) / len(logprobs)) if text else 0.0
-        start, end = voiced_span(audio)
         many = features.shape[-1] > MAX_FRAMES
         alternatives = n_best(hypotheses, self.alternatives) if text and not many else ()
         return Decoded(text, confidence, spread_words(text, start, end, confidence), window, alternatives)

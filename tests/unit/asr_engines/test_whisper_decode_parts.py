@@ -13,6 +13,7 @@ from tokenizers import Tokenizer
 from asr.models import bundled_whisper_model
 from asr.whisper_decode import (
     HINT_TOKEN_BUDGET,
+    LEAD_IN_S,
     MAX_FRAMES,
     MAX_NEW_TOKENS,
     collapse_repeats,
@@ -22,6 +23,7 @@ from asr.whisper_decode import (
     spread_words,
     voiced_span,
     window_frames,
+    with_lead_in,
 )
 
 
@@ -93,6 +95,15 @@ def test_word_times_are_spread_over_the_voiced_span_by_length() -> None:
     assert words[3].end - words[3].start > words[1].end - words[1].start  # "refund" is longer than "want"
     assert {w.confidence for w in words} == {0.8}
     assert spread_words("", 0.0, 1.0, 0.5) == ()
+
+
+def test_speech_from_the_first_sample_gets_the_pre_roll_a_call_would_have() -> None:
+    speech = 0.3 * np.sin(np.arange(16000, dtype=np.float32) * 0.2)
+    padded = with_lead_in(speech, voiced_span(speech)[0])
+    assert voiced_span(padded)[0] == pytest.approx(LEAD_IN_S, abs=0.02)
+    assert np.array_equal(padded[-speech.size :], speech)  # nothing of the speech is lost
+    after_a_pause = np.concatenate([np.zeros(8000, dtype=np.float32), speech])  # 0.5 s before it already
+    assert with_lead_in(after_a_pause, voiced_span(after_a_pause)[0]) is after_a_pause
 
 
 def test_n_best_keeps_distinct_alternatives_in_rank_order_with_their_confidence() -> None:
