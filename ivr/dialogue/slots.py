@@ -45,6 +45,16 @@ from ivr.dialogue.numerals import (
 from ivr.dialogue.text import compact, is_chinese, normalise, tokens
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# "four thousand and ten" as a recogniser writes it: a round number, "and", a number that fits its zeros
+_ROUND_AND = re.compile(r"\b([1-9]\d*?)(0{2,}) and (\d+)\b")
+
+
+def _joined_round(match: re.Match[str]) -> str:
+    """ "4000 and 10" → "4010" when the small number fits in the zeros; the text as it was otherwise."""
+    head, zeros, small = match.groups()
+    if len(small.lstrip("0") or "0") > len(zeros):
+        return match.group(0)
+    return str(int(head + zeros) + int(small))
 
 
 class _Group:
@@ -139,7 +149,7 @@ def _is_digit_word(word: str) -> bool:
 
 def _english_words(text: str) -> list[str]:
     """Normalised words with digits split from letters ("5th" stays a word; "a1b" does not matter)."""
-    text = _THOUSANDS_COMMA.sub("", text[:MAX_TEXT])
+    text = _ROUND_AND.sub(_joined_round, _THOUSANDS_COMMA.sub("", text[:MAX_TEXT]))
     return normalise(text, "en").split()
 
 

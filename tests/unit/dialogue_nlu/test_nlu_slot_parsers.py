@@ -55,6 +55,20 @@ def test_chinese_digits(text, digits):
     assert parse_digits(text, "zh") == digits
 
 
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("it's 4000 and 10,", "4010"),  # "four thousand and ten" as Whisper writes it
+        ("2,000 and 1", "2001"),
+        ("300 and 45", "345"),
+        ("100 and 500", "100500"),  # 500 does not fit in the zeros of 100: two numbers
+        ("I paid 100 and then 5", "1005"),
+    ],
+)
+def test_a_round_number_and_a_smaller_one_written_in_digits_are_one_number(text, digits):
+    assert parse_digits(text, "en") == digits
+
+
 def test_no_digits_is_none():
     assert parse_digits("hello there", "en") is None
     assert parse_digits("你好", "zh-CN") is None
