@@ -63,7 +63,7 @@ async def heard(engine: AsrEngine, bot: FlowBot, said: str) -> Transcript:
             "there's a charge I don't recognise",
             "sensitive",
         ),  # best: "and their macheard, I don't forget about,"
-        ("this service is pathetic", "sentiment"),  # best: "disturbance in public."
+        ("I'm so angry right now", "sentiment"),  # best: "I'm hungry right now."
     ],
 )
 async def test_the_bot_acts_on_the_alternative_the_best_hypothesis_misses(engine, flow, said, reason) -> None:
