@@ -11,9 +11,9 @@ not negated, or is nothing but person words and fillers ("agent agent agent", "a
 not when the request is negated ("I don't need an agent", 不用转人工), when it is a question about the
 bot or a procedure (in Chinese also a clause about a machine that ends in 吗), when the person is to do
 work rather than talk ("send somebody out to fix my line", 找个人来修一下: a visit or a repair, the flow's
-intents decide), or when a person is only mentioned (in the past, or in English among other words with no
-request verb). `verdict()` is True when any clause asks, False when none asks and one says no, and None
-(no opinion: the intent matcher decides) otherwise.
+intents decide), or when a person is only mentioned (in the past, or in English after a possessive: "my
+mobile agent", with no request verb). `verdict()` is True when any clause asks, False when none asks and
+one says no, and None (no opinion: the intent matcher decides) otherwise.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
+OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
+POSSESSIVES = frozenset({"my", "your", "his", "her", "their", "our"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 
 
@@ -152,11 +154,18 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
         return True  # "agent agent agent", "a real person please", 人工人工
     if _find(units, words.past, chinese):
         return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
-    # An English person word among other words, with no request verb before it, is a mention ("my brother
-    # has one of your agents"), mostly a misheard one ("my mobile agent being touched" for "my mobile
-    # data's been patchy"): left to the intent matcher, its keyword alone handed such callers over.
-    # Chinese keeps no opinion: its requests often put the verb after the person (人工客服在哪).
-    return None if chinese else False
+    if not chinese and any(_owned(units, start) for start, _ in persons):
+        # "my mobile agent being touched" (misheard "my mobile data's been patchy"), "your agents are
+        # useless": someone's person, not one asked for. Left to the intent matcher, the keyword alone
+        # handed such callers over. Other clauses keep no opinion: many requests have no verb before the
+        # person ("operator for billing please", "is an agent available").
+        return False
+    return None
+
+
+def _owned(units: list[str], start: int) -> bool:
+    """A possessive just before the person (English): "my mobile agent", "one of your agents"."""
+    return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
 
 
 def verdict(text: str, language: str) -> bool | None:

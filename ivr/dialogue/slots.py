@@ -52,7 +52,7 @@ _ROUND_AND = re.compile(r"\b([1-9]\d*?)(0{2,}) and (\d+)\b")
 def _joined_round(match: re.Match[str]) -> str:
     """ "4000 and 10" → "4010" when the small number fits in the zeros; the text as it was otherwise."""
     head, zeros, small = match.groups()
-    if len(small.lstrip("0") or "0") > len(zeros):
+    if len(small) > len(zeros) or (small.startswith("0") and small != "0"):  # "100 and 05": digits said
         return match.group(0)
     return str(int(head + zeros) + int(small))
 

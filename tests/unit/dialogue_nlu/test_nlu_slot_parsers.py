@@ -62,6 +62,7 @@ def test_chinese_digits(text, digits):
         ("2,000 and 1", "2001"),
         ("300 and 45", "345"),
         ("100 and 500", "100500"),  # 500 does not fit in the zeros of 100: two numbers
+        ("100 and 05", "10005"),  # a leading zero: digits said one by one
         ("I paid 100 and then 5", "1005"),
     ],
 )
