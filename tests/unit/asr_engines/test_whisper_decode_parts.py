@@ -50,7 +50,7 @@ def test_new_tokens_grow_with_the_audio_and_stay_bounded() -> None:
 
 def test_hints_go_in_by_importance_and_whole(encode) -> None:
     tokens = hint_tokens(encode, ["refund", "router reset", "Refund", "  "])
-    assert tokens == encode(" refund") + encode(", router reset")  # duplicates and blanks dropped
+    assert tokens == encode(" Refund") + encode(", router reset") + encode(".")  # duplicates, blanks dropped
 
 
 @given(st.lists(st.text(min_size=0, max_size=80), max_size=40))
@@ -62,7 +62,7 @@ def test_hints_can_never_blow_the_token_budget(hints) -> None:
 def test_a_hint_too_long_for_the_rest_of_the_budget_is_skipped_not_cut(encode) -> None:
     long = " ".join(["international roaming"] * 40)
     tokens = hint_tokens(encode, ["balance", long, "bill"])
-    assert tokens == encode(" balance") + encode(", bill")
+    assert tokens == encode(" Balance") + encode(", bill") + encode(".")
     assert len(hint_tokens(encode, [f"word{i}" for i in range(200)])) <= HINT_TOKEN_BUDGET
 
 
