@@ -84,7 +84,7 @@ async def test_hints_prompt_the_decoder_within_the_budget(engine: WhisperEngine)
     tok = decoder._tokenizer
     assert plain == [*tok.sot_sequence, tok.no_timestamps]
     assert hinted[0] == tok.sot_prev and hinted[-len(plain) :] == plain
-    assert tok.decode(hinted[1 : -len(plain)]) == " password, pound key"
+    assert tok.decode(hinted[1 : -len(plain)]) == " Password, pound key."  # one sentence
     flood = decoder.prompt([f"product name number {i}" for i in range(500)])
     assert len(flood) - len(plain) - 1 <= HINT_TOKEN_BUDGET
     # The prompt goes to the worker too, and the expected words still come out right.
