@@ -145,3 +145,18 @@ def test_a_yes_no_step_s_own_answer_words_are_among_the_recogniser_hints(flow): 
     bot, _ = first_turn(flow, "my internet is not working")
     assert bot.step_name == "network"
     assert {"only", "every", "yes", "no"} <= set(bot.hints()), bot.hints()
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [
+        ("are you a real person?", "en"),
+        ("am I talking to a computer?", "en"),
+        ("Am I talking to our computer?", "en"),  # a recogniser's near miss is still a question
+        ("你是机器人吗", "zh"),
+    ],
+)
+def test_asking_who_answers_gets_the_assistant_and_the_way_to_a_person(flow, said, language):  # noqa: F811
+    _, actions = first_turn(flow, said, language)
+    assert not transfers(actions)
+    assert any("agent" in t or "人工" in t for t in texts(actions)), texts(actions)
