@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.text import CONTRASTS, is_chinese, normalise
 
 ALPHA = 15.0  # VADER's normalisation constant for the squash
 CAPS_BOOST = 1.5
@@ -42,7 +42,6 @@ SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
 TOGETHER_SPAN = 5  # words (twice as many characters in Chinese) a word pattern may spread over
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
-CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _CLAUSE = re.compile(r"[,.;:!?，。；：！？…]+")  # a negator does not reach past these

@@ -42,7 +42,7 @@ from ivr.dialogue.numerals import (
 from ivr.dialogue.numerals import (
     CN_DIGITS as CN_DIGITS,
 )
-from ivr.dialogue.text import compact, is_chinese, normalise, tokens
+from ivr.dialogue.text import CONTRASTS, compact, is_chinese, normalise, tokens
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # "four thousand and ten" as a recogniser writes it: a round number, "and", a number that fits its zeros
@@ -256,7 +256,9 @@ def _polarity(norm: str) -> list[bool]:
 
 
 # A clause after a leading yes that starts with one of these takes it back: "sure, but not today".
-CONTRAST = ("but", "however", "though", "although", "但", "可是", "不过")
+# "though" only here: it can lead a clause ("yes, though not that one"), but at the end of a turn ("it
+# works though") it turns nothing round, so sentiment does not count it.
+CONTRAST = (*CONTRASTS["en"], "though", *CONTRASTS["zh"])
 
 
 def _bare_answer(clause: str) -> bool | None:

@@ -11,6 +11,8 @@ import yaml
 # Apostrophes are dropped inside words so "don't", "don’t" and ASR's "dont" are the same token.
 _APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ")
 _SPACES = re.compile(r"\s+")
+# Words that turn a turn round ("it was fine, but now it's dead"): what follows them counts more.
+CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 # Where a caller's clause ends, in both scripts: what a negator, a request or thanks does not reach past.
 CLAUSE_BREAKS = re.compile(r"[,.;:!?，。；：！？、…]+")
 
