@@ -403,7 +403,7 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
     def _extract(self, text: str) -> Any:
         step = self._step()
         assert isinstance(step, CollectStep)
-        own = {answer == "yes": words.get(self.language, []) for answer, words in step.answers.items()}
+        own = step.own_answers(self.language)
         value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
         if (
             step.kind == "digits"

@@ -68,8 +68,9 @@ class RecogniserMixin:
         names = ("agent", "goodbye", "repeat", "help") if commands else ()
         globals_ = [p for name in names for p in _phrases(name, self.language)]
         if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
-            own = step.answers if isinstance(step, CollectStep) and self.pending is None else {}
-            said = [w for answer in own.values() for w in answer.get(self.language, [])]  # "only my phone"
+            asked = isinstance(step, CollectStep) and self.pending is None
+            own = step.own_answers(self.language) if asked else {}
+            said = [w for words in own.values() for w in words]  # "only my phone"
             return [*catalog.YES_NO_WORDS.get(self.language, []), *said, *globals_]
         if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
             return [*catalog.DIGIT_WORDS.get(self.language, []), *globals_]

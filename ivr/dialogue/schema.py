@@ -158,6 +158,10 @@ class CollectStep(_Listening):
             raise ValueError(f"answers are for yes_no steps, not {self.kind}")
         return self
 
+    def own_answers(self, language: str) -> dict[bool, list[str]]:
+        """This step's own yes and no words in `language` (True: yes), as `answers` lists them."""
+        return {answer == "yes": words.get(language, []) for answer, words in self.answers.items()}
+
 
 class AnswerStep(_Step):
     """Answer from the knowledge base: a fixed entry, or the best match for what the caller said."""
