@@ -167,9 +167,10 @@ def with_lead_in(audio: np.ndarray, voiced_from: float) -> np.ndarray:
     The endpointer keeps this much audio before the speech (its pre-roll); speech that starts at the
     first sample (a test's synthesised turn, a barge-in at the start of a stream) lost its first words
     ("this is ridiculous" heard "and it's been really good"): on the dialogue set's dev split, end to
-    end, intent accuracy went from 83.7 to 84.9 %.
+    end, intent accuracy went from 83.7 to 84.9 %. Never past one 30 s window, which would leave a
+    tiny second window to decode alone.
     """
-    missing = round((LEAD_IN_S - voiced_from) * SAMPLE_RATE)
+    missing = min(round((LEAD_IN_S - voiced_from) * SAMPLE_RATE), MAX_FRAMES * HOP - audio.size)
     return np.concatenate([np.zeros(missing, dtype=np.float32), audio]) if missing > 0 else audio
 
 

@@ -31,7 +31,8 @@ VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
-POSSESSIVES = frozenset({"my", "your", "his", "her", "their", "our"})
+# not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
+POSSESSIVES = frozenset({"my", "his", "her", "their"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 
 
@@ -155,8 +156,8 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     if _find(units, words.past, chinese):
         return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
     if not chinese and any(_owned(units, start) for start, _ in persons):
-        # "my mobile agent being touched" (misheard "my mobile data's been patchy"), "your agents are
-        # useless": someone's person, not one asked for. Left to the intent matcher, the keyword alone
+        # "my mobile agent being touched" (misheard "my mobile data's been patchy"), "my brother's agent":
+        # someone's person, not one asked for. Left to the intent matcher, the keyword alone
         # handed such callers over. Other clauses keep no opinion: many requests have no verb before the
         # person ("operator for billing please", "is an agent available").
         return False
@@ -164,7 +165,7 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
 
 
 def _owned(units: list[str], start: int) -> bool:
-    """A possessive just before the person (English): "my mobile agent", "one of your agents"."""
+    """A caller's possessive just before the person (English): "my mobile agent", "his agent"."""
     return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
 
 

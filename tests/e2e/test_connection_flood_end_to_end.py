@@ -44,7 +44,9 @@ def idle_connections(source: str, port: int, count: int = 0) -> Iterator[list[so
             sock.close()
 
 
-async def flood_until_the_limit(source: str, port: int, log_path: Path, held: list[socket.socket]) -> None:
+async def flood_until_the_limit(
+    worker: ServeProcess, source: str, port: int, log_path: Path, held: list[socket.socket]
+) -> None:
     """Keep opening idle connections until the service logs that it stopped accepting for descriptors.
 
     A fixed number is not enough on a loaded machine: the desktop closes idle connections after its
@@ -52,6 +54,7 @@ async def flood_until_the_limit(source: str, port: int, log_path: Path, held: li
     """
     deadline = time.monotonic() + FLOOD_DEADLINE_S
     while AT_THE_LIMIT not in await asyncio.to_thread(log_path.read_text, errors="replace"):
+        assert worker.proc.returncode is None, "the service exited during the flood"
         assert time.monotonic() < deadline, f"the service never reported {AT_THE_LIMIT!r}"
         if len(held) < FLOOD_MAX:
             open_idle(source, port, FLOOD_BATCH, held)
@@ -75,7 +78,7 @@ async def test_idle_connection_flood_does_not_cost_a_real_call(tmp_path, prompt_
             idle_connections("127.0.0.3", worker.desktop_port) as desktop_flood,
             idle_connections("127.0.0.2", worker.agi_port, IDLE_PER_PORT),
         ):
-            await flood_until_the_limit("127.0.0.3", worker.desktop_port, log_path, desktop_flood)
+            await flood_until_the_limit(worker, "127.0.0.3", worker.desktop_port, log_path, desktop_flood)
             pbx = FakePbx("127.0.0.1", worker.agi_port, fallback_queue=config.bot.fallback_queue)
             result = await pbx.call([answered(), Digit("0"), until_the_bot_ends()], max_seconds=60)
             alive = worker.proc.returncode is None

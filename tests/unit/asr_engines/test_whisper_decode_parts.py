@@ -104,6 +104,8 @@ def test_speech_from_the_first_sample_gets_the_pre_roll_a_call_would_have() -> N
     assert np.array_equal(padded[-speech.size :], speech)  # nothing of the speech is lost
     after_a_pause = np.concatenate([np.zeros(8000, dtype=np.float32), speech])  # 0.5 s before it already
     assert with_lead_in(after_a_pause, voiced_span(after_a_pause)[0]) is after_a_pause
+    full = np.ones(MAX_FRAMES * 160, dtype=np.float32) * 0.1  # 30 s of speech: no room for a lead-in
+    assert with_lead_in(full, 0.0).size == full.size
 
 
 def test_n_best_keeps_distinct_alternatives_in_rank_order_with_their_confidence() -> None:

@@ -19,8 +19,6 @@ def test_a_negator_does_not_reach_into_the_next_clause():
         ("I want to cancel all my services", "en", "cancel everything"),
         ("把我所有业务都停掉", "zh", "全部取消"),
         ("全部都给我注销", "zh", "全部取消"),
-        ("I'm so done with this company", "en", "done with you"),
-        ("I'm finished with you people", "en", "done with you"),
     ],
 )
 def test_a_word_of_each_group_in_one_clause_reads_as_the_entry(text, language, entry):
@@ -32,7 +30,6 @@ def test_word_patterns_are_negated_and_stay_within_a_clause():
     assert read("I don't want to cancel everything", "en").strong == ()
     assert read("cancel my roaming, all good otherwise", "en").strong == ()  # two clauses
     assert read("my calls all end abruptly", "en").strong == ()  # no cancel word
-    assert read("I'm done with the setup, what next", "en").strong == ()  # done, but with no one
 
 
 @pytest.mark.parametrize(
