@@ -16,8 +16,8 @@ from asr.registry import DecoderOptions, engine_spec, resolve_model
 
 log = logging.getLogger(__name__)
 
-_engines: dict[tuple[str, Path], AsrEngine] = {}
-_built_with: dict[tuple[str, Path], object] = {}  # the engine options each cached engine was built with
+# (engine, model path) -> the loaded engine and the options it was built with
+_engines: dict[tuple[str, Path], tuple[AsrEngine, object]] = {}
 _engines_lock = threading.Lock()
 
 
@@ -49,7 +49,7 @@ def load_engine(
         )
     )
     with _engines_lock:
-        cached = _engines.get((engine, path))
+        cached, built_with = _engines.get((engine, path), (None, None))
         if cached is None:
             cached = spec.build(path, options)
             if cached.streaming != spec.streams:  # the conversation trusts the spec's word
@@ -57,15 +57,14 @@ def load_engine(
                 raise TypeError(
                     f"ASR engine {engine!r} streams={cached.streaming}, its spec says {spec.streams}"
                 )
-            _engines[(engine, path)] = cached
-            _built_with[(engine, path)] = options
-        elif _built_with.get((engine, path)) != options:
+            _engines[(engine, path)] = (cached, options)
+        elif built_with != options:
             # One engine per model per process (its decoders hold the model): the first options stay.
             log.warning(
                 "ASR engine %s (%s) is already loaded with %s; %s is not applied until it is unloaded",
                 engine,
                 path,
-                _built_with.get((engine, path)),
+                built_with,
                 options,
             )
         return cached
@@ -75,9 +74,7 @@ def unload_engines(name: str | None = None) -> None:
     """Close and forget every cached engine, or those of engine `name` (service shutdown and tests)."""
     with _engines_lock:
         keys = [key for key in _engines if name is None or key[0] == name]
-        engines = [_engines.pop(key) for key in keys]
-        for key in keys:
-            _built_with.pop(key, None)
+        engines = [_engines.pop(key)[0] for key in keys]
     for engine in engines:
         engine.close()
 
