@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from ivr.dialogue.text import CONTRASTS, is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, is_chinese, normalise
 
 ALPHA = 15.0  # VADER's normalisation constant for the squash
 CAPS_BOOST = 1.5
@@ -44,7 +44,6 @@ SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "ne
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_CLAUSE = re.compile(r"[,.;:!?，。；：！？…]+")  # a negator does not reach past these
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ def _clauses(text: str, chinese: bool) -> tuple[list[str], list[int]]:
     """The turn's units (words, or Chinese characters) and the clause each stands in."""
     units: list[str] = []
     clause_of: list[int] = []
-    for n, part in enumerate(_CLAUSE.split(text)):
+    for n, part in enumerate(CLAUSE_BREAKS.split(text)):
         found = list(normalise(part, "zh").replace(" ", "")) if chinese else _WORD.findall(part)
         units += found if chinese else [normalise(w, "en") for w in found]
         clause_of += [n] * len(found)

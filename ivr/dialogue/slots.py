@@ -42,11 +42,11 @@ from ivr.dialogue.numerals import (
 from ivr.dialogue.numerals import (
     CN_DIGITS as CN_DIGITS,
 )
-from ivr.dialogue.text import CONTRASTS, compact, is_chinese, normalise, tokens
+from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, compact, is_chinese, normalise, tokens
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # "four thousand and ten" as a recogniser writes it: a round number, "and", a number that fits its zeros
-_ROUND_AND = re.compile(r"\b([1-9]\d*?)(0{2,}) and (\d+)\b")
+_ROUND_AND = re.compile(r"\b([1-9]\d*?)(0{2,}) and (\d+)\b", re.IGNORECASE)
 
 
 def _joined_round(match: re.Match[str]) -> str:
@@ -194,7 +194,6 @@ ZH_POLARITY = sorted(
 WEAK_YES = frozenset(_EN["weak_yes"])
 LEADING_ONLY = frozenset(_EN["leading_only"])
 LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
-_CLAUSE = re.compile(r"[,.;:!?，。；：！？…]+")
 # Words a clause that only answers yes or no may consist of ("oh yes", "no thanks", "that's right").
 ANSWER_WORDS = (
     YES_EN
@@ -278,11 +277,11 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
     Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
     """
-    parts = _CLAUSE.split(text, maxsplit=1)
+    parts = CLAUSE_BREAKS.split(text, maxsplit=1)
     if len(parts) < 2:
         return None, False
     lead = _bare_answer(normalise(parts[0], language))
-    second = normalise(_CLAUSE.split(parts[1], maxsplit=1)[0], language)
+    second = normalise(CLAUSE_BREAKS.split(parts[1], maxsplit=1)[0], language)
     if lead is None:
         return None, False
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)

@@ -62,6 +62,12 @@ def test_negation_does_not_reach_far():
     assert sentiment("no i am happy now", "en") > 0
 
 
+def test_negation_does_not_reach_past_a_clause_break():
+    assert sentiment("没有太差了", "zh") >= 0  # "not too bad"
+    assert sentiment("没有、太差了", "zh") < 0  # an enumeration comma ends the clause as a comma does
+    assert sentiment("没有，太差了", "zh") < 0
+
+
 def test_exclamation_and_capitals_add_intensity():
     assert sentiment("this is terrible!!!", "en") < sentiment("this is terrible", "en")
     assert sentiment("this is TERRIBLE", "en") < sentiment("this is terrible", "en")

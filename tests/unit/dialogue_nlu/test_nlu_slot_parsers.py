@@ -61,6 +61,7 @@ def test_chinese_digits(text, digits):
         ("it's 4000 and 10,", "4010"),  # "four thousand and ten" as Whisper writes it
         ("2,000 and 1", "2001"),
         ("300 and 45", "345"),
+        ("4000 And 10", "4010"),  # a capital after a pause is still "and"
         ("100 and 500", "100500"),  # 500 does not fit in the zeros of 100: two numbers
         ("100 and 05", "10005"),  # a leading zero: digits said one by one
         ("I paid 100 and then 5", "1005"),
