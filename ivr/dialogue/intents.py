@@ -203,19 +203,23 @@ class IntentMatcher:
         cosines = {label: cosine for label, (cosine, _) in meaning.items()}
         intents_by_meaning = [label for label in cosines if label.startswith("intent:")]
         nearest = max(intents_by_meaning, key=cosines.__getitem__, default="").removeprefix("intent:")
+        hits = [
+            max(
+                (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
+                default=(0.0, ""),
+                key=lambda hit: hit[0],
+            )
+            for keywords in self._keywords
+        ]
+        hits = _without_inner_keywords(hits, self._chinese)
         results = []
-        for spec, examples, keywords, shared in zip(
-            self.intents, self._examples, self._keywords, self._shared, strict=True
+        for spec, examples, (kw_score, kw_text), shared in zip(
+            self.intents, self._examples, hits, self._shared, strict=True
         ):
             ex_score, ex_text = max(
                 ((self._example_score(utterance, e, sim), e.text) for e in examples),
                 default=(0.0, ""),
                 key=lambda pair: pair[0],
-            )
-            kw_score, kw_text = max(
-                (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
-                default=(0.0, ""),
-                key=lambda hit: hit[0],
             )
             # "bill" is a balance keyword and in the dispute examples: when meaning says dispute, it decides
             plain = nearest not in shared.get(kw_text, ())
@@ -341,3 +345,22 @@ class IntentMatcher:
         """True when `words` occur contiguously in `units`."""
         n = len(words)
         return any(tuple(units[i : i + n]) == tuple(words) for i in range(len(units) - n + 1))
+
+
+def _without_inner_keywords(hits: list[tuple[float, str]], chinese: bool) -> list[tuple[float, str]]:
+    """Keyword hits, less those said only inside another intent's longer keyword said as written.
+
+    "my bill has gone through the roof": balance's "bill" is part of the dispute's "bill has gone through
+    the roof", which says more; the shorter one is no evidence of its own there.
+    """
+
+    def inside(short: str, long: str) -> bool:
+        if chinese:
+            return short in long and short != long
+        return f" {short} " in f" {long} " and short != long
+
+    said = [text for score, text in hits if score >= KEYWORD_SCORE]
+    return [
+        (0.0, text) if score and any(inside(text, other) for other in said) else (score, text)
+        for score, text in hits
+    ]

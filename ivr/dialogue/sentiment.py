@@ -14,7 +14,8 @@ before. Each "!" adds intensity. The sum s is squashed to s / sqrt(s² + 15), so
 about -0.6.
 `read()` also returns the words that made a turn negative, and whether it is strongly negative: a word
 of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "cancel everything") that
-stays negative after negation ("I'm not angry" is not), or a total at or below the strong threshold.
+stays negative after negation ("I'm not angry" is not) and is not softened ("a bit rubbish" is mild), or
+a total at or below the strong threshold.
 Contempt the caller aims at themselves ("I'm hopeless with technology", 我真是个废物: the lexicon's
 `of_self` entries just after a `self` word, nobody else named between) counts half and is never strong.
 """
@@ -323,12 +324,29 @@ def read(text: str, language: str) -> Reading:
     if total:
         total += math.copysign(EXCLAMATION_STEP * bangs, total)
     score = max(-1.0, min(1.0, total / math.sqrt(total * total + ALPHA)))
+    softened = _softened(items)
     strong = tuple(
         label
         for (it, value), own in zip(weighed, selfish, strict=True)
-        if value < 0 and not own and (label := it.label or glue.join(units[it.start : it.end])) in lex.strong
+        if value < 0
+        and not own
+        and it.start not in softened
+        and (label := it.label or glue.join(units[it.start : it.end])) in lex.strong
     )
     return Reading(score, negative, strong)
+
+
+def _softened(items: list[_Item]) -> set[int]:
+    """Starts of the words right after intensifiers that weaken them ("a bit rubbish"): never strong."""
+    out, factor, end = set(), 1.0, -1
+    for it in items:
+        if it.kind == "boost":
+            factor, end = (factor if end == it.start else 1.0) * it.value, it.end
+        elif it.kind == "word":
+            if factor < 1.0 and end >= it.start - 1:  # the reach _weigh gives an intensifier
+                out.add(it.start)
+            factor, end = 1.0, -1
+    return out
 
 
 def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:

@@ -159,3 +159,19 @@ def test_a_question_about_the_bot_is_not_handed_over(flow, language, said):
 def test_a_request_without_the_keywords_is_handed_over(flow, language, said):
     actions = bot(flow, language).on_transcript(said, 0.9)
     assert isinstance(actions[-1], Transfer) and actions[-1].reason == "caller-request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我现在是在跟真人说话吗",  # a question about the bot
+        "你们人工几点下班",  # when the agents work: the opening hours
+        "人工客服什么时候上班",
+    ],
+)
+def test_chinese_questions_about_the_bot_or_the_agents_hours_are_not_requests(text):
+    assert verdict(text, "zh") is False
+
+
+def test_a_chinese_request_beside_an_hours_question_still_asks():
+    assert verdict("我要转人工，你们几点下班", "zh") is True

@@ -109,3 +109,37 @@ def test_contempt_for_oneself_is_no_complaint(text, language):
 )
 def test_contempt_for_somebody_else_stays_strong(text, language):
     assert read(text, language).strong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if this isn't sorted today I'm leaving for another provider",  # leaving
+        "I've been a customer for ten years and this is how you treat me?",
+        "I'm really unhappy with the way I've been treated",
+        "I'll be posting about this all over Facebook",  # going public, online
+    ],
+)
+def test_leaving_the_company_and_going_public_are_strong(text):
+    assert read(text, "en").strong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm switching from another provider, can I keep my number",  # a new customer
+        "how much are calls to another network",
+        "can I post my bill online",
+    ],
+)
+def test_other_providers_and_posting_are_no_complaint_by_themselves(text):
+    assert read(text, "en").strong == ()
+
+
+def test_a_softened_strong_word_is_mild():
+    assert read("it's been a bit of a rubbish week", "en").strong == ()
+    assert read("the app is a little bit useless", "en").strong == ()
+    assert read("the app is useless", "en").strong == ("useless",)
+    assert read("it's a bit rubbish", "en").score < 0  # still negative: it counts over the turns
+    assert read("this is rubbish", "en").strong == ("rubbish",)
+    assert read("what kind of useless service is this", "en").strong == ("useless",)  # a question word

@@ -115,6 +115,8 @@ def test_no_quantity_is_none():
         ("incorrect", "en", False),
         ("that's not right", "en", False),
         ("not correct", "en", False),
+        ("I'm afraid so", "en", True),
+        ("afraid not", "en", False),
         ("i don't know", "en", None),
         ("maybe", "en", None),
         ("yes no", "en", None),
