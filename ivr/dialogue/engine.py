@@ -30,7 +30,7 @@ from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.hearing import RecogniserMixin
-from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin
+from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin, vague_match
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
@@ -191,8 +191,10 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
         match = heard.match
         # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.
         # A collect step does not restart its own topic ("my balance" at the account number): re-prompt.
+        # An answer is expected at a collect step: a request by meaning alone must be clear to leave it.
         same_topic = isinstance(step, CollectStep) and match is not None and match.intent == self.intent
-        listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic)
+        vague = match is not None and vague_match(match)
+        listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic and not vague)
         if match is not None and listens and not (hit and hit.score > match.score):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)

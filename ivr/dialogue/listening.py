@@ -5,9 +5,10 @@ How this works
 Every caller turn is read once (`_hear`): the flow's intents ranked (a request for a person read at word
 level, ivr.dialogue.person, puts `agent` first or, for a mere mention, takes it out), the best match over
 the threshold, and the sentiment reading. At a step that expects an answer (a collect step, a
-confirmation), an intent matched with at least `policy.clear_intent` wins over the answer unless the
-answer is a plain "yes" (the caller answered) or the intent is the topic the step already serves (mixed
-initiative; a step with `mixed_initiative: false` hears only its answers). A turn that is half understood
+confirmation), an intent matched with at least `policy.clear_intent` (by meaning alone, with none of its
+words said: MEANING_OVERRIDE) wins over the answer unless the answer is a plain "yes" (the caller
+answered) or the intent is the topic the step already serves (mixed initiative; a step with
+`mixed_initiative: false` hears only its answers). A turn that is half understood
 (the best intents score between `policy.repair_threshold` and the threshold) gets a targeted question:
 "Is this about your bill or a refund?" when two are close, else "You'd like help with a refund, is that
 right?". Misses escalate: the first rephrases with examples, the second offers keypad choices, the limit
@@ -35,6 +36,7 @@ PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
+MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,8 @@ class ListeningMixin:
         if match is None or answer is True or not self._mixed():
             return None
         if match.score < self.spec.policy.clear_intent:
+            return None
+        if vague_match(match):
             return None
         own = self.spec.intents.get(match.intent)
         if own is None or not own.topic or match.intent == self.intent:
@@ -354,3 +358,9 @@ def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[Intent
     said = next((m for m in ranked if m.intent == PERSON), None)
     score = max(said.score if said else 0.0, REQUEST_SCORE)
     return (IntentMatch(PERSON, score, said.matched if said else "request for a person"), *others)
+
+
+def vague_match(match: IntentMatch) -> bool:
+    """Matched by meaning alone and not clearly: "hang on, ..." is not "my account is on hold"."""
+    return match.matched.startswith("~") and match.score < MEANING_OVERRIDE
+

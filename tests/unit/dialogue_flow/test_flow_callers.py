@@ -284,3 +284,13 @@ def test_a_yes_no_step_reads_its_own_answer_words(flow, language, said, all_devi
 def test_a_person_named_only_in_a_complaint_is_the_complaint(flow, said, reason):
     bot, _ = start(flow, returning=False)
     assert transfer_of(bot.on_transcript(said, 0.9)).reason == reason
+
+
+def test_a_vague_match_by_meaning_does_not_take_a_caller_off_the_question_asked(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I want to check my balance", 0.9)
+    assert bot.step_name == "balance"  # asked for the account number
+    actions = bot.on_transcript("hang on, my husband has the account number, one sec", 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions), texts(actions)  # not "account on hold"
+    assert bot.step_name == "balance"
+    assert isinstance(bot.on_transcript("actually my account has been suspended", 0.9)[-1], Transfer)
