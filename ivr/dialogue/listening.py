@@ -363,4 +363,3 @@ def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[Intent
 def vague_match(match: IntentMatch) -> bool:
     """Matched by meaning alone and not clearly: "hang on, ..." is not "my account is on hold"."""
     return match.matched.startswith("~") and match.score < MEANING_OVERRIDE
-
