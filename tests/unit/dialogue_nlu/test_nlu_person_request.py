@@ -175,3 +175,8 @@ def test_chinese_questions_about_the_bot_or_the_agents_hours_are_not_requests(te
 
 def test_a_chinese_request_beside_an_hours_question_still_asks():
     assert verdict("我要转人工，你们几点下班", "zh") is True
+
+
+def test_chinese_people_of_a_department_are_people_to_talk_to():
+    assert verdict("我想跟你们技术部门的人聊一下", "zh") is True
+    assert verdict("你们技术部门的人昨天来过了", "zh") is not True  # in the past: a mention
