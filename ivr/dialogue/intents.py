@@ -48,18 +48,19 @@ FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
 FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "啊", "哦"})
 NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
+KEYWORD_GAP = 2  # other words that may stand between two words of a keyword ("account is frozen")
 SUPPOSED_CAP = 0.55  # the best score of any intent in a turn that only supposes: a repair question at most
 _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
 @cache
 def _scope_words(chinese: bool) -> tuple[tuple[str, ...], ...]:
-    """(negators, conditionals, not_supposing, asking, subjects) of a language, from lexicons/scope.yaml."""
+    """(negators, conditionals, not_supposing, asking, subjects, absence) words of a language (scope.yaml)."""
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     return tuple(
         tuple(sorted((normalise(w, lang) for w in data[lang].get(key, [])), key=len, reverse=True))
-        for key in ("negators", "conditionals", "not_supposing", "asking", "subjects")
+        for key in ("negators", "conditionals", "not_supposing", "asking", "subjects", "absence")
     )
 
 
@@ -203,18 +204,20 @@ class IntentMatcher:
         cosines = {label: cosine for label, (cosine, _) in meaning.items()}
         intents_by_meaning = [label for label in cosines if label.startswith("intent:")]
         nearest = max(intents_by_meaning, key=cosines.__getitem__, default="").removeprefix("intent:")
-        hits = [
-            max(
-                (self._keyword_hit(squashed, clauses, k, sim) for k in keywords),
-                default=(0.0, ""),
-                key=lambda hit: hit[0],
-            )
-            for keywords in self._keywords
+        found = [
+            [self._keyword_hit(squashed, clauses, k, sim) for k in keywords] for keywords in self._keywords
+        ]
+        hits = [max(((score, k) for score, k, _ in f), default=(0.0, ""), key=lambda h: h[0]) for f in found]
+        # its keywords said only negated ("my account isn't locked"): meaning alone does not make it a request
+        # (English only: a Chinese negator often states the fault itself, 没信号 is "no signal")
+        denied = [
+            not self._chinese and any(n is True for *_, n in f) and not any(n is False for *_, n in f)
+            for f in found
         ]
         hits = _without_inner_keywords(hits, self._chinese)
         results = []
-        for spec, examples, (kw_score, kw_text), shared in zip(
-            self.intents, self._examples, hits, self._shared, strict=True
+        for spec, examples, (kw_score, kw_text), shared, negated in zip(
+            self.intents, self._examples, hits, self._shared, denied, strict=True
         ):
             ex_score, ex_text = max(
                 ((self._example_score(utterance, e, sim), e.text) for e in examples),
@@ -234,6 +237,8 @@ class IntentMatcher:
                 plain = plain and kw_score >= KEYWORD_SCORE
                 score = max(score, by_meaning) if plain else blend(score, by_meaning)
             if supposed:
+                score = min(score, SUPPOSED_CAP)
+            if negated:
                 score = min(score, SUPPOSED_CAP)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
@@ -278,7 +283,7 @@ class IntentMatcher:
 
     def _supposes(self, text: str) -> bool:
         """Every sentence of the turn is a supposition ("what happens if ...", 如果...的话)."""
-        _, conditionals, polite, asking, subjects = _scope_words(self._chinese)
+        _, conditionals, polite, asking, subjects, _ = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
         sentences = []
         for units in self._units_of(_SENTENCES.split(text)):
@@ -301,15 +306,20 @@ class IntentMatcher:
 
     def _keyword_hit(
         self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
-    ) -> tuple[float, str]:
-        """(score, keyword): nothing when every place the keyword is said is negated."""
+    ) -> tuple[float, str, bool | None]:
+        """(score, keyword, negated): nothing when every place the keyword is said is negated.
+
+        `negated` is None when the keyword was not said at all.
+        """
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
-            return 0.0, keyword.text
-        negated = [self._negated(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
-        if negated and all(negated):  # "my account isn't locked": no evidence for it
-            return 0.0, keyword.text
-        return score, keyword.text
+            return 0.0, keyword.text, None
+        places = [(c, i) for c in clauses for i in self._positions(c, keyword, sim)]
+        if not places and not self._chinese and not any(self._in_order(c, keyword, sim) for c in clauses):
+            return 0.0, keyword.text, None  # its words said apart ("no, ... your service"), not the keyword
+        if places and all(self._negated(c, i) for c, i in places):  # "my account isn't locked"
+            return 0.0, keyword.text, True
+        return score, keyword.text, False
 
     def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
         """Where the keyword starts in a clause (units; an English word also as a stem or close spelling)."""
@@ -321,12 +331,37 @@ class IntentMatcher:
 
         return [i for i in range(len(clause) - n + 1) if all(map(same, clause[i : i + n], words))]
 
+    @staticmethod
+    def _in_order(clause: list[str], keyword: _Phrase, sim: _Similarity) -> bool:
+        """Its words in one clause in order, KEYWORD_GAP other words apart at most ("account is frozen")."""
+        at = -1
+        for n, word in enumerate(keyword.units):
+            reach = len(clause) if n == 0 else at + 1 + KEYWORD_GAP + 1
+            near = [
+                i
+                for i in range(at + 1, min(len(clause), reach))
+                if clause[i] == word or sim.pairs.get(clause[i], {}).get(word, 0.0) >= FUZZY_CUTOFF / 100.0
+            ]
+            if not near:
+                return False
+            at = near[0]
+        return True
+
     def _negated(self, clause: list[str], at: int) -> bool:
-        """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结)."""
-        negators = _scope_words(self._chinese)[0]
+        """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结).
+
+        Not when a verb of having or knowing follows the negator: "I don't know the password", "I didn't
+        get the refund" say what is missing, they do not deny the topic.
+        """
+        words = _scope_words(self._chinese)
+        negators, absence = words[0], words[5]
         glue = "" if self._chinese else " "
         before = f"{glue}{glue.join(clause[max(0, at - NEGATOR_REACH - 1) : at])}{glue}"
-        return any(f"{glue}{n}{glue}" in before for n in negators)
+        found = [before.rfind(f"{glue}{n}{glue}") for n in negators if f"{glue}{n}{glue}" in before]
+        if not found:
+            return False
+        after = before[max(found) :]
+        return not any(f"{glue}{v}{glue}" in after for v in absence)
 
     def _keyword_score(self, squashed: str, keyword: _Phrase, sim: _Similarity) -> float:
         """0.9 when the keyword occurs as a character sequence; fuzzy English words score a little less."""

@@ -109,8 +109,10 @@ def _english_groups(words: list[str]) -> list[_Group]:
             continue
         if open_group is not None and repeat == 1 and open_group.extend(word):
             continue
-        group = _start_group(word, prev_digit, next_digit, words[i - 1] if i else "")
-        if word in REPEATS and next_digit:
+        # after "double" an "oh" is a zero ("double oh seven"), as after a digit
+        group = _start_group(word, prev_digit or repeat > 1, next_digit, words[i - 1] if i else "")
+        next_zero = i + 1 < len(words) and words[i + 1] in ZERO_SOUNDS
+        if word in REPEATS and (next_digit or next_zero):
             repeat = REPEATS[word]
             open_group = None
             continue

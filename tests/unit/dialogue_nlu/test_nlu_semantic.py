@@ -135,3 +135,26 @@ def test_a_keyword_said_only_inside_another_intent_s_longer_keyword_is_no_eviden
     ranked = flow.matcher("en").ranked("my bill has gone through the roof this month")
     assert ranked[0].intent == "billing_dispute"
     assert flow.matcher("en").ranked("what is my bill")[0].intent == "balance"  # alone it still counts
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("I don't know the password", "password_reset"),  # what is missing, not a denial of the topic
+        ("I didn't get my refund", "refund"),
+        ("actually my account is frozen", "account_unlock"),  # "account frozen" with a word between
+    ],
+)
+def test_keywords_after_a_verb_of_having_or_knowing_and_with_a_word_between_still_count(flow, said, intent):
+    match = flow.matcher("en").match(said)
+    assert match is not None and match.intent == intent
+
+
+def test_a_denied_topic_is_not_a_request_by_meaning_either(flow):
+    match = flow.matcher("en").match("my account isn't locked")
+    assert match is None or match.intent != "account_unlock"
+
+
+def test_a_keyword_s_words_said_in_different_clauses_are_not_the_keyword(flow):
+    ranked = flow.matcher("en").ranked("no, and frankly your service has been appalling")
+    assert all(m.matched != "no service" for m in ranked)

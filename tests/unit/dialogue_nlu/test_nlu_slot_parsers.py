@@ -19,6 +19,8 @@ TODAY = datetime.date(2026, 3, 10)  # a Tuesday
         ("oh one zero", "010"),
         ("double three", "33"),
         ("triple five", "555"),
+        ("zero seven seven double oh one two three", "07700123"),  # "double" before "oh" too
+        ("double o seven", "007"),
         ("twenty five", "25"),
         ("one hundred and five", "105"),
         ("nineteen eighty four", "1984"),
