@@ -294,3 +294,18 @@ def test_a_vague_match_by_meaning_does_not_take_a_caller_off_the_question_asked(
     assert not any(isinstance(a, Transfer) for a in actions), texts(actions)  # not "account on hold"
     assert bot.step_name == "balance"
     assert isinstance(bot.on_transcript("actually my account has been suspended", 0.9)[-1], Transfer)
+
+
+@pytest.mark.parametrize(
+    ("language", "to_network", "answer"),
+    [
+        ("en", "my internet is not working", "none of them work"),
+        ("zh", "网络坏了", "都不行，手机电脑都上不了"),
+    ],
+)
+def test_none_of_my_devices_work_is_a_yes_to_all_your_devices(flow, language, to_network, answer):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(to_network, 0.9)
+    assert bot.step_name == "network"
+    bot.on_transcript(answer, 0.9)
+    assert bot.slots["all_devices"] is True
