@@ -307,9 +307,10 @@ class IntentMatcher:
     def _keyword_hit(
         self, squashed: str, clauses: list[list[str]], keyword: _Phrase, sim: _Similarity
     ) -> tuple[float, str, bool | None]:
-        """(score, keyword, negated): nothing when every place the keyword is said is negated.
+        """(score, keyword, denied): nothing when every place the keyword is said is negated.
 
-        `negated` is None when the keyword was not said at all.
+        `denied` is True when every place has the negator just before the keyword ("isn't locked"), None
+        when the keyword was not said at all.
         """
         score = self._keyword_score(squashed, keyword, sim)
         if score == 0.0:
@@ -318,7 +319,9 @@ class IntentMatcher:
         if not places and not self._chinese and not any(self._in_order(c, keyword, sim) for c in clauses):
             return 0.0, keyword.text, None  # its words said apart ("no, ... your service"), not the keyword
         if places and all(self._negated(c, i) for c, i in places):  # "my account isn't locked"
-            return 0.0, keyword.text, True
+            # denied outright only with the negator just before it: "isn't locked", not "not getting signal"
+            denied = all(self._negated(c, i, reach=0) for c, i in places)
+            return 0.0, keyword.text, denied
         return score, keyword.text, False
 
     def _positions(self, clause: list[str], keyword: _Phrase, sim: _Similarity) -> list[int]:
@@ -347,7 +350,7 @@ class IntentMatcher:
             at = near[0]
         return True
 
-    def _negated(self, clause: list[str], at: int) -> bool:
+    def _negated(self, clause: list[str], at: int, reach: int = NEGATOR_REACH) -> bool:
         """A negator stands just before the keyword at `at` ("isn't locked", 没被冻结).
 
         Not when a verb of having or knowing follows the negator: "I don't know the password", "I didn't
@@ -356,7 +359,7 @@ class IntentMatcher:
         words = _scope_words(self._chinese)
         negators, absence = words[0], words[5]
         glue = "" if self._chinese else " "
-        before = f"{glue}{glue.join(clause[max(0, at - NEGATOR_REACH - 1) : at])}{glue}"
+        before = f"{glue}{glue.join(clause[max(0, at - reach - 1) : at])}{glue}"
         found = [before.rfind(f"{glue}{n}{glue}") for n in negators if f"{glue}{n}{glue}" in before]
         if not found:
             return False

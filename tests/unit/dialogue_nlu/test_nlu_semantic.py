@@ -158,3 +158,17 @@ def test_a_denied_topic_is_not_a_request_by_meaning_either(flow):
 def test_a_keyword_s_words_said_in_different_clauses_are_not_the_keyword(flow):
     ranked = flow.matcher("en").ranked("no, and frankly your service has been appalling")
     assert all(m.matched != "no service" for m in ranked)
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("I don't think my internet is working", "network_fault"),  # a hedge, not a denial
+        ("I'm not getting any signal", "network_fault"),  # the negator is not just before the keyword
+        ("there isn't any signal in my house", "network_fault"),
+        ("I'm not sure what my balance is", "balance"),
+    ],
+)
+def test_a_negator_away_from_the_keyword_does_not_deny_the_topic(flow, said, intent):
+    match = flow.matcher("en").match(said)
+    assert match is not None and match.intent == intent

@@ -114,25 +114,15 @@ def test_contempt_for_somebody_else_stays_strong(text, language):
 @pytest.mark.parametrize(
     "text",
     [
-        "if this isn't sorted today I'm leaving for another provider",  # leaving
-        "I've been a customer for ten years and this is how you treat me?",
-        "I'm really unhappy with the way I've been treated",
-        "I'll be posting about this all over Facebook",  # going public, online
-    ],
-)
-def test_leaving_the_company_and_going_public_are_strong(text):
-    assert read(text, "en").strong
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         "I'm switching from another provider, can I keep my number",  # a new customer
+        "how do I cancel, I'm switching to another provider",  # a porting question
         "how much are calls to another network",
         "can I post my bill online",
+        "is there an outage, it's all over facebook",
+        "I'm happy with the way I've been treated today, thanks",
     ],
 )
-def test_other_providers_and_posting_are_no_complaint_by_themselves(text):
+def test_other_providers_posting_and_treatment_are_no_complaint_by_themselves(text):
     assert read(text, "en").strong == ()
 
 
@@ -143,3 +133,4 @@ def test_a_softened_strong_word_is_mild():
     assert read("it's a bit rubbish", "en").score < 0  # still negative: it counts over the turns
     assert read("this is rubbish", "en").strong == ("rubbish",)
     assert read("what kind of useless service is this", "en").strong == ("useless",)  # a question word
+    assert read("I'm not putting up with this kind of shocking service", "en").strong == ("shocking",)
