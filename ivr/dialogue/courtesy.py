@@ -43,6 +43,7 @@ def _words(chinese: bool) -> _Words:
     own = {
         key: frozenset(normalise(str(w), lang) for w in own_list or [])
         for key, own_list in data[lang].items()
+        if key != "waits"
     }
     every = own["thanks"] | own["acknowledgements"] | own["closings"]
     size = len if chinese else (lambda e: len(e.split()))
@@ -126,3 +127,20 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     closing = closing or any(f"{glue}{normalise(w, language)}{glue}" in said for w in closings if w.strip())
     core = ("，" if chinese else ", ").join(kept)
     return Courtesy(core if thanked else text.strip(), thanked, closing)
+
+
+@cache
+def _waits(chinese: bool) -> tuple[str, ...]:
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "courtesy.yaml").read_text("utf-8"))
+    lang = "zh" if chinese else "en"
+    return tuple(normalise(str(w), lang) for w in data[lang].get("waits", []))
+
+
+def asks_to_wait(text: str, language: str) -> bool:
+    """The caller asks for a moment ("hang on, let me find my bill", 稍等): at a collect step, not a miss."""
+    chinese = is_chinese(language)
+    said = normalise(text[:MAX_TEXT], language)
+    if chinese:
+        return any(w in said.replace(" ", "") for w in _waits(True))
+    return any(f" {w} " in f" {said} " for w in _waits(False))
+

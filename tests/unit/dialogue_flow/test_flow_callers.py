@@ -290,10 +290,42 @@ def test_a_vague_match_by_meaning_does_not_take_a_caller_off_the_question_asked(
     bot, _ = start(flow, returning=False)
     bot.on_transcript("I want to check my balance", 0.9)
     assert bot.step_name == "balance"  # asked for the account number
-    actions = bot.on_transcript("hang on, my husband has the account number, one sec", 0.9)
+    actions = bot.on_transcript("bear with me, my husband has the account", 0.9)
     assert not any(isinstance(a, Transfer) for a in actions), texts(actions)  # not "account on hold"
     assert bot.step_name == "balance"
     assert isinstance(bot.on_transcript("actually my account has been suspended", 0.9)[-1], Transfer)
+
+
+@pytest.mark.parametrize(
+    ("language", "to_step", "wait", "answer"),
+    [
+        (
+            "en",
+            "I want to check my balance",
+            "hang on, my husband has the account number",
+            "one two three four five six",
+        ),
+        ("zh", "我要查询话费", "稍等，我找一下账号", "一二三四五六"),
+    ],
+)
+def test_a_caller_who_asks_for_a_moment_at_a_collect_step_is_given_it(flow, language, to_step, wait, answer):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(to_step, 0.9)
+    assert bot.step_name == "balance"
+    for _ in range(4):  # never a miss, however often: the caller is looking for the number
+        actions = bot.on_transcript(wait, 0.9)
+        assert [type(a) for a in actions] == [Say] and bot.step_name == "balance", texts(actions)
+    assert "take your time" in texts(actions)[0] or "慢慢来" in texts(actions)[0]
+    assert "123456" in texts(bot.on_transcript(answer, 0.9))[0].replace(" ", "")  # then read back
+
+
+def test_a_clear_request_or_a_repeat_still_wins_over_a_wait(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I want to check my balance", 0.9)
+    assert bot.step_name == "balance"
+    bot.on_transcript("hang on, I forgot my password", 0.9)
+    assert bot.step_name == "password"  # its keyword: the caller has a new request
+    assert "account number" in texts(bot.on_transcript("hang on, can you repeat that", 0.9))[0]
 
 
 @pytest.mark.parametrize(
