@@ -166,7 +166,7 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
             override = self._overriding(heard, value)
             # "hang on, my husband has the account number": a wait, whatever it sounds like by meaning
             waits = value is None and isinstance(step, CollectStep) and heard.intent not in GLOBAL_INTENTS
-            waits = waits and courtesy.asks_to_wait(text, self.language)
+            waits = waits and courtesy.asks_to_wait(text, self.language, self._t(step.prompt))
             if override is not None and not (waits and override.matched.startswith("~")):
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:

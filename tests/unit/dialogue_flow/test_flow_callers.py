@@ -326,6 +326,9 @@ def test_a_clear_request_or_a_repeat_still_wins_over_a_wait(flow):
     bot.on_transcript("hang on, I forgot my password", 0.9)
     assert bot.step_name == "password"  # its keyword: the caller has a new request
     assert "account number" in texts(bot.on_transcript("hang on, can you repeat that", 0.9))[0]
+    bot.on_transcript("I want to check my balance", 0.9)
+    reply = texts(bot.on_transcript("wait a minute, I actually want to cancel my contract", 0.9))
+    assert "take your time" not in reply[0]  # not about the account number: a new request
 
 
 @pytest.mark.parametrize(
