@@ -83,6 +83,10 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
     "welcome": {"en": "You're welcome.", "zh": "不客气。"},  # to thanks alone, before the question again
     "wait": {"en": "Sure, take your time.", "zh": "好的，您慢慢来，不着急。"},  # "hang on" at a collect step
+    "missing": {  # "I don't have my account number" at a collect step
+        "en": "No problem. Say it when you have found it, or say agent to talk to a person.",
+        "zh": "没关系。您可以找到后再告诉我，也可以说“人工”转接人工客服。",
+    },
 }
 
 _OF_COURSE = {"en": "Of course.", "zh": "好的，"}

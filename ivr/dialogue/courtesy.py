@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, normalise, tokens
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese, normalise
 
 MAX_TEXT = 2000
 
@@ -43,7 +43,6 @@ def _words(chinese: bool) -> _Words:
     own = {
         key: frozenset(normalise(str(w), lang) for w in own_list or [])
         for key, own_list in data[lang].items()
-        if key != "waits"
     }
     every = own["thanks"] | own["acknowledgements"] | own["closings"]
     size = len if chinese else (lambda e: len(e.split()))
@@ -129,37 +128,6 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     return Courtesy(core if thanked else text.strip(), thanked, closing)
 
 
-@cache
-def _waits(chinese: bool) -> tuple[str, ...]:
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "courtesy.yaml").read_text("utf-8"))
-    lang = "zh" if chinese else "en"
-    return tuple(normalise(str(w), lang) for w in data[lang].get("waits", []))
-
-
-def asks_to_wait(text: str, language: str, question: str) -> bool:
-    """The caller asks for a moment to find the answer to `question` ("hang on, let me find my bill", 稍等).
-
-    Only when the rest of the turn is courtesy or is about what the question asks ("hang on, my husband has
-    the account number"): "wait a minute, I actually want to cancel my contract" is a new request.
-    """
-    chinese = is_chinese(language)
-    said = normalise(text[:MAX_TEXT], language)
-    if chinese:
-        said = said.replace(" ", "")
-        found = [w for w in _waits(True) if w in said]
-        rest = said
-        for w in found:
-            rest = rest.replace(w, " ")
-        asked = set(ngrams(question, language))
-        about = any(g in asked for part in rest.split() for g in ngrams(part, language))
-    else:
-        found = [w for w in _waits(False) if f" {w} " in f" {said} "]
-        rest = f" {said} "
-        for w in found:
-            rest = rest.replace(f" {w} ", " ")
-        asked = {w for w in tokens(question, language) if len(w) > 3 and w not in STOPWORDS}
-        about = any(w in asked for w in rest.split())
-    if not found:
-        return False
-    filler = _words(chinese).acknowledgements | STOPWORDS | {"please"}
-    return about or not [u for u in rest.split() if u not in filler]
+def acknowledgements(language: str) -> frozenset[str]:
+    """The words that may stand around thanks without asking for anything ("oh okay", 好的)."""
+    return _words(is_chinese(language)).acknowledgements

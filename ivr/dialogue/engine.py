@@ -26,7 +26,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import courtesy, slots
+from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.hearing import RecogniserMixin
@@ -164,18 +164,20 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
         if isinstance(self.pending, _Confirm) or isinstance(step, CollectStep):
             value = self._answer(text)
             override = self._overriding(heard, value)
-            # "hang on, my husband has the account number": a wait, whatever it sounds like by meaning
-            waits = value is None and isinstance(step, CollectStep) and heard.intent not in GLOBAL_INTENTS
-            waits = waits and courtesy.asks_to_wait(text, self.language, self._t(step.prompt))
-            if override is not None and not (waits and override.matched.startswith("~")):
+            aside = self._aside(step, heard, text) if value is None else None
+            if (
+                override is not None
+                and aside != "missing"
+                and not (aside and override.matched.startswith("~"))
+            ):
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
                     return routed
             if value is not None:
                 return self._collected(value)
-            if waits:
-                self.policy.understood()  # no miss: the caller comes back with the answer
-                return [self._say(self._msg("wait"), step)]
+            if aside is not None:  # no miss: the caller comes back with the answer, or asks for a person
+                self.policy.understood()
+                return [self._say(self._msg(aside), step)]
         name = heard.intent
         if name == "goodbye":
             return self._goodbye()

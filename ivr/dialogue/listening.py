@@ -24,9 +24,9 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import courtesy, nbest, person
+from ivr.dialogue import asides, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
-from ivr.dialogue.schema import AskStep, CollectStep, GoodbyeStep, MenuStep
+from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, GoodbyeStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
 from ivr.dialogue.text import normalise
@@ -181,6 +181,21 @@ class ListeningMixin:
         if own.goto is not None and own.goto == self.step_name:
             return None
         return match
+
+    def _aside(self, step: Any, heard: Heard, text: str) -> str | None:
+        """ "missing" or "wait" for a turn about a collect step's answer that is not the answer, else None.
+
+        "I can't find my account number", "hang on, my husband has the account number": about the answer,
+        whatever they sound like by meaning or by a word of another topic (ivr.dialogue.asides).
+        """
+        if not isinstance(step, CollectStep):
+            return None
+        question = self._t(step.prompt)
+        if asides.lacks_answer(text, self.language, question):
+            return "missing"
+        if heard.intent not in GLOBAL_INTENTS and asides.asks_to_wait(text, self.language, question):
+            return "wait"
+        return None
 
     def _menu_option(self, step: MenuStep, text: str) -> Any:
         """The menu option whose words the caller said, or None."""

@@ -69,6 +69,7 @@ MESSAGE_KEYS = (
     "not_that",
     "welcome",
     "wait",
+    "missing",
 )
 
 

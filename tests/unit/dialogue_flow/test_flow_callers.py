@@ -344,3 +344,11 @@ def test_none_of_my_devices_work_is_a_yes_to_all_your_devices(flow, language, to
     assert bot.step_name == "network"
     bot.on_transcript(answer, 0.9)
     assert bot.slots["all_devices"] is True
+
+
+@pytest.mark.parametrize("said", ["I can't find my account number", "sorry, I don't have it to hand"])
+def test_a_caller_without_the_answer_is_told_what_they_can_do_and_stays(flow, said):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I want to check my balance", 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert bot.step_name == "balance" and "say agent" in texts(actions)[0], texts(actions)

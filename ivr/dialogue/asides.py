@@ -1,0 +1,99 @@
+"""What a caller says at a collect step besides the answer: a moment to find it, or not having it.
+
+How this works: lexicons/asides.yaml lists the words. `asks_to_wait` finds a wait ("hang on", "bear with
+me", 稍等) and `lacks_answer` a missing answer ("I don't have it to hand", "I can't find my account
+number", 我找不到账号). Either counts only when the rest of the turn is courtesy or is about what the
+step asks (a content word of its question, or "it"): "wait a minute, I actually want to cancel my
+contract" is a new request, "I don't have a pen" is not about the account number. FlowBot answers a wait
+with "take your time" and a missing answer with where to find it or a person, and keeps listening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ivr.dialogue.courtesy import acknowledgements
+from ivr.dialogue.text import STOPWORDS, is_chinese, ngrams, normalise, tokens
+
+MAX_TEXT = 2000
+LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
+
+
+@dataclass(frozen=True)
+class _Words:
+    waits: tuple[str, ...]
+    negators: tuple[str, ...]
+    lacking: tuple[str, ...]
+    lost: tuple[str, ...]
+
+
+@cache
+def _words(chinese: bool) -> _Words:
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
+    lang = "zh" if chinese else "en"
+    keys = ("waits", "negators", "lacking", "lost")
+    return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
+
+
+def asks_to_wait(text: str, language: str, question: str) -> bool:
+    """The caller asks for a moment to find the answer to `question` ("hang on, let me find it", 稍等)."""
+    found, rest = _found(text, language, _words(is_chinese(language)).waits)
+    return bool(found) and _about(rest, language, question)
+
+
+def lacks_answer(text: str, language: str, question: str) -> bool:
+    """The caller does not have the answer to `question` ("I don't have it to hand", 我找不到账号)."""
+    chinese = is_chinese(language)
+    words = _words(chinese)
+    said = normalise(text[:MAX_TEXT], language)
+    if chinese:
+        found, rest = _found(text, language, (*words.lacking, *words.lost))
+        return bool(found) and _about(rest, language, question, pronoun=False)
+    units = said.split()
+    for i, unit in enumerate(units):
+        # "I forgot it" may be any thing named before; "I don't have it (to hand)" is the thing asked for
+        lacking = unit in words.lacking and _negated_before(units, i, words.negators)
+        if lacking or unit in words.lost:
+            return _about(" ".join(units[i + 1 :]), language, question, pronoun=lacking, strict=True)
+    return False
+
+
+def _negated_before(units: list[str], at: int, negators: tuple[str, ...]) -> bool:
+    """A negator ends within LACKING_REACH words before `at` ("don't have", "don't actually have")."""
+    before = " ".join(units[max(0, at - LACKING_REACH - 2) : at])
+    return any(f" {n} " in f" {before} " for n in negators)
+
+
+def _found(text: str, language: str, entries: tuple[str, ...]) -> tuple[list[str], str]:
+    """The entries said, and the turn without them."""
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "")
+        found = [w for w in entries if w in said]
+        for w in found:
+            said = said.replace(w, " ")
+        return found, said
+    found = [w for w in entries if f" {w} " in f" {said} "]
+    rest = f" {said} "
+    for w in found:
+        rest = rest.replace(f" {w} ", " ")
+    return found, rest
+
+
+def _about(rest: str, language: str, question: str, pronoun: bool = False, strict: bool = False) -> bool:
+    """The rest of the turn is courtesy (unless `strict`) or names what the question asks (or "it")."""
+    if is_chinese(language):
+        asked = set(ngrams(question, language))
+        if any(g in asked for part in rest.split() for g in ngrams(part, language)):
+            return True
+        return not strict and not rest.strip()
+    asked = {w for w in tokens(question, language) if len(w) > 3 and w not in STOPWORDS}
+    words = rest.split()
+    if any(w in asked for w in words) or (pronoun and "it" in words):
+        return True
+    filler = acknowledgements(language) | STOPWORDS | {"please"}
+    return not strict and not [w for w in words if w not in filler]

@@ -1,0 +1,51 @@
+"""Asides at a collect step: a moment to find the answer, or not having it, told from new requests."""
+
+import pytest
+
+from ivr.dialogue.asides import asks_to_wait, lacks_answer
+
+QUESTION = {"en": "Please say or key in your account number.", "zh": "请说出或者输入您的账号。"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("hang on, my husband has the account number", "en"),
+        ("bear with me", "en"),
+        ("one moment please", "en"),
+        ("稍等，我找一下账号", "zh"),
+    ],
+)
+def test_a_moment_to_find_the_answer(text, language):
+    assert asks_to_wait(text, language, QUESTION[language])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["wait a minute, I actually want to cancel my contract", "hold on, I'd rather get my money returned"],
+)
+def test_a_wait_word_before_a_new_request_is_no_wait(text):
+    assert not asks_to_wait(text, "en", QUESTION["en"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I don't have my account number", "en"),
+        ("sorry, I don't have it to hand", "en"),
+        ("I can't find my account number", "en"),
+        ("I've forgotten my account number", "en"),
+        ("我找不到账号", "zh"),
+    ],
+)
+def test_not_having_the_answer(text, language):
+    assert lacks_answer(text, language, QUESTION[language])
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("I don't have a pen", "en"), ("I forgot my password", "en"), ("I have my account number", "en"),
+     ("我忘记密码了", "zh")],
+)  # fmt: skip
+def test_not_having_something_else_is_not_a_missing_answer(text, language):
+    assert not lacks_answer(text, language, QUESTION[language])
