@@ -10,7 +10,7 @@ from tokenizers import Tokenizer
 
 from asr.models import bundled_whisper_model
 from asr.whisper_decode import hint_tokens
-from ivr.bot import CallInfo, PreviousCall, Say, Transfer
+from ivr.bot import CallInfo, Hangup, PreviousCall, Say, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from tests.unit.dialogue_flow.routers import FixedRouter
@@ -352,3 +352,27 @@ def test_a_caller_without_the_answer_is_told_what_they_can_do_and_stays(flow, sa
     bot.on_transcript("I want to check my balance", 0.9)
     actions = bot.on_transcript(said, 0.9)
     assert bot.step_name == "balance" and "say agent" in texts(actions)[0], texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("language", "to_more", "said"),
+    [
+        (
+            "en",
+            ["I want to check my balance", "one two three four five six", "yes"],
+            "no thanks, but I do have another question",
+        ),
+        (
+            "en",
+            ["I want to check my balance", "one two three four five six", "yes"],
+            "that's all, but actually",
+        ),
+        ("zh", ["我要查询话费", "一二三四五六", "对"], "没有了，不过我还有个问题"),
+    ],
+)
+def test_a_goodbye_followed_by_but_does_not_end_the_call(flow, language, to_more, said):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in to_more:
+        bot.on_transcript(turn, 0.9)
+    assert bot.step_name == "more"
+    assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))  # the caller goes on
