@@ -49,11 +49,10 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
     """The caller does not have the answer to `question` ("I don't have it to hand", 我找不到账号)."""
     chinese = is_chinese(language)
     words = _words(chinese)
-    said = normalise(text[:MAX_TEXT], language)
     if chinese:
         found, rest = _found(text, language, (*words.lacking, *words.lost))
         return bool(found) and _about(rest, language, question, pronoun=False)
-    units = said.split()
+    units = normalise(text[:MAX_TEXT], language).split()
     for i, unit in enumerate(units):
         # "I forgot it" may be any thing named before; "I don't have it (to hand)" is the thing asked for
         lacking = unit in words.lacking and _negated_before(units, i, words.negators)

@@ -19,7 +19,6 @@ ivr.dialogue.transfers (mixins of FlowBot).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,19 +48,12 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
-from ivr.dialogue.text import CONTRASTS, is_chinese
+from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.routing import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
 PERSON_KEY = "0"
-
-
-# "no thanks, but ...": the contrast words, as whole words in English
-_CONTRAST = {
-    "en": re.compile(r"\b(?:" + "|".join(CONTRASTS["en"]) + r")\b", re.IGNORECASE),
-    "zh": re.compile("|".join(CONTRASTS["zh"])),
-}
 
 
 @dataclass(frozen=True)
@@ -408,20 +400,6 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
         return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
-
-    def _going_on(self, text: str) -> str | None:
-        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing")."""
-        step = self._step()
-        parts = _CONTRAST.get(self.language[:2], _CONTRAST["en"]).split(text, maxsplit=1)
-        if not isinstance(step, AskStep) or len(parts) < 2 or not re.search(r"\w", parts[1]):
-            return None
-        head = self._hear(parts[0])
-        ends = head.intent == "goodbye" or (head.match is not None and self._closes(step, head.match.intent))
-        return parts[1].strip(" ,.") if ends else None
-
-    def _closes(self, step: AskStep, intent: str) -> bool:
-        """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
-        return isinstance(self.spec.steps.get(step.routes.get(intent, "")), GoodbyeStep)
 
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""

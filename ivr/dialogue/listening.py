@@ -18,6 +18,7 @@ recogniser per step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,12 +30,17 @@ from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, GoodbyeStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.text import normalise
+from ivr.dialogue.text import CONTRASTS, normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
+# "no thanks, but ...": the contrast words, as whole words in English
+_CONTRAST = {
+    "en": re.compile(r"\b(?:" + "|".join(CONTRASTS["en"]) + r")\b", re.IGNORECASE),
+    "zh": re.compile("|".join(CONTRASTS["zh"])),
+}
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
 
@@ -197,6 +203,20 @@ class ListeningMixin:
             return "wait"
         return None
 
+    def _going_on(self, text: str) -> str | None:
+        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing")."""
+        step = self._step()
+        parts = _CONTRAST.get(self.language[:2], _CONTRAST["en"]).split(text, maxsplit=1)
+        if not isinstance(step, AskStep) or len(parts) < 2 or not re.search(r"\w", parts[1]):
+            return None
+        head = self._hear(parts[0])
+        ends = head.intent == "goodbye" or (head.match is not None and self._closes(step, head.match.intent))
+        return parts[1].strip(" ,.") if ends else None
+
+    def _closes(self, step: AskStep, intent: str) -> bool:
+        """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
+        return isinstance(self.spec.steps.get(step.routes.get(intent, "")), GoodbyeStep)
+
     def _menu_option(self, step: MenuStep, text: str) -> Any:
         """The menu option whose words the caller said, or None."""
         said = normalise(text, self.language)
@@ -262,7 +282,7 @@ class ListeningMixin:
         if step is None:
             return []
         if isinstance(step, AskStep):  # "great, thank you" to "anything else?": the caller is done
-            ending = [i for i, to in step.routes.items() if isinstance(self.spec.steps.get(to), GoodbyeStep)]
+            ending = [i for i in step.routes if self._closes(step, i)]
             routed = self._route(step, ending[0], 1.0) if ending else None
             if routed is not None:
                 return routed
