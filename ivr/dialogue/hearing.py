@@ -19,6 +19,7 @@ from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer
 
 MAX_HINTS = 40  # Whisper's prompt holds about 220 tokens; the step's own words come first
+OWN_HINTS = 3  # a step's own yes words, and its own no words, put in the prompt
 
 
 class RecogniserMixin:
@@ -70,7 +71,8 @@ class RecogniserMixin:
         if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
             asked = isinstance(step, CollectStep) and self.pending is None
             own = step.own_answers(self.language) if asked else {}
-            said = [w for words in own.values() for w in words]  # "only my phone"
+            # "only my phone"; the first few of each side, so the prompt keeps room for the flow's topics
+            said = [w for words in own.values() for w in words[:OWN_HINTS]]
             return [*catalog.YES_NO_WORDS.get(self.language, []), *said, *globals_]
         if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
             return [*catalog.DIGIT_WORDS.get(self.language, []), *globals_]

@@ -296,28 +296,30 @@ OWN_NEGATORS = {
 OWN_NEGATOR_REACH = 3  # words (characters in Chinese) from a negator to the answer word it turns round
 
 
-def _own_answer(norm: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
+def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
     """The question's own answer words in the text: yes or no when only one side's are there.
 
     A negator just before one turns it round: "not all of them" is a no, 不只是我的手机 a yes.
     """
     chinese = is_chinese(language)
-    units = list(norm.replace(" ", "")) if chinese else norm.split()
     negators = OWN_NEGATORS["zh" if chinese else "en"]
     found = set()
-    for answer, words in own.items():
-        for word in words:
-            wanted = list(word) if chinese else normalise(word, language).split()
-            for at in range(len(units) - len(wanted) + 1):
-                if units[at : at + len(wanted)] != wanted:
-                    continue
-                before = units[max(0, at - OWN_NEGATOR_REACH) : at]
-                turned = (
-                    any(n in "".join(before) for n in negators)
-                    if chinese
-                    else bool(set(before) & set(negators))
-                )
-                found.add(answer != turned)
+    for clause in CLAUSE_BREAKS.split(text):  # a negator turns round only its own clause: 不是，只有手机
+        norm = normalise(clause, language)
+        units = list(norm.replace(" ", "")) if chinese else norm.split()
+        for answer, words in own.items():
+            for word in words:
+                wanted = list(word) if chinese else normalise(word, language).split()
+                for at in range(len(units) - len(wanted) + 1):
+                    if units[at : at + len(wanted)] != wanted:
+                        continue
+                    before = units[max(0, at - OWN_NEGATOR_REACH) : at]
+                    turned = (
+                        any(n in "".join(before) for n in negators)
+                        if chinese
+                        else bool(set(before) & set(negators))
+                    )
+                    found.add(answer != turned)
     return found.pop() if len(found) == 1 else None
 
 
@@ -325,7 +327,7 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     """True for yes, False for no, None when unclear or when both are heard.
 
     `own` are words that answer this particular question (a step's `answers`): for "is it on all your
-    devices?", "only my phone" is a no and "every one of them" a yes. They count after a leading yes or no.
+    devices?", "only my phone" is a no and "every one of them" a yes. They outweigh a leading yes or no.
     """
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
@@ -334,11 +336,13 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
     if taken_back:
         return None  # "sure, but not today": neither a yes nor a no to act on
+    said = _own_answer(text[:MAX_TEXT], language, own) if own else None
+    if said is not None:
+        # The question's own words say more than a leading "yeah", which callers also use to take the
+        # turn: "yeah, it's something else" to "the same issue as last time?" is a no.
+        return said
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
-    said = _own_answer(norm, language, own) if own else None
-    if said is not None:
-        return said
     signals = _polarity(norm)
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))

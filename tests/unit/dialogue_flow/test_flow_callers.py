@@ -65,6 +65,30 @@ def test_a_returning_caller_stating_a_new_fault_is_routed_to_it(flow):
     assert bot.intent == "network_fault"
 
 
+@pytest.mark.parametrize(
+    ("said", "language", "same"),
+    [
+        ("it's something else", "en", False),
+        ("Yeah, it's something else.", "en", False),  # a leading "yeah" takes the turn, the words answer
+        ("not the same one", "en", False),
+        ("something different this time", "en", False),
+        ("it's still not working", "en", True),
+        ("yeah same thing", "en", True),
+        ("还是老问题，一直没解决", "zh", True),
+        ("是别的问题", "zh", False),
+        ("不一样", "zh", False),
+    ],
+)
+def test_the_returning_callers_question_is_answered_by_what_it_asks_about(flow, said, language, same):
+    bot, _ = start(flow, returning=True, language=language)
+    actions = bot.on_transcript(said, 0.9)
+    assert bot.slots.get("same_issue") is same
+    if same:
+        assert transfer_of(actions).reason == "flow"
+    else:
+        assert bot.step_name == "main" and not any(isinstance(a, Transfer) for a in actions)
+
+
 @pytest.mark.parametrize("returning", [False, True])
 def test_a_plain_yes_or_no_still_answers(flow, returning):
     bot, _ = start(flow, returning=returning)

@@ -317,10 +317,13 @@ ALL_DEVICES = {
         ("only the laptop, the phones work", "en", False),  # the question's own words answer it
         ("every single one of them", "en", True),
         ("just my phone", "en", False),
-        ("yes, just the laptop", "en", True),  # a leading yes still comes first
+        ("yes, just the laptop", "en", False),  # the question's own words outweigh a leading yes
+        ("yes, all of them", "en", True),
+        ("no, just my phone", "en", False),
         ("I'm not sure, I've only tried the phone", "en", None),  # unsure stays unsure
         ("all of them, but only since this morning", "en", None),  # both sides: the general reading
         ("只有电视连不上", "zh", False),
+        ("不是，只有手机", "zh", False),  # 不 turns round only its own clause
         ("家里每台都上不去", "zh", True),  # not 不 of 上不去: the question's words answer it
     ],
 )
