@@ -19,6 +19,7 @@ one says no, and None (no opinion: the intent matcher decides) otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -34,6 +35,8 @@ OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile age
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
+ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
+REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class _Words:
     errands: tuple[str, ...] = ()
     question_ends: tuple[str, ...] = ()
     talk: tuple[str, ...] = ()  # talking to the person first: no errand
+    refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
 
 
 @cache
@@ -71,6 +75,7 @@ def _words(chinese: bool) -> _Words:
         errands=longest_first("errands"),
         question_ends=longest_first("question_ends"),
         talk=longest_first("talk"),
+        refusing=longest_first("refusing"),
     )
 
 
@@ -98,8 +103,11 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
     return any(text.startswith(f" {q} ") for q in words.questions)
 
 
-def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
-    """One clause: True asks for a person, False says it does not, None has no opinion."""
+def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = False) -> bool | None:
+    """One clause: True asks for a person, False says it does not, None has no opinion.
+
+    `followed`: the turn goes on after this clause with words other than fillers and request verbs.
+    """
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
     spans = {k: _find(units, getattr(words, k), chinese) for k in ("machines", "direct", "verbs", "negators")}
@@ -126,7 +134,9 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     def negated(at: int, reach: int) -> bool:
         return not rhetorical and any(0 <= at - end <= reach - 1 for _, end in spans["negators"])
 
-    if any(negated(start, MACHINE_REACH) for start, _ in spans["machines"]):
+    if not chinese and _alternative(units, persons, spans["machines"]):
+        return False  # "a real person or a machine?" (the question's "is this" often misheard): about the bot
+    if any(_refused(units, start, words, chinese, negated) for start, _ in spans["machines"]):
         return True  # "I'm not talking to a robot", 我不想跟机器说话
     if spans["machines"] and not persons and not spans["direct"] and units[-1] in words.question_ends:
         return False  # 我是在跟电脑说话吗: a question about the bot
@@ -151,6 +161,9 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
         bare = not rest_text
     else:
         bare = all(u in words.fillers for u in rest)
+    if not chinese and _subject(units, persons, words, followed):
+        # "the agent I spoke to said...", "the operator fan, I'm gonna call back": someone who did something
+        return False
     if bare:
         return True  # "agent agent agent", "a real person please", 人工人工
     if _find(units, words.past, chinese):
@@ -164,9 +177,62 @@ def _clause(units: list[str], words: _Words, chinese: bool) -> bool | None:
     return None
 
 
+def _alternative(units: list[str], persons: list[tuple[int, int]], machines: list[tuple[int, int]]) -> bool:
+    """A person and a machine joined by "or" ("a person or a machine", "a bot or a human"): a question."""
+    pairs = [(a, b) for a in persons for b in machines] + [(b, a) for a in persons for b in machines]
+    return any(
+        0 <= second[0] - first[1] <= ALTERNATIVE_GAP and "or" in units[first[1] : second[0]]
+        for first, second in pairs
+    )
+
+
+def _refused(
+    units: list[str], at: int, words: _Words, chinese: bool, negated: Callable[[int, int], bool]
+) -> bool:
+    """A machine the caller refuses: "not a robot", "I won't talk to a machine", not "not good with machines"."""
+    if not negated(at, MACHINE_REACH):
+        return False
+    if negated(at, REFUSAL_REACH):
+        return True  # "not a robot", 不要机器
+    # further away, a verb of talking or wanting must stand between: "I don't want to talk to a machine"
+    return any(at - MACHINE_REACH <= v < at for v, _ in _find(units, words.refusing, chinese))
+
+
+def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, followed: bool) -> bool:
+    """ "The <person>" opening the clause and going on to say what they did (English)."""
+    if len(units) < 2 or units[0] != "the" or not persons or persons[0][0] != 1:
+        return False
+    after = units[persons[0][1] :]
+    return any(u not in words.fillers for u in after) if after else followed
+
+
 def _owned(units: list[str], start: int) -> bool:
     """A caller's possessive just before the person (English): "my mobile agent", "his agent"."""
     return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
+
+
+def _units(part: str, language: str, chinese: bool) -> list[str]:
+    normalised = normalise(part, language)
+    return list(normalised.replace(" ", "")) if chinese else normalised.split()
+
+
+def _join_alternatives(clauses: list[list[str]], words: _Words) -> list[list[str]]:
+    """A clause "or <a machine>" joined to the one before it."""
+    joined: list[list[str]] = []
+    for units in clauses:
+        if joined and units[0] == "or" and _find(units, words.machines, False):
+            joined[-1] = joined[-1] + units
+        else:
+            joined.append(units)
+    return joined
+
+
+def _goes_on(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
+    """The clauses after one say something, and ask for nobody: "the agent, I spoke to last week"."""
+    said = [u for units in rest for u in units]
+    if not said or all(u in words.fillers for u in said):
+        return False  # "the manager, please"
+    return not any(_find(units, getattr(words, k), chinese) for units in rest for k in ("verbs", "direct"))
 
 
 def verdict(text: str, language: str) -> bool | None:
@@ -174,13 +240,14 @@ def verdict(text: str, language: str) -> bool | None:
     chinese = is_chinese(language)
     words = _words(chinese)
     found: list[bool] = []
-    for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
-        normalised = normalise(part, language)
-        units = list(normalised.replace(" ", "")) if chinese else normalised.split()
-        if units:
-            said = _clause(units, words, chinese)
-            if said is not None:
-                found.append(said)
+    clauses = [_units(part, language, chinese) for part in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
+    clauses = [units for units in clauses if units]
+    if not chinese:  # "a real person, or a machine": one alternative, however the comma fell
+        clauses = _join_alternatives(clauses, words)
+    for at, units in enumerate(clauses):
+        said = _clause(units, words, chinese, followed=_goes_on(clauses[at + 1 :], words, chinese))
+        if said is not None:
+            found.append(said)
     if any(found):
         return True
     return False if found else None

@@ -184,3 +184,51 @@ def test_chinese_people_of_a_department_are_people_to_talk_to():
 
 def test_being_put_through_before_is_a_mention():
     assert verdict("I was put through to the billing team and got cut off", "en") is not True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is this a real person or a machine?",
+        "in this real person, or machine.",  # the question's "is this" misheard, a comma in the middle
+        "a real person or a recording",
+        "am I talking to a bot or a human",
+    ],
+)
+def test_a_person_or_a_machine_is_a_question_about_the_bot(text):
+    assert verdict(text, "en") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("I'm not talking to a machine", True),
+        ("not a robot please", True),
+        ("I won't deal with a computer", True),
+        ("I want a real person, not a machine", True),
+        ("I'm not very good with the machine, I just want to know my bill", None),  # no refusal
+        ("agent, or anyone really", True),  # an alternative of people is still a request
+    ],
+)
+def test_a_machine_is_refused_by_a_negator_with_a_verb_of_talking_or_wanting(text, asks):
+    assert verdict(text, "en") is asks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the agent was rude to me",
+        "the operator said I'd get a call back",
+        "The Agent, I spoke to last week and my broadband would be fixed",  # a comma after the subject
+        "the person on the phone hung up on me",
+    ],
+)
+def test_the_person_opening_a_sentence_about_what_they_did_is_a_mention(text):
+    assert verdict(text, "en") is False
+
+
+@pytest.mark.parametrize(
+    "text", ["the manager please", "the manager, now", "the supervisor, I want to speak to him", "the agent"]
+)
+def test_the_person_asked_for_with_the_is_still_a_request(text):
+    assert verdict(text, "en") is True
