@@ -18,8 +18,8 @@ one says no, and None (no opinion: the intent matcher decides) otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -189,7 +189,7 @@ def _alternative(units: list[str], persons: list[tuple[int, int]], machines: lis
 def _refused(
     units: list[str], at: int, words: _Words, chinese: bool, negated: Callable[[int, int], bool]
 ) -> bool:
-    """A machine the caller refuses: "not a robot", "I won't talk to a machine", not "not good with machines"."""
+    """A machine the caller refuses: "not a robot", "I won't talk to a machine", not "not good with it"."""
     if not negated(at, MACHINE_REACH):
         return False
     if negated(at, REFUSAL_REACH):
