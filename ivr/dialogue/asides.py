@@ -6,6 +6,7 @@ number", 我找不到账号). Either counts only when the rest of the turn is co
 step asks (a content word of its question, or "it"): "wait a minute, I actually want to cancel my
 contract" is a new request, "I don't have a pen" is not about the account number. FlowBot answers a wait
 with "take your time" and a missing answer with where to find it or a person, and keeps listening.
+`continuation` finds a caller going on ("one more thing", "also") at a question that can end the call.
 """
 
 from __future__ import annotations
@@ -29,13 +30,14 @@ class _Words:
     negators: tuple[str, ...]
     lacking: tuple[str, ...]
     lost: tuple[str, ...]
+    continues: tuple[str, ...]
 
 
 @cache
 def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    keys = ("waits", "negators", "lacking", "lost")
+    keys = ("waits", "negators", "lacking", "lost", "continues")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -59,6 +61,27 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
         if lacking or unit in words.lost:
             return _about(" ".join(units[i + 1 :]), language, question, pronoun=lacking, strict=True)
     return False
+
+
+def continuation(text: str, language: str) -> str | None:
+    """What follows "one more thing" (or 还有一个问题, "also") in the turn; None when the caller says none."""
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "")
+        at = [(said.find(w), w) for w in _words(True).continues if w in said]
+        if not at:
+            return None
+        start, word = max(at)
+        rest = said[start + len(word) :]
+        return rest if rest.strip("啊呀吧嗯恩哦呢的") else ""
+    padded = f" {said} "
+    at = [(padded.find(f" {w} "), w) for w in _words(False).continues if f" {w} " in padded]
+    if not at:
+        return None
+    start, word = max(at)
+    rest = padded[start + len(word) + 2 :].split()
+    filler = acknowledgements(language) | STOPWORDS | {"please", "actually", "yes", "yeah"}
+    return " ".join(rest) if any(w not in filler for w in rest) else ""  # "there is one more thing actually"
 
 
 def _negated_before(units: list[str], at: int, negators: tuple[str, ...]) -> bool:

@@ -83,6 +83,10 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
     "welcome": {"en": "You're welcome.", "zh": "不客气。"},  # to thanks alone, before the question again
     "wait": {"en": "Sure, take your time.", "zh": "好的，您慢慢来，不着急。"},  # "hang on" at a collect step
+    "go_on": {  # "one more thing" or "yes" at a question that can end the call ("anything else?")
+        "en": "Of course. What else can I help you with?",
+        "zh": "好的，请问还有什么可以帮您？",
+    },
     "missing": {  # "I don't have my account number" at a collect step
         "en": "No problem. Say it when you have found it, or say agent to talk to a person.",
         "zh": "没关系。您可以找到后再告诉我，也可以说“人工”转接人工客服。",
@@ -150,7 +154,10 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         ],
         "zh": ["人工", "转人工", "客服", "真人"],
     },
-    "goodbye": {"en": ["goodbye", "bye"], "zh": ["再见", "拜拜"]},
+    "goodbye": {
+        "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra", "tata"],
+        "zh": ["再见", "拜拜", "回头见"],
+    },
 }
 
 YES_NO_WORDS: dict[str, list[str]] = {

@@ -179,6 +179,9 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
             if aside is not None:  # no miss: the caller comes back with the answer, or asks for a person
                 self.policy.understood()
                 return [self._say(self._msg(aside), step)]
+        if self._goes_on(heard, text):  # "one more thing" or "yes" at "anything else?": not the end
+            self.policy.understood()
+            return [self._say(self._msg("go_on"), step)]
         name = heard.intent
         if name == "goodbye":
             return self._goodbye()

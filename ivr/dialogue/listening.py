@@ -204,14 +204,32 @@ class ListeningMixin:
         return None
 
     def _going_on(self, text: str) -> str | None:
-        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing")."""
+        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing"),
+        or what follows "one more thing" at a question that can end it ("one more thing, my bill")."""
         step = self._step()
+        if not isinstance(step, AskStep):
+            return None
+        rest = asides.continuation(text, self.language) if self._can_close(step) else None
+        if rest and re.search(r"\w", rest):
+            return rest
         parts = _CONTRAST.get(self.language[:2], _CONTRAST["en"]).split(text, maxsplit=1)
-        if not isinstance(step, AskStep) or len(parts) < 2 or not re.search(r"\w", parts[1]):
+        if len(parts) < 2 or not re.search(r"\w", parts[1]):
             return None
         head = self._hear(parts[0])
         ends = head.intent == "goodbye" or (head.match is not None and self._closes(step, head.match.intent))
         return parts[1].strip(" ,.") if ends else None
+
+    def _goes_on(self, heard: Heard, text: str) -> bool:
+        """ "One more thing", or a plain yes, to a question that can end the call: the caller has more."""
+        step = self._step()
+        if not isinstance(step, AskStep) or not self._can_close(step):
+            return False
+        if asides.continuation(text, self.language) is not None:
+            return True
+        return heard.match is None and not heard.courtesy and self._yes(text) is True
+
+    def _can_close(self, step: AskStep) -> bool:
+        return any(self._closes(step, intent) for intent in step.routes)
 
     def _closes(self, step: AskStep, intent: str) -> bool:
         """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
@@ -282,7 +300,7 @@ class ListeningMixin:
         if step is None:
             return []
         if isinstance(step, AskStep):  # "great, thank you" to "anything else?": the caller is done
-            ending = [i for i in step.routes if self._closes(step, i)]
+            ending = [i for i in step.routes if self._closes(step, i)]  # (see _can_close)
             routed = self._route(step, ending[0], 1.0) if ending else None
             if routed is not None:
                 return routed

@@ -70,6 +70,7 @@ MESSAGE_KEYS = (
     "welcome",
     "wait",
     "missing",
+    "go_on",
 )
 
 

@@ -11,6 +11,7 @@ from tokenizers import Tokenizer
 from asr.models import bundled_whisper_model
 from asr.whisper_decode import hint_tokens
 from ivr.bot import CallInfo, Hangup, PreviousCall, Say, Transfer
+from ivr.dialogue import catalog
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
 from tests.unit.dialogue_flow.routers import FixedRouter
@@ -400,3 +401,55 @@ def test_a_goodbye_followed_by_but_does_not_end_the_call(flow, language, to_more
         bot.on_transcript(turn, 0.9)
     assert bot.step_name == "more"
     assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))  # the caller goes on
+
+
+TO_MORE = {
+    "en": ["I want to check my balance", "one two three four five six", "yes"],
+    "zh": ["我要查询话费", "一二三四五六", "对"],
+}
+
+
+def at_more(flow, language: str) -> FlowBot:
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in TO_MORE[language]:
+        bot.on_transcript(turn, 0.9)
+    assert bot.step_name == "more"
+    return bot
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "one more thing"),
+        ("en", "no, just one more thing"),
+        ("en", "yes please"),
+        ("en", "there is one more thing actually"),
+        ("zh", "还有一个问题"),
+        ("zh", "是的"),
+    ],
+)
+def test_going_on_at_anything_else_is_asked_what_else(flow, language, said):
+    bot = at_more(flow, language)
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Hangup) for a in actions)
+    assert texts(actions) == [catalog.BUILTIN_MESSAGES["go_on"][language]]
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        ("en", "one more thing, my password doesn't work", "password_reset"),
+        ("zh", "还有一个问题，我想查话费", "balance"),
+    ],
+)
+def test_what_follows_one_more_thing_is_the_next_request(flow, language, said, intent):
+    bot = at_more(flow, language)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
+
+
+@pytest.mark.parametrize(
+    "said", ["no thanks", "that's all", "no, nothing else", "right, cheerio then", "ta-ra"]
+)
+def test_goodbyes_at_anything_else_still_end_the_call(flow, said):
+    assert any(isinstance(a, Hangup) for a in at_more(flow, "en").on_transcript(said, 0.9))
