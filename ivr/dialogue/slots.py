@@ -163,8 +163,33 @@ def _chinese_groups(text: str) -> list[str]:
     ]
 
 
+def _correction_marks(language: str) -> tuple[re.Pattern[str], frozenset[str]]:
+    """A pattern for every correction and restart word of the language, and the restarts among them."""
+    table = _ZH if is_chinese(language) else _EN
+    words = sorted([*table["corrections"], *table["restarts"]], key=len, reverse=True)
+    if is_chinese(language):
+        return re.compile("|".join(map(re.escape, words))), frozenset(table["restarts"])
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE), frozenset(
+        table["restarts"]
+    )
+
+
 def parse_digits(text: str, language: str) -> str | None:
-    """All digits the caller said, in order ("one two three" → "123", "二十五" → "25"); None if none."""
+    """All digits the caller said, in order ("one two three" → "123", "二十五" → "25"); None if none.
+
+    After a correction only what follows counts: "one two three, no, one two four" → "124".
+    """
+    pattern, restarts = _correction_marks(language)
+    text = text[:MAX_TEXT]
+    for mark in reversed(list(pattern.finditer(text.replace("’", "'")))):
+        before, after = _all_digits(text[: mark.start()], language), _all_digits(text[mark.end() :], language)
+        if before and after and (mark.group(0).lower() not in restarts or before[0] == after[0]):
+            return after
+    return _all_digits(text, language)
+
+
+def _all_digits(text: str, language: str) -> str | None:
+    """Every digit said, in order."""
     if is_chinese(language):
         parts = _chinese_groups(text)
         latin = [t for t in tokens(text[:MAX_TEXT], language) if t.isascii()]
@@ -236,8 +261,13 @@ def _english_polarity(words: list[str]) -> list[bool]:
     return found
 
 
+# A question of the A-not-A form (有没有, 是不是, 可不可以) says neither yes nor no.
+_A_NOT_A = re.compile(r"([^\W不没])(?:\w)?[不没]\1")
+
+
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
+    text = _A_NOT_A.sub("，", text)
     found, i = [], 0
     while i < len(text):
         for word, polarity in ZH_POLARITY:

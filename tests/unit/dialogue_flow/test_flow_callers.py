@@ -453,3 +453,18 @@ def test_what_follows_one_more_thing_is_the_next_request(flow, language, said, i
 )
 def test_goodbyes_at_anything_else_still_end_the_call(flow, said):
     assert any(isinstance(a, Hangup) for a in at_more(flow, "en").on_transcript(said, 0.9))
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        ("en", "why has my bill gone up by twenty quid", "billing_dispute"),  # the question's word order
+        ("en", "could you tell me if I'm behind on my payments", "balance"),
+        ("zh", "账单上有一笔我不认识的费用", "billing_dispute"),
+        ("zh", "你们乱扣我的钱", "billing_dispute"),
+    ],
+)
+def test_the_hotline_s_words_for_amounts_owed_and_disputed(flow, language, said, intent):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent

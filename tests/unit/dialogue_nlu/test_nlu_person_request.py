@@ -232,3 +232,7 @@ def test_the_person_opening_a_sentence_about_what_they_did_is_a_mention(text):
 )
 def test_the_person_asked_for_with_the_is_still_a_request(text):
     assert verdict(text, "en") is True
+
+
+def test_speaking_to_one_after_hearing_the_bot_is_a_machine_asks():
+    assert verdict("ok then, I'd like to speak to one please", "en") is True

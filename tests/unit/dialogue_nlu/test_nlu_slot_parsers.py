@@ -334,3 +334,25 @@ def test_a_question_s_own_answer_words(text, language, answer):
 
 def test_without_own_words_the_scope_words_say_nothing():
     assert parse_yes_no("every single one of them", "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "digits"),
+    [
+        ("one two three, no sorry, one two four five six seven", "en", "124567"),
+        ("four one, no wait, four two one five", "en", "4215"),
+        ("one two three, sorry, one two four five six", "en", "12456"),  # a restart
+        ("one two three, sorry, four five six", "en", "123456"),  # a pause, not a correction
+        ("no, it's one two three four five six", "en", "123456"),  # nothing before the "no"
+        ("一二三，不对，是一二四五六七八", "zh", "1245678"),
+    ],
+)
+def test_after_a_correction_only_the_digits_that_follow_count(text, language, digits):
+    assert parse_digits(text, language) == digits
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"), [("你们到底有没有人管啊", None), ("是不是所有设备", None), ("不不不", False)]
+)
+def test_a_chinese_a_not_a_question_is_neither_yes_nor_no(text, answer):
+    assert parse_yes_no(text, "zh") is answer
