@@ -146,7 +146,7 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
         if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             return self._transfer("caller-request")
         if trigger == "strong":
-            self.acted = None if heard.intent == "agent" else self.acted
+            self.acted = None  # "why do I have to repeat myself, it's pathetic" asks for nothing
             topic = self.spec.intents.get(heard.intent or "")
             if topic is not None and topic.topic:  # the agent still sees what the caller wanted
                 self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent

@@ -468,3 +468,18 @@ def test_the_hotline_s_words_for_amounts_owed_and_disputed(flow, language, said,
     bot, _ = start(flow, returning=False, language=language)
     bot.on_transcript(said, 0.9)
     assert bot.intent == intent
+
+
+def test_that_s_it_confirms_a_read_back_and_still_ends_the_call_at_anything_else(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I want to check my balance", 0.9)
+    bot.on_transcript("one two three four five six", 0.9)
+    bot.on_transcript("that's it", 0.9)  # to "I heard 123456. Is that right?"
+    assert bot.slots["account"] == "123456" and bot.step_name == "more"
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript("that's it", 0.9))
+
+
+def test_a_strongly_negative_turn_records_no_global_intent(flow):
+    bot, _ = start(flow, returning=False)
+    actions = bot.on_transcript("why do I have to repeat myself every time, it's pathetic", 0.9)
+    assert transfer_of(actions).reason == "sentiment" and bot.acted is None

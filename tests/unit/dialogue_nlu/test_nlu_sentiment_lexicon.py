@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.dialogue.sentiment import SentimentTrend, lexicon, sentiment
+from ivr.dialogue.sentiment import SentimentTrend, lexicon, read, sentiment
 
 
 def test_lexicons_are_real_sized():
@@ -118,3 +118,8 @@ def test_several_negative_words_together_are_strong_by_score():
 
     piled = read("terrible, awful and so slow", "en")
     assert not piled.strong and piled.score <= -0.75 and piled.is_strong(-0.75)
+
+
+def test_asking_whether_anybody_is_in_charge_is_strong_in_chinese():
+    assert read("都三天了还这样，你们到底有没有人管啊", "zh").strong == ("有没有人管",)
+    assert not read("有没有人能帮我", "zh").strong  # a question for help, not exasperation
