@@ -18,10 +18,40 @@ from pathlib import Path
 import yaml
 
 from ivr.dialogue.courtesy import acknowledgements
-from ivr.dialogue.text import STOPWORDS, is_chinese, ngrams, normalise, tokens
+from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, normalise, tokens
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
+# words that may open a clause before "one more thing" ("no, just one more thing", "oh yes, also ...")
+LEADS = {
+    "en": frozenset(
+        {
+            "no",
+            "yes",
+            "yeah",
+            "yep",
+            "nope",
+            "nah",
+            "just",
+            "oh",
+            "um",
+            "uh",
+            "er",
+            "well",
+            "actually",
+            "and",
+            "but",
+            "so",
+            "right",
+            "ok",
+            "okay",
+            "sorry",
+            "there",
+            "is",
+        }
+    ),
+    "zh": frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -31,13 +61,14 @@ class _Words:
     lacking: tuple[str, ...]
     lost: tuple[str, ...]
     continues: tuple[str, ...]
+    more: tuple[str, ...]
 
 
 @cache
 def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    keys = ("waits", "negators", "lacking", "lost", "continues")
+    keys = ("waits", "negators", "lacking", "lost", "continues", "more")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -63,25 +94,46 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
     return False
 
 
-def continuation(text: str, language: str) -> str | None:
-    """What follows "one more thing" (or 还有一个问题, "also") in the turn; None when the caller says none."""
+def has_more(text: str, language: str) -> bool:
+    """The whole turn says yes to "anything else?" ("oh yes please", 有的); "okay" alone does not."""
     said = normalise(text[:MAX_TEXT], language)
     if is_chinese(language):
-        said = said.replace(" ", "")
-        at = [(said.find(w), w) for w in _words(True).continues if w in said]
-        if not at:
-            return None
-        start, word = max(at)
-        rest = said[start + len(word) :]
-        return rest if rest.strip("啊呀吧嗯恩哦呢的") else ""
-    padded = f" {said} "
-    at = [(padded.find(f" {w} "), w) for w in _words(False).continues if f" {w} " in padded]
-    if not at:
-        return None
-    start, word = max(at)
-    rest = padded[start + len(word) + 2 :].split()
-    filler = acknowledgements(language) | STOPWORDS | {"please", "actually", "yes", "yeah"}
-    return " ".join(rest) if any(w not in filler for w in rest) else ""  # "there is one more thing actually"
+        said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢")
+    else:
+        said = " ".join(w for w in said.split() if w not in {"oh", "um", "uh", "er", "well", "so"})
+    return said in _words(is_chinese(language)).more
+
+
+def continuation(text: str, language: str) -> str | None:
+    """What follows "one more thing" (or 还有一个问题, "also") opening a clause; None when no clause opens so.
+
+    Only at a clause's start, after fillers or a yes or no: "my bill is also wrong" goes on about the bill.
+    """
+    chinese = is_chinese(language)
+    entries = _words(chinese).continues
+    lead = acknowledgements(language) | LEADS[language[:2] if language[:2] in LEADS else "en"]
+    clauses = [normalise(c, language) for c in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
+    for at, clause in enumerate(clauses):
+        if chinese:
+            said = clause.replace(" ", "")
+            found = next((w for w in entries if said.startswith(w)), None)
+            if found is not None:
+                rest = "".join(c.replace(" ", "") for c in [said[len(found) :], *clauses[at + 1 :]])
+                return rest if rest.strip("啊呀吧嗯恩哦呢的") else ""
+            continue
+        words = clause.split()
+        start = 0
+        while start < len(words) and words[start] in lead:
+            start += 1
+        opening = " ".join(words[start:]) + " "
+        found = next((w for w in entries if opening.startswith(w + " ")), None)
+        if found is not None:
+            rest = [*words[start + len(found.split()) :], *(w for c in clauses[at + 1 :] for w in c.split())]
+            filler = acknowledgements(language) | STOPWORDS | {"please", "actually", "yes", "yeah"}
+            return (
+                " ".join(rest) if any(w not in filler for w in rest) else ""
+            )  # "there is one more thing actually"
+    return None
 
 
 def _negated_before(units: list[str], at: int, negators: tuple[str, ...]) -> bool:

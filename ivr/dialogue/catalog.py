@@ -155,7 +155,7 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "zh": ["人工", "转人工", "客服", "真人"],
     },
     "goodbye": {
-        "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra", "tata"],
+        "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],
         "zh": ["再见", "拜拜", "回头见"],
     },
 }

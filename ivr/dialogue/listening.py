@@ -226,7 +226,7 @@ class ListeningMixin:
             return False
         if asides.continuation(text, self.language) is not None:
             return True
-        return heard.match is None and not heard.courtesy and self._yes(text) is True
+        return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
 
     def _can_close(self, step: AskStep) -> bool:
         return any(self._closes(step, intent) for intent in step.routes)

@@ -56,6 +56,7 @@ class _Words:
     question_ends: tuple[str, ...] = ()
     talk: tuple[str, ...] = ()  # talking to the person first: no errand
     refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
+    did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
 
 
 @cache
@@ -76,6 +77,7 @@ def _words(chinese: bool) -> _Words:
         question_ends=longest_first("question_ends"),
         talk=longest_first("talk"),
         refusing=longest_first("refusing"),
+        did=longest_first("did"),
     )
 
 
@@ -106,7 +108,7 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
 def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = False) -> bool | None:
     """One clause: True asks for a person, False says it does not, None has no opinion.
 
-    `followed`: the turn goes on after this clause with words other than fillers and request verbs.
+    `followed`: the next clause tells of the past ("the agent, I spoke to last week").
     """
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
@@ -199,11 +201,13 @@ def _refused(
 
 
 def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, followed: bool) -> bool:
-    """ "The <person>" opening the clause and going on to say what they did (English)."""
+    """ "The <person>" opening the clause, then what they did: "the agent was rude", "the agent, I spoke"."""
     if len(units) < 2 or units[0] != "the" or not persons or persons[0][0] != 1:
         return False
     after = units[persons[0][1] :]
-    return any(u not in words.fillers for u in after) if after else followed
+    if not after:
+        return followed
+    return bool(_find(after, words.did, False) or _find(after, words.past, False))
 
 
 def _owned(units: list[str], start: int) -> bool:
@@ -228,11 +232,8 @@ def _join_alternatives(clauses: list[list[str]], words: _Words) -> list[list[str
 
 
 def _goes_on(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
-    """The clauses after one say something, and ask for nobody: "the agent, I spoke to last week"."""
-    said = [u for units in rest for u in units]
-    if not said or all(u in words.fillers for u in said):
-        return False  # "the manager, please"
-    return not any(_find(units, getattr(words, k), chinese) for units in rest for k in ("verbs", "direct"))
+    """The next clause tells of the past: "the agent, I spoke to last week" (not "it is urgent")."""
+    return bool(rest) and bool(_find(rest[0], words.past, chinese))
 
 
 def verdict(text: str, language: str) -> bool | None:

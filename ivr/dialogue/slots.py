@@ -183,7 +183,12 @@ def parse_digits(text: str, language: str) -> str | None:
     text = text[:MAX_TEXT]
     for mark in reversed(list(pattern.finditer(text.replace("’", "'")))):
         before, after = _all_digits(text[: mark.start()], language), _all_digits(text[mark.end() :], language)
-        if before and after and (mark.group(0).lower() not in restarts or before[0] == after[0]):
+        # a restart says the number's beginning again ("one two three, sorry, one two four"), and a
+        # correction gives at least two digits ("..., I mean the one on my bill" corrects nothing)
+        if not before or not after or len(after) < 2:
+            continue
+        restart = after.startswith(before[:2])
+        if mark.group(0).lower() not in restarts or restart:
             return after
     return _all_digits(text, language)
 
@@ -353,11 +358,17 @@ def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> 
     return found.pop() if len(found) == 1 else None
 
 
+def _phrase(word: str, language: str) -> bool:
+    """An answer of several words (three characters or more in Chinese): "something else", 就手机."""
+    return len(word) >= 3 if is_chinese(language) else len(word.split()) >= 2
+
+
 def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool | None:
     """True for yes, False for no, None when unclear or when both are heard.
 
     `own` are words that answer this particular question (a step's `answers`): for "is it on all your
-    devices?", "only my phone" is a no and "every one of them" a yes. They outweigh a leading yes or no.
+    devices?", "only my phone" is a no and "every one of them" a yes. After a leading yes or no only
+    their phrases of several words count ("yeah, it's something else").
     """
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
@@ -366,13 +377,18 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
     if taken_back:
         return None  # "sure, but not today": neither a yes nor a no to act on
-    said = _own_answer(text[:MAX_TEXT], language, own) if own else None
-    if said is not None:
-        # The question's own words say more than a leading "yeah", which callers also use to take the
-        # turn: "yeah, it's something else" to "the same issue as last time?" is a no.
-        return said
+    if own and lead is not None:
+        # An answer phrase of the question's own says more than a leading "yeah", which callers also use
+        # to take the turn: "yeah, it's something else" to "the same issue as last time?" is a no. Single
+        # words do not: "yes, it just keeps dropping" is a yes to "all your devices?".
+        phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
+        said = _own_answer(text[:MAX_TEXT], language, phrases)
+        return lead if said is None else said
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
+    said = _own_answer(text[:MAX_TEXT], language, own) if own else None
+    if said is not None:
+        return said
     signals = _polarity(norm)
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))

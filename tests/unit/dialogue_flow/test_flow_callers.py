@@ -73,7 +73,9 @@ def test_a_returning_caller_stating_a_new_fault_is_routed_to_it(flow):
         ("Yeah, it's something else.", "en", False),  # a leading "yeah" takes the turn, the words answer
         ("not the same one", "en", False),
         ("something different this time", "en", False),
-        ("it's still not working", "en", True),
+        ("it's the same problem again", "en", True),
+        ("no, it's working again now", "en", False),  # "again" is no answer of its own
+        ("yes, I was promised a new router", "en", True),
         ("yeah same thing", "en", True),
         ("还是老问题，一直没解决", "zh", True),
         ("是别的问题", "zh", False),
@@ -448,8 +450,28 @@ def test_what_follows_one_more_thing_is_the_next_request(flow, language, said, i
     assert bot.intent == intent
 
 
+def test_also_inside_a_request_at_anything_else_keeps_the_whole_request(flow):
+    bot = at_more(flow, "en")
+    actions = bot.on_transcript("my password also doesn't work", 0.9)
+    assert bot.intent == "password_reset" and catalog.BUILTIN_MESSAGES["go_on"]["en"] not in texts(actions)
+
+
+@pytest.mark.parametrize("said", ["yeah I'm good", "okay", "fine"])
+def test_an_acknowledgement_at_anything_else_is_not_taken_for_more(flow, said):
+    assert catalog.BUILTIN_MESSAGES["go_on"]["en"] not in texts(at_more(flow, "en").on_transcript(said, 0.9))
+
+
 @pytest.mark.parametrize(
-    "said", ["no thanks", "that's all", "no, nothing else", "right, cheerio then", "ta-ra"]
+    "said",
+    [
+        "no thanks",
+        "that's all",
+        "no, nothing else",
+        "right, cheerio then",
+        "ta-ra",
+        "nothing else, I do appreciate your help",
+        "no, I think that's all also",
+    ],
 )
 def test_goodbyes_at_anything_else_still_end_the_call(flow, said):
     assert any(isinstance(a, Hangup) for a in at_more(flow, "en").on_transcript(said, 0.9))

@@ -205,6 +205,7 @@ def test_a_person_or_a_machine_is_a_question_about_the_bot(text):
         ("I'm not talking to a machine", True),
         ("not a robot please", True),
         ("I won't deal with a computer", True),
+        ("I'm not answering questions from a machine", True),
         ("I want a real person, not a machine", True),
         ("I'm not very good with the machine, I just want to know my bill", None),  # no refusal
         ("agent, or anyone really", True),  # an alternative of people is still a request
@@ -228,7 +229,15 @@ def test_the_person_opening_a_sentence_about_what_they_did_is_a_mention(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["the manager please", "the manager, now", "the supervisor, I want to speak to him", "the agent"]
+    "text",
+    [
+        "the manager please",
+        "the manager, now",
+        "the supervisor, I want to speak to him",
+        "the agent",
+        "The operator, it's urgent",
+        "The manager. This is taking forever",
+    ],
 )
 def test_the_person_asked_for_with_the_is_still_a_request(text):
     assert verdict(text, "en") is True

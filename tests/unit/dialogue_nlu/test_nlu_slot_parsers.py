@@ -317,7 +317,8 @@ ALL_DEVICES = {
         ("only the laptop, the phones work", "en", False),  # the question's own words answer it
         ("every single one of them", "en", True),
         ("just my phone", "en", False),
-        ("yes, just the laptop", "en", False),  # the question's own words outweigh a leading yes
+        ("yes, just the laptop", "en", True),  # one word of the question's own does not outweigh a yes
+        ("yes, it just keeps dropping", "en", True),
         ("yes, all of them", "en", True),
         ("no, just my phone", "en", False),
         ("I'm not sure, I've only tried the phone", "en", None),  # unsure stays unsure
@@ -345,6 +346,13 @@ def test_without_own_words_the_scope_words_say_nothing():
         ("one two three, sorry, four five six", "en", "123456"),  # a pause, not a correction
         ("no, it's one two three four five six", "en", "123456"),  # nothing before the "no"
         ("一二三，不对，是一二四五六七八", "zh", "1245678"),
+        ("four four four, sorry, four five six", "en", "444456"),  # not the same beginning: no restart
+        ("zero seven seven, sorry, zero one two three", "en", "0770123"),
+        (
+            "one two three four five six, I mean the one on my bill",
+            "en",
+            "1234561",
+        ),  # one digit: no correction
     ],
 )
 def test_after_a_correction_only_the_digits_that_follow_count(text, language, digits):
