@@ -144,6 +144,7 @@ class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, Tra
         self.acted = heard.intent if heard.intent in GLOBAL_INTENTS else None
         # a person named only in a complaint ("worst customer service I've ever had") is the complaint
         if heard.intent == "agent" and (trigger != "strong" or heard.asks):
+            self._note_topic(heard)  # "can I talk to someone about my bill": the billing team
             return self._transfer("caller-request")
         if trigger == "strong":
             self.acted = None  # "why do I have to repeat myself, it's pathetic" asks for nothing

@@ -228,6 +228,16 @@ class ListeningMixin:
             return True
         return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
 
+    def _note_topic(self, heard: Heard) -> None:
+        """A topic named by its keywords beside a request for a person: its team, and the agent sees it."""
+        for match in heard.ranked:
+            own = self.spec.intents.get(match.intent)
+            # by meaning alone only when clear: "talk to someone" is a little near many topics
+            bar = MEANING_OVERRIDE if match.matched.startswith("~") else self.spec.policy.clear_intent
+            if own is not None and own.topic and match.score >= bar:
+                self.intent, self.intent_score = match.intent, match.score
+                return
+
     def _can_close(self, step: AskStep) -> bool:
         return any(self._closes(step, intent) for intent in step.routes)
 

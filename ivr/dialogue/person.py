@@ -57,6 +57,7 @@ class _Words:
     talk: tuple[str, ...] = ()  # talking to the person first: no errand
     refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
     did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
+    demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
 
 
 @cache
@@ -78,6 +79,7 @@ def _words(chinese: bool) -> _Words:
         talk=longest_first("talk"),
         refusing=longest_first("refusing"),
         did=longest_first("did"),
+        demands=longest_first("demands"),
     )
 
 
@@ -130,11 +132,26 @@ def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = Fal
     if not persons and not spans["machines"] and not spans["direct"]:
         return False if sent else None
 
-    # "why won't you let me talk to a person", 为什么不让我找人工: a demand, its negation is rhetorical
-    rhetorical = "".join(units).startswith(("为什么", "为啥")) if chinese else units[0] == "why"
+    # "why won't you let me talk to a person", "can I not just speak to someone?", 为什么不让我找人工: a
+    # demand, its negation is rhetorical
+    opening = " ".join(units) + " "
+    rhetorical = (
+        "".join(units).startswith(("为什么", "为啥"))
+        if chinese
+        else units[0] == "why" or opening.startswith(tuple(d + " " for d in words.demands))
+    )
+    # A "not" opening the clause right before a request is the recogniser's "just" ("not put me through to
+    # a person", "not give me a human"): nobody says it so, and read as a negation it loses the request.
+    misheard = {
+        (s, e)
+        for s, e in spans["negators"]
+        if not chinese and s == 0 and units[s:e] == ["not"] and any(v[0] == e for v in spans["verbs"])
+    }
 
     def negated(at: int, reach: int) -> bool:
-        return not rhetorical and any(0 <= at - end <= reach - 1 for _, end in spans["negators"])
+        return not rhetorical and any(
+            0 <= at - end <= reach - 1 for start, end in spans["negators"] if (start, end) not in misheard
+        )
 
     if not chinese and _alternative(units, persons, spans["machines"]):
         return False  # "a real person or a machine?" (the question's "is this" often misheard): about the bot

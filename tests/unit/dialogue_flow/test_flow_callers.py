@@ -505,3 +505,19 @@ def test_a_strongly_negative_turn_records_no_global_intent(flow):
     bot, _ = start(flow, returning=False)
     actions = bot.on_transcript("why do I have to repeat myself every time, it's pathetic", 0.9)
     assert transfer_of(actions).reason == "sentiment" and bot.acted is None
+
+
+@pytest.mark.parametrize(
+    ("said", "intent", "queue"),
+    [
+        ("I want to talk to someone about my bill", "balance", "billing"),
+        ("can I speak to someone about my internet", "network_fault", "technical"),
+        ("put me through to billing", "balance", "billing"),
+        ("agent", None, "support"),  # no topic: the default team
+        ("talk me through the settings", None, "support"),  # (near a topic by meaning only: no topic)
+    ],
+)
+def test_a_request_for_a_person_about_a_topic_goes_to_its_team(flow, said, intent, queue):
+    bot, _ = start(flow, returning=False)
+    transfer = transfer_of(bot.on_transcript(said, 0.9))
+    assert (transfer.reason, transfer.queue, bot.intent) == ("caller-request", queue, intent)

@@ -245,3 +245,26 @@ def test_the_person_asked_for_with_the_is_still_a_request(text):
 
 def test_speaking_to_one_after_hearing_the_bot_is_a_machine_asks():
     assert verdict("ok then, I'd like to speak to one please", "en") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I not just speak to someone?",  # a negated question that demands
+        "can't you put me through to somebody",
+        "Not give me a human.",  # the recogniser's "just give me a human"
+        "Not put me through to an engineer, please.",
+        "can I get through to billing",
+        "can you pop me through to an advisor",
+    ],
+)
+def test_demands_and_british_requests_ask(text):
+    assert verdict(text, "en") is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't get through to my mum's phone", "I don't want to speak to a person", "not an agent please"],
+)
+def test_getting_through_to_somebody_else_and_real_negations_do_not_ask(text):
+    assert verdict(text, "en") is not True
