@@ -40,7 +40,6 @@ from ivr.web.hub import Hub, Peer
 from ivr.web.login_guard import Refusal, Ticket, client_address, parse_networks
 from ivr.web.session_watch import REVALIDATE_S, SESSIONS, sessions_of, watch_sessions
 
-SHARED_LOGIN_DEADLINE_S = 1.0  # a hung database must not hang the login page
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -134,7 +133,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         raise error
     await refuse_if_locked_elsewhere(request.app, ticket, username)
     try:
-        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S * 2):
+        async with asyncio.timeout(settings.database_deadline_s * 2):
             user = await request.app[DEPS].desk.user_by_name(username)
     except Exception as exc:  # down or hung: a clear answer, not a 500 or a hanging page
         log.warning("desktop: login of %r: users unreadable: %s", username[:64], type(exc).__name__)
@@ -165,7 +164,7 @@ async def refuse_if_locked_elsewhere(app: web.Application, ticket: Ticket, usern
     guard, now = app[AUTH].guard, ticket.at
     store, since = sessions_of(app), _utc(ticket.at - app[AUTH].guard.window_s)
     try:  # recorded before counting: concurrent guesses on several workers each see the others'
-        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S):
+        async with asyncio.timeout(app[AUTH].database_deadline_s):
             await store.login_attempted(ticket.username, ticket.address, _utc(now), since)
             count, oldest = await store.recent_attempts(ticket.username, since)
     except Exception as exc:  # the database is down or hung: this worker's own limit still holds
@@ -182,7 +181,7 @@ async def refuse_if_locked_elsewhere(app: web.Application, ticket: Ticket, usern
 async def forget_attempts(app: web.Application, ticket: Ticket) -> None:
     """The right password: the username's shared attempts go (every worker sees it)."""
     try:
-        async with asyncio.timeout(SHARED_LOGIN_DEADLINE_S):
+        async with asyncio.timeout(app[AUTH].database_deadline_s):
             await sessions_of(app).login_succeeded(
                 ticket.username, before=_utc(ticket.at - app[AUTH].guard.window_s)
             )
@@ -268,6 +267,7 @@ def make_app(
     secure_cookies: bool = False,
     trusted_proxies: tuple[str, ...] = (),
     revalidate_s: float = REVALIDATE_S,
+    database_deadline_s: float = 1.0,
 ) -> web.Application:
     """The desktop application with every feature mounted."""
     from ivr.web import screenpop
@@ -276,7 +276,10 @@ def make_app(
     app[DEPS] = deps
     app[HUB] = Hub(tasks=deps.tasks)
     app[AUTH] = AuthSettings(
-        SessionCodec(secret), secure_cookies=secure_cookies, trusted_proxies=parse_networks(trusted_proxies)
+        SessionCodec(secret),
+        secure_cookies=secure_cookies,
+        trusted_proxies=parse_networks(trusted_proxies),
+        database_deadline_s=database_deadline_s,
     )
     app[SESSIONS] = SessionStore(deps.store.session_factory)
     watch_sessions(app, revalidate_s)

@@ -195,6 +195,8 @@ class AuthSettings:
     trusted_proxies: tuple[Network, ...] = ()  # X-Forwarded-For is believed from these peers only
     session_ttl_s: float = SESSION_TTL_S
     clock: Callable[[], float] = time.time  # wall clock for session expiry and the login guard
+    # how long a login waits on the database for the shared attempt count: a hung one must not hang the page
+    database_deadline_s: float = 1.0
 
 
 AUTH = web.AppKey("auth", AuthSettings)

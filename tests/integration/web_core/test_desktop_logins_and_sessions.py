@@ -162,9 +162,11 @@ async def test_concurrent_guesses_spread_over_three_workers_let_no_more_than_the
     async with contextlib.AsyncExitStack() as stack:
         workers = []
         for _ in range(3):  # three workers over one database, each with its own in-memory limit of 5
-            client = await stack.enter_async_context(
-                TestClient(TestServer(make_app(desk_env.deps, secret=SECRET)))
-            )
+            # 30 guesses at once queue on the database: on a loaded machine one could pass the 1 s deadline
+            # meant for a hung database (test_desktop_login_hung_database) and fall back to its worker's
+            # own limit. This test is about the shared count, so the database gets all the time it needs.
+            app = make_app(desk_env.deps, secret=SECRET, database_deadline_s=60.0)
+            client = await stack.enter_async_context(TestClient(TestServer(app)))
             await client.get("/login")
             workers.append(client)
         statuses = await asyncio.gather(*(attempt(workers[i % 3], "sue", f"guess-{i}") for i in range(30)))
