@@ -13,8 +13,8 @@ options; thanks alone (the step's question again, not a miss); routes, intents a
 is left gets a repair question or a re-prompt.
 Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
 reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
-ivr.dialogue.listening, knowledge-base answers in ivr.dialogue.answers and hand-offs in
-ivr.dialogue.transfers (mixins of FlowBot).
+ivr.dialogue.listening, goodbyes and going on at "anything else?" in ivr.dialogue.closing,
+knowledge-base answers in ivr.dialogue.answers and hand-offs in ivr.dialogue.transfers (mixins of FlowBot).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
 from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
+from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.hearing import RecogniserMixin
 from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin, vague_match
@@ -64,7 +65,7 @@ class _Confirm:
     question: str = ""
 
 
-class FlowBot(AnswersMixin, ListeningMixin, RecogniserMixin, PromptingMixin, TransferMixin):
+class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, PromptingMixin, TransferMixin):
     """Runs one call through one flow version."""
 
     def __init__(

@@ -18,7 +18,6 @@ recogniser per step.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,20 +26,15 @@ from asr.engine import Alternative
 from ivr.bot import Action
 from ivr.dialogue import asides, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
-from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, GoodbyeStep, MenuStep
+from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.text import CONTRASTS, normalise
+from ivr.dialogue.text import normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
-# "no thanks, but ...": the contrast words, as whole words in English
-_CONTRAST = {
-    "en": re.compile(r"\b(?:" + "|".join(CONTRASTS["en"]) + r")\b", re.IGNORECASE),
-    "zh": re.compile("|".join(CONTRASTS["zh"])),
-}
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
 
@@ -87,6 +81,7 @@ class ListeningMixin:
     _answer: Callable[[str], Any]
     _yes: Callable[[str], bool | None]
     _kb_hit: Callable[[Any, str], Any]
+    _closes: Callable[[AskStep, str], bool]
     _heard_now: dict[str, Heard]
     acted_on_alternative: bool = False  # the last turn was acted on as the recogniser's alternative
 
@@ -203,31 +198,6 @@ class ListeningMixin:
             return "wait"
         return None
 
-    def _going_on(self, text: str) -> str | None:
-        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing"),
-        or what follows "one more thing" at a question that can end it ("one more thing, my bill")."""
-        step = self._step()
-        if not isinstance(step, AskStep):
-            return None
-        rest = asides.continuation(text, self.language) if self._can_close(step) else None
-        if rest and re.search(r"\w", rest):
-            return rest
-        parts = _CONTRAST.get(self.language[:2], _CONTRAST["en"]).split(text, maxsplit=1)
-        if len(parts) < 2 or not re.search(r"\w", parts[1]):
-            return None
-        head = self._hear(parts[0])
-        ends = head.intent == "goodbye" or (head.match is not None and self._closes(step, head.match.intent))
-        return parts[1].strip(" ,.") if ends else None
-
-    def _goes_on(self, heard: Heard, text: str) -> bool:
-        """ "One more thing", or a plain yes, to a question that can end the call: the caller has more."""
-        step = self._step()
-        if not isinstance(step, AskStep) or not self._can_close(step):
-            return False
-        if asides.continuation(text, self.language) is not None:
-            return True
-        return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
-
     def _note_topic(self, heard: Heard) -> None:
         """A topic named by its keywords beside a request for a person: its team, and the agent sees it."""
         for match in heard.ranked:
@@ -237,13 +207,6 @@ class ListeningMixin:
             if own is not None and own.topic and match.score >= bar:
                 self.intent, self.intent_score = match.intent, match.score
                 return
-
-    def _can_close(self, step: AskStep) -> bool:
-        return any(self._closes(step, intent) for intent in step.routes)
-
-    def _closes(self, step: AskStep, intent: str) -> bool:
-        """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
-        return isinstance(self.spec.steps.get(step.routes.get(intent, "")), GoodbyeStep)
 
     def _menu_option(self, step: MenuStep, text: str) -> Any:
         """The menu option whose words the caller said, or None."""

@@ -15,6 +15,7 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 
+from ivr.dialogue.corrections import after_correction
 from ivr.dialogue.dates import CN_WEEKDAYS as CN_WEEKDAYS
 from ivr.dialogue.dates import MONTHS as MONTHS
 from ivr.dialogue.dates import ORDINALS as ORDINALS
@@ -163,34 +164,12 @@ def _chinese_groups(text: str) -> list[str]:
     ]
 
 
-def _correction_marks(language: str) -> tuple[re.Pattern[str], frozenset[str]]:
-    """A pattern for every correction and restart word of the language, and the restarts among them."""
-    table = _ZH if is_chinese(language) else _EN
-    words = sorted([*table["corrections"], *table["restarts"]], key=len, reverse=True)
-    if is_chinese(language):
-        return re.compile("|".join(map(re.escape, words))), frozenset(table["restarts"])
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE), frozenset(
-        table["restarts"]
-    )
-
-
 def parse_digits(text: str, language: str) -> str | None:
     """All digits the caller said, in order ("one two three" → "123", "二十五" → "25"); None if none.
 
     After a correction only what follows counts: "one two three, no, one two four" → "124".
     """
-    pattern, restarts = _correction_marks(language)
-    text = text[:MAX_TEXT]
-    for mark in reversed(list(pattern.finditer(text.replace("’", "'")))):
-        before, after = _all_digits(text[: mark.start()], language), _all_digits(text[mark.end() :], language)
-        # a restart says the number's beginning again ("one two three, sorry, one two four"), and a
-        # correction gives at least two digits ("..., I mean the one on my bill" corrects nothing)
-        if not before or not after or len(after) < 2:
-            continue
-        restart = after.startswith(before[:2])
-        if mark.group(0).lower() not in restarts or restart:
-            return after
-    return _all_digits(text, language)
+    return after_correction(text[:MAX_TEXT], language, _all_digits)
 
 
 def _all_digits(text: str, language: str) -> str | None:

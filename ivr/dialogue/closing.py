@@ -1,0 +1,65 @@
+"""Questions that can end the call ("anything else?"): a caller who says goodbye, or who goes on.
+
+How this works: an ask step can end the call when one of its routes leads to a `goodbye` step. There, a
+goodbye followed by "but" ("no thanks, but I do have another question") is read from what follows the
+"but"; "one more thing" (ivr.dialogue.asides `continuation`) opening a clause is read from what follows
+it; and "one more thing" alone, or a whole-turn "yes please" (`has_more`), gets the message `go_on`
+("Of course. What else can I help you with?") instead of ending the call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ivr.dialogue import asides
+from ivr.dialogue.schema import AskStep, GoodbyeStep
+from ivr.dialogue.text import CONTRASTS
+
+# "no thanks, but ...": the contrast words, as whole words in English
+_CONTRAST = {
+    "en": re.compile(r"\b(?:" + "|".join(CONTRASTS["en"]) + r")\b", re.IGNORECASE),
+    "zh": re.compile("|".join(CONTRASTS["zh"])),
+}
+
+
+class ClosingMixin:
+    """Goodbyes and going on at a question that can end the call, for FlowBot."""
+
+    spec: Any
+    language: str
+    _step: Callable[[], Any]
+    _hear: Callable[[str], Any]
+
+    def _going_on(self, text: str) -> str | None:
+        """What follows "but" when what precedes it would end the call ("no thanks, but one more thing"),
+        or what follows "one more thing" at a question that can end it ("one more thing, my bill")."""
+        step = self._step()
+        if not isinstance(step, AskStep):
+            return None
+        rest = asides.continuation(text, self.language) if self._can_close(step) else None
+        if rest and re.search(r"\w", rest):
+            return rest
+        parts = _CONTRAST.get(self.language[:2], _CONTRAST["en"]).split(text, maxsplit=1)
+        if len(parts) < 2 or not re.search(r"\w", parts[1]):
+            return None
+        head = self._hear(parts[0])
+        ends = head.intent == "goodbye" or (head.match is not None and self._closes(step, head.match.intent))
+        return parts[1].strip(" ,.") if ends else None
+
+    def _goes_on(self, heard: Any, text: str) -> bool:
+        """ "One more thing", or a plain yes, to a question that can end the call: the caller has more."""
+        step = self._step()
+        if not isinstance(step, AskStep) or not self._can_close(step):
+            return False
+        if asides.continuation(text, self.language) is not None:
+            return True
+        return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
+
+    def _can_close(self, step: AskStep) -> bool:
+        return any(self._closes(step, intent) for intent in step.routes)
+
+    def _closes(self, step: AskStep, intent: str) -> bool:
+        """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
+        return isinstance(self.spec.steps.get(step.routes.get(intent, "")), GoodbyeStep)
