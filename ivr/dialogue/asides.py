@@ -22,36 +22,6 @@ from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, norm
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
-# words that may open a clause before "one more thing" ("no, just one more thing", "oh yes, also ...")
-LEADS = {
-    "en": frozenset(
-        {
-            "no",
-            "yes",
-            "yeah",
-            "yep",
-            "nope",
-            "nah",
-            "just",
-            "oh",
-            "um",
-            "uh",
-            "er",
-            "well",
-            "actually",
-            "and",
-            "but",
-            "so",
-            "right",
-            "ok",
-            "okay",
-            "sorry",
-            "there",
-            "is",
-        }
-    ),
-    "zh": frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -62,13 +32,14 @@ class _Words:
     lost: tuple[str, ...]
     continues: tuple[str, ...]
     more: tuple[str, ...]
+    leads: tuple[str, ...]
 
 
 @cache
 def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    keys = ("waits", "negators", "lacking", "lost", "continues", "more")
+    keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -111,7 +82,7 @@ def continuation(text: str, language: str) -> str | None:
     """
     chinese = is_chinese(language)
     entries = _words(chinese).continues
-    lead = acknowledgements(language) | LEADS[language[:2] if language[:2] in LEADS else "en"]
+    lead = acknowledgements(language) | set(_words(chinese).leads)
     clauses = [normalise(c, language) for c in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
     for at, clause in enumerate(clauses):
         if chinese:
@@ -130,9 +101,8 @@ def continuation(text: str, language: str) -> str | None:
         if found is not None:
             rest = [*words[start + len(found.split()) :], *(w for c in clauses[at + 1 :] for w in c.split())]
             filler = acknowledgements(language) | STOPWORDS | {"please", "actually", "yes", "yeah"}
-            return (
-                " ".join(rest) if any(w not in filler for w in rest) else ""
-            )  # "there is one more thing actually"
+            # "there is one more thing actually": nothing more said yet
+            return " ".join(rest) if any(w not in filler for w in rest) else ""
     return None
 
 

@@ -13,7 +13,12 @@ bot or a procedure (in Chinese also a clause about a machine that ends in 吗), 
 work rather than talk ("send somebody out to fix my line", 找个人来修一下: a visit or a repair, the flow's
 intents decide), or when a person is only mentioned (in the past, or in English after a possessive: "my
 mobile agent", with no request verb). `verdict()` is True when any clause asks, False when none asks and
-one says no, and None (no opinion: the intent matcher decides) otherwise.
+one says no, and None (no opinion: the intent matcher decides) otherwise. In English also: a person and a
+machine joined by "or" is a question about the bot (a clause "or a machine" joins the one before it); a
+machine is refused only with the negator just before it or a verb of talking or wanting between; "the
+<person>" opening a clause, then what they did or a clause of the past, is a mention; a negated question
+that demands ("can I not just speak to someone?") asks; and a clause-opening "not" right before a request
+verb is the recogniser's "just".
 """
 
 from __future__ import annotations
@@ -181,7 +186,7 @@ def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = Fal
     else:
         bare = all(u in words.fillers for u in rest)
     if not chinese and _subject(units, persons, words, followed):
-        # "the agent I spoke to said...", "the operator fan, I'm gonna call back": someone who did something
+        # "the agent was rude", "The Agent, I spoke to last week": someone who did something
         return False
     if bare:
         return True  # "agent agent agent", "a real person please", 人工人工
@@ -248,7 +253,7 @@ def _join_alternatives(clauses: list[list[str]], words: _Words) -> list[list[str
     return joined
 
 
-def _goes_on(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
+def _tells_of_past(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
     """The next clause tells of the past: "the agent, I spoke to last week" (not "it is urgent")."""
     return bool(rest) and bool(_find(rest[0], words.past, chinese))
 
@@ -263,7 +268,7 @@ def verdict(text: str, language: str) -> bool | None:
     if not chinese:  # "a real person, or a machine": one alternative, however the comma fell
         clauses = _join_alternatives(clauses, words)
     for at, units in enumerate(clauses):
-        said = _clause(units, words, chinese, followed=_goes_on(clauses[at + 1 :], words, chinese))
+        said = _clause(units, words, chinese, followed=_tells_of_past(clauses[at + 1 :], words, chinese))
         if said is not None:
             found.append(said)
     if any(found):
