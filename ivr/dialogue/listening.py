@@ -126,7 +126,7 @@ class ListeningMixin:
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
         hypotheses = [(text, confidence), *((a.text.strip(), a.confidence) for a in alternatives)]
-        index = nbest.choose(hypotheses, self._grade, prompt=self.hints() if alternatives else ())
+        index = nbest.choose(hypotheses, self._grade)
         self.acted_on_alternative = index > 0
         return hypotheses[index]
 

@@ -10,16 +10,14 @@ request for a person, a strongly negative turn, the step's answer, a menu option
 `clear_intent`), WEAK (something matched, but not clearly) or NONE. `choose()` keeps the best
 hypothesis unless it is below CLEAR and an alternative is exactly CLEAR, at no less than
 MIN_CONFIDENCE_RATIO of its confidence: a CLEAR alternative that is much less likely is more often the
-recogniser inventing words than hearing them, and the call is never ended on an alternative. Nor is an
-alternative taken that is the best one followed by words of the prompt. The first such alternative, in
-the recogniser's order, wins. Nothing here changes what is stored or
+recogniser inventing words than hearing them, and the call is never ended on an alternative. The first
+such alternative, in the recogniser's order, wins. Nothing here changes what is stored or
 shown: that stays the best hypothesis.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Callable, Sequence
 
 # Dev split end to end (444 turns, tests/bench/bench_dialogue.py): any ratio from 0.5 to 0.85 gives intent
@@ -40,13 +38,10 @@ def choose(
     hypotheses: Sequence[tuple[str, float]],
     grade: Callable[[str], Grade],
     min_ratio: float = MIN_CONFIDENCE_RATIO,
-    prompt: Sequence[str] = (),
 ) -> int:
     """Index of the hypothesis (text, confidence) to act on; hypotheses[0] is the recogniser's best.
 
-    `grade` is called lazily: not at all for the alternatives when the best one is understood. `prompt`
-    is the recogniser's hint words: an alternative that only adds some of them after the best one is
-    Whisper going on with its prompt ("How are you doing, complaint?"), not something heard.
+    `grade` is called lazily: not at all for the alternatives when the best one is understood.
     """
     if len(hypotheses) < 2:
         return 0
@@ -54,20 +49,7 @@ def choose(
     if grade(best_text) >= Grade.CLEAR:
         return 0
     floor = best_confidence * min_ratio
-    echoes = {w for phrase in prompt for w in _words(phrase)}
     for index, (text, confidence) in enumerate(hypotheses[1:], start=1):
-        if _continues_with(_words(best_text), _words(text), echoes):
-            continue
         if confidence >= floor and grade(text) is Grade.CLEAR:
             return index
     return 0
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
-def _continues_with(best: list[str], other: list[str], echoes: set[str]) -> bool:
-    """`other` is `best` and then only words of the prompt."""
-    added = other[len(best) :]
-    return bool(best) and other[: len(best)] == best and bool(added) and all(w in echoes for w in added)

@@ -169,16 +169,3 @@ def test_a_callback_is_never_booked_on_an_alternative_but_a_declined_offer_may_b
     bot.on_transcript("I want to talk to an agent", 0.9)
     actions = bot.on_transcript("purple monkey", 0.5, alts(("no thanks", 0.5)))
     assert isinstance(actions[-1], Transfer) and bot.acted_on_alternative
-
-
-def test_an_alternative_that_only_goes_on_with_the_prompt_s_words_is_not_taken():
-    grades = {"How are you doing,": Grade.NONE, "How are you doing, complaint?": Grade.CLEAR}
-    hypotheses = [("How are you doing,", 0.6), ("How are you doing, complaint?", 0.55)]
-    assert choose(hypotheses, grades.__getitem__, prompt=["agent", "complaint"]) == 0
-    assert choose(hypotheses, grades.__getitem__) == 1  # without the prompt it would have been taken
-
-
-def test_the_prompt_echo_is_not_taken_in_the_flow_either(flow):
-    bot = first_time(flow)
-    actions = bot.on_transcript("How are you doing,", 0.6, alts(("How are you doing, complaint?", 0.55)))
-    assert not any(isinstance(a, Transfer) for a in actions) and not bot.acted_on_alternative
