@@ -202,9 +202,9 @@ class ListeningMixin:
         """A topic named by its keywords beside a request for a person: its team, and the agent sees it."""
         for match in heard.ranked:
             own = self.spec.intents.get(match.intent)
-            # by meaning alone only when clear: "talk to someone" is a little near many topics
-            bar = MEANING_OVERRIDE if match.matched.startswith("~") else self.spec.policy.clear_intent
-            if own is not None and own.topic and match.score >= bar:
+            # not by meaning alone: "nobody is helping me, get me a person" is near "nobody can call me"
+            by_word = not match.matched.startswith("~")
+            if own is not None and own.topic and by_word and match.score >= self.spec.policy.clear_intent:
                 self.intent, self.intent_score = match.intent, match.score
                 return
 

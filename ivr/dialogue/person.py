@@ -112,10 +112,13 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
     return any(text.startswith(f" {q} ") for q in words.questions)
 
 
-def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = False) -> bool | None:
+def _clause(
+    units: list[str], words: _Words, chinese: bool, followed: bool = False, whole: bool = False
+) -> bool | None:
     """One clause: True asks for a person, False says it does not, None has no opinion.
 
-    `followed`: the next clause tells of the past ("the agent, I spoke to last week").
+    `followed`: the next clause tells of the past ("the agent, I spoke to last week"). `whole`: the clause
+    is the whole turn.
     """
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
@@ -147,20 +150,30 @@ def _clause(units: list[str], words: _Words, chinese: bool, followed: bool = Fal
     )
     # A "not" opening the clause right before a request is the recogniser's "just" ("not put me through to
     # a person", "not give me a human"): nobody says it so, and read as a negation it loses the request.
+    # Only a turn of one clause, with a person after the verb and no other negator: "Not give me a human."
     misheard = {
         (s, e)
         for s, e in spans["negators"]
-        if not chinese and s == 0 and units[s:e] == ["not"] and any(v[0] == e for v in spans["verbs"])
+        if whole
+        and not chinese
+        and s == 0
+        and units[s:e] == ["not"]
+        and len(spans["negators"]) == 1
+        and any(v[0] == e for v in spans["verbs"])
+        and any(p[0] > e for p in persons)
     }
 
     def negated(at: int, reach: int) -> bool:
-        return not rhetorical and any(
+        return not rhetorical and said_no(at, reach)
+
+    def said_no(at: int, reach: int) -> bool:  # a machine refused stays refused in a demand
+        return any(
             0 <= at - end <= reach - 1 for start, end in spans["negators"] if (start, end) not in misheard
         )
 
     if not chinese and _alternative(units, persons, spans["machines"]):
         return False  # "a real person or a machine?" (the question's "is this" often misheard): about the bot
-    if any(_refused(units, start, words, chinese, negated) for start, _ in spans["machines"]):
+    if any(_refused(units, start, words, chinese, said_no) for start, _ in spans["machines"]):
         return True  # "I'm not talking to a robot", 我不想跟机器说话
     if spans["machines"] and not persons and not spans["direct"] and units[-1] in words.question_ends:
         return False  # 我是在跟电脑说话吗: a question about the bot
@@ -268,7 +281,8 @@ def verdict(text: str, language: str) -> bool | None:
     if not chinese:  # "a real person, or a machine": one alternative, however the comma fell
         clauses = _join_alternatives(clauses, words)
     for at, units in enumerate(clauses):
-        said = _clause(units, words, chinese, followed=_tells_of_past(clauses[at + 1 :], words, chinese))
+        followed = _tells_of_past(clauses[at + 1 :], words, chinese)
+        said = _clause(units, words, chinese, followed=followed, whole=len(clauses) == 1)
         if said is not None:
             found.append(said)
     if any(found):

@@ -512,7 +512,7 @@ def test_a_strongly_negative_turn_records_no_global_intent(flow):
     [
         ("I want to talk to someone about my bill", "balance", "billing"),
         ("can I speak to someone about my internet", "network_fault", "technical"),
-        ("put me through to billing", "balance", "billing"),
+        ("nobody is helping me, get me a person", None, "support"),  # near "nobody can call me" by meaning
         ("agent", None, "support"),  # no topic: the default team
         ("talk me through the settings", None, "support"),  # (near a topic by meaning only: no topic)
     ],

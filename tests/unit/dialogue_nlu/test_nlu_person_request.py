@@ -253,9 +253,9 @@ def test_speaking_to_one_after_hearing_the_bot_is_a_machine_asks():
         "can I not just speak to someone?",  # a negated question that demands
         "can't you put me through to somebody",
         "Not give me a human.",  # the recogniser's "just give me a human"
-        "Not put me through to an engineer, please.",
-        "can I get through to billing",
+        "can I get through to someone",
         "can you pop me through to an advisor",
+        "can I not speak to a robot",  # a machine refused in a demand stays refused
     ],
 )
 def test_demands_and_british_requests_ask(text):
@@ -264,7 +264,15 @@ def test_demands_and_british_requests_ask(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["I can't get through to my mum's phone", "I don't want to speak to a person", "not an agent please"],
+    [
+        "I can't get through to my mum's phone",
+        "how do I get through to my voicemail",
+        "I don't want to speak to a person",
+        "not an agent please",
+        "can you not transfer me again",  # British for "please don't"
+        "No no, not transfer me, I want to pay my bill",  # a "not" after "no" is meant
+        "Not speak to a person, I just want my balance",
+    ],
 )
 def test_getting_through_to_somebody_else_and_real_negations_do_not_ask(text):
     assert verdict(text, "en") is not True
