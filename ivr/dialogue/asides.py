@@ -22,6 +22,7 @@ from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, norm
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
+HESITATIONS = frozenset({"oh", "um", "uh", "er", "well", "so"})  # around "yes please" at "anything else?"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ def has_more(text: str, language: str) -> bool:
     if is_chinese(language):
         said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢")
     else:
-        said = " ".join(w for w in said.split() if w not in {"oh", "um", "uh", "er", "well", "so"})
+        said = " ".join(w for w in said.split() if w not in HESITATIONS)
     return said in _words(is_chinese(language)).more
 
 
@@ -100,7 +101,7 @@ def continuation(text: str, language: str) -> str | None:
         found = next((w for w in entries if opening.startswith(w + " ")), None)
         if found is not None:
             rest = [*words[start + len(found.split()) :], *(w for c in clauses[at + 1 :] for w in c.split())]
-            filler = acknowledgements(language) | STOPWORDS | {"please", "actually", "yes", "yeah"}
+            filler = _courtesy(language) | {"actually", "yes", "yeah"}
             # "there is one more thing actually": nothing more said yet
             return " ".join(rest) if any(w not in filler for w in rest) else ""
     return None
@@ -139,5 +140,9 @@ def _about(rest: str, language: str, question: str, pronoun: bool = False, stric
     words = rest.split()
     if any(w in asked for w in words) or (pronoun and "it" in words):
         return True
-    filler = acknowledgements(language) | STOPWORDS | {"please"}
-    return not strict and not [w for w in words if w not in filler]
+    return not strict and not [w for w in words if w not in _courtesy(language)]
+
+
+def _courtesy(language: str) -> frozenset[str]:
+    """Words that say nothing of their own in a turn ("oh okay", "the", "please")."""
+    return acknowledgements(language) | STOPWORDS | {"please"}
