@@ -138,6 +138,9 @@ def cross_check(spec: FlowSpec, lines: dict[KeyPath, int], filename: str) -> lis
     _check_catalog_texts(c)
     for name, texts in spec.skills.items():
         c.texts(("skills", name), texts)
+    for name, phrases in spec.departments.items():
+        c.skill(("departments", name), name)
+        c.texts(("departments", name), phrases, required=False)
     for key, language in spec.language_keys.items():
         if language not in spec.languages:
             c.error(("language_keys", key), f"language {language!r} is not in `languages`")

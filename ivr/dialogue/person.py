@@ -42,6 +42,12 @@ POSSESSIVES = frozenset({"my", "his", "her", "their"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
+TEAM_LEADS = frozenset({"to", "with", "onto"})  # before a team named as somebody to talk to ("talk to sales")
+# a name ending in one of these is a team even right after a request verb or on its own ("I need the sales
+# team", "billing department please"; not "I need billing information", not "billing" said alone, which the
+# flow's intents answer)
+TEAM_NOUNS = frozenset({"department", "team", "desk", "people", "dept"})
+TEAM_ARTICLES = frozenset({"the", "your", "a"})  # may stand between ("through to the sales team")
 
 
 @dataclass(frozen=True)
@@ -113,12 +119,17 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
 
 
 def _clause(
-    units: list[str], words: _Words, chinese: bool, followed: bool = False, whole: bool = False
+    units: list[str],
+    words: _Words,
+    chinese: bool,
+    followed: bool = False,
+    whole: bool = False,
+    teams: tuple[str, ...] = (),
 ) -> bool | None:
     """One clause: True asks for a person, False says it does not, None has no opinion.
 
     `followed`: the next clause tells of the past ("the agent, I spoke to last week"). `whole`: the clause
-    is the whole turn.
+    is the whole turn. `teams`: the flow's department names, somebody to talk to where `_team` says so.
     """
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
@@ -127,6 +138,9 @@ def _clause(
     spans["verbs"] = [v for v in spans["verbs"] if not any(s <= v[0] < e for s, e in spans["negators"])]
     blocked = _find(units, words.not_persons, chinese)
     persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
+    persons = sorted(
+        persons + [t for t in _find(units, teams, chinese) if _team(units, t, persons, words, chinese)]
+    )
     errands = _find(units, words.errands, chinese)
     talks = _find(units, words.talk, chinese)
 
@@ -214,6 +228,29 @@ def _clause(
     return None
 
 
+def _team(
+    units: list[str], span: tuple[int, int], persons: list[tuple[int, int]], words: _Words, chinese: bool
+) -> bool:
+    """A department named as somebody to talk to: in Chinese always; in English after "to" or "with"
+    ("can I get through to billing", not "my billing is wrong"), or a team right after a request verb or
+    as all of the clause ("I need the sales team", "billing department please")."""
+    start, end = span
+    if any(s < end and start < e for s, e in persons):
+        return False  # already a person word ("tech support")
+    if chinese:
+        return True
+    lead = start - 1
+    while lead >= 0 and units[lead] in TEAM_ARTICLES:
+        lead -= 1
+    if lead >= 0 and units[lead] in TEAM_LEADS:
+        return True
+    if units[end - 1] not in TEAM_NOUNS:
+        return False
+    if any(e == lead + 1 for _, e in _find(units, words.verbs, False)):
+        return True
+    return all(u in words.fillers for u in units[:start] + units[end:])
+
+
 def _alternative(units: list[str], persons: list[tuple[int, int]], machines: list[tuple[int, int]]) -> bool:
     """A person and a machine joined by "or" ("a person or a machine", "a bot or a human"): a question."""
     pairs = [(a, b) for a in persons for b in machines] + [(b, a) for a in persons for b in machines]
@@ -271,8 +308,11 @@ def _tells_of_past(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
     return bool(rest) and bool(_find(rest[0], words.past, chinese))
 
 
-def verdict(text: str, language: str) -> bool | None:
-    """True: the turn asks for a person; False: it mentions one without asking; None: no opinion."""
+def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | None:
+    """True: the turn asks for a person; False: it mentions one without asking; None: no opinion.
+
+    `teams`: the flow's department names, normalised (ivr.dialogue.departments).
+    """
     chinese = is_chinese(language)
     words = _words(chinese)
     found: list[bool] = []
@@ -282,7 +322,7 @@ def verdict(text: str, language: str) -> bool | None:
         clauses = _join_alternatives(clauses, words)
     for at, units in enumerate(clauses):
         followed = _tells_of_past(clauses[at + 1 :], words, chinese)
-        said = _clause(units, words, chinese, followed=followed, whole=len(clauses) == 1)
+        said = _clause(units, words, chinese, followed=followed, whole=len(clauses) == 1, teams=teams)
         if said is not None:
             found.append(said)
     if any(found):

@@ -323,6 +323,8 @@ class FlowSpec(StrictModel):
     mixed_initiative: bool = True  # every listening step also hears the flow's intents (see the README)
     policy: Policy
     skills: Annotated[dict[Name, Texts], Field(min_length=1)]
+    # what callers call each skill's team ("billing", "tech support"): a request naming one goes there
+    departments: dict[Name, Phrases] = Field(default_factory=dict)
     language_keys: dict[Key, Lang] = Field(default_factory=dict)  # keypad language switch in asks/menus
     messages: dict[Literal[MESSAGE_KEYS], Texts] = Field(default_factory=dict)  # type: ignore[valid-type]
     reasons: dict[Literal[REASONS], Texts] = Field(default_factory=dict)  # type: ignore[valid-type]

@@ -521,3 +521,38 @@ def test_a_request_for_a_person_about_a_topic_goes_to_its_team(flow, said, inten
     bot, _ = start(flow, returning=False)
     transfer = transfer_of(bot.on_transcript(said, 0.9))
     assert (transfer.reason, transfer.queue, bot.intent) == ("caller-request", queue, intent)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "queue"),
+    [
+        ("en", "put me through to billing", "billing"),
+        ("en", "can I get through to billing", "billing"),  # "get" alone is no request: the team makes it one
+        ("en", "I need the sales team", "sales"),
+        ("en", "could you put me onto the technical people please", "technical"),
+        ("en", "billing department please", "billing"),
+        ("en", "can I speak to someone in billing", "billing"),  # a person and the team named beside
+        ("en", "I'd like to be connected to the help desk", "support"),
+        ("zh", "帮我转技术部", "technical"),
+    ],
+)
+def test_a_request_that_names_a_department_goes_to_its_team(flow, language, said, queue):
+    bot, _ = start(flow, returning=False, language=language)
+    transfer = transfer_of(bot.on_transcript(said, 0.9))
+    assert (transfer.reason, transfer.queue) == ("caller-request", queue)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I need billing information",  # a team word that is not a team
+        "my billing is wrong",
+        "I got a letter from your billing department",  # a team mentioned
+        "I spoke to billing yesterday and they said I was owed money",
+        "how do I get through to my voicemail",
+    ],
+)
+def test_a_department_mentioned_without_a_request_is_not_one(flow, said):
+    bot, _ = start(flow, returning=False)
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Transfer) and a.reason == "caller-request" for a in actions), texts(actions)

@@ -84,6 +84,20 @@ BROKEN = [
         "steps.account",
         "min_digits (9) is above max_digits",
     ),
+    (
+        "  billing: {en: a billing specialist, zh: 账单专员}\n",
+        "  billing: {en: a billing specialist, zh: 账单专员}\ndepartments:\n  biling: {en: [billing]}\n",
+        "biling: {en: [billing]}",
+        "departments.biling",
+        "unknown skill 'biling'",
+    ),
+    (
+        "  billing: {en: a billing specialist, zh: 账单专员}\n",
+        "  billing: {en: a billing specialist, zh: 账单专员}\ndepartments:\n  billing: {fr: [facturation]}\n",
+        "fr: [facturation]",
+        "departments.billing.fr",
+        "language 'fr' is not in `languages`",
+    ),
     ("languages: [en, zh]", "languages: [en, zh, en]", "languages", "languages", "list each language once"),
     (
         "languages: [en, zh]",

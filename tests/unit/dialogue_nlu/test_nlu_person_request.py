@@ -276,3 +276,27 @@ def test_demands_and_british_requests_ask(text):
 )
 def test_getting_through_to_somebody_else_and_real_negations_do_not_ask(text):
     assert verdict(text, "en") is not True
+
+
+TEAMS = ("technical people", "billing department", "sales team", "billing", "sales")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can I get through to billing", True),  # after "to": somebody to talk to
+        ("I'd like to talk with sales", True),
+        ("I need the sales team", True),  # a team right after a request verb
+        ("billing department please", True),  # nothing but the team and fillers
+        ("I need billing information", None),  # a topic word, not a team
+        ("billing", None),  # said alone, the flow's intents answer it
+        ("the billing department sent me a letter", None),
+        ("I need to check whether the billing department got my payment", None),
+    ],
+)
+def test_a_department_of_the_flow_is_somebody_to_talk_to_only_where_it_is_named_so(text, expected):
+    assert verdict(text, "en", TEAMS) is expected
+
+
+def test_without_the_flow_s_departments_a_team_is_no_person():
+    assert verdict("can I get through to billing", "en") is None
