@@ -13,23 +13,23 @@ options; thanks alone (the step's question again, not a miss); routes, intents a
 is left gets a repair question or a re-prompt.
 Failures count against the transfer policy (ivr.dialogue.policy). The Flow object is taken once, so a
 reload never changes a call. Speaking lives in ivr.dialogue.prompting, listening in
-ivr.dialogue.listening, goodbyes and going on at "anything else?" in ivr.dialogue.closing,
-knowledge-base answers in ivr.dialogue.answers and hand-offs in ivr.dialogue.transfers (mixins of FlowBot).
+ivr.dialogue.listening, collected values and their read-back in ivr.dialogue.collecting, goodbyes and
+going on at "anything else?" in ivr.dialogue.closing, knowledge-base answers in ivr.dialogue.answers and
+hand-offs in ivr.dialogue.transfers (mixins of FlowBot).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import departments, slots
+from ivr.dialogue import departments
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
-from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.collecting import CollectingMixin, ReadBack
 from ivr.dialogue.hearing import RecogniserMixin
 from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin, vague_match
 from ivr.dialogue.policy import PolicyState
@@ -49,7 +49,6 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
-from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.routing import Router
 
@@ -57,15 +56,15 @@ MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a
 PERSON_KEY = "0"
 
 
-@dataclass(frozen=True)
-class _Confirm:
-    """A collected value waiting for the caller's yes or no."""
-
-    value: Any
-    question: str = ""
-
-
-class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, PromptingMixin, TransferMixin):
+class FlowBot(
+    AnswersMixin,
+    CollectingMixin,
+    ListeningMixin,
+    ClosingMixin,
+    RecogniserMixin,
+    PromptingMixin,
+    TransferMixin,
+):
     """Runs one call through one flow version."""
 
     def __init__(
@@ -92,7 +91,7 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
         self.answers_tried: list[str] = []
         self.trail: list[str] = []
         self.policy = PolicyState(self.spec.policy)
-        self.pending: _Confirm | CallbackOffer | None = None
+        self.pending: ReadBack | CallbackOffer | None = None
         self.outcome: str | None = None
         self.reason: str | None = None
         self.last_text = ""
@@ -164,7 +163,7 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
                 if routed is not None:
                     return routed
         step = self._step()
-        if isinstance(self.pending, _Confirm) or isinstance(step, CollectStep):
+        if isinstance(self.pending, ReadBack) or isinstance(step, CollectStep):
             value = self._answer(text)
             override = self._overriding(heard, value)
             aside = self._aside(step, heard, text) if value is None else None
@@ -226,7 +225,7 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
         step = self._step()
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(digit == "1")
-        if isinstance(self.pending, _Confirm) or (isinstance(step, CollectStep) and step.kind == "yes_no"):
+        if isinstance(self.pending, ReadBack) or (isinstance(step, CollectStep) and step.kind == "yes_no"):
             if digit in "12":
                 return self._collected(digit == "1")
         elif isinstance(step, CollectStep) and step.kind in ("digits", "number"):
@@ -340,42 +339,6 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
             return self._transfer("repeated-request")
         return self._enter(target)
 
-    def _collected(self, value: Any) -> list[Action]:
-        """A value for the collect step (or the caller's yes/no about it)."""
-        step = self._step()
-        assert isinstance(step, CollectStep)
-        self.policy.understood()
-        if isinstance(self.pending, _Confirm):
-            confirmed, self.pending = self.pending, None
-            if value is True:
-                self.slots[step.slot] = confirmed.value
-                return self._enter(step.next)
-            return self._reprompt()
-        if step.confirm is not None:
-            spoken = " ".join(value) if step.kind == "digits" and not is_chinese(self.language) else value
-            template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
-            text = fill(template, {**self._values(), "value": spoken})
-            self.pending = _Confirm(value, text)
-            question = [self._say(text, step)]
-            self._last_said = question
-            return question
-        self.slots[step.slot] = value
-        return self._enter(step.next)
-
-    def _keyed_digit(self, step: CollectStep, digit: str) -> list[Action]:
-        """Keypad digits build a number; # ends it, * starts again."""
-        if digit == "*":
-            self._digits = ""
-            return self._reprompt()
-        if digit != "#":
-            self._digits += digit
-            if len(self._digits) < step.max_digits:
-                return []
-        entered, self._digits = self._digits, ""
-        if len(entered) < step.min_digits:
-            return self._no_match()
-        return self._collected(entered if step.kind == "digits" else int(entered))
-
     def _choose(self, option: Any) -> list[Action]:
         """A menu option was picked."""
         self.policy.understood()
@@ -395,7 +358,7 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
                 self.policy.understood()
                 return self._enter(step.on_no_match)
             return self._transfer("no-match")
-        if isinstance(self.pending, _Confirm):
+        if isinstance(self.pending, ReadBack):
             options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
             return self._fresh(step, options)
         if heard is not None:
@@ -409,28 +372,6 @@ class FlowBot(AnswersMixin, ListeningMixin, ClosingMixin, RecogniserMixin, Promp
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""
         return self.spec.steps.get(self.step_name) if self.step_name else None  # type: ignore[return-value]
-
-    def _answer(self, text: str) -> Any:
-        """The answer the step waits for in `text`: yes/no to a confirmation, the collected value, or None."""
-        if isinstance(self.pending, _Confirm):
-            return self._yes(text)
-        return self._extract(text) if isinstance(self._step(), CollectStep) else None
-
-    def _extract(self, text: str) -> Any:
-        step = self._step()
-        assert isinstance(step, CollectStep)
-        own = step.own_answers(self.language)
-        value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
-        if (
-            step.kind == "digits"
-            and value is not None
-            and not step.min_digits <= len(value) <= step.max_digits
-        ):
-            return None
-        return value
-
-    def _yes(self, text: str) -> bool | None:
-        return slots.parse_yes_no(text, self.language)
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None

@@ -556,3 +556,41 @@ def test_a_department_mentioned_without_a_request_is_not_one(flow, said):
     bot, _ = start(flow, returning=False)
     actions = bot.on_transcript(said, 0.9)
     assert not any(isinstance(a, Transfer) and a.reason == "caller-request" for a in actions), texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("language", "path", "said", "slot", "value"),
+    [
+        (
+            "en",
+            ["I want my balance", "one two three four five six"],
+            "no, it's one two three four five seven",
+            "account",
+            "123457",
+        ),
+        (
+            "en",
+            ["my internet is down", "yes", "six two eight zero"],
+            "no, it's six two eight one",
+            "postcode",
+            "6281",
+        ),
+        ("zh", ["查询话费", "一二三四五六"], "不对，是一二三四五七", "account", "123457"),
+    ],
+)
+def test_a_new_number_said_to_a_read_back_is_read_back_in_its_place(flow, language, path, said, slot, value):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in path:
+        bot.on_transcript(turn, 0.9)
+    spoken = " ".join(texts(bot.on_transcript(said, 0.9)))
+    assert " ".join(value) in spoken or value in spoken, spoken  # read back, not asked for again
+    bot.on_transcript("对" if language == "zh" else "yes", 0.9)
+    assert bot.slots[slot] == value
+
+
+def test_no_to_a_read_back_without_a_new_number_asks_again(flow):
+    bot, _ = start(flow, returning=False)
+    for turn in ["I want my balance", "one two three four five six"]:
+        bot.on_transcript(turn, 0.9)
+    spoken = " ".join(texts(bot.on_transcript("no, one two three four five six", 0.9)))
+    assert "account number" in spoken and "account" not in bot.slots  # the same number: a plain no

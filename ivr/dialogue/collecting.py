@@ -1,0 +1,121 @@
+"""Collect steps: a value said or keyed in, read back for the caller's yes or no, and corrected.
+
+How this works: a collect step's value comes from the turn (ivr.dialogue.slots) or from keypad digits
+(# ends, * starts again). A step with `confirm` reads the value back and waits (`ReadBack`): yes keeps it,
+no asks again, and a turn that holds a new full value instead ("no, it's six two eight one") is read back
+in its place, so the caller who corrects a number is not asked for all of it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ivr.bot import Action
+from ivr.dialogue import slots
+from ivr.dialogue.handoff_context import fill
+from ivr.dialogue.schema import CollectStep
+from ivr.dialogue.text import is_chinese
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """A collected value waiting for the caller's yes or no."""
+
+    value: Any
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """A new value said to a read-back instead of yes or no: it is read back in turn."""
+
+    value: Any
+
+
+class CollectingMixin:
+    """Collected values, their read-back and the caller's corrections, for FlowBot."""
+
+    spec: Any
+    language: str
+    slots: dict[str, Any]
+    policy: Any
+    pending: Any
+    now: Callable[[], datetime]
+    _last_said: list[Action]
+    _step: Callable[[], Any]
+    _enter: Callable[[str], list[Action]]
+    _reprompt: Callable[[], list[Action]]
+    _no_match: Callable[..., list[Action]]
+    _say: Callable[..., Action]
+    _values: Callable[[], dict[str, Any]]
+
+    def _collected(self, value: Any) -> list[Action]:
+        """A value for the collect step (or the caller's yes/no about it)."""
+        step = self._step()
+        assert isinstance(step, CollectStep)
+        self.policy.understood()
+        if isinstance(self.pending, ReadBack):
+            confirmed, self.pending = self.pending, None
+            if value is True:
+                self.slots[step.slot] = confirmed.value
+                return self._enter(step.next)
+            if not isinstance(value, Corrected):
+                return self._reprompt()
+            value = value.value
+        if step.confirm is not None:
+            spoken = " ".join(value) if step.kind == "digits" and not is_chinese(self.language) else value
+            template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
+            text = fill(template, {**self._values(), "value": spoken})
+            self.pending = ReadBack(value, text)
+            question = [self._say(text, step)]
+            self._last_said = question
+            return question
+        self.slots[step.slot] = value
+        return self._enter(step.next)
+
+    def _keyed_digit(self, step: CollectStep, digit: str) -> list[Action]:
+        """Keypad digits build a number; # ends it, * starts again."""
+        if digit == "*":
+            self._digits = ""
+            return self._reprompt()
+        if digit != "#":
+            self._digits += digit
+            if len(self._digits) < step.max_digits:
+                return []
+        entered, self._digits = self._digits, ""
+        if len(entered) < step.min_digits:
+            return self._no_match()
+        return self._collected(entered if step.kind == "digits" else int(entered))
+
+    def _answer(self, text: str) -> Any:
+        """The answer the step waits for in `text`: yes/no to a read-back, the collected value, or None."""
+        if isinstance(self.pending, ReadBack):
+            return self._read_back_answer(text, self.pending)
+        return self._extract(text) if isinstance(self._step(), CollectStep) else None
+
+    def _read_back_answer(self, text: str, pending: ReadBack) -> Any:
+        """Yes, no, or a new full value said instead ("no, it's six two eight one"): `Corrected`."""
+        said = self._yes(text)
+        if said is True or self._step().kind == "yes_no":
+            return said
+        value = self._extract(text)
+        return Corrected(value) if value is not None and value != pending.value else said
+
+    def _extract(self, text: str) -> Any:
+        step = self._step()
+        assert isinstance(step, CollectStep)
+        own = step.own_answers(self.language)
+        value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
+        if (
+            step.kind == "digits"
+            and value is not None
+            and not step.min_digits <= len(value) <= step.max_digits
+        ):
+            return None
+        return value
+
+    def _yes(self, text: str) -> bool | None:
+        return slots.parse_yes_no(text, self.language)
