@@ -4,7 +4,8 @@ How this works: every example is split into units (words for latin script, chara
 each weighted (function words count a quarter). An utterance scores against an example by how much of
 the example's weight it covers (80 %) and how much of its own weight the example explains (20 %);
 Chinese adds character-bigram overlap so word order counts. English words match exactly, by a shared
-stem, or fuzzily (rapidfuzz ratio >= 0.8 for words of 4+ letters, so "operater" meets "operator").
+stem, or fuzzily (rapidfuzz ratio >= 0.8 for words of 4+ letters, so "operater" meets "operator"; not
+a word inside a longer one, save an inflection: "personal" is not "person", "able" not "cable").
 A keyword found in the utterance scores 0.9 (fuzzy English keywords a little less). An intent's
 score is the best of its examples and keywords, nudged up when both agree. Ties keep the earlier intent.
 Scope counts (lexicons/scope.yaml): a turn whose every sentence is a supposition ("what happens if I
@@ -46,6 +47,9 @@ from ivr.dialogue.text import (
 KEYWORD_SCORE = 0.9
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
 FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
+# what a word may have beyond another and still be a form of it ("cancel"/"cancelled"); other letters
+# before or after make another word ("person"/"personal", "able"/"cable", "charge"/"charger")
+INFLECTIONS = frozenset({"s", "es", "d", "ed", "led", "ing", "ling", "ting", "ping", "n", "ment", "ments"})
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "啊", "哦"})
 NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
 KEYWORD_GAP = 2  # other words that may stand between two words of a keyword ("account is frozen")
@@ -121,7 +125,8 @@ class _Similarity:
                         unit, vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
                     )
                     for word, ratio, _ in found:
-                        sims[word] = max(sims.get(word, 0.0), ratio / 100.0)
+                        if _spelling_of(unit, word):
+                            sims[word] = max(sims.get(word, 0.0), ratio / 100.0)
             self.pairs[unit] = sims
         self.best: dict[str, float] = {}
         self.reverse: dict[str, list[tuple[str, float]]] = {}  # vocabulary word -> utterance units like it
@@ -383,6 +388,14 @@ class IntentMatcher:
         """True when `words` occur contiguously in `units`."""
         n = len(words)
         return any(tuple(units[i : i + n]) == tuple(words) for i in range(len(units) - n + 1))
+
+
+def _spelling_of(unit: str, word: str) -> bool:
+    """Close spellings of one word ("operater"), not a word inside a longer one ("personal", "cable")."""
+    short, long = sorted((unit, word), key=len)
+    if long.startswith(short):
+        return long[len(short) :] in INFLECTIONS
+    return not long.endswith(short)
 
 
 def _without_inner_keywords(hits: list[tuple[float, str]], chinese: bool) -> list[tuple[float, str]]:

@@ -51,6 +51,24 @@ def test_misspelt_keyword_matches_fuzzily(en):
     assert en.match("representitive").intent == "agent"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("what do you do with my personal data", None),  # "personal" holds "person": another word
+        ("will I be able to use it over there", None),  # "able" is inside "cable"
+        ("my charger is broken", None),  # "charger" is not "charge"
+        ("I talked to two persons already", "agent"),  # an inflection still meets its word
+        ("the cabel is loose", "fault"),  # a misspelling still does
+    ],
+)
+def test_a_word_inside_a_longer_one_is_not_a_close_spelling(text, intent):
+    matcher = IntentMatcher(
+        [IntentSpec("agent", (), ("person",)), IntentSpec("fault", (), ("cable", "charge"))], "en"
+    )
+    found = matcher.match(text)
+    assert (found.intent if found else None) == intent
+
+
 def test_short_words_are_not_fuzzy(en):
     # "bell" is one letter from "bill": too short to trust
     assert all(m.score < 0.6 for m in en.ranked("ring the bell") if m.intent == "bill")

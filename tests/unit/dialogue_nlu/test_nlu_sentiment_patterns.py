@@ -47,6 +47,12 @@ def test_word_patterns_are_negated_and_stay_within_a_clause():
         ("I've run out of patience with you", "en"),
         ("you have wasted my whole afternoon", "en"),
         ("I'm taking this to the press", "en"),
+        ("I'll be telling every newspaper I can", "en"),  # going public, said as a verb and a medium
+        ("I'll be posting about this all over Facebook", "en"),
+        ("I've had it with you people", "en"),
+        ("twelve years with you and this is how you treat me", "en"),
+        ("I'm so done with this company", "en"),
+        ("I'm taking my number elsewhere", "en"),
         ("honestly you're hopeless", "en"),
         ("这破网天天断", "zh"),
         ("你们一点用也没有", "zh"),
@@ -59,7 +65,14 @@ def test_strong_families(text, language):
 
 @pytest.mark.parametrize(
     ("text", "language"),
-    [("the report you sent was helpful", "en"), ("the signal is a bit annoying", "en"), ("信号有点差", "zh")],
+    [
+        ("the report you sent was helpful", "en"),
+        ("the signal is a bit annoying", "en"),
+        ("信号有点差", "zh"),
+        ("I saw on Facebook that there is an outage", "en"),  # a medium without telling
+        ("I had it with me when it broke", "en"),
+        ("I'd like to know how you treat my personal data", "en"),
+    ],
 )
 def test_mild_or_neutral_turns_are_not_strong(text, language):
     assert not read(text, language).strong
