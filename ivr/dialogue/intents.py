@@ -219,7 +219,7 @@ class IntentMatcher:
             not self._chinese and any(n is True for *_, n in f) and not any(n is False for *_, n in f)
             for f in found
         ]
-        hits = _without_inner_keywords(hits, self._chinese)
+        hits, takers = _without_inner_keywords(hits, self._chinese)
         results = []
         for spec, examples, (kw_score, kw_text), shared, negated in zip(
             self.intents, self._examples, hits, self._shared, denied, strict=True
@@ -246,6 +246,7 @@ class IntentMatcher:
             if negated:
                 score = min(score, SUPPOSED_CAP)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
+        results = _below_their_takers(results, takers)
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
         return results[:limit]
 
@@ -398,8 +399,21 @@ def _spelling_of(unit: str, word: str) -> bool:
     return not long.endswith(short)
 
 
-def _without_inner_keywords(hits: list[tuple[float, str]], chinese: bool) -> list[tuple[float, str]]:
-    """Keyword hits, less those said only inside another intent's longer keyword said as written.
+def _below_their_takers(results: list[IntentMatch], takers: list[int | None]) -> list[IntentMatch]:
+    """An intent whose keyword was said only inside another's longer one does not outrank that one by
+    meaning: in "why has my bill doubled" the dispute's "bill doubled" says what the bill is about."""
+    out = list(results)
+    for i, taker in enumerate(takers):
+        if taker is not None and out[i].matched.startswith("~") and out[i].score >= out[taker].score:
+            out[i] = IntentMatch(out[i].intent, round(max(0.0, out[taker].score - 0.01), 4), out[i].matched)
+    return out
+
+
+def _without_inner_keywords(
+    hits: list[tuple[float, str]], chinese: bool
+) -> tuple[list[tuple[float, str]], list[int | None]]:
+    """Keyword hits, less those said only inside another intent's longer keyword said as written, and for
+    each intent the one whose keyword took its own (None when none did).
 
     "my bill has gone through the roof": balance's "bill" is part of the dispute's "bill has gone through
     the roof", which says more; the shorter one is no evidence of its own there.
@@ -410,8 +424,10 @@ def _without_inner_keywords(hits: list[tuple[float, str]], chinese: bool) -> lis
             return short in long and short != long
         return f" {short} " in f" {long} " and short != long
 
-    said = [text for score, text in hits if score >= KEYWORD_SCORE]
-    return [
-        (0.0, text) if score and any(inside(text, other) for other in said) else (score, text)
-        for score, text in hits
+    said = [(i, text) for i, (score, text) in enumerate(hits) if score >= KEYWORD_SCORE]
+    takers = [next((i for i, other in said if score and inside(text, other)), None) for score, text in hits]
+    kept = [
+        (0.0, text) if taker is not None else (score, text)
+        for (score, text), taker in zip(hits, takers, strict=True)
     ]
+    return kept, takers

@@ -484,6 +484,9 @@ def test_goodbyes_at_anything_else_still_end_the_call(flow, said):
         ("en", "could you tell me if I'm behind on my payments", "balance"),
         ("zh", "账单上有一笔我不认识的费用", "billing_dispute"),
         ("zh", "你们乱扣我的钱", "billing_dispute"),
+        # "bill" said only inside the dispute's "bill doubled": balance may not win by meaning
+        ("en", "why has my bill doubled", "billing_dispute"),
+        ("en", "I just wanted to find out what I've got left to pay this month", "balance"),
     ],
 )
 def test_the_hotline_s_words_for_amounts_owed_and_disputed(flow, language, said, intent):
