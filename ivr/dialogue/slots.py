@@ -276,8 +276,18 @@ def _polarity(norm: str) -> list[bool]:
 CONTRAST = (*CONTRASTS["en"], "though", *CONTRASTS["zh"])
 
 
+def _unhedged(clause: str) -> str:
+    """A normalised clause without a hedge just before its yes or no (好像是吧 is 是吧, 我觉得不是 不是)."""
+    for hedge in _ZH["hedges"]:
+        rest = clause[len(hedge) :]
+        if clause.startswith(hedge) and rest.startswith(tuple(w for w, _ in ZH_POLARITY)):
+            return rest
+    return clause
+
+
 def _bare_answer(clause: str) -> bool | None:
     """The polarity of a normalised clause that is nothing but a yes or a no, else None."""
+    clause = _unhedged(clause)
     signals = _polarity(clause)
     if not clause or not signals or len(set(signals)) != 1:
         return None
@@ -368,7 +378,7 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None
     if said is not None:
         return said
-    signals = _polarity(norm)
+    signals = _polarity(_unhedged(norm))
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
         return True if weak else None

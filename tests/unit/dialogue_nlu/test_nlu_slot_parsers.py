@@ -364,3 +364,16 @@ def test_after_a_correction_only_the_digits_that_follow_count(text, language, di
 )
 def test_a_chinese_a_not_a_question_is_neither_yes_nor_no(text, answer):
     assert parse_yes_no(text, "zh") is answer
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("好像是吧，电脑也上不了", True),  # a hedged yes, then what else does not work
+        ("我觉得不是，只有手机", False),
+        ("应该是的", True),
+        ("好像有点慢，手机也不行", None),  # a hedge before no answer word hedges nothing
+    ],
+)
+def test_a_chinese_hedge_before_yes_or_no_keeps_the_answer(text, answer):
+    assert parse_yes_no(text, "zh") is answer
