@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.bot import Action, Say
+from ivr.dialogue import asides
 from ivr.dialogue.schema import AnswerStep, AskStep
 
 
@@ -19,6 +20,7 @@ class AnswersMixin:
     last_text: str
     policy: Any
     answers_tried: list[str]
+    answered_last: str | None
     _kb: Any
     _last_said: list[Action]
     _say: Callable[..., Say]
@@ -41,6 +43,7 @@ class AnswersMixin:
             return step.else_ or step.next
         actions.append(self._say(self._fill(answer), step))
         self._note_answer(entry_id)
+        self.answered_last = entry_id
         return step.next
 
     def _kb_hit(self, step: Any, text: str) -> Any:
@@ -54,6 +57,7 @@ class AnswersMixin:
         if self.policy.on_request(f"kb:{hit.entry.id}"):
             return self._transfer("repeated-request")
         self._note_answer(hit.entry.id)
+        self.answered_last = hit.entry.id
         answer = self._say(self._fill(hit.entry.answer), step)
         if step.after_answer:
             return [answer, *self._enter(step.after_answer)]
@@ -66,6 +70,16 @@ class AnswersMixin:
         if self._kb is None and self.spec.knowledge:
             self._kb = self.flow.knowledge()
         return self._kb
+
+    def _wanted_after_answer(self, told: str | None, heard: Any) -> str | None:
+        """The intent of the entry just answered when the caller now wants what it told of ("I'd like one
+        then" after the refund policy), unless the turn clearly asks for something else."""
+        entry = next((e for e in self.spec.knowledge if e.id == told), None) if told else None
+        if entry is None or entry.intent is None:
+            return None
+        if heard.match is not None and heard.match.score >= self.spec.policy.clear_intent:
+            return None
+        return entry.intent if asides.wants_what_was_told(heard.text, self.language) else None
 
     def _note_answer(self, entry_id: str) -> None:
         """Remember an answer for the agent: its title when the flow gives one."""

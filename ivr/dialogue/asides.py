@@ -22,6 +22,7 @@ from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, norm
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
+POINTING_REACH = 3  # words (characters) from wanting to what points back ("ask for one", "do that for me")
 HESITATIONS = frozenset({"oh", "um", "uh", "er", "well", "so"})  # around "yes please" at "anything else?"
 
 
@@ -34,13 +35,15 @@ class _Words:
     continues: tuple[str, ...]
     more: tuple[str, ...]
     leads: tuple[str, ...]
+    wanting: tuple[str, ...]
+    points_back: tuple[str, ...]
 
 
 @cache
 def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
-    keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads")
+    keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -74,6 +77,30 @@ def has_more(text: str, language: str) -> bool:
     else:
         said = " ".join(w for w in said.split() if w not in HESITATIONS)
     return said in _words(is_chinese(language)).more
+
+
+def wants_what_was_told(text: str, language: str) -> bool:
+    """Wanting what was just told of: "okay, I'd like to ask for one then", 那我要申请一个."""
+    words = _words(is_chinese(language))
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "")
+        for want in (w for w in words.wanting if w in said):
+            at = said.find(want)
+            after = said[at + len(want) : at + len(want) + POINTING_REACH + 1]
+            if not said[:at].endswith(("不", "没")) and any(back in after for back in words.points_back):
+                return True
+        return False
+    units = said.split()
+    for want in words.wanting:
+        size = len(want.split())
+        for at in range(len(units) - size + 1):
+            after = units[at + size : at + size + POINTING_REACH]
+            if " ".join(units[at : at + size]) != want or _negated_before(units, at, words.negators):
+                continue  # "I don't want that"
+            if any(u in words.points_back for u in after):
+                return True
+    return False
 
 
 def continuation(text: str, language: str) -> str | None:

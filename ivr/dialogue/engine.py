@@ -89,6 +89,7 @@ class FlowBot(
         self.intent: str | None = None
         self.intent_score: float | None = None
         self.answers_tried: list[str] = []
+        self.answered_last: str | None = None  # the knowledge entry the last turn was answered from
         self.trail: list[str] = []
         self.policy = PolicyState(self.spec.policy)
         self.pending: ReadBack | CallbackOffer | None = None
@@ -131,6 +132,7 @@ class FlowBot(
     ) -> list[Action]:
         """Understand one caller utterance (or a clearer alternative of the recogniser's) and answer it."""
         self._heard_now = {}
+        told, self.answered_last = self.answered_last, None
         text, confidence = self._pick(text.strip(), confidence, alternatives)
         text = self._going_on(text) or text
         self.last_text = text
@@ -200,6 +202,9 @@ class FlowBot(
                 return self._choose(option)
         if heard.courtesy:  # "oh okay, thanks very much": nothing asked, nothing missed
             return self._acknowledged()
+        wanted = self._wanted_after_answer(told, heard)  # "I'd like one then" after the refund policy
+        if wanted is not None and (routed := self._route(step, wanted, 1.0)) is not None:
+            return routed
         hit = self._kb_hit(step, text)
         match = heard.match
         # A question the knowledge base answers better than the intent ("how do I pay my bill") is answered.

@@ -207,6 +207,7 @@ def _check_knowledge(c: _Checker) -> None:
         c.texts((*path, "questions"), entry.questions, required=False)
         c.texts((*path, "keywords"), entry.keywords, required=False)
         c.texts((*path, "answer"), entry.answer, required=False)
+        c.intent((*path, "intent"), entry.intent)
         for language in entry.questions:
             if language not in entry.answer:
                 c.error((*path, "answer"), f"questions in {language!r} but no {language!r} answer")

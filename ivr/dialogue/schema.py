@@ -277,6 +277,7 @@ class KnowledgeDef(StrictModel):
     questions: Phrases
     answer: Texts
     keywords: Phrases = Field(default_factory=dict)
+    intent: Name | None = None  # where a caller goes who then wants it ("okay, I'd like one then")
 
 
 class SentimentPolicy(StrictModel):

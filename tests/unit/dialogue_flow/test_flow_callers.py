@@ -597,3 +597,31 @@ def test_no_to_a_read_back_without_a_new_number_asks_again(flow):
         bot.on_transcript(turn, 0.9)
     spoken = " ".join(texts(bot.on_transcript("no, one two three four five six", 0.9)))
     assert "account number" in spoken and "account" not in bot.slots  # the same number: a plain no
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "then", "reason"),
+    [
+        ("en", "how long does a refund take", "okay, well I'd like to ask for one then", "sensitive"),
+        ("zh", "退款需要多长时间", "那我要申请一个", "sensitive"),
+        ("en", "how do I buy more data", "can you do that for me", "flow"),  # the plan change goes to sales
+    ],
+)
+def test_wanting_what_an_answer_told_of_goes_to_its_intent(flow, language, question, then, reason):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(question, 0.9)
+    assert transfer_of(bot.on_transcript(then, 0.9)).reason == reason
+
+
+def test_an_answer_is_followed_by_anything_else_where_no_ends_the_call(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how long does a refund take", 0.9)
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript("no thanks", 0.9))
+
+
+def test_pointing_back_counts_only_just_after_the_answer(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how long does a refund take", 0.9)
+    bot.on_transcript("what are your opening hours", 0.9)  # another answer since: no refund to point to
+    actions = bot.on_transcript("okay, I'd like one then", 0.9)
+    assert not any(isinstance(a, Transfer) and a.reason == "sensitive" for a in actions), texts(actions)

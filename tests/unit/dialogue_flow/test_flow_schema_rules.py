@@ -98,6 +98,13 @@ BROKEN = [
         "departments.billing.fr",
         "language 'fr' is not in `languages`",
     ),
+    (
+        "    title: opening hours\n",
+        "    title: opening hours\n    intent: refnd\n",
+        "intent: refnd",
+        "knowledge[0].intent",
+        "no intent named 'refnd'",
+    ),
     ("languages: [en, zh]", "languages: [en, zh, en]", "languages", "languages", "list each language once"),
     (
         "languages: [en, zh]",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.dialogue.asides import asks_to_wait, lacks_answer
+from ivr.dialogue.asides import asks_to_wait, lacks_answer, wants_what_was_told
 
 QUESTION = {"en": "Please say or key in your account number.", "zh": "请说出或者输入您的账号。"}
 
@@ -49,3 +49,19 @@ def test_not_having_the_answer(text, language):
 )  # fmt: skip
 def test_not_having_something_else_is_not_a_missing_answer(text, language):
     assert not lacks_answer(text, language, QUESTION[language])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "wants"),
+    [
+        ("okay, well I'd like to ask for one then", "en", True),
+        ("can you do that for me", "en", True),
+        ("那我要申请一个", "zh", True),
+        ("I don't want one", "en", False),  # negated
+        ("我不要这个", "zh", False),
+        ("I want to check my balance", "en", False),  # wanting something named, not pointed back to
+        ("thanks, that's all", "en", False),
+    ],
+)
+def test_wanting_what_an_answer_told_of(text, language, wants):
+    assert wants_what_was_told(text, language) is wants
