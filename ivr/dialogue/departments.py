@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ivr.dialogue import person
 from ivr.dialogue.schema import FlowSpec
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.text import normalise
 
 
 def names(spec: FlowSpec, language: str) -> tuple[str, ...]:
@@ -14,14 +15,12 @@ def names(spec: FlowSpec, language: str) -> tuple[str, ...]:
 
 
 def named(spec: FlowSpec, text: str, language: str) -> str | None:
-    """The skill whose department the caller names ("someone in billing"), the longest name first."""
-    chinese = is_chinese(language)
-    said = normalise(text, language) if chinese else f" {normalise(text, language)} "
-    best: tuple[int, str] | None = None
-    for skill, by_lang in spec.departments.items():
-        for name in by_lang.get(language, []):
-            word = normalise(name, language)
-            found = bool(word) and (word if chinese else f" {word} ") in said
-            if found and (best is None or len(word) > best[0]):
-                best = (len(word), skill)
-    return best[1] if best else None
+    """The skill of the first department the caller names as somebody to talk to ("someone in billing";
+    not "the sales people lied to me", which is a complaint for the default team)."""
+    skills = {
+        normalise(name, language): skill
+        for skill, by_lang in spec.departments.items()
+        for name in by_lang.get(language, [])
+    }
+    said = person.named_teams(text, language, names(spec, language))
+    return skills.get(said[0]) if said else None

@@ -42,12 +42,24 @@ POSSESSIVES = frozenset({"my", "his", "her", "their"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
-TEAM_LEADS = frozenset({"to", "with", "onto"})  # before a team named as somebody to talk to ("talk to sales")
+TEAM_LEADS = frozenset(
+    {"to", "onto"}
+)  # before a team named as somebody to talk to ("get through to billing")
+TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
+# "help with billing"
+TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
+TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("through to the sales team")
 # a name ending in one of these is a team even right after a request verb or on its own ("I need the sales
 # team", "billing department please"; not "I need billing information", not "billing" said alone, which the
 # flow's intents answer)
 TEAM_NOUNS = frozenset({"department", "team", "desk", "people", "dept"})
-TEAM_ARTICLES = frozenset({"the", "your", "a"})  # may stand between ("through to the sales team")
+# what may follow a team named as somebody to talk to: the name ends its phrase ("to billing please", "to
+# billing about my bill"), not "to the billing address", "to the accounts page"
+TEAM_FOLLOWERS = frozenset(
+    {"please", "about", "for", "regarding", "re", "now", "then", "thanks", "thank", "because", "as", "so",
+     "and", "or", "asap", "urgently", "straight", "right", "today", "i", "im", "it", "if", "mate", "love",
+     "too", "again", "instead", "cheers", "quickly", "directly"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,12 @@ def _clause(
     blocked = _find(units, words.not_persons, chinese)
     persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
     persons = sorted(
-        persons + [t for t in _find(units, teams, chinese) if _team(units, t, persons, words, chinese)]
+        persons
+        + [
+            t
+            for t in _find(units, teams, chinese)
+            if not any(s < t[1] and t[0] < e for s, e in persons) and _team(units, t, persons, words, chinese)
+        ]
     )
     errands = _find(units, words.errands, chinese)
     talks = _find(units, words.talk, chinese)
@@ -231,24 +248,47 @@ def _clause(
 def _team(
     units: list[str], span: tuple[int, int], persons: list[tuple[int, int]], words: _Words, chinese: bool
 ) -> bool:
-    """A department named as somebody to talk to: in Chinese always; in English after "to" or "with"
-    ("can I get through to billing", not "my billing is wrong"), or a team right after a request verb or
-    as all of the clause ("I need the sales team", "billing department please")."""
+    """A department named as somebody to talk to, not as a topic ("my billing is wrong", "help with billing")
+    or a thing ("the billing address"): in Chinese always; in English ending its phrase, after "to", after
+    a verb of talking and "with", after a person and "in" or "from" ("someone in billing"), or, for a name
+    ending in department or team, right after a request verb or as all of the clause ("I need the sales
+    team", "billing department please")."""
     start, end = span
-    if any(s < end and start < e for s, e in persons):
-        return False  # already a person word ("tech support")
     if chinese:
         return True
+    if end < len(units) and units[end] not in TEAM_FOLLOWERS:
+        return False
+    if any(s < end and start < e for s, e in persons):
+        return True  # a person word too ("tech support", "engineer"): the clause's reading decides
     lead = start - 1
     while lead >= 0 and units[lead] in TEAM_ARTICLES:
         lead -= 1
-    if lead >= 0 and units[lead] in TEAM_LEADS:
+    before = units[lead] if lead >= 0 else ""
+    if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
+        return True
+    if before in TEAM_OF_PERSON and any(e == lead for _, e in persons):
         return True
     if units[end - 1] not in TEAM_NOUNS:
         return False
     if any(e == lead + 1 for _, e in _find(units, words.verbs, False)):
         return True
     return all(u in words.fillers for u in units[:start] + units[end:])
+
+
+def named_teams(text: str, language: str, teams: tuple[str, ...]) -> list[str]:
+    """The flow's department names said as somebody to talk to, in the order said (`_team`)."""
+    chinese = is_chinese(language)
+    words = _words(chinese)
+    found: list[tuple[int, int, str]] = []
+    for at, part in enumerate(CLAUSE_BREAKS.split(text[:MAX_TEXT])):
+        units = _units(part, language, chinese)
+        persons = _find(units, words.persons, chinese)
+        glue = "" if chinese else " "
+        for start, end in _find(units, teams, chinese):
+            negated = start > 0 and units[start - 1] in ("not", "no")  # "about my bill, not sales"
+            if not negated and _team(units, (start, end), persons, words, chinese):
+                found.append((at, start, glue.join(units[start:end])))
+    return [name for *_, name in sorted(found)]
 
 
 def _alternative(units: list[str], persons: list[tuple[int, int]], machines: list[tuple[int, int]]) -> bool:

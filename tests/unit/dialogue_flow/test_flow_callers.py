@@ -537,6 +537,11 @@ def test_a_request_for_a_person_about_a_topic_goes_to_its_team(flow, said, inten
         ("en", "can I speak to someone in billing", "billing"),  # a person and the team named beside
         ("en", "I'd like to be connected to the help desk", "support"),
         ("zh", "帮我转技术部", "technical"),
+        ("en", "put me through to billing, tech support sent me", "billing"),  # the team asked for
+        ("en", "customer service gave me this number, I need to speak to someone in billing", "billing"),
+        ("en", "can I speak to a manager, the sales people lied to me", "support"),  # a complaint
+        ("en", "I want to speak to someone about my bill not sales", "billing"),
+        ("en", "can I talk to an engineer", "technical"),
     ],
 )
 def test_a_request_that_names_a_department_goes_to_its_team(flow, language, said, queue):
@@ -553,6 +558,10 @@ def test_a_request_that_names_a_department_goes_to_its_team(flow, language, said
         "I got a letter from your billing department",  # a team mentioned
         "I spoke to billing yesterday and they said I was owed money",
         "how do I get through to my voicemail",
+        "I need help with billing",  # a topic for the intents
+        "please send it to the billing address",  # a thing of the team's
+        "I can't get to the accounts page",
+        "I moved house, I need to update the address with billing",
     ],
 )
 def test_a_department_mentioned_without_a_request_is_not_one(flow, said):

@@ -292,6 +292,8 @@ TEAMS = ("technical people", "billing department", "sales team", "billing", "sal
         ("billing", None),  # said alone, the flow's intents answer it
         ("the billing department sent me a letter", None),
         ("I need to check whether the billing department got my payment", None),
+        ("I need help with billing", None),  # "with" only after a verb of talking
+        ("please send it to the billing address", None),  # the name does not end its phrase
     ],
 )
 def test_a_department_of_the_flow_is_somebody_to_talk_to_only_where_it_is_named_so(text, expected):
