@@ -24,6 +24,9 @@ MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
 POINTING_REACH = 3  # words (characters) from wanting to what points back ("ask for one", "do that for me")
 HESITATIONS = frozenset({"oh", "um", "uh", "er", "well", "so"})  # around "yes please" at "anything else?"
+# around "I'm good" at "anything else?": "yeah I'm good thanks", "no you're alright mate"
+FINISHING_SPARE = HESITATIONS | {"yeah", "yes", "yep", "no", "nah", "nope", "thanks", "thank", "you"}
+FINISHING_SPARE |= {"cheers", "mate", "love", "ok", "okay", "great", "lovely", "perfect", "brilliant"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class _Words:
     leads: tuple[str, ...]
     wanting: tuple[str, ...]
     points_back: tuple[str, ...]
+    finished: tuple[str, ...]
 
 
 @cache
@@ -44,6 +48,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
+    keys += ("finished",)
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -77,6 +82,22 @@ def has_more(text: str, language: str) -> bool:
     else:
         said = " ".join(w for w in said.split() if w not in HESITATIONS)
     return said in _words(is_chinese(language)).more
+
+
+def has_finished(text: str, language: str) -> bool:
+    """The whole turn says no more ("yeah I'm good", "I'm fine thanks", 就这些), fillers and thanks aside."""
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢的")
+        for thanks in ("谢谢你", "谢谢", "谢了"):
+            said = said.replace(thanks, "")
+        return said in _words(True).finished
+    units = said.split()
+    while units and units[0] in FINISHING_SPARE:
+        units.pop(0)
+    while units and units[-1] in FINISHING_SPARE:
+        units.pop()
+    return " ".join(units) in _words(False).finished
 
 
 def wants_what_was_told(text: str, language: str) -> bool:

@@ -31,6 +31,7 @@ class ClosingMixin:
     language: str
     _step: Callable[[], Any]
     _hear: Callable[[str], Any]
+    _route: Callable[[Any, str, float], list[Any] | None]
 
     def _going_on(self, text: str) -> str | None:
         """What follows "but" when what precedes it would end the call ("no thanks, but one more thing"),
@@ -56,6 +57,14 @@ class ClosingMixin:
         if asides.continuation(text, self.language) is not None:
             return True
         return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
+
+    def _finished(self, text: str) -> list[Any] | None:
+        """ "Yeah I'm good" to a question that can end the call: the step's way to the end, else None."""
+        step = self._step()
+        if not isinstance(step, AskStep) or not asides.has_finished(text, self.language):
+            return None
+        closing = next((intent for intent in step.routes if self._closes(step, intent)), None)
+        return self._route(step, closing, 1.0) if closing is not None else None
 
     def _can_close(self, step: AskStep) -> bool:
         return any(self._closes(step, intent) for intent in step.routes)

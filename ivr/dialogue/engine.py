@@ -185,6 +185,8 @@ class FlowBot(
         if self._goes_on(heard, text):  # "one more thing" or "yes" at "anything else?": not the end
             self.policy.understood()
             return [self._say(self._msg("go_on"), step)]
+        if (finished := self._finished(text)) is not None:  # "yeah I'm good" at "anything else?"
+            return finished
         name = heard.intent
         if name == "goodbye":
             return self._goodbye()

@@ -634,3 +634,10 @@ def test_pointing_back_counts_only_just_after_the_answer(flow):
     bot.on_transcript("what are your opening hours", 0.9)  # another answer since: no refund to point to
     actions = bot.on_transcript("okay, I'd like one then", 0.9)
     assert not any(isinstance(a, Transfer) and a.reason == "sensitive" for a in actions), texts(actions)
+
+
+@pytest.mark.parametrize("said", ["yeah I'm good", "I'm fine thanks", "nah you're alright"])
+def test_saying_no_more_in_other_words_ends_the_call_at_anything_else(flow, said):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how long does a refund take", 0.9)  # answered, then "anything else?"
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))

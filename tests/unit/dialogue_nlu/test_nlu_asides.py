@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.dialogue.asides import asks_to_wait, lacks_answer, wants_what_was_told
+from ivr.dialogue.asides import asks_to_wait, has_finished, lacks_answer, wants_what_was_told
 
 QUESTION = {"en": "Please say or key in your account number.", "zh": "请说出或者输入您的账号。"}
 
@@ -65,3 +65,19 @@ def test_not_having_something_else_is_not_a_missing_answer(text, language):
 )
 def test_wanting_what_an_answer_told_of(text, language, wants):
     assert wants_what_was_told(text, language) is wants
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "finished"),
+    [
+        ("yeah I'm good", "en", True),
+        ("nah you're alright mate", "en", True),
+        ("I'm fine thanks", "en", True),
+        ("就这些，谢谢", "zh", True),
+        ("I'm good, but my bill is wrong", "en", False),  # more in the turn
+        ("yes please", "en", False),
+        ("my internet is good now", "en", False),
+    ],
+)
+def test_saying_no_more_in_other_words(text, language, finished):
+    assert has_finished(text, language) is finished
