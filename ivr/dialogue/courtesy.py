@@ -8,7 +8,8 @@ acknowledgements and closings together). A clause that is nothing but thanks and
 that thanks and has no other clause is `only_courtesy`: the bot matches no intent on it (not help, not
 goodbye) and asks its question again. `closing` says whether the turn has a word that ends a call
 ("bye", "that's all", 再见, or one of the flow's goodbye keywords): thanks is not a goodbye, so the
-goodbye intent needs one.
+goodbye intent needs one. A greeting ("hi there", "good morning, how are you", 你好) is courtesy too:
+alone, it is answered with hello and the question again.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class _Words:
     thanks: frozenset[str]
     acknowledgements: frozenset[str]
     closings: frozenset[str]
+    greetings: frozenset[str]
     objects: frozenset[str]  # "for": what follows it after thanks is what is thanked for ...
     until: frozenset[str]  # ... up to one of these ("thanks for that, but ..."): then the caller goes on
     ordered: tuple[str, ...]  # every entry, longest first
@@ -44,12 +46,13 @@ def _words(chinese: bool) -> _Words:
         key: frozenset(normalise(str(w), lang) for w in own_list or [])
         for key, own_list in data[lang].items()
     }
-    every = own["thanks"] | own["acknowledgements"] | own["closings"]
+    every = own["thanks"] | own["acknowledgements"] | own["closings"] | own["greetings"]
     size = len if chinese else (lambda e: len(e.split()))
     return _Words(
         own["thanks"],
         own["acknowledgements"],
         own["closings"],
+        own["greetings"],
         own["for"],
         own.get("until", frozenset()),
         tuple(sorted(every, key=lambda e: -size(e))),
@@ -60,14 +63,15 @@ def _words(chinese: bool) -> _Words:
 class Courtesy:
     """A turn with its courtesy set aside: what is left to understand, and whether it ends the call."""
 
-    core: str  # the clauses that may ask for something ("" when the turn is only thanks)
+    core: str  # the clauses that may ask for something ("" when the turn is only thanks or a greeting)
     thanked: bool  # the turn thanks somebody
     closing: bool  # the turn has a word that ends a call
+    greeted: bool = False  # the turn greets ("hi there", 你好)
 
     @property
     def only_courtesy(self) -> bool:
-        """Thanks and acknowledgements, nothing else: no request, and not a goodbye."""
-        return self.thanked and not self.core and not self.closing
+        """Thanks, greetings and acknowledgements, nothing else: no request, and not a goodbye."""
+        return (self.thanked or self.greeted) and not self.core and not self.closing
 
 
 def _spans(units: list[str], words: _Words, chinese: bool) -> list[tuple[int, int, str]]:
@@ -110,7 +114,7 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     chinese = is_chinese(language)
     words = _words(chinese)
     kept: list[str] = []
-    thanked = closing = False
+    thanked = closing = greeted = False
     for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         normalised = normalise(part, language)
         units = list(normalised.replace(" ", "")) if chinese else normalised.split()
@@ -118,6 +122,7 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
             continue
         spans = _spans(units, words, chinese)
         thanked = thanked or any(entry in words.thanks for _, _, entry in spans)
+        greeted = greeted or any(entry in words.greetings for _, _, entry in spans)
         closing = closing or any(entry in words.closings for _, _, entry in spans)
         if not _polite(units, spans, words):
             kept.append(part.strip())
@@ -125,7 +130,7 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     glue = "" if chinese else " "
     closing = closing or any(f"{glue}{normalise(w, language)}{glue}" in said for w in closings if w.strip())
     core = ("，" if chinese else ", ").join(kept)
-    return Courtesy(core if thanked else text.strip(), thanked, closing)
+    return Courtesy(core if thanked or greeted else text.strip(), thanked, closing, greeted)
 
 
 def acknowledgements(language: str) -> frozenset[str]:

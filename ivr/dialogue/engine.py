@@ -203,7 +203,7 @@ class FlowBot(
             if option is not None:
                 return self._choose(option)
         if heard.courtesy:  # "oh okay, thanks very much": nothing asked, nothing missed
-            return self._acknowledged()
+            return self._acknowledged(heard.greeting)
         wanted = self._wanted_after_answer(told, heard)  # "I'd like one then" after the refund policy
         if wanted is not None and (routed := self._route(step, wanted, 1.0)) is not None:
             return routed

@@ -48,6 +48,7 @@ class Heard:
     match: IntentMatch | None
     mood: Reading
     courtesy: bool = False  # thanks and "okay" only ("oh okay, thanks very much"): no request, no goodbye
+    greeting: bool = False  # the courtesy greets without thanks ("hi there", "hello?")
     asks: bool | None = None  # the word-level reading of a request for a person (ivr.dialogue.person)
 
     @property
@@ -109,7 +110,8 @@ class ListeningMixin:
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        return Heard(text, ranked, match, mood, polite.only_courtesy, asks)
+        greeting = polite.greeted and not polite.thanked
+        return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
 
     def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""
@@ -267,11 +269,19 @@ class ListeningMixin:
         self._last_said = said
         return said
 
-    def _acknowledged(self) -> list[Action]:
-        """Thanks alone: not a miss; "you're welcome" and the question again, or the call's end."""
+    def _acknowledged(self, greeting: bool = False) -> list[Action]:
+        """Thanks alone: not a miss; "you're welcome" and the question again, or the call's end. A greeting
+        alone: hello and the question again ("hello?" at "anything else?" does not end the call)."""
         step = self._step()
         if step is None:
             return []
+        if greeting:
+            said = [
+                self._say(self._msg("hello"), step),
+                self._say(self._t(step.reprompt or step.prompt), step),
+            ]
+            self._last_said = said
+            return said
         if isinstance(step, AskStep):  # "great, thank you" to "anything else?": the caller is done
             ending = [i for i in step.routes if self._closes(step, i)]  # (see _can_close)
             routed = self._route(step, ending[0], 1.0) if ending else None

@@ -68,6 +68,7 @@ MESSAGE_KEYS = (
     "choose_intent",
     "not_that",
     "welcome",
+    "hello",
     "wait",
     "missing",
     "go_on",

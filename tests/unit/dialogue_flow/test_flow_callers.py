@@ -641,3 +641,12 @@ def test_saying_no_more_in_other_words_ends_the_call_at_anything_else(flow, said
     bot, _ = start(flow, returning=False)
     bot.on_transcript("how long does a refund take", 0.9)  # answered, then "anything else?"
     assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "hi there"), ("en", "hello?"), ("zh", "喂，你好")])
+def test_a_greeting_alone_gets_hello_and_the_question_again_and_ends_nothing(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    spoken = texts(bot.on_transcript(said, 0.9))
+    assert spoken[0] in ("Hello.", "您好。") and bot.policy.no_match == 0
+    bot.on_transcript("退款需要多长时间" if language == "zh" else "how long does a refund take", 0.9)
+    assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))  # at "anything else?"

@@ -112,3 +112,18 @@ def test_a_plain_goodbye_still_ends_the_call(flow):
     bot = start(flow)
     actions = bot.on_transcript("sorry, wrong number, bye", 0.9)
     assert bot.acted == "goodbye" and isinstance(actions[-1], Hangup)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "greeting"),
+    [
+        ("hi there", "en", True),
+        ("good morning, how are you", "en", True),
+        ("喂，你好", "zh", True),
+        ("hi, I want to check my balance", "en", False),  # a request after the greeting
+        ("hello, is that billing", "en", False),
+    ],
+)
+def test_a_greeting_alone_is_courtesy(text, language, greeting):
+    polite = read(text, language)
+    assert (polite.greeted and polite.only_courtesy) is greeting
