@@ -368,6 +368,11 @@ class FlowBot(
         if isinstance(self.pending, ReadBack):
             options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
             return self._fresh(step, options)
+        sorry = self._msg("sorry_to_hear")
+        if heard is not None and self._upset_only(heard) and sorry not in self._said_last():
+            return self._fresh(
+                step, [[sorry, self._t(step.reprompt or step.prompt)]]
+            )  # not "didn't understand"
         if heard is not None:
             question = self._repair_question(heard)
             if question is not None:

@@ -29,13 +29,17 @@ from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.text import normalise
+from ivr.dialogue.sentiment import lexicon as sentiment_lexicon
+from ivr.dialogue.text import STOPWORDS, is_chinese, normalise, tokens
 from ivr.dialogue.transfers import CallbackOffer
 
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
+FEELING_FILLERS = frozenset(
+    {"ugh", "oh", "honestly", "bit", "all", "feeling", "feel"}
+)  # "ugh, not happy at all"
 MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
 
 
@@ -243,6 +247,18 @@ class ListeningMixin:
         own = self.spec.intents.get(intent)
         return own.label.get(self.language) if own is not None else None
 
+    def _upset_only(self, heard: Heard) -> bool:
+        """A mild complaint of nothing but feeling words ("this is annoying", "I'm not happy"; not "account
+        problem"), which no topic matches in words ("not happy" is only near "no signal" by meaning)."""
+        if heard.mood.score >= 0 or not heard.mood.negative or is_chinese(self.language):
+            return False
+        lex = sentiment_lexicon(chinese=False)
+        feeling = {*heard.mood.negative, *lex.words, *lex.intensifiers, *lex.negators, *FEELING_FILLERS}
+        if any(w not in STOPWORDS and w not in feeling for w in tokens(heard.text, self.language)):
+            return False
+        near = self.spec.policy.repair_threshold
+        return not any(m.score >= near and not m.matched.startswith("~") for m in heard.ranked)
+
     def _repair_question(self, heard: Heard) -> list[Action] | None:
         """A targeted question for a half-understood turn, or None when nothing was half understood."""
         step = self._step()
@@ -370,9 +386,13 @@ class ListeningMixin:
         glue = "，或者" if self.language.startswith("zh") else ", or "
         return glue.join(picked)
 
+    def _said_last(self) -> list[str]:
+        """The sentences of the bot's last turn."""
+        return [getattr(a, "text", "") for a in self._last_said]
+
     def _fresh(self, step: Any, options: list[list[str]]) -> list[Action]:
         """The first option whose sentences differ from what the bot said last."""
-        last = [getattr(a, "text", None) for a in self._last_said]
+        last = self._said_last()
         for texts in options:
             texts = [t for t in texts if t]
             if texts and texts != last and texts[-1] not in last:

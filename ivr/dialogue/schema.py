@@ -69,6 +69,7 @@ MESSAGE_KEYS = (
     "not_that",
     "welcome",
     "hello",
+    "sorry_to_hear",
     "wait",
     "missing",
     "go_on",

@@ -650,3 +650,13 @@ def test_a_greeting_alone_gets_hello_and_the_question_again_and_ends_nothing(flo
     assert spoken[0] in ("Hello.", "您好。") and bot.policy.no_match == 0
     bot.on_transcript("退款需要多长时间" if language == "zh" else "how long does a refund take", 0.9)
     assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))  # at "anything else?"
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "I'm not happy"), ("en", "this is annoying")])
+def test_a_mild_complaint_that_names_nothing_gets_sorry_not_a_guess(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    spoken = texts(bot.on_transcript(said, 0.9))
+    assert (
+        spoken[0] == "I'm sorry to hear that." and bot.pending is None
+    )  # no "network problem, is that right?"
+    assert texts(bot.on_transcript(said, 0.9))[0] != "I'm sorry to hear that."  # never twice in a row
