@@ -60,7 +60,9 @@ class AnswersMixin:
         self.answered_last = hit.entry.id
         answer = self._say(self._fill(hit.entry.answer), step)
         if step.after_answer:
-            return [answer, *self._enter(step.after_answer)]
+            then = self._enter(step.after_answer)
+            self._last_said = [answer, *then]  # "sorry, what was the number again?" hears the answer again
+            return [answer, *then]
         follow = [self._say(self._msg("anything_else"), step)]
         self._last_said = [answer, *follow]
         return [answer, *follow]

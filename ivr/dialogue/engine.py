@@ -165,6 +165,8 @@ class FlowBot(
                 if routed is not None:
                     return routed
         step = self._step()
+        if heard.greeting:  # "你好" is no yes ("好") to a yes/no question: hello, and the question again
+            return self._acknowledged(greeting=True)
         if isinstance(self.pending, ReadBack) or isinstance(step, CollectStep):
             value = self._answer(text)
             override = self._overriding(heard, value)
@@ -203,7 +205,7 @@ class FlowBot(
             if option is not None:
                 return self._choose(option)
         if heard.courtesy:  # "oh okay, thanks very much": nothing asked, nothing missed
-            return self._acknowledged(heard.greeting)
+            return self._acknowledged()
         wanted = self._wanted_after_answer(told, heard)  # "I'd like one then" after the refund policy
         if wanted is not None and (routed := self._route(step, wanted, 1.0)) is not None:
             return routed

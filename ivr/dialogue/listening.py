@@ -114,7 +114,7 @@ class ListeningMixin:
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        greeting = polite.greeted and not polite.thanked
+        greeting = polite.only_courtesy and polite.greeted and not polite.thanked
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
 
     def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
@@ -262,7 +262,9 @@ class ListeningMixin:
     def _repair_question(self, heard: Heard) -> list[Action] | None:
         """A targeted question for a half-understood turn, or None when nothing was half understood."""
         step = self._step()
-        if not self._mixed(step) and not isinstance(step, AskStep | MenuStep):
+        # only at an open question: at a collect step a half-heard other topic is no reason to leave it
+        # ("it's on my bill somewhere, one sec" at the account number is not a wrong charge), the re-prompt is
+        if not isinstance(step, AskStep | MenuStep):
             return None
         near = [
             m
@@ -349,8 +351,9 @@ class ListeningMixin:
         if step is None:
             return []
         self.pending = None
-        rephrase = [self._msg("no_match"), self._rephrase(step)]
-        choices = [self._msg("no_match_again"), self._choices(step)]
+        sorry = self._msg("no_match_again" if misses > 1 else "no_match")  # "still not sure" after a miss
+        rephrase = [sorry, self._rephrase(step)]
+        choices = [sorry, self._choices(step)]
         order = [rephrase, choices] if misses <= 1 else [choices, rephrase]
         return self._fresh(step, [*order, [self._msg("no_match_again"), self._t(step.prompt)]])
 

@@ -660,3 +660,41 @@ def test_a_mild_complaint_that_names_nothing_gets_sorry_not_a_guess(flow, langua
         spoken[0] == "I'm sorry to hear that." and bot.pending is None
     )  # no "network problem, is that right?"
     assert texts(bot.on_transcript(said, 0.9))[0] != "I'm sorry to hear that."  # never twice in a row
+
+
+def test_a_collect_step_asks_about_no_other_half_heard_topic(flow):
+    # "bill" at the account number is no wrong charge: a question about one let "okay, 12345678" hand over
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I want my balance", 0.9)
+    bot.on_transcript("it's on my bill somewhere... one sec", 0.9)
+    assert bot.pending is None
+    spoken = texts(bot.on_transcript("okay so it's one two three four five six seven eight", 0.9))
+    assert spoken == ["I heard 1 2 3 4 5 6 7 8. Is that right?"]
+
+
+def test_the_first_miss_is_not_called_a_second_one(flow):
+    bot, _ = start(flow, returning=False)
+    for turn in ["my internet's down", "yes, all"]:
+        bot.on_transcript(turn, 0.9)
+    first = texts(bot.on_transcript("what? why do you need that?", 0.9))
+    assert first[0] == "Sorry, I didn't understand that."
+    assert texts(bot.on_transcript("hmm", 0.9))[0] == "I'm still not sure what you need."
+
+
+def test_a_greeting_is_no_yes_to_a_yes_no_question(flow):
+    bot, _ = start(flow, returning=True, language="zh")
+    assert texts(bot.on_transcript("你好", 0.9))[0] == "您好。"  # not 好, a yes to "the same issue?"
+    assert "same_issue" not in bot.slots
+
+
+def test_repeat_after_an_answer_repeats_the_answer(flow):
+    bot, _ = start(flow, returning=False)
+    answer = texts(bot.on_transcript("how do I set up voicemail", 0.9))[0]
+    assert answer in texts(bot.on_transcript("sorry, what was the number again?", 0.9))
+
+
+@pytest.mark.parametrize("said", ["okay I'll try that, thanks", "ok will do. cheers"])
+def test_an_acknowledged_answer_at_anything_else_ends_the_call(flow, said):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how do I set up voicemail", 0.9)
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
