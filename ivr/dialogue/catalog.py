@@ -83,6 +83,7 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
     "welcome": {"en": "You're welcome.", "zh": "不客气。"},  # to thanks alone, before the question again
     "hello": {"en": "Hello.", "zh": "您好。"},  # to a greeting alone, before the question again
+    "go_on_digits": {"en": "Go on.", "zh": "请继续。"},  # to the first digits of a number said in pieces
     # to a mild complaint that names nothing to do, before the question again
     "sorry_to_hear": {"en": "I'm sorry to hear that.", "zh": "很抱歉给您带来不便。"},
     "wait": {"en": "Sure, take your time.", "zh": "好的，您慢慢来，不着急。"},  # "hang on" at a collect step

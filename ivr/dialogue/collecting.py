@@ -3,7 +3,9 @@
 How this works: a collect step's value comes from the turn (ivr.dialogue.slots) or from keypad digits
 (# ends, * starts again). A step with `confirm` reads the value back and waits (`ReadBack`): yes keeps it,
 no asks again, and a turn that holds a new full value instead ("no, it's six two eight one") is read back
-in its place, so the caller who corrects a number is not asked for all of it again.
+in its place, so the caller who corrects a number is not asked for all of it again. Digits said in pieces,
+a pause between groups ("one two three" ... "four five six"), are joined: a turn of nothing but digits,
+too few for the step, gets "Go on." and the next such turn adds to it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ class ReadBack:
 
     value: Any
     question: str = ""
+    pieced: bool = False  # joined from pieces: more digits said now still belong to it
+
+
+@dataclass(frozen=True)
+class Piece:
+    """The start of a number said in pieces ("one two three" ... "four five six"): "Go on."."""
+
+    digits: str
 
 
 @dataclass(frozen=True)
@@ -51,12 +61,17 @@ class CollectingMixin:
     _no_match: Callable[..., list[Action]]
     _say: Callable[..., Action]
     _values: Callable[[], dict[str, Any]]
+    _msg: Callable[..., str]
+    _pieces: str  # digits said so far of a number said in pieces
+    _pieced: bool  # the value just collected was joined from pieces
 
     def _collected(self, value: Any) -> list[Action]:
         """A value for the collect step (or the caller's yes/no about it)."""
         step = self._step()
         assert isinstance(step, CollectStep)
         self.policy.understood()
+        if isinstance(value, Piece):  # more to come: the caller pauses between groups of digits
+            return [self._say(self._msg("go_on_digits"), step)]
         if isinstance(self.pending, ReadBack):
             confirmed, self.pending = self.pending, None
             if value is True:
@@ -69,7 +84,7 @@ class CollectingMixin:
             spoken = " ".join(value) if step.kind == "digits" and not is_chinese(self.language) else value
             template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
             text = fill(template, {**self._values(), "value": spoken})
-            self.pending = ReadBack(value, text)
+            self.pending = ReadBack(value, text, pieced=self._pieced)
             question = [self._say(text, step)]
             self._last_said = question
             return question
@@ -99,9 +114,16 @@ class CollectingMixin:
     def _read_back_answer(self, text: str, pending: ReadBack) -> Any:
         """Yes, no, or a new full value said instead ("no, it's six two eight one"): `Corrected`."""
         said = self._yes(text)
-        if said is True or self._step().kind == "yes_no":
+        step = self._step()
+        if said is True or step.kind == "yes_no":
             return said
+        # "one two three", "four five six" (read back), "seven eight": the number goes on
+        more = slots.parse_digits(text, self.language) if pending.pieced else None
+        if more and slots.only_digits(text, self.language) and len(pending.value + more) <= step.max_digits:
+            return Corrected(pending.value + more)
         value = self._extract(text)
+        if isinstance(value, Piece):  # a few digits are no new number here
+            self._pieces, value = "", None
         return Corrected(value) if value is not None and value != pending.value else said
 
     def _extract(self, text: str) -> Any:
@@ -109,13 +131,27 @@ class CollectingMixin:
         assert isinstance(step, CollectStep)
         own = step.own_answers(self.language)
         value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
-        if (
-            step.kind == "digits"
-            and value is not None
-            and not step.min_digits <= len(value) <= step.max_digits
-        ):
-            return None
-        return value
+        if step.kind != "digits":
+            return value
+        return self._joined_pieces(step, text, value)
+
+    def _joined_pieces(self, step: CollectStep, text: str, value: str | None) -> Any:
+        """A whole number, a `Piece` of one said over several turns ("one two three" ... "four five six"),
+        or None. Only turns of nothing but digits join; anything else starts again."""
+        earlier = self._pieces
+        self._pieces, self._pieced = "", False
+        if value is None or not slots.only_digits(text, self.language):
+            earlier = ""  # "my account number is 123456" is whole by itself, and anything else starts again
+        joined = earlier + (value or "")
+        if value is not None and step.min_digits <= len(joined) <= step.max_digits:
+            self._pieced = bool(earlier)
+            return joined
+        if value is not None and not earlier and step.min_digits <= len(value) <= step.max_digits:
+            return value
+        if value is not None and len(joined) < step.min_digits and slots.only_digits(text, self.language):
+            self._pieces = joined
+            return Piece(joined)
+        return None
 
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)

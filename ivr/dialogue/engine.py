@@ -90,6 +90,7 @@ class FlowBot(
         self.intent_score: float | None = None
         self.answers_tried: list[str] = []
         self.answered_last: str | None = None  # the knowledge entry the last turn was answered from
+        self._pieces, self._pieced = "", False  # a number said in pieces (ivr.dialogue.collecting)
         self.trail: list[str] = []
         self.policy = PolicyState(self.spec.policy)
         self.pending: ReadBack | CallbackOffer | None = None

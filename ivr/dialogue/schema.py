@@ -69,6 +69,7 @@ MESSAGE_KEYS = (
     "not_that",
     "welcome",
     "hello",
+    "go_on_digits",
     "sorry_to_hear",
     "wait",
     "missing",

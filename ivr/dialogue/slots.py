@@ -185,6 +185,27 @@ def _all_digits(text: str, language: str) -> str | None:
     return joined or None
 
 
+def only_digits(text: str, language: str) -> bool:
+    """The turn says digits and nothing else but fillers ("one two three", "um, four five", 账号是一二三)."""
+    if is_chinese(language):
+        rest = _CN_RUN.sub("", compact(text[:MAX_TEXT], "zh"))
+        for filler in _ZH["digit_fillers"]:
+            rest = rest.replace(filler, "")
+        return bool(_chinese_groups(text)) and not rest
+    words = _english_words(text)
+    spoken = (
+        set(_EN["units"])
+        | set(_EN["teens"])
+        | set(_EN["tens"])
+        | set(_EN["repeats"])
+        | set(_EN["zero_sounds"])
+    )
+    fillers = set(_EN["digit_fillers"])
+    return any(w.isdigit() or w in spoken for w in words) and all(
+        w.isdigit() or w in spoken or w in fillers for w in words
+    )
+
+
 def parse_number(text: str, language: str) -> int | None:
     """A quantity: the first number said ("twenty five" → 25, "三百" → 300); None if there is none."""
     if is_chinese(language):

@@ -223,7 +223,36 @@ def test_a_rejected_number_is_asked_again_and_keypad_entry_works(flow):
 def test_too_few_digits_are_not_accepted(flow):
     bot, _ = bot_for(flow)
     bot.on_transcript("check my balance", 0.9)
-    assert texts(bot.on_transcript("one two three", 0.8))[0] == "Sorry, I didn't understand that."
+    assert texts(bot.on_transcript("one two three", 0.8)) == ["Go on."]  # perhaps the first of several pieces
+    assert texts(bot.on_transcript("that's the number", 0.8))[0] == "Sorry, I didn't understand that."
+    assert "account" not in bot.slots
+
+
+@pytest.mark.parametrize(
+    ("language", "pieces", "value"),
+    [
+        ("en", ["one two three", "four five six seven eight"], "12345678"),
+        ("en", ["123", "456", "78"], "12345678"),  # read back at six digits, then two more
+        ("zh", ["账号是一二三", "四五六七"], "1234567"),
+    ],
+)
+def test_a_number_said_in_pieces_is_joined(flow, language, pieces, value):
+    bot, _ = bot_for(flow, language=language)
+    bot.on_transcript("我要查询话费" if language == "zh" else "check my balance", 0.9)
+    for piece in pieces:
+        bot.on_transcript(piece, 0.9)
+    bot.on_transcript("对" if language == "zh" else "yes", 0.9)
+    assert bot.slots["account"] == value
+
+
+def test_a_piece_then_other_words_starts_again(flow):
+    bot, _ = bot_for(flow)
+    bot.on_transcript("check my balance", 0.9)
+    bot.on_transcript("one two three", 0.9)
+    bot.on_transcript("hang on", 0.9)
+    assert texts(bot.on_transcript("four five six seven eight nine", 0.9)) == [
+        "I heard 4 5 6 7 8 9. Is that right?"
+    ]
 
 
 def test_chinese_account_number_and_confirmation(flow):
