@@ -60,8 +60,12 @@ class ClosingMixin:
 
     def _finished(self, text: str) -> list[Any] | None:
         """ "Yeah I'm good" to a question that can end the call: the step's way to the end, else None."""
+        return self._to_the_end() if asides.has_finished(text, self.language) else None
+
+    def _to_the_end(self) -> list[Any] | None:
+        """The way to the call's end from a question that can end it ("anything else?"), else None."""
         step = self._step()
-        if not isinstance(step, AskStep) or not asides.has_finished(text, self.language):
+        if not isinstance(step, AskStep):
             return None
         closing = next((intent for intent in step.routes if self._closes(step, intent)), None)
         return self._route(step, closing, 1.0) if closing is not None else None

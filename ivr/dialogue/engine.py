@@ -182,9 +182,12 @@ class FlowBot(
                     return routed
             if value is not None:
                 return self._collected(value)
+            if aside == "missing" and self._msg("missing") in self._said_last():
+                return self._transfer("no-match")  # still without it: a person can help another way
             if aside is not None:  # no miss: the caller comes back with the answer, or asks for a person
                 self.policy.understood()
-                return [self._say(self._msg(aside), step)]
+                self._last_said = [self._say(self._msg(aside), step)]
+                return list(self._last_said)
         if self._goes_on(heard, text):  # "one more thing" or "yes" at "anything else?": not the end
             self.policy.understood()
             return [self._say(self._msg("go_on"), step)]
@@ -266,7 +269,8 @@ class FlowBot(
             if getattr(step, "on_no_input", None):
                 self.policy.understood()
                 return self._enter(step.on_no_input)
-            return self._transfer("no-input")
+            # silence to "anything else?" is a caller who is done, not one who needs a person
+            return self._to_the_end() or self._transfer("no-input")
         step = self._step()
         again = self._t(step.reprompt or step.prompt) if step is not None else ""
         options = [[self._msg("no_input"), again], [self._msg("no_input"), self._rephrase(step)]]

@@ -698,3 +698,23 @@ def test_an_acknowledged_answer_at_anything_else_ends_the_call(flow, said):
     bot, _ = start(flow, returning=False)
     bot.on_transcript("how do I set up voicemail", 0.9)
     assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+def test_silence_to_anything_else_ends_the_call_instead_of_a_transfer(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how do I set up voicemail", 0.9)
+    assert not any(isinstance(a, Hangup | Transfer) for a in bot.on_no_input())  # asked again first
+    assert any(isinstance(a, Hangup) for a in bot.on_no_input())
+
+
+def test_a_caller_still_without_the_answer_is_handed_over_not_told_the_same_again(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I forgot my password", 0.9)
+    assert "found it" in texts(bot.on_transcript("I don't have my account number", 0.9))[0]
+    assert transfer_of(bot.on_transcript("I don't have it", 0.9)).reason == "no-match"
+
+
+@pytest.mark.parametrize("said", ["oh sorry, I think I dialled the wrong number", "sorry wrong number"])
+def test_a_caller_who_rang_by_mistake_is_let_go(flow, said):
+    bot, _ = start(flow, returning=False)
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
