@@ -718,3 +718,9 @@ def test_a_caller_still_without_the_answer_is_handed_over_not_told_the_same_agai
 def test_a_caller_who_rang_by_mistake_is_let_go(flow, said):
     bot, _ = start(flow, returning=False)
     assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+def test_a_locked_account_goes_to_its_own_team_not_to_billing(flow):
+    bot, _ = start(flow, returning=False)
+    transfer = transfer_of(bot.on_transcript("I'm locked out of my account, wrong password too many times", 0.9))
+    assert (transfer.reason, transfer.queue) == ("sensitive", "support")
