@@ -722,5 +722,23 @@ def test_a_caller_who_rang_by_mistake_is_let_go(flow, said):
 
 def test_a_locked_account_goes_to_its_own_team_not_to_billing(flow):
     bot, _ = start(flow, returning=False)
-    transfer = transfer_of(bot.on_transcript("I'm locked out of my account, wrong password too many times", 0.9))
+    transfer = transfer_of(
+        bot.on_transcript("I'm locked out of my account, wrong password too many times", 0.9)
+    )
     assert (transfer.reason, transfer.queue) == ("sensitive", "support")
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "all_devices"),
+    [
+        ("en", "both", True),
+        ("en", "both of them are dead", True),
+        ("zh", "电脑也不行", True),
+        ("zh", "只有手机", False),
+    ],
+)
+def test_all_your_devices_hears_both_and_also(flow, language, said, all_devices):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("网络不好" if language == "zh" else "my internet is down", 0.9)
+    bot.on_transcript(said, 0.9)
+    assert bot.slots["all_devices"] is all_devices
