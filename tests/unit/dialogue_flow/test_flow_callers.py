@@ -291,6 +291,9 @@ def test_naming_the_topic_again_at_its_collect_step_re_prompts(flow):
         ("en", "every one of them", True),
         ("zh", "就电视不行", False),
         ("zh", "家里每台都上不去", True),
+        ("en", "both", True),
+        ("en", "both of them are dead", True),
+        ("zh", "电脑也不行", True),  # "also not working": all of them
     ],
 )
 def test_a_yes_no_step_reads_its_own_answer_words(flow, language, said, all_devices):
@@ -726,19 +729,3 @@ def test_a_locked_account_goes_to_its_own_team_not_to_billing(flow):
         bot.on_transcript("I'm locked out of my account, wrong password too many times", 0.9)
     )
     assert (transfer.reason, transfer.queue) == ("sensitive", "support")
-
-
-@pytest.mark.parametrize(
-    ("language", "said", "all_devices"),
-    [
-        ("en", "both", True),
-        ("en", "both of them are dead", True),
-        ("zh", "电脑也不行", True),
-        ("zh", "只有手机", False),
-    ],
-)
-def test_all_your_devices_hears_both_and_also(flow, language, said, all_devices):
-    bot, _ = start(flow, returning=False, language=language)
-    bot.on_transcript("网络不好" if language == "zh" else "my internet is down", 0.9)
-    bot.on_transcript(said, 0.9)
-    assert bot.slots["all_devices"] is all_devices
