@@ -6,7 +6,8 @@ cannot extend it starts a new group ("one two three" is three groups). Digit str
 values in order; a quantity is the first group. "oh"/"o" count as zero only next to other digits, so
 "oh, my number is ..." adds no zero. Chinese numerals are read per run of numeral characters: a run with
 十/百/千/万 is one quantity, a run without is one digit per character. Dates live in ivr.dialogue.dates
-(re-exported here as parse_date); the word tables and Chinese numeral readers in ivr.dialogue.numerals.
+(re-exported here as parse_date), yes and no in ivr.dialogue.yes_no (re-exported as parse_yes_no); the word
+tables and Chinese numeral readers in ivr.dialogue.numerals.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from ivr.dialogue.dates import parse_date
 from ivr.dialogue.numerals import (
     _CN_RUN,
     _EN,
-    _KO,
     _ZH,
     CN_BIG,
     CN_UNITS,
@@ -43,7 +43,8 @@ from ivr.dialogue.numerals import (
 from ivr.dialogue.numerals import (
     CN_DIGITS as CN_DIGITS,
 )
-from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, compact, is_chinese, normalise, tokens
+from ivr.dialogue.text import compact, is_chinese, normalise, tokens
+from ivr.dialogue.yes_no import parse_yes_no as parse_yes_no
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # "four thousand and ten" as a recogniser writes it: a round number, "and", a number that fits its zeros
@@ -213,200 +214,6 @@ def parse_number(text: str, language: str) -> int | None:
         return next((v for v in values if v is not None), None)
     for group in _english_groups(_english_words(text)):
         return group.value
-    return None
-
-
-YES_EN = frozenset(_EN["yes"])
-NO_EN = frozenset(_EN["no"])
-NEGATORS_EN = frozenset(_EN["negators"])
-# Longest first so 不对 is read before 对 and 没错 before 没.
-ZH_POLARITY = sorted(
-    [(w, True) for w in _ZH["yes"]] + [(w, False) for w in _ZH["no"]], key=lambda p: -len(p[0])
-)
-WEAK_YES = frozenset(_EN["weak_yes"])
-LEADING_ONLY = frozenset(_EN["leading_only"])
-LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
-# Words a clause that only answers yes or no may consist of ("oh yes", "no thanks", "that's right").
-ANSWER_WORDS = (
-    YES_EN
-    | NO_EN
-    | WEAK_YES
-    | {w for p in _EN["yes_phrases"] + _EN["no_phrases"] for w in p.split()}
-    | {"um", "uh", "er", "oh", "well", "please"}
-)
-
-
-def _korean_polarity(words: list[str]) -> list[bool]:
-    """네/예 and 맞아요 say yes; 아니요/아니/아뇨 say no (the Vosk test model is Korean)."""
-    out = []
-    for word in words:
-        if word.startswith(tuple(_KO["no_prefixes"])):
-            out.append(False)
-        elif word in _KO["yes"] or word.startswith(tuple(_KO["yes_prefixes"])):
-            out.append(True)
-    return out
-
-
-def _english_polarity(words: list[str]) -> list[bool]:
-    """Polarity signals from English words and phrases; a negated yes-word is a no."""
-    joined = " " + " ".join(words) + " "
-    found = [True for p in _EN["yes_phrases"] if f" {p} " in joined]
-    found += [False for p in _EN["no_phrases"] if f" {p} " in joined]
-    phrase_words = {
-        w for p in _EN["yes_phrases"] + _EN["no_phrases"] if f" {p} " in joined for w in p.split()
-    }
-    for i, word in enumerate(words):
-        if word in phrase_words:
-            continue
-        negated = any(w in NEGATORS_EN for w in words[max(0, i - 2) : i])
-        if word in YES_EN and (word not in LEADING_ONLY or i < LEADING_WORDS):
-            found.append(not negated)
-        elif word in NO_EN:
-            found.append(False)
-    return found
-
-
-# A question of the A-not-A form (有没有, 是不是, 可不可以) says neither yes nor no.
-_A_NOT_A = re.compile(r"([^\W不没])(?:\w)?[不没]\1")
-
-
-def _chinese_polarity(text: str) -> list[bool]:
-    """Polarity signals from a greedy longest-first scan of the Chinese characters."""
-    text = _A_NOT_A.sub("，", text)
-    found, i = [], 0
-    while i < len(text):
-        for word, polarity in ZH_POLARITY:
-            if text.startswith(word, i):
-                found.append(polarity)
-                i += len(word)
-                break
-        else:
-            i += 1
-    return found
-
-
-def _polarity(norm: str) -> list[bool]:
-    """Every yes/no signal in normalised text (English words and phrases, Korean, Chinese characters)."""
-    words = norm.split()
-    return _english_polarity(words) + _korean_polarity(words) + _chinese_polarity(norm.replace(" ", ""))
-
-
-# A clause after a leading yes that starts with one of these takes it back: "sure, but not today".
-# "though" only here: it can lead a clause ("yes, though not that one"), but at the end of a turn ("it
-# works though") it turns nothing round, so sentiment does not count it.
-CONTRAST = (*CONTRASTS["en"], "though", *CONTRASTS["zh"])
-
-
-def _unhedged(clause: str) -> str:
-    """A normalised clause without a hedge just before its yes or no (好像是吧 is 是吧, 我觉得不是 不是)."""
-    for hedge in _ZH["hedges"]:
-        rest = clause[len(hedge) :]
-        if clause.startswith(hedge) and rest.startswith(tuple(w for w, _ in ZH_POLARITY)):
-            return rest
-    return clause
-
-
-def _bare_answer(clause: str) -> bool | None:
-    """The polarity of a normalised clause that is nothing but a yes or a no, else None."""
-    clause = _unhedged(clause)
-    signals = _polarity(clause)
-    if not clause or not signals or len(set(signals)) != 1:
-        return None
-    rest = clause.replace(" ", "")
-    for word, _ in ZH_POLARITY:
-        rest = rest.replace(word, "")
-    answer_only = not rest.strip("啊呀吧嗯恩哦") or all(w in ANSWER_WORDS for w in clause.split())
-    return signals[0] if answer_only else None
-
-
-def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
-    """(polarity, taken back) of a first clause that is nothing but a yes or a no ("是的，都不行").
-
-    Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
-    """
-    parts = CLAUSE_BREAKS.split(text, maxsplit=1)
-    if len(parts) < 2:
-        return None, False
-    lead = _bare_answer(normalise(parts[0], language))
-    second = normalise(CLAUSE_BREAKS.split(parts[1], maxsplit=1)[0], language)
-    if lead is None:
-        return None, False
-    return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
-
-
-OWN_NEGATORS = {
-    "en": ("not", "dont", "doesnt", "isnt", "arent", "wasnt", "never"),
-    "zh": ("不", "没", "并非"),
-}
-OWN_NEGATOR_REACH = 3  # words (characters in Chinese) from a negator to the answer word it turns round
-
-
-def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
-    """The question's own answer words in the text: yes or no when only one side's are there.
-
-    A negator just before one turns it round: "not all of them" is a no, 不只是我的手机 a yes.
-    """
-    chinese = is_chinese(language)
-    negators = OWN_NEGATORS["zh" if chinese else "en"]
-    found = set()
-    for clause in CLAUSE_BREAKS.split(text):  # a negator turns round only its own clause: 不是，只有手机
-        norm = normalise(clause, language)
-        units = list(norm.replace(" ", "")) if chinese else norm.split()
-        for answer, words in own.items():
-            for word in words:
-                wanted = list(word) if chinese else normalise(word, language).split()
-                for at in range(len(units) - len(wanted) + 1):
-                    if units[at : at + len(wanted)] != wanted:
-                        continue
-                    before = units[max(0, at - OWN_NEGATOR_REACH) : at]
-                    turned = (
-                        any(n in "".join(before) for n in negators)
-                        if chinese
-                        else bool(set(before) & set(negators))
-                    )
-                    found.add(answer != turned)
-    return found.pop() if len(found) == 1 else None
-
-
-def _phrase(word: str, language: str) -> bool:
-    """An answer of several words (three characters or more in Chinese): "something else", 就手机."""
-    return len(word) >= 3 if is_chinese(language) else len(word.split()) >= 2
-
-
-def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool | None:
-    """True for yes, False for no, None when unclear or when both are heard.
-
-    `own` are words that answer this particular question (a step's `answers`): for "is it on all your
-    devices?", "only my phone" is a no and "every one of them" a yes. After a leading yes or no only
-    their phrases of several words count ("yeah, it's something else").
-    """
-    norm = normalise(text[:MAX_TEXT], language)
-    words = norm.split()
-    if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
-        return None
-    lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
-    if taken_back:
-        return None  # "sure, but not today": neither a yes nor a no to act on
-    if own and lead is not None:
-        # An answer phrase of the question's own says more than a leading "yeah", which callers also use
-        # to take the turn: "yeah, it's something else" to "the same issue as last time?" is a no. Single
-        # words do not: "yes, it just keeps dropping" is a yes to "all your devices?".
-        phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
-        said = _own_answer(text[:MAX_TEXT], language, phrases)
-        return lead if said is None else said
-    if lead is not None:
-        return lead  # "yes, none of them work": the answer comes first, the rest describes
-    said = _own_answer(text[:MAX_TEXT], language, own) if own else None
-    if said is not None:
-        return said
-    signals = _polarity(_unhedged(norm))
-    if not signals:
-        weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
-        return True if weak else None
-    if all(signals):
-        return True
-    if not any(signals):
-        return False
     return None
 
 
