@@ -32,6 +32,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process
 
+from ivr.dialogue.inner_keywords import KEYWORD_SCORE, below_their_takers, without_inner_keywords
 from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
 from ivr.dialogue.text import (
     CLAUSE_BREAKS,
@@ -44,7 +45,6 @@ from ivr.dialogue.text import (
     tokens,
 )
 
-KEYWORD_SCORE = 0.9
 FUZZY_CUTOFF = 80.0  # rapidfuzz ratio, 0..100
 FUZZY_MIN_LEN = 4  # short words differ by one letter too easily ("bill"/"bell")
 # what a word may have beyond another and still be a form of it ("cancel"/"cancelled"); other letters
@@ -219,7 +219,7 @@ class IntentMatcher:
             not self._chinese and any(n is True for *_, n in f) and not any(n is False for *_, n in f)
             for f in found
         ]
-        hits, takers = _without_inner_keywords(hits, self._chinese)
+        hits, takers = without_inner_keywords(hits, self._chinese)
         results = []
         for spec, examples, (kw_score, kw_text), shared, negated in zip(
             self.intents, self._examples, hits, self._shared, denied, strict=True
@@ -246,7 +246,7 @@ class IntentMatcher:
             if negated:
                 score = min(score, SUPPOSED_CAP)
             results.append(IntentMatch(spec.name, round(score, 4), matched))
-        results = _below_their_takers(results, takers)
+        results = below_their_takers(results, takers)
         results.sort(key=lambda m: -m.score)  # stable: equal scores keep the earlier intent first
         return results[:limit]
 
@@ -397,37 +397,3 @@ def _spelling_of(unit: str, word: str) -> bool:
     if long.startswith(short):
         return long[len(short) :] in INFLECTIONS
     return not long.endswith(short)
-
-
-def _below_their_takers(results: list[IntentMatch], takers: list[int | None]) -> list[IntentMatch]:
-    """An intent whose keyword was said only inside another's longer one does not outrank that one by
-    meaning: in "why has my bill doubled" the dispute's "bill doubled" says what the bill is about."""
-    out = list(results)
-    for i, taker in enumerate(takers):
-        if taker is not None and out[i].matched.startswith("~") and out[i].score >= out[taker].score:
-            out[i] = IntentMatch(out[i].intent, round(max(0.0, out[taker].score - 0.01), 4), out[i].matched)
-    return out
-
-
-def _without_inner_keywords(
-    hits: list[tuple[float, str]], chinese: bool
-) -> tuple[list[tuple[float, str]], list[int | None]]:
-    """Keyword hits, less those said only inside another intent's longer keyword said as written, and for
-    each intent the one whose keyword took its own (None when none did).
-
-    "my bill has gone through the roof": balance's "bill" is part of the dispute's "bill has gone through
-    the roof", which says more; the shorter one is no evidence of its own there.
-    """
-
-    def inside(short: str, long: str) -> bool:
-        if chinese:
-            return short in long and short != long
-        return f" {short} " in f" {long} " and short != long
-
-    said = [(i, text) for i, (score, text) in enumerate(hits) if score >= KEYWORD_SCORE]
-    takers = [next((i for i, other in said if score and inside(text, other)), None) for score, text in hits]
-    kept = [
-        (0.0, text) if taker is not None else (score, text)
-        for (score, text), taker in zip(hits, takers, strict=True)
-    ]
-    return kept, takers
