@@ -343,69 +343,6 @@ class ListeningMixin:
         own = self.spec.intents.get(intent)
         return own is None or own.topic
 
-    # ----- re-prompts ----------------------------------------------------------------------------------
-
-    def _escalate(self, misses: int) -> list[Action]:
-        """The re-prompt after a miss: rephrase with examples first, then keypad choices; never a repeat."""
-        step = self._step()
-        if step is None:
-            return []
-        self.pending = None
-        sorry = self._msg("no_match_again" if misses > 1 else "no_match")  # "still not sure" after a miss
-        rephrase = [sorry, self._rephrase(step)]
-        choices = [sorry, self._choices(step)]
-        order = [rephrase, choices] if misses <= 1 else [choices, rephrase]
-        return self._fresh(step, [*order, [self._msg("no_match_again"), self._t(step.prompt)]])
-
-    def _rephrase(self, step: Any) -> str:
-        """The step said another way, with examples where the flow gives them."""
-        if step.help:
-            return self._t(step.help)
-        if isinstance(step, AskStep):
-            examples = self._examples(step)
-            if examples:
-                return self._msg("examples", examples=examples)
-        if isinstance(step, CollectStep) and step.kind == "yes_no" and not step.reprompt:
-            return self._msg("say_yes_or_no")
-        return self._t(step.reprompt or step.prompt)
-
-    def _choices(self, step: Any) -> str:
-        """Keypad choices: the step's own, else what the step kind allows, else the flow's help."""
-        if step.choices:
-            return self._t(step.choices)
-        if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
-            return self._msg("keypad_digits")
-        if isinstance(step, CollectStep) and step.kind == "yes_no":
-            return self._msg("say_yes_or_no")
-        return self._msg("help")
-
-    def _examples(self, step: AskStep) -> str:
-        """ "check my bill, or my internet is not working": the first example of two routable intents."""
-        picked = [
-            own.examples[self.language][0]
-            for name, own in self.spec.intents.items()
-            if own.topic and own.examples.get(self.language) and self._routable(name, step)
-        ][:2]
-        glue = "，或者" if self.language.startswith("zh") else ", or "
-        return glue.join(picked)
-
-    def _said_last(self) -> list[str]:
-        """The sentences of the bot's last turn."""
-        return [getattr(a, "text", "") for a in self._last_said]
-
-    def _fresh(self, step: Any, options: list[list[str]]) -> list[Action]:
-        """The first option whose sentences differ from what the bot said last."""
-        last = self._said_last()
-        for texts in options:
-            texts = [t for t in texts if t]
-            if texts and texts != last and texts[-1] not in last:
-                said = [self._say(t, step) for t in texts]
-                self._last_said = said
-                return said
-        said = [self._say(t, step) for t in options[-1] if t]
-        self._last_said = said
-        return said
-
 
 def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[IntentMatch, ...]:
     """The ranking with the word-level reading of a request for a person applied (ivr.dialogue.person)."""
