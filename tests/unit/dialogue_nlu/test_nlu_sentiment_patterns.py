@@ -150,3 +150,9 @@ def test_a_softened_strong_word_is_mild():
     assert read("this is rubbish", "en").strong == ("rubbish",)
     assert read("what kind of useless service is this", "en").strong == ("useless",)  # a question word
     assert read("I'm not putting up with this kind of shocking service", "en").strong == ("shocking",)
+
+
+def test_calling_again_and_again_is_negative_but_not_strong():
+    again = read("this is the third time I'm calling about this", "en")
+    assert again.negative == ("calling again",) and not again.strong and again.score < -0.5
+    assert read("the third time I tried it, it worked", "en").score == 0  # a third time of something else
