@@ -159,17 +159,7 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "zh": ["人工", "转人工", "客服", "真人"],
     },
     "goodbye": {
-        "en": [
-            *("goodbye", "bye", "cheerio", "see ya", "ta ra"),
-            # a caller who rang us by mistake leaves
-            *(
-                "sorry wrong number",
-                "dialled the wrong number",
-                "dialed the wrong number",
-                "rang the wrong number",
-            ),
-            *("called the wrong number", "wrong number sorry"),
-        ],
+        "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],
         "zh": ["再见", "拜拜", "回头见"],
     },
 }

@@ -142,12 +142,13 @@ class CollectingMixin:
         self._pieces, self._pieced = "", False
         if value is None or not slots.only_digits(text, self.language):
             earlier = ""  # "my account number is 123456" is whole by itself, and anything else starts again
+        whole = value is not None and step.min_digits <= len(value) <= step.max_digits
+        if whole:
+            return value  # whole by itself: the number said again from its start
         joined = earlier + (value or "")
         if value is not None and step.min_digits <= len(joined) <= step.max_digits:
             self._pieced = bool(earlier)
             return joined
-        if value is not None and not earlier and step.min_digits <= len(value) <= step.max_digits:
-            return value
         if value is not None and len(joined) < step.min_digits and slots.only_digits(text, self.language):
             self._pieces = joined
             return Piece(joined)

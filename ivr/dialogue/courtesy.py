@@ -67,6 +67,7 @@ class Courtesy:
     thanked: bool  # the turn thanks somebody
     closing: bool  # the turn has a word that ends a call
     greeted: bool = False  # the turn greets ("hi there", 你好)
+    beside_greetings: str = ""  # what the turn says besides its greetings ("yes" in "hello? yes")
 
     @property
     def only_courtesy(self) -> bool:
@@ -115,6 +116,7 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     words = _words(chinese)
     kept: list[str] = []
     thanked = closing = greeted = False
+    besides: list[str] = []
     for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         normalised = normalise(part, language)
         units = list(normalised.replace(" ", "")) if chinese else normalised.split()
@@ -123,6 +125,8 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
         spans = _spans(units, words, chinese)
         thanked = thanked or any(entry in words.thanks for _, _, entry in spans)
         greeted = greeted or any(entry in words.greetings for _, _, entry in spans)
+        hello = {i for start, end, entry in spans if entry in words.greetings for i in range(start, end)}
+        besides += [u for i, u in enumerate(units) if i not in hello]
         closing = closing or any(entry in words.closings for _, _, entry in spans)
         if not _polite(units, spans, words):
             kept.append(part.strip())
@@ -130,7 +134,8 @@ def read(text: str, language: str, closings: tuple[str, ...] = ()) -> Courtesy:
     glue = "" if chinese else " "
     closing = closing or any(f"{glue}{normalise(w, language)}{glue}" in said for w in closings if w.strip())
     core = ("，" if chinese else ", ").join(kept)
-    return Courtesy(core if thanked or greeted else text.strip(), thanked, closing, greeted)
+    rest = ("" if chinese else " ").join(besides)
+    return Courtesy(core if thanked or greeted else text.strip(), thanked, closing, greeted, rest)
 
 
 def acknowledgements(language: str) -> frozenset[str]:

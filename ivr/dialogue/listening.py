@@ -24,7 +24,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import asides, courtesy, departments, nbest, person
+from ivr.dialogue import asides, courtesy, departments, nbest, person, yes_no
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -40,6 +40,7 @@ CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair qu
 FEELING_FILLERS = frozenset(
     {"ugh", "oh", "honestly", "bit", "all", "feeling", "feel"}
 )  # "ugh, not happy at all"
+FEELING_WEIGHT = 2.0  # lexicon weight of a word of feeling ("annoying"), not of a symptom ("slow")
 MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
 
 
@@ -114,7 +115,9 @@ class ListeningMixin:
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        greeting = polite.only_courtesy and polite.greeted and not polite.thanked
+        # "hello? yes" answers the question: a greeting only when nothing beside it is a yes or a no
+        answer = polite.beside_greetings and yes_no.parse_yes_no(polite.beside_greetings, self.language)
+        greeting = polite.only_courtesy and polite.greeted and not polite.thanked and answer in (None, "")
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
 
     def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
@@ -250,9 +253,11 @@ class ListeningMixin:
     def _upset_only(self, heard: Heard) -> bool:
         """A mild complaint of nothing but feeling words ("this is annoying", "I'm not happy"; not "account
         problem"), which no topic matches in words ("not happy" is only near "no signal" by meaning)."""
-        if heard.mood.score >= 0 or not heard.mood.negative or is_chinese(self.language):
-            return False
+        if heard.mood.score >= 0 or not heard.mood.negative or is_chinese(self.language) or self.intent:
+            return False  # (after a topic was served, "I'm not happy" may be about it: the usual reading)
         lex = sentiment_lexicon(chinese=False)
+        if any(abs(lex.words.get(w, FEELING_WEIGHT)) < FEELING_WEIGHT for w in heard.mood.negative):
+            return False  # "it's slow", "a problem": a symptom or a topic, not a feeling
         feeling = {*heard.mood.negative, *lex.words, *lex.intensifiers, *lex.negators, *FEELING_FILLERS}
         if any(w not in STOPWORDS and w not in feeling for w in tokens(heard.text, self.language)):
             return False
@@ -293,11 +298,9 @@ class ListeningMixin:
         step = self._step()
         if step is None:
             return []
-        if greeting:
-            said = [
-                self._say(self._msg("hello"), step),
-                self._say(self._t(step.reprompt or step.prompt), step),
-            ]
+        if greeting:  # at a read-back, its question again ("I heard 1 2 3. Is that right?")
+            question = getattr(self.pending, "question", "") or self._t(step.reprompt or step.prompt)
+            said = [self._say(self._msg("hello"), step), self._say(question, step)]
             self._last_said = said
             return said
         if isinstance(step, AskStep):  # "great, thank you" to "anything else?": the caller is done

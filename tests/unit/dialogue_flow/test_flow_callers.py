@@ -717,15 +717,24 @@ def test_a_caller_still_without_the_answer_is_handed_over_not_told_the_same_agai
     assert transfer_of(bot.on_transcript("I don't have it", 0.9)).reason == "no-match"
 
 
-@pytest.mark.parametrize("said", ["oh sorry, I think I dialled the wrong number", "sorry wrong number"])
-def test_a_caller_who_rang_by_mistake_is_let_go(flow, said):
-    bot, _ = start(flow, returning=False)
-    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
-
-
 def test_a_locked_account_goes_to_its_own_team_not_to_billing(flow):
     bot, _ = start(flow, returning=False)
     transfer = transfer_of(
         bot.on_transcript("I'm locked out of my account, wrong password too many times", 0.9)
     )
     assert (transfer.reason, transfer.queue) == ("sensitive", "support")
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "hello? yes"), ("en", "hi, sure"), ("zh", "喂，是的")])
+def test_a_greeting_with_a_yes_is_the_yes(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("网络不好" if language == "zh" else "my internet is down", 0.9)
+    bot.on_transcript(said, 0.9)
+    assert bot.slots["all_devices"] is True
+
+
+def test_a_greeting_at_a_read_back_hears_the_read_back_again(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    bot.on_transcript("123456", 0.9)
+    assert texts(bot.on_transcript("hello?", 0.9)) == ["Hello.", "I heard 1 2 3 4 5 6. Is that right?"]

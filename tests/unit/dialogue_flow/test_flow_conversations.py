@@ -322,3 +322,12 @@ def test_password_reset_is_self_service(flow):
     assert "reset link" in said[0] and "987654" in said[0]
     assert isinstance(bot.on_transcript("no thanks", 0.9)[0], Hangup)
     assert bot.call_meta()["outcome"] == "goodbye" and bot.call_meta()["intent"] == "password_reset"
+
+
+def test_a_piece_then_the_whole_number_again_is_the_whole_number(flow):
+    bot, _ = bot_for(flow)
+    bot.on_transcript("check my balance", 0.9)
+    bot.on_transcript("one two three", 0.9)
+    assert texts(bot.on_transcript("one two three four five six", 0.9)) == [
+        "I heard 1 2 3 4 5 6. Is that right?"
+    ]
