@@ -136,6 +136,7 @@ class FlowBot(
         told, self.answered_last = self.answered_last, None
         text, confidence = self._pick(text.strip(), confidence, alternatives)
         text = self._going_on(text) or text
+        text = self._without_greeting(text)  # "hello? yes" answers as "yes" does
         self.last_text = text
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(self._yes(text) is True)

@@ -24,7 +24,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import asides, courtesy, departments, nbest, person, yes_no
+from ivr.dialogue import asides, courtesy, departments, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -115,10 +115,17 @@ class ListeningMixin:
         mood = read(text, self.language)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
-        # "hello? yes" answers the question: a greeting only when nothing beside it is a yes or a no
-        answer = polite.beside_greetings and yes_no.parse_yes_no(polite.beside_greetings, self.language)
-        greeting = polite.only_courtesy and polite.greeted and not polite.thanked and answer in (None, "")
+        greeting = (
+            polite.only_courtesy and polite.greeted and not polite.thanked and not polite.beside_greetings
+        )
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
+
+    def _without_greeting(self, text: str) -> str:
+        """ "hello? yes" is "yes": a greeting beside a yes, "okay" or the like answers as they do."""
+        polite = courtesy.read(text, self.language)
+        if polite.greeted and polite.only_courtesy and not polite.thanked and polite.beside_greetings:
+            return polite.beside_greetings
+        return text
 
     def _step_answer_first(self, ranked: tuple[IntentMatch, ...]) -> tuple[IntentMatch, ...]:
         """A goodbye that the step also routes ("no, that's all" at "anything else?"): the answer first."""

@@ -738,3 +738,17 @@ def test_a_greeting_at_a_read_back_hears_the_read_back_again(flow):
     bot.on_transcript("check my balance", 0.9)
     bot.on_transcript("123456", 0.9)
     assert texts(bot.on_transcript("hello?", 0.9)) == ["Hello.", "I heard 1 2 3 4 5 6. Is that right?"]
+
+
+@pytest.mark.parametrize(("language", "said"), [("en", "hello? yes"), ("zh", "喂，是的")])
+def test_a_greeting_with_a_yes_at_anything_else_goes_on(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("退款需要多长时间" if language == "zh" else "how long does a refund take", 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Hangup) for a in actions) and bot.step_name == "more"
+
+
+def test_still_not_working_is_the_same_issue(flow):
+    bot, _ = start(flow, returning=True)
+    bot.on_transcript("still not working", 0.9)
+    assert bot.slots["same_issue"] is True
