@@ -752,3 +752,12 @@ def test_still_not_working_is_the_same_issue(flow):
     bot, _ = start(flow, returning=True)
     bot.on_transcript("still not working", 0.9)
     assert bot.slots["same_issue"] is True
+
+
+@pytest.mark.parametrize(
+    "said", ["my bill seems too high this month", "my bill is too high, can you explain"]
+)
+def test_a_bill_too_high_is_a_dispute(flow, said):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == "billing_dispute"
