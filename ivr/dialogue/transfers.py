@@ -23,6 +23,10 @@ from ivr.routing import RouteDecision, RouteRequest
 SHORT_WAIT_SECONDS = 30.0
 
 
+UNSERVED = frozenset({"no-match", "no-input", "repeated-request"})  # hand-overs for what the bot could not do
+UPSET_TURNS = 2  # the caller's last turns read for a negative mood before such a hand-over
+
+
 @dataclass(frozen=True)
 class CallbackOffer:
     """A pending "press 1 to be called back" after a routing decision."""
@@ -155,7 +159,9 @@ class TransferMixin:
         """ "To help you better, I'm connecting you to a billing specialist." plus place and wait."""
         skill_name = decision.skill or self.spec.policy.default_skill
         skill_words = self.spec.skills.get(skill_name) or self.spec.skills[self.spec.policy.default_skill]
-        phrase = catalog.reason_phrase(self.spec, reason, self.language) or ""
+        # handed over after misses, a caller who sounded upset hears the apology, not "to help you better"
+        upset = reason in UNSERVED and any(score < 0 for score in self.policy.scores[-UPSET_TURNS:])
+        phrase = catalog.reason_phrase(self.spec, "sentiment" if upset else reason, self.language) or ""
         parts = [
             self._msg(
                 "transfer_notice", reason=phrase, skill=skill_words.get(self.language) or skill_name

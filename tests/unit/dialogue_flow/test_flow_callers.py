@@ -761,3 +761,15 @@ def test_a_bill_too_high_is_a_dispute(flow, said):
     bot, _ = start(flow, returning=False)
     bot.on_transcript(said, 0.9)
     assert bot.intent == "billing_dispute"
+
+
+def test_a_caller_handed_over_after_misses_who_sounded_upset_hears_an_apology(flow):
+    bot, _ = start(flow, returning=False)
+    for turn in ["I forgot my password", "ugh", "this is taking forever"]:
+        bot.on_transcript(turn, 0.9)
+    transfer = transfer_of(bot.on_transcript("why is this so complicated", 0.9))
+    assert transfer.reason == "no-match" and transfer.notice.startswith("I'm sorry about this.")
+    calm, _ = start(flow, returning=False)
+    for turn in ["blah", "blah blah"]:
+        calm.on_transcript(turn, 0.9)
+    assert transfer_of(calm.on_transcript("foo", 0.9)).notice.startswith("To help you better")
