@@ -24,6 +24,8 @@ MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
 POINTING_REACH = 3  # words (characters) from wanting to what points back ("ask for one", "do that for me")
 HESITATIONS = frozenset({"oh", "um", "uh", "er", "well", "so"})  # around "yes please" at "anything else?"
+# around "I dialled the wrong number" in a turn that says nothing else
+MISTAKE_SPARE = HESITATIONS | {"sorry", "i", "think", "ive", "im", "afraid", "oops", "whoops", "must", "have"}
 # around "I'm good" at "anything else?": "yeah I'm good thanks", "no you're alright mate"
 FINISHING_SPARE = HESITATIONS | {"yeah", "yes", "yep", "no", "nah", "nope", "thanks", "thank", "you"}
 FINISHING_SPARE |= {"cheers", "mate", "love", "ok", "okay", "great", "lovely", "perfect", "brilliant"}
@@ -41,6 +43,7 @@ class _Words:
     wanting: tuple[str, ...]
     points_back: tuple[str, ...]
     finished: tuple[str, ...]
+    mistaken: tuple[str, ...]
 
 
 @cache
@@ -48,7 +51,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished",)
+    keys += ("finished", "mistaken")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -98,6 +101,22 @@ def has_finished(text: str, language: str) -> bool:
     while units and units[-1] in FINISHING_SPARE:
         units.pop()
     return " ".join(units) in _words(False).finished
+
+
+def rang_by_mistake(text: str, language: str) -> bool:
+    """The whole turn says the caller dialled the wrong number ("oh sorry, I think I dialled wrong")."""
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢的")
+        for spare in ("不好意思", "对不起", "抱歉", "我"):
+            said = said.replace(spare, "")
+        return said in _words(True).mistaken
+    units = said.split()
+    while units and units[0] in MISTAKE_SPARE:
+        units.pop(0)
+    while units and units[-1] in MISTAKE_SPARE:
+        units.pop()
+    return " ".join(units) in _words(False).mistaken
 
 
 def wants_what_was_told(text: str, language: str) -> bool:

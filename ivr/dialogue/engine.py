@@ -26,7 +26,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import departments
+from ivr.dialogue import asides, departments
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
@@ -194,6 +194,8 @@ class FlowBot(
             return [self._say(self._msg("go_on"), step)]
         if (finished := self._finished(text)) is not None:  # "yeah I'm good" at "anything else?"
             return finished
+        if isinstance(step, AskStep) and not self.intent and asides.rang_by_mistake(text, self.language):
+            return self._goodbye()  # "oh sorry, wrong number": let them go
         name = heard.intent
         if name == "goodbye":
             return self._goodbye()

@@ -773,3 +773,30 @@ def test_a_caller_handed_over_after_misses_who_sounded_upset_hears_an_apology(fl
     for turn in ["blah", "blah blah"]:
         calm.on_transcript(turn, 0.9)
     assert transfer_of(calm.on_transcript("foo", 0.9)).notice.startswith("To help you better")
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "oh sorry, I think I dialled the wrong number"),
+        ("en", "sorry, wrong number"),
+        ("zh", "不好意思，打错了"),
+    ],
+)
+def test_a_caller_who_rang_by_mistake_is_let_go(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ([], "my daughter dialled the wrong number and it cost me a fortune"),  # more than a mistake
+        (["check my balance", "123"], "sorry wrong number"),  # correcting the digits
+    ],
+)
+def test_wrong_number_said_of_something_else_keeps_the_call(flow, path, said):
+    bot, _ = start(flow, returning=False)
+    for turn in path:
+        bot.on_transcript(turn, 0.9)
+    assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
