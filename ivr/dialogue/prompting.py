@@ -39,10 +39,14 @@ class PromptingMixin:
         return said
 
     def _help(self) -> list[Action]:
-        """The step's help (or the flow's), then its prompt."""
+        """The step's help (or the flow's), then its prompt; asked again at once, the keypad choices."""
         step = self._step()
         text = self._t(step.help) if step is not None and step.help else self._msg("help")
-        return [self._say(text, step), *self._reprompt()]
+        if step is not None and text in self._said_last():
+            return self._fresh(step, [[self._choices(step)]])
+        said = [self._say(text, step), *self._reprompt()]
+        self._last_said = said
+        return said
 
     def _goodbye(self, text: str | None = None) -> list[Action]:
         """Hang up politely."""

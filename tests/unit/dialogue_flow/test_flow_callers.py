@@ -800,3 +800,10 @@ def test_wrong_number_said_of_something_else_keeps_the_call(flow, path, said):
     for turn in path:
         bot.on_transcript(turn, 0.9)
     assert not any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+def test_help_asked_again_at_once_gives_the_keypad_choices_not_the_same_words(flow):
+    bot, _ = start(flow, returning=False)
+    first = texts(bot.on_transcript("what are my options?", 0.9))
+    second = texts(bot.on_transcript("what can I say?", 0.9))
+    assert first[0].startswith("For example") and second[0].startswith("You can also use your keypad")
