@@ -89,34 +89,32 @@ def has_more(text: str, language: str) -> bool:
 
 def has_finished(text: str, language: str) -> bool:
     """The whole turn says no more ("yeah I'm good", "I'm fine thanks", 就这些), fillers and thanks aside."""
-    said = normalise(text[:MAX_TEXT], language)
-    if is_chinese(language):
-        said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢的")
-        for thanks in ("谢谢你", "谢谢", "谢了"):
-            said = said.replace(thanks, "")
-        return said in _words(True).finished
-    units = said.split()
-    while units and units[0] in FINISHING_SPARE:
-        units.pop(0)
-    while units and units[-1] in FINISHING_SPARE:
-        units.pop()
-    return " ".join(units) in _words(False).finished
+    return _whole_turn(text, language, "finished", FINISHING_SPARE, ("谢谢你", "谢谢", "谢了"))
 
 
 def rang_by_mistake(text: str, language: str) -> bool:
     """The whole turn says the caller dialled the wrong number ("oh sorry, I think I dialled wrong")."""
+    return _whole_turn(text, language, "mistaken", MISTAKE_SPARE, ("不好意思", "对不起", "抱歉", "我"))
+
+
+def _whole_turn(
+    text: str, language: str, kind: str, spare: frozenset[str], spare_zh: tuple[str, ...]
+) -> bool:
+    """The turn, less `spare` words around it (`spare_zh` anywhere in Chinese), is a `kind` entry."""
     said = normalise(text[:MAX_TEXT], language)
-    if is_chinese(language):
+    chinese = is_chinese(language)
+    if chinese:
         said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢的")
-        for spare in ("不好意思", "对不起", "抱歉", "我"):
-            said = said.replace(spare, "")
-        return said in _words(True).mistaken
-    units = said.split()
-    while units and units[0] in MISTAKE_SPARE:
-        units.pop(0)
-    while units and units[-1] in MISTAKE_SPARE:
-        units.pop()
-    return " ".join(units) in _words(False).mistaken
+        for word in spare_zh:
+            said = said.replace(word, "")
+    else:
+        units = said.split()
+        while units and units[0] in spare:
+            units.pop(0)
+        while units and units[-1] in spare:
+            units.pop()
+        said = " ".join(units)
+    return said in getattr(_words(chinese), kind)
 
 
 def wants_what_was_told(text: str, language: str) -> bool:
