@@ -24,7 +24,7 @@ SHORT_WAIT_SECONDS = 30.0
 
 
 UNSERVED = frozenset({"no-match", "no-input", "repeated-request"})  # hand-overs for what the bot could not do
-UPSET_TURNS = 2  # the caller's last turns read for a negative mood before such a hand-over
+UPSET_TURNS = 2  # the last spoken turns read for a mood below policy.sentiment.threshold
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,8 @@ class TransferMixin:
         skill_name = decision.skill or self.spec.policy.default_skill
         skill_words = self.spec.skills.get(skill_name) or self.spec.skills[self.spec.policy.default_skill]
         # handed over after misses, a caller who sounded upset hears the apology, not "to help you better"
-        upset = reason in UNSERVED and any(score < 0 for score in self.policy.scores[-UPSET_TURNS:])
+        low = self.spec.policy.sentiment.threshold
+        upset = reason in UNSERVED and any(score < low for score in self.policy.scores[-UPSET_TURNS:])
         phrase = catalog.reason_phrase(self.spec, "sentiment" if upset else reason, self.language) or ""
         parts = [
             self._msg(

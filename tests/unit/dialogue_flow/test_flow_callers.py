@@ -765,7 +765,7 @@ def test_a_bill_too_high_is_a_dispute(flow, said):
 
 def test_a_caller_handed_over_after_misses_who_sounded_upset_hears_an_apology(flow):
     bot, _ = start(flow, returning=False)
-    for turn in ["I forgot my password", "ugh", "this is taking forever"]:
+    for turn in ["I forgot my password", "ugh", "this is so annoying"]:
         bot.on_transcript(turn, 0.9)
     transfer = transfer_of(bot.on_transcript("why is this so complicated", 0.9))
     assert transfer.reason == "no-match" and transfer.notice.startswith("I'm sorry about this.")
@@ -807,3 +807,10 @@ def test_help_asked_again_at_once_gives_the_keypad_choices_not_the_same_words(fl
     first = texts(bot.on_transcript("what are my options?", 0.9))
     second = texts(bot.on_transcript("what can I say?", 0.9))
     assert first[0].startswith("For example") and second[0].startswith("You can also use your keypad")
+
+
+def test_a_fault_described_is_no_reason_to_apologise_at_a_silent_hand_over(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my internet is not working", 0.9)
+    bot.on_no_input()
+    assert transfer_of(bot.on_no_input()).notice.startswith("To help you better")
