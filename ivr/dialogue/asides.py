@@ -87,6 +87,12 @@ def has_more(text: str, language: str) -> bool:
     return said in _words(is_chinese(language)).more
 
 
+def without_waits(text: str, language: str) -> str:
+    """The turn less its requests for a moment ("sure, hang on... it's 4 5 6" is "sure, it's 4 5 6")."""
+    found, rest = _found(text, language, _words(is_chinese(language)).waits)
+    return rest.strip() if found else text
+
+
 def has_finished(text: str, language: str) -> bool:
     """The whole turn says no more ("yeah I'm good", "I'm fine thanks", 就这些), fillers and thanks aside."""
     return _whole_turn(text, language, "finished", FINISHING_SPARE, ("谢谢你", "谢谢", "谢了"))

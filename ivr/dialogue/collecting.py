@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ivr.bot import Action
-from ivr.dialogue import slots
+from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import CollectStep
 from ivr.dialogue.text import is_chinese
@@ -131,6 +131,8 @@ class CollectingMixin:
         assert isinstance(step, CollectStep)
         own = step.own_answers(self.language)
         value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
+        if step.kind == "yes_no" and yes_no.only_acknowledged(text, self.language):
+            return None  # "okay, I'll check" to "is it on all your devices?" answers nothing
         if step.kind != "digits":
             return value
         return self._joined_pieces(step, text, value)
@@ -140,6 +142,7 @@ class CollectingMixin:
         or None. Only turns of nothing but digits join; anything else starts again."""
         earlier = self._pieces
         self._pieces, self._pieced = "", False
+        text = asides.without_waits(text, self.language)  # "hang on... it's 4 5 6" is a piece too
         if value is None or not slots.only_digits(text, self.language):
             earlier = ""  # "my account number is 123456" is whole by itself, and anything else starts again
         whole = value is not None and step.min_digits <= len(value) <= step.max_digits

@@ -254,8 +254,8 @@ def _team(
     ending in department or team, right after a request verb or as all of the clause ("I need the sales
     team", "billing department please")."""
     start, end = span
-    if chinese:
-        return True
+    if chinese:  # a short name only right after a request verb: 找销售, not 我有个技术问题
+        return end - start >= 3 or any(e == start for _, e in _find(units, words.verbs, True))
     if end < len(units) and units[end] not in TEAM_FOLLOWERS:
         return False
     if any(s < end and start < e for s, e in persons):

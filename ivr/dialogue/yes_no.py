@@ -209,3 +209,34 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     if not any(signals):
         return False
     return None
+
+
+# what acknowledges without answering a question of fact ("okay" to "is it on all your devices?")
+ACKNOWLEDGING = {
+    "en": ("okay", "ok", "alright", "all right", "fine"),
+    "zh": (
+        "好的",
+        "好吧",
+        "好",
+        "行",
+        "知道了",
+        "好的谢谢",
+        "好谢谢",
+    ),  # the whole turn in Chinese ("不行" is a no)
+}
+
+
+def only_acknowledged(text: str, language: str) -> bool:
+    """The turn's yes comes only from an acknowledgement ("okay, thanks, I'll check", 好的): no answer to a
+    question of fact, though it confirms a read-back."""
+    if parse_yes_no(text, language) is not True:
+        return False
+    words = ACKNOWLEDGING["zh" if is_chinese(language) else "en"]
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        return said.replace(" ", "").strip("啊呀吧嗯恩哦呢的") in words
+    else:
+        rest = f" {said} "
+        for word in sorted(words, key=len, reverse=True):
+            rest = rest.replace(f" {word} ", " ")
+    return parse_yes_no(rest, language) is None

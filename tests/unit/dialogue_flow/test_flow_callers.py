@@ -814,3 +814,47 @@ def test_a_fault_described_is_no_reason_to_apologise_at_a_silent_hand_over(flow)
     bot.on_transcript("my internet is not working", 0.9)
     bot.on_no_input()
     assert transfer_of(bot.on_no_input()).notice.startswith("To help you better")
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "okay"), ("en", "okay, thanks, I'll check"), ("zh", "好的")]
+)
+def test_an_acknowledgement_is_no_answer_to_a_question_of_fact(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("网络不好" if language == "zh" else "my internet is down", 0.9)
+    bot.on_transcript(said, 0.9)
+    assert "all_devices" not in bot.slots
+
+
+def test_an_acknowledgement_still_confirms_a_read_back(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    bot.on_transcript("123456", 0.9)
+    bot.on_transcript("okay", 0.9)
+    assert bot.slots["account"] == "123456"
+
+
+def test_digits_after_a_request_for_a_moment_are_a_piece(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    assert texts(bot.on_transcript("sure, hang on... it's 4 5 6", 0.9)) == ["Go on."]
+    assert texts(bot.on_transcript("7 8 9", 0.9)) == ["I heard 4 5 6 7 8 9. Is that right?"]
+
+
+@pytest.mark.parametrize(("said", "queue"), [("我要找财务", "billing"), ("转销售", "sales")])
+def test_a_short_chinese_team_name_counts_right_after_a_request_verb(flow, said, queue):
+    bot, _ = start(flow, returning=False, language="zh")
+    assert transfer_of(bot.on_transcript(said, 0.9)).queue == queue
+
+
+def test_a_short_chinese_team_name_without_a_request_is_a_topic(flow):
+    bot, _ = start(flow, returning=False, language="zh")
+    actions = bot.on_transcript("我有个技术问题", 0.9)
+    assert not any(isinstance(a, Transfer) and a.reason == "caller-request" for a in actions)
+
+
+@pytest.mark.parametrize("said", ["好的", "好的，我试试，谢谢"])
+def test_a_chinese_acknowledgement_at_anything_else_ends_the_call(flow, said):
+    bot, _ = start(flow, returning=False, language="zh")
+    bot.on_transcript("退款需要多长时间", 0.9)
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
