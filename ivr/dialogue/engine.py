@@ -134,6 +134,7 @@ class FlowBot(
         """Understand one caller utterance (or a clearer alternative of the recogniser's) and answer it."""
         self._heard_now = {}
         told, self.answered_last = self.answered_last, None
+        self._digits = ""  # keys pressed before speaking are not joined to keys pressed after it
         text, confidence = self._pick(text.strip(), confidence, alternatives)
         text = self._going_on(text) or text
         text = self._without_greeting(text)  # "hello? yes" answers as "yes" does
@@ -268,6 +269,8 @@ class FlowBot(
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(False)
         step = self._step()
+        if self._digits and isinstance(step, CollectStep):  # keyed without "#", then a pause: that is the end
+            return self._keyed_digit(step, "#")
         if self.policy.on_no_input(getattr(step, "no_input_limit", None)):
             if getattr(step, "on_no_input", None):
                 self.policy.understood()
@@ -355,17 +358,6 @@ class FlowBot(
         if self.policy.on_request(f"intent:{intent}"):
             return self._transfer("repeated-request")
         return self._enter(target)
-
-    def _choose(self, option: Any) -> list[Action]:
-        """A menu option was picked."""
-        self.policy.understood()
-        if option.language:
-            self.language = option.language
-        if option.intent:
-            self.intent, self.intent_score, self.acted = option.intent, 1.0, option.intent
-            if self.policy.is_sensitive(option.intent):
-                return self._transfer("sensitive")
-        return self._enter(option.goto)
 
     def _no_match(self, heard: Heard | None = None) -> list[Action]:
         """Not understood: a targeted question, else an escalating re-prompt; a person at the limit."""

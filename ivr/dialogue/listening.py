@@ -88,6 +88,10 @@ class ListeningMixin:
     _yes: Callable[[str], bool | None]
     _kb_hit: Callable[[Any, str], Any]
     _closes: Callable[[AskStep, str], bool]
+    _transfer: Callable[..., list[Action]]
+    _enter: Callable[[str | None], list[Action]]
+    intent_score: float | None
+    acted: str | None
     _heard_now: dict[str, Heard]
     acted_on_alternative: bool = False  # the last turn was acted on as the recogniser's alternative
 
@@ -232,6 +236,17 @@ class ListeningMixin:
                 if normalise(word, self.language) in said:
                     return option
         return None
+
+    def _choose(self, option: Any) -> list[Action]:
+        """A menu option was picked."""
+        self.policy.understood()
+        if option.language:
+            self.language = option.language
+        if option.intent:
+            self.intent, self.intent_score, self.acted = option.intent, 1.0, option.intent
+            if self.policy.is_sensitive(option.intent):
+                return self._transfer("sensitive")
+        return self._enter(option.goto)
 
     def _ambiguous(self, heard: Heard) -> bool:
         """Two flow intents about equally likely and neither clear ("what is my account ..."): ask."""

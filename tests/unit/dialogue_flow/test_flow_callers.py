@@ -858,3 +858,22 @@ def test_a_chinese_acknowledgement_at_anything_else_ends_the_call(flow, said):
     bot, _ = start(flow, returning=False, language="zh")
     bot.on_transcript("退款需要多长时间", 0.9)
     assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9))
+
+
+def test_keys_pressed_without_hash_then_a_pause_are_the_number(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    for key in "123456":
+        bot.on_dtmf(key)
+    assert texts(bot.on_no_input()) == ["I heard 1 2 3 4 5 6. Is that right?"]
+
+
+def test_keys_pressed_before_speaking_are_not_joined_to_later_keys(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    for key in "12":
+        bot.on_dtmf(key)
+    bot.on_transcript("sorry", 0.9)
+    for key in "654321#":
+        bot.on_dtmf(key)
+    assert bot.pending.value == "654321"
