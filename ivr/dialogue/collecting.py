@@ -131,7 +131,7 @@ class CollectingMixin:
         assert isinstance(step, CollectStep)
         own = step.own_answers(self.language)
         value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
-        if step.kind == "yes_no" and yes_no.only_acknowledged(text, self.language):
+        if step.kind == "yes_no" and yes_no.only_acknowledged(text, self.language, own):
             return None  # "okay, I'll check" to "is it on all your devices?" answers nothing
         if step.kind != "digits":
             return value

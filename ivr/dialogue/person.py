@@ -45,6 +45,7 @@ REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on it
 TEAM_LEADS = frozenset(
     {"to", "onto"}
 )  # before a team named as somebody to talk to ("get through to billing")
+TEAM_VERBS_ZH = frozenset({"转", "找", "接", "叫"})  # just before a short Chinese team name (找财务)
 TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
 # "help with billing"
 TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
@@ -254,8 +255,8 @@ def _team(
     ending in department or team, right after a request verb or as all of the clause ("I need the sales
     team", "billing department please")."""
     start, end = span
-    if chinese:  # a short name only right after a request verb: 找销售, not 我有个技术问题
-        return end - start >= 3 or any(e == start for _, e in _find(units, words.verbs, True))
+    if chinese:  # a short name only right after a verb of putting through: 找销售, not 和销售说的不一样
+        return end - start >= 3 or "".join(units[max(0, start - 1) : start]) in TEAM_VERBS_ZH
     if end < len(units) and units[end] not in TEAM_FOLLOWERS:
         return False
     if any(s < end and start < e for s, e in persons):

@@ -226,10 +226,10 @@ ACKNOWLEDGING = {
 }
 
 
-def only_acknowledged(text: str, language: str) -> bool:
+def only_acknowledged(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool:
     """The turn's yes comes only from an acknowledgement ("okay, thanks, I'll check", 好的): no answer to a
     question of fact, though it confirms a read-back."""
-    if parse_yes_no(text, language) is not True:
+    if parse_yes_no(text, language, own) is not True:
         return False
     words = ACKNOWLEDGING["zh" if is_chinese(language) else "en"]
     said = normalise(text[:MAX_TEXT], language)
@@ -239,4 +239,4 @@ def only_acknowledged(text: str, language: str) -> bool:
         rest = f" {said} "
         for word in sorted(words, key=len, reverse=True):
             rest = rest.replace(f" {word} ", " ")
-    return parse_yes_no(rest, language) is None
+    return parse_yes_no(rest, language, own) is None  # "okay, all of them" answers in the step's own words

@@ -826,6 +826,16 @@ def test_an_acknowledgement_is_no_answer_to_a_question_of_fact(flow, language, s
     assert "all_devices" not in bot.slots
 
 
+@pytest.mark.parametrize(
+    ("said", "all_devices"), [("okay, all of them", True), ("alright, both of them", True)]
+)
+def test_an_acknowledgement_before_an_answer_in_the_step_s_words_keeps_the_answer(flow, said, all_devices):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my internet is down", 0.9)
+    bot.on_transcript(said, 0.9)
+    assert bot.slots["all_devices"] is all_devices
+
+
 def test_an_acknowledgement_still_confirms_a_read_back(flow):
     bot, _ = start(flow, returning=False)
     bot.on_transcript("check my balance", 0.9)
@@ -847,9 +857,10 @@ def test_a_short_chinese_team_name_counts_right_after_a_request_verb(flow, said,
     assert transfer_of(bot.on_transcript(said, 0.9)).queue == queue
 
 
-def test_a_short_chinese_team_name_without_a_request_is_a_topic(flow):
+@pytest.mark.parametrize("said", ["我有个技术问题", "我的话费不对，和销售说的不一样"])
+def test_a_short_chinese_team_name_without_a_request_is_a_topic(flow, said):
     bot, _ = start(flow, returning=False, language="zh")
-    actions = bot.on_transcript("我有个技术问题", 0.9)
+    actions = bot.on_transcript(said, 0.9)
     assert not any(isinstance(a, Transfer) and a.reason == "caller-request" for a in actions)
 
 
