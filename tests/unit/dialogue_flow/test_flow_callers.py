@@ -887,3 +887,13 @@ def test_keys_pressed_before_speaking_are_not_joined_to_later_keys(flow):
     for key in "654321#":
         bot.on_dtmf(key)
     assert bot.pending.value == "654321"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "where do I find my account number?"), ("zh", "账号在哪里看？")]
+)
+def test_where_to_find_the_account_number_is_told(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript("查话费" if language == "zh" else "check my balance", 0.9)
+    spoken = " ".join(texts(bot.on_transcript(said, 0.9)))
+    assert ("top of every bill" in spoken) or ("账单的顶部" in spoken)
