@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ivr.dialogue import person
 from ivr.dialogue.schema import FlowSpec
 from ivr.dialogue.text import normalise
 
 
-def names(spec: FlowSpec, language: str) -> tuple[str, ...]:
-    """Every department name of the flow in `language`, normalised, longest first."""
-    listed = [n for by_lang in spec.departments.values() for n in by_lang.get(language, [])]
-    found = {normalise(n, language) for n in listed}
-    return tuple(sorted((n for n in found if n), key=lambda n: (-len(n), n)))
+@dataclass(frozen=True)
+class Teams:
+    """One language's department names of a flow, normalised once (ivr.dialogue.registry caches it)."""
+
+    language: str
+    names: tuple[str, ...]  # longest first, as ivr.dialogue.person finds them
+    skills: dict[str, str]  # name -> skill
+
+    def named(self, text: str) -> str | None:
+        """The skill of the first department the caller names as somebody to talk to ("someone in
+        billing"; not "the sales people lied to me", which is a complaint for the default team)."""
+        said = person.named_teams(text, self.language, self.names)
+        return self.skills.get(said[0]) if said else None
 
 
-def named(spec: FlowSpec, text: str, language: str) -> str | None:
-    """The skill of the first department the caller names as somebody to talk to ("someone in billing";
-    not "the sales people lied to me", which is a complaint for the default team)."""
+def teams(spec: FlowSpec, language: str) -> Teams:
+    """The flow's department names in `language`."""
     skills = {
         normalise(name, language): skill
         for skill, by_lang in spec.departments.items()
         for name in by_lang.get(language, [])
     }
-    said = person.named_teams(text, language, names(spec, language))
-    return skills.get(said[0]) if said else None
+    skills.pop("", None)
+    return Teams(language, tuple(sorted(skills, key=lambda n: (-len(n), n))), skills)

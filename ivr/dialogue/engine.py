@@ -26,7 +26,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import asides, departments
+from ivr.dialogue import asides
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
@@ -150,7 +150,7 @@ class FlowBot(
         # a person named only in a complaint ("worst customer service I've ever had") is the complaint
         if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             self._note_topic(heard)  # "can I talk to someone about my bill": the billing team
-            return self._transfer("caller-request", departments.named(self.spec, text, self.language))
+            return self._transfer("caller-request", self.flow.teams(self.language).named(text))
         if trigger == "strong":
             self.acted = None  # "why do I have to repeat myself, it's pathetic" asks for nothing
             topic = self.spec.intents.get(heard.intent or "")

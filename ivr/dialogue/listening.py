@@ -24,7 +24,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import asides, courtesy, departments, nbest, person
+from ivr.dialogue import asides, courtesy, nbest, person
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -112,7 +112,7 @@ class ListeningMixin:
         found = [] if polite.only_courtesy else matcher.ranked(text, limit=5)  # "oh okay, thanks": no request
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
-        asks = person.verdict(text, self.language, departments.names(self.spec, self.language))
+        asks = person.verdict(text, self.language, self.flow.teams(self.language).names)
         ranked = _asking_person(found, asks)
         ranked = self._step_answer_first(ranked)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None

@@ -22,6 +22,7 @@ from ivr.errors import ConfigError
 from ivr.yamlconf import ConfigErrors, parse_with_lines
 
 if TYPE_CHECKING:
+    from ivr.dialogue.departments import Teams
     from ivr.dialogue.intents import IntentMatcher
     from ivr.dialogue.knowledge import KnowledgeBase
     from ivr.dialogue.semantic import SemanticIndex
@@ -79,6 +80,15 @@ class Flow:
             self.matcher(language)
         self.knowledge()
         return self
+
+    def teams(self, language: str) -> Teams:
+        """The flow's department names in `language`, normalised once per flow version."""
+        key = ("teams", language)
+        if key not in self._cache:
+            from ivr.dialogue.departments import teams
+
+            self._cache[key] = teams(self.spec, language)
+        return self._cache[key]
 
     def knowledge(self) -> KnowledgeBase:
         """The flow's knowledge base (every language)."""
