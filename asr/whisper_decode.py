@@ -20,6 +20,10 @@ text and one pass does both (fewer caller turns misheard on the dialogue evaluat
 * speech that starts at the first sample gets silence before it, as the endpointer's pre-roll would
   have given (`with_lead_in`);
 * a repeated-phrase collapse removes the loops a short window can still cause ("yes yes yes yes");
+* a text with more words than the voiced span can hold (`too_fast`) is a loop that starts the turn over
+  ("one two three four five six" heard "... five, six, one, two, three, four" on some CPUs): the
+  utterance is decoded again in a full 30 s window, as faster-whisper would, and if that loops too the
+  restart is cut (`cut_restart`); alternatives that are too fast are dropped;
 * the confidence is exp(average token log-probability), the same for each n-best alternative (CTranslate2
   ranks and scores beam hypotheses by that average, length_penalty 1); alternatives whose words are the
   same as the text's or a better alternative's (punctuation, case) are dropped;
@@ -33,6 +37,7 @@ turn: the endpointer cuts at 20 s) is decoded 30 s at a time.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Sequence
@@ -61,6 +66,8 @@ BEAM_SIZE = 5
 ALTERNATIVES = 4
 NO_SPEECH_PROB, NO_SPEECH_LOGPROB = 0.6, -1.0  # faster-whisper's defaults
 LEAD_IN_S = 0.3  # unvoiced audio before the speech, as the endpointer's pre-roll (asr/endpointer.py)
+# Fast speech is about 4 words a second (digits included); a decode with more than this is a loop.
+MAX_WORDS_PER_SECOND = 4.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,18 +138,37 @@ def collapse_repeats(text: str) -> str:
     return " ".join(words)
 
 
-def n_best(hypotheses: Sequence[tuple[str, float]], limit: int) -> tuple[Alternative, ...]:
+def too_fast(text: str, seconds: float | None) -> bool:
+    """More words than anyone says in `seconds` of voiced audio (one word of slack); None: unknown."""
+    return seconds is not None and len(re.findall(r"[\w']+", text)) > MAX_WORDS_PER_SECOND * seconds + 1
+
+
+def cut_restart(text: str) -> str:
+    """The text without a tail of 3+ words that starts it over ("1 2 3 4 5 6 1 2 3 4" -> "1 2 3 4 5 6")."""
+    words = _WORD.findall(text)
+    keys = [re.sub(r"[^\w']", "", w.lower()) for w in words]
+    for start in range(3, len(keys) - 2):
+        tail = keys[start:]
+        if tail == keys[: len(tail)]:
+            return " ".join(words[:start]).rstrip(",;")
+    return text
+
+
+def n_best(
+    hypotheses: Sequence[tuple[str, float]], limit: int, seconds: float | None = None
+) -> tuple[Alternative, ...]:
     """Up to `limit` alternatives to the first hypothesis: (text, average log-probability) in rank order.
 
     Each is cleaned as the best one is (loops collapsed); one whose words, without case and
-    punctuation, equal those of a better hypothesis, or that has no word at all, is left out.
+    punctuation, equal those of a better hypothesis, that has no word at all, or that has more words
+    than `seconds` of speech can hold, is left out.
     """
     seen: set[tuple[str, ...]] = set()
     out: list[Alternative] = []
     for rank, (text, logprob) in enumerate(hypotheses):
         text = collapse_repeats(text.strip())
         key = tuple(re.findall(r"[\w']+", text.lower()))
-        if key in seen or not key:
+        if key in seen or not key or (rank > 0 and too_fast(text, seconds)):
             continue
         seen.add(key)
         if rank > 0 and len(out) < limit:
@@ -204,6 +230,7 @@ class WindowDecoder:
         from faster_whisper.tokenizer import Tokenizer
 
         self._model = model  # faster_whisper.WhisperModel
+        self._full: WindowDecoder | None = None  # the same in a 30 s window, for decodes that loop
         self.min_frames, self.margin = min_frames, margin
         # n alternatives need n + 1 hypotheses out of the beam; a greedy decode has only one
         self.beam_size = max(1, beam_size, alternatives + 1 if beam_size > 1 else 1)
@@ -298,8 +325,19 @@ class WindowDecoder:
             text = ""
         confidence = math.exp(sum(logprobs) / len(logprobs)) if text else 0.0
         many = features.shape[-1] > MAX_FRAMES
-        alternatives = n_best(hypotheses, self.alternatives) if text and not many else ()
+        if too_fast(text, end - start) and not many:
+            if self.min_frames < MAX_FRAMES:  # a loop: a full window, as faster-whisper decodes, once
+                return self._full_window().decode(audio, hints, alternatives=alternatives)
+            text = cut_restart(text)
+        alternatives = n_best(hypotheses, self.alternatives, end - start) if text and not many else ()
         return Decoded(text, confidence, spread_words(text, start, end, confidence), window, alternatives)
+
+    def _full_window(self) -> WindowDecoder:
+        """This decoder with a 30 s window (built on first need, sharing the model)."""
+        if self._full is None:
+            self._full = copy.copy(self)
+            self._full.min_frames = MAX_FRAMES
+        return self._full
 
 
 def _average_logprob(tokens: Sequence[int], score: float) -> float:

@@ -137,6 +137,9 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "what did you say",
             "come again",
             "sorry I didn't catch that",
+            "what was that again",
+            "what was the number again",
+            "can you say the last part again",
         ],
         "zh": ["再说一遍", "重复一下", "没听清", "你说什么", "刚才说的什么"],
     },
@@ -157,6 +160,10 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
             *("customer service", "customer services"),
         ],
         "zh": ["人工", "转人工", "客服", "真人"],
+    },
+    "repeat": {  # whole phrases only: "pardon" or "again" alone are said in requests too
+        "en": ["say that again", "say it again", "repeat that", "come again", "didn't catch that"],
+        "zh": ["再说一遍", "再说一次", "没听清"],
     },
     "goodbye": {
         "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],

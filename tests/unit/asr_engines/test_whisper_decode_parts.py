@@ -17,10 +17,12 @@ from asr.whisper_decode import (
     MAX_FRAMES,
     MAX_NEW_TOKENS,
     collapse_repeats,
+    cut_restart,
     hint_tokens,
     max_new_tokens,
     n_best,
     spread_words,
+    too_fast,
     voiced_span,
     window_frames,
     with_lead_in,
@@ -122,3 +124,33 @@ def test_n_best_keeps_distinct_alternatives_in_rank_order_with_their_confidence(
     assert out[0].confidence == pytest.approx(np.exp(-0.48))
     assert n_best(hypotheses, limit=0) == ()
     assert n_best(hypotheses[:1], limit=4) == ()
+
+
+def test_a_text_with_more_words_than_its_speech_can_hold_is_a_loop() -> None:
+    looped = "One, two, three, four, five, six, one, two, three, four"  # heard in 1.66 s of speech
+    assert too_fast(looped, 1.66)
+    assert not too_fast("One, two, three, four, five, six,", 1.66)
+    assert not too_fast("I want to talk to an agent", 1.5)  # fast, but people do talk that fast
+    assert not too_fast(looped, None)  # no speech measured: nothing to judge by
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("One, two, three, four, five, six, one, two, three, four", "One, two, three, four, five, six"),
+        ("one two three one two three", "one two three"),
+        ("one two three four one two", "one two three four one two"),  # two words again: could be said
+        ("my bill is wrong", "my bill is wrong"),
+    ],
+)
+def test_a_restart_at_the_end_of_a_looped_text_is_cut(heard, kept) -> None:
+    assert cut_restart(heard) == kept
+
+
+def test_n_best_drops_alternatives_too_fast_for_the_speech() -> None:
+    hypotheses = [
+        ("One, two, three, four, five, six,", -0.2),
+        ("one two three four five six one two three four five", -0.4),
+    ]
+    assert n_best(hypotheses, limit=2, seconds=2.0) == ()
+    assert [a.text for a in n_best(hypotheses, limit=2, seconds=None)] == [hypotheses[1][0]]

@@ -520,7 +520,7 @@ def test_a_strongly_negative_turn_records_no_global_intent(flow):
         ("can I speak to someone about my internet", "network_fault", "technical"),
         ("nobody is helping me, get me a person", None, "support"),  # near "nobody can call me" by meaning
         ("agent", None, "support"),  # no topic: the default team
-        ("talk me through the settings", None, "support"),  # (near a topic by meaning only: no topic)
+        ("can I talk to someone about the settings", None, "support"),  # near a topic by meaning only
     ],
 )
 def test_a_request_for_a_person_about_a_topic_goes_to_its_team(flow, said, intent, queue):
@@ -897,3 +897,20 @@ def test_where_to_find_the_account_number_is_told(flow, language, said):
     bot.on_transcript("查话费" if language == "zh" else "check my balance", 0.9)
     spoken = " ".join(texts(bot.on_transcript(said, 0.9)))
     assert ("top of every bill" in spoken) or ("账单的顶部" in spoken)
+
+
+@pytest.mark.parametrize("said", ["come again?", "can you say that again please", "what was that again?"])
+def test_asking_to_hear_the_answer_again_repeats_it(flow, said):
+    bot, _ = start(flow, returning=False)
+    answer = texts(bot.on_transcript("how do I set up voicemail", 0.9))[0]
+    assert answer in texts(bot.on_transcript(said, 0.9))
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [("my internet is down again", "network_fault"), ("what's my balance again", "balance")],
+)
+def test_again_in_a_request_is_no_request_to_repeat(flow, said, intent):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
