@@ -44,6 +44,7 @@ class _Words:
     points_back: tuple[str, ...]
     finished: tuple[str, ...]
     mistaken: tuple[str, ...]
+    where: tuple[str, ...]
 
 
 @cache
@@ -51,7 +52,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken")
+    keys += ("finished", "mistaken", "where")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -75,6 +76,12 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
         if lacking or unit in words.lost:
             return _about(" ".join(units[i + 1 :]), language, question, pronoun=lacking, strict=True)
     return False
+
+
+def asks_where(text: str, language: str, question: str) -> bool:
+    """The caller asks where to find the answer to `question` ("where would I find that?", 账号在哪儿看)."""
+    found, rest = _found(text, language, _words(is_chinese(language)).where)
+    return bool(found) and _about(rest, language, question, pronoun=True)
 
 
 def has_more(text: str, language: str) -> bool:

@@ -176,7 +176,7 @@ class FlowBot(
             aside = self._aside(step, heard, text) if value is None else None
             if (
                 override is not None
-                and aside != "missing"
+                and aside not in ("missing", "where")
                 and not (aside and override.matched.startswith("~"))
             ):
                 routed = self._route(step, override.intent, override.score)
@@ -188,7 +188,7 @@ class FlowBot(
                 return self._transfer("no-match")  # still without it: a person can help another way
             if aside is not None:  # no miss: the caller comes back with the answer, or asks for a person
                 self.policy.understood()
-                self._last_said = [self._say(self._msg(aside), step)]
+                self._last_said = [self._say(self._aside_reply(step, aside), step)]
                 return list(self._last_said)
         if self._goes_on(heard, text):  # "one more thing" or "yes" at "anything else?": not the end
             self.policy.understood()
@@ -382,6 +382,13 @@ class FlowBot(
         return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
+
+    def _aside_reply(self, step: Any, aside: str) -> str:
+        """What to say to an aside: where the answer is written is the step's help, if it has one."""
+        if aside == "where":
+            help_text = getattr(step, "help", None)
+            return self._t(help_text) if help_text else self._msg("missing")
+        return self._msg(aside)
 
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""

@@ -204,7 +204,7 @@ class ListeningMixin:
         return match
 
     def _aside(self, step: Any, heard: Heard, text: str) -> str | None:
-        """ "missing" or "wait" for a turn about a collect step's answer that is not the answer, else None.
+        """ "missing", "where" or "wait" for a turn about a collect step's answer that is not it, else None.
 
         "I can't find my account number", "hang on, my husband has the account number": about the answer,
         whatever they sound like by meaning or by a word of another topic (ivr.dialogue.asides).
@@ -214,6 +214,8 @@ class ListeningMixin:
         question = self._t(step.prompt)
         if asides.lacks_answer(text, self.language, question):
             return "missing"
+        if asides.asks_where(text, self.language, question):
+            return "where"
         if heard.intent not in GLOBAL_INTENTS and asides.asks_to_wait(text, self.language, question):
             return "wait"
         return None

@@ -890,13 +890,40 @@ def test_keys_pressed_before_speaking_are_not_joined_to_later_keys(flow):
 
 
 @pytest.mark.parametrize(
-    ("language", "said"), [("en", "where do I find my account number?"), ("zh", "账号在哪里看？")]
+    ("language", "said"),
+    [
+        ("en", "where do I find my account number?"),
+        ("en", "where would I find that?"),
+        ("en", "how do I find it"),
+        ("zh", "账号在哪里看？"),
+        ("zh", "账号在哪儿看啊"),
+    ],
 )
-def test_where_to_find_the_account_number_is_told(flow, language, said):
+def test_where_to_find_the_account_number_is_told_without_a_miss(flow, language, said):
     bot, _ = start(flow, returning=False, language=language)
     bot.on_transcript("查话费" if language == "zh" else "check my balance", 0.9)
-    spoken = " ".join(texts(bot.on_transcript(said, 0.9)))
-    assert ("top of every bill" in spoken) or ("账单的顶部" in spoken)
+    spoken = texts(bot.on_transcript(said, 0.9))
+    assert len(spoken) == 1 and ("top of every bill" in spoken[0] or "账单的顶部" in spoken[0]), spoken
+    assert bot.policy.no_match == 0
+
+
+@pytest.mark.parametrize("said", ["where can I find my bill", "where is my nearest shop"])
+def test_where_at_the_open_question_is_a_question_not_an_aside(flow, said):
+    bot, _ = start(flow, returning=False)
+    assert "top of every bill" not in " ".join(texts(bot.on_transcript(said, 0.9)))
+
+
+def test_nought_is_a_zero_in_a_number(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    bot.on_transcript("nought one two three four five six", 0.9)
+    assert bot.pending.value == "0123456"
+
+
+def test_the_longer_of_two_keywords_said_is_the_topic(flow):
+    bot, _ = start(flow, returning=False)
+    transfer = transfer_of(bot.on_transcript("I cancelled my broadband and you're still taking money", 0.9))
+    assert bot.intent == "billing_dispute" and transfer.reason == "sensitive"
 
 
 @pytest.mark.parametrize("said", ["come again?", "can you say that again please", "what was that again?"])
