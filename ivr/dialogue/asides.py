@@ -45,6 +45,8 @@ class _Words:
     finished: tuple[str, ...]
     mistaken: tuple[str, ...]
     where: tuple[str, ...]
+    objecting: tuple[str, ...]
+    never_mind: tuple[str, ...]
 
 
 @cache
@@ -52,7 +54,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken", "where")
+    keys += ("finished", "mistaken", "where", "objecting", "never_mind")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -84,6 +86,11 @@ def asks_where(text: str, language: str, question: str) -> bool:
     return bool(found) and _about(rest, language, question, pronoun=True)
 
 
+def objects(text: str, language: str) -> bool:
+    """The caller says they meant or asked something else ("no, I meant the shops", 我问的是营业厅)."""
+    return bool(_found(text, language, _words(is_chinese(language)).objecting)[0])
+
+
 def has_more(text: str, language: str) -> bool:
     """The whole turn says yes to "anything else?" ("oh yes please", 有的); "okay" alone does not."""
     said = normalise(text[:MAX_TEXT], language)
@@ -108,6 +115,28 @@ def has_finished(text: str, language: str) -> bool:
 def rang_by_mistake(text: str, language: str) -> bool:
     """The whole turn says the caller dialled the wrong number ("oh sorry, I think I dialled wrong")."""
     return _whole_turn(text, language, "mistaken", MISTAKE_SPARE, ("不好意思", "对不起", "抱歉", "我"))
+
+
+def needs_nothing(text: str, language: str) -> bool:
+    """Every part of the turn says the caller needs nothing after all, or is courtesy ("um, actually
+    never mind, thanks", "no, I'm fine, I don't need anything", 没事了，谢谢); one part at least says so."""
+    spare = HESITATIONS | {"yeah", "yes", "no", "nah", "nope", "thanks", "thank", "you", "cheers", "sorry"}
+    spare |= {"ok", "okay", "actually", "really", "mate", "love"}
+    spare_zh = ("谢谢", "好的", "不好意思", "哦", "嗯", "那")
+    said = False
+    for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
+        if _whole_turn(part, language, "never_mind", spare, spare_zh):
+            said = True
+        elif not _whole_turn(part, language, "finished", spare, spare_zh) and _without(part, language, spare):
+            return False
+    return said
+
+
+def _without(part: str, language: str, spare: frozenset[str]) -> str:
+    """The part without its spare words (English) or as it is (Chinese): what is left to read."""
+    if is_chinese(language):
+        return normalise(part, language).replace(" ", "").strip("啊呀吧嗯恩哦呢的谢")
+    return " ".join(w for w in normalise(part, language).split() if w not in spare)
 
 
 def _whole_turn(

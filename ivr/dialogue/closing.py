@@ -58,6 +58,21 @@ class ClosingMixin:
             return True
         return asides.has_more(text, self.language)  # "yes please"; not "yeah I'm good" or "okay"
 
+    def _objection(self, heard: Any, text: str) -> list[Any] | None:
+        """ "No, that's not what I asked" to a question that can end the call: no goodbye but an apology,
+        a miss counted (a person at the limit), and a request to ask another way; else None."""
+        step = self._step()
+        if not isinstance(step, AskStep) or not self._can_close(step):
+            return None
+        if heard.intent is not None and not self._closes(step, heard.intent):
+            return None  # "no, I meant my bill": the topic said is heard as usual
+        if not asides.objects(text, self.language):
+            return None
+        if self.policy.on_no_match(getattr(step, "no_match_limit", None)):
+            return self._transfer("no-match")
+        self._last_said = [self._say(self._msg("not_what_asked"), step)]
+        return list(self._last_said)
+
     def _finished(self, text: str) -> list[Any] | None:
         """ "Yeah I'm good" to a question that can end the call: the step's way to the end, else None."""
         return self._to_the_end() if asides.has_finished(text, self.language) else None

@@ -193,10 +193,12 @@ class FlowBot(
         if self._goes_on(heard, text):  # "one more thing" or "yes" at "anything else?": not the end
             self.policy.understood()
             return [self._say(self._msg("go_on"), step)]
+        if (objection := self._objection(heard, text)) is not None:  # "no, that's not what I asked"
+            return objection
         if (finished := self._finished(text)) is not None:  # "yeah I'm good" at "anything else?"
             return finished
-        if isinstance(step, AskStep) and not self.intent and asides.rang_by_mistake(text, self.language):
-            return self._goodbye()  # "oh sorry, wrong number": let them go
+        if isinstance(step, AskStep) and not self.intent and self._nothing_wanted(text):
+            return self._goodbye()  # "oh sorry, wrong number", "never mind, thanks": let them go
         name = heard.intent
         if name == "goodbye":
             return self._goodbye()
@@ -382,6 +384,10 @@ class FlowBot(
         return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
+
+    def _nothing_wanted(self, text: str) -> bool:
+        """The caller wants nothing after all: a wrong number, or "never mind" with nothing else."""
+        return asides.rang_by_mistake(text, self.language) or asides.needs_nothing(text, self.language)
 
     def _aside_reply(self, step: Any, aside: str) -> str:
         """What to say to an aside: where the answer is written is the step's help, if it has one."""

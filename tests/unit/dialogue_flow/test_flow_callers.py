@@ -941,3 +941,51 @@ def test_again_in_a_request_is_no_request_to_repeat(flow, said, intent):
     bot, _ = start(flow, returning=False)
     bot.on_transcript(said, 0.9)
     assert bot.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "said"),
+    [
+        ("en", "what time do your shops close?", "no, that's not what I asked"),
+        ("en", "what time do your shops close?", "no, I meant the shops"),
+        ("zh", "你们几点上班", "不是，我问的是营业厅"),
+    ],
+)
+def test_no_that_is_not_what_i_asked_is_no_goodbye(flow, language, asked, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(asked, 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Hangup | Transfer) for a in actions), texts(actions)
+    assert bot.policy.no_match == 1  # the bot did not serve the caller: a miss, so that it ends in a person
+
+
+@pytest.mark.parametrize(("said", "ends"), [("no thanks", True), ("no, I meant my bill is wrong", False)])
+def test_a_plain_no_still_ends_and_a_topic_after_no_is_heard(flow, said, ends):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("what are your opening hours", 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert isinstance(actions[-1], Hangup) is ends, texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "um, actually never mind, thanks"),
+        ("en", "no, I'm fine, I don't need anything"),
+        ("en", "it's fine now, it's working now, thanks"),
+        ("zh", "没事了，谢谢"),
+        ("zh", "不用了"),
+    ],
+)
+def test_a_caller_who_needs_nothing_after_all_is_let_go(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    assert isinstance(bot.on_transcript(said, 0.9)[-1], Hangup)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "never mind the bill, my internet is down"), ("zh", "没事了，网络还是不行")]
+)
+def test_never_mind_before_a_request_is_the_request(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == "network_fault"
