@@ -81,6 +81,7 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     },
     "choose_intent": {"en": "Is this about {first}, or {second}?", "zh": "请问是关于{first}，还是{second}？"},
     "not_that": {"en": "Sorry about that.", "zh": "不好意思。"},
+    "earlier_topic": {"en": "the issue you called about before", "zh": "上次的问题"},  # {caller.last_topic}
     "not_what_asked": {  # "no, that's not what I asked" at "anything else?"
         "en": "Sorry about that. Please ask me in other words, or say agent to talk to a person.",
         "zh": "不好意思。请您换个说法再问一次，或者说“人工”转接人工客服。",

@@ -82,6 +82,7 @@ class _Words:
     refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
     did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
     demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
+    having: tuple[str, ...] = ()  # between a negator and a machine: what the caller lacks, no refusal
 
 
 @cache
@@ -104,6 +105,7 @@ def _words(chinese: bool) -> _Words:
         refusing=longest_first("refusing"),
         did=longest_first("did"),
         demands=longest_first("demands"),
+        having=longest_first("having"),
     )
 
 
@@ -307,10 +309,14 @@ def _refused(
     """A machine the caller refuses: "not a robot", "I won't talk to a machine", not "not good with it"."""
     if not negated(at, MACHINE_REACH):
         return False
+    between = range(at - MACHINE_REACH, at)
+    refusing = any(v in between for v, _ in _find(units, words.refusing, chinese))
+    if not refusing and any(h in between for h, _ in _find(units, words.having, chinese)):
+        return False  # "I don't have a computer": something the caller lacks
     if negated(at, REFUSAL_REACH):
         return True  # "not a robot", 不要机器
     # further away, a verb of talking or wanting must stand between: "I don't want to talk to a machine"
-    return any(at - MACHINE_REACH <= v < at for v, _ in _find(units, words.refusing, chinese))
+    return refusing
 
 
 def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, followed: bool) -> bool:

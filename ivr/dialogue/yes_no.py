@@ -200,6 +200,8 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None
     if said is not None:
         return said
+    if is_chinese(language) and any(w in text[:MAX_TEXT] for w in _ZH["asking"]):
+        return None  # a question back (你说的是什么问题啊): its 是 answers nothing; a leading 是的 still does
     signals = _polarity(_unhedged(norm))
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))

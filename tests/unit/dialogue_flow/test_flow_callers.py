@@ -989,3 +989,48 @@ def test_never_mind_before_a_request_is_the_request(flow, language, said):
     bot, _ = start(flow, returning=False, language=language)
     bot.on_transcript(said, 0.9)
     assert bot.intent == "network_fault"
+
+
+def returning_with(flow, intent: str | None, language: str = "en") -> FlowBot:
+    bot = FlowBot(flow, router=FixedRouter(), now=lambda: NOW)
+    previous = PreviousCall("old", NOW, language, "transferred", intent=intent, open_issue=True)
+    bot.start(CallInfo("uuid-1", "5551234", None, language, history=(previous,)))
+    return bot
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "told"),
+    [
+        ("en", "what issue? I don't remember calling", "Last time you called about a network problem."),
+        ("zh", "上次什么问题？我忘了", "您上次来电是关于网络故障。"),
+    ],
+)
+def test_a_returning_caller_who_does_not_remember_is_told_the_last_issue(flow, language, said, told):
+    bot = returning_with(flow, "network_fault", language)
+    assert texts(bot.on_transcript(said, 0.9))[0].startswith(told)
+    assert bot.policy.no_match == 0
+
+
+def test_the_last_issue_unknown_is_named_in_general_words(flow):
+    bot = returning_with(flow, None)
+    assert "the issue you called about before" in texts(bot.on_transcript("I don't remember calling", 0.9))[0]
+
+
+@pytest.mark.parametrize("said", ["你好，请问是示例电信吗", "你说的是什么问题啊", "我听不懂你说什么"])
+def test_a_chinese_question_back_is_no_answer_to_the_same_issue_question(flow, said):
+    bot = returning_with(flow, "network_fault", "zh")
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions) and "same_issue" not in bot.slots, texts(actions)
+
+
+@pytest.mark.parametrize("said", ["是的", "是啊，怎么还没修好", "还是不行吗"])
+def test_a_chinese_yes_with_a_question_after_it_is_still_a_yes(flow, said):
+    bot = returning_with(flow, "network_fault", "zh")
+    assert transfer_of(bot.on_transcript(said, 0.9)).reason == "flow"
+
+
+def test_i_do_not_have_a_computer_is_no_refusal_of_the_machine(flow):
+    bot, _ = start(flow, returning=False)
+    actions = bot.on_transcript("how do I pay my bill? I don't have a computer", 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions), texts(actions)
+    assert transfer_of(start(flow, returning=False)[0].on_transcript("I won't talk to a computer", 0.9))
