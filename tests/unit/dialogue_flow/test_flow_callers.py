@@ -1034,3 +1034,26 @@ def test_i_do_not_have_a_computer_is_no_refusal_of_the_machine(flow):
     actions = bot.on_transcript("how do I pay my bill? I don't have a computer", 0.9)
     assert not any(isinstance(a, Transfer) for a in actions), texts(actions)
     assert transfer_of(start(flow, returning=False)[0].on_transcript("I won't talk to a computer", 0.9))
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "to_technician"),
+    [
+        ("en", "I've already tried that, it didn't help", True),
+        ("en", "yes please", True),
+        ("en", "no thanks, I'll try that", False),
+        ("zh", "重启过了，还是没用", True),
+        ("zh", "好的，我试试", False),
+    ],
+)
+def test_a_caller_who_already_tried_the_tip_is_offered_a_technician(flow, language, said, to_technician):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in (
+        ["手机上不了网", "就手机"]
+        if language == "zh"
+        else ["my mobile data stopped working", "only my phone"]
+    ):
+        bot.on_transcript(turn, 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    transferred = isinstance(actions[-1], Transfer) and actions[-1].queue == "technical"
+    assert transferred is to_technician, texts(actions)
