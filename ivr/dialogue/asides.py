@@ -47,6 +47,7 @@ class _Words:
     where: tuple[str, ...]
     objecting: tuple[str, ...]
     never_mind: tuple[str, ...]
+    instead: tuple[str, ...]
 
 
 @cache
@@ -54,7 +55,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken", "where", "objecting", "never_mind")
+    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -115,6 +116,21 @@ def has_finished(text: str, language: str) -> bool:
 def rang_by_mistake(text: str, language: str) -> bool:
     """The whole turn says the caller dialled the wrong number ("oh sorry, I think I dialled wrong")."""
     return _whole_turn(text, language, "mistaken", MISTAKE_SPARE, ("不好意思", "对不起", "抱歉", "我"))
+
+
+def said_instead(text: str, language: str) -> str | None:
+    """What follows the last words that take back what was said ("my bill, no sorry, my internet" ->
+    "my internet", 账单，哦不对，是网 -> 是网); None when nothing is taken back or nothing follows."""
+    said = normalise(text[:MAX_TEXT], language)
+    if is_chinese(language):
+        said = said.replace(" ", "")
+        ends = [said.rfind(w) + len(w) for w in _words(True).instead if w in said]
+    else:
+        padded = f" {said} "
+        ends = [padded.rfind(f" {w} ") + len(w) + 1 for w in _words(False).instead if f" {w} " in padded]
+        said = padded
+    rest = said[max(ends):].strip() if ends else ""
+    return rest or None
 
 
 def needs_nothing(text: str, language: str) -> bool:

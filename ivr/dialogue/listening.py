@@ -110,6 +110,11 @@ class ListeningMixin:
         goodbye = next((s.keywords for s in matcher.intents if s.name == GOODBYE), ())
         polite = courtesy.read(text, self.language, goodbye)
         found = [] if polite.only_courtesy else matcher.ranked(text, limit=5)  # "oh okay, thanks": no request
+        instead = asides.said_instead(text, self.language)  # "my bill, no sorry, my internet"
+        if instead is not None and found:
+            after = matcher.ranked(instead, limit=5)
+            if after and after[0].score >= matcher.threshold:
+                found = after
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
         asks = person.verdict(text, self.language, self.flow.teams(self.language).names)

@@ -1057,3 +1057,18 @@ def test_a_caller_who_already_tried_the_tip_is_offered_a_technician(flow, langua
     actions = bot.on_transcript(said, 0.9)
     transferred = isinstance(actions[-1], Transfer) and actions[-1].queue == "technical"
     assert transferred is to_technician, texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        ("en", "my bill, no, sorry, my internet is down", "network_fault"),
+        ("en", "I mean my internet is down", "network_fault"),
+        ("zh", "账单，哦不对，是网，网不行", "network_fault"),
+        ("en", "my bill is wrong, I mean", "billing_dispute"),  # nothing after it: the turn as said
+    ],
+)
+def test_a_topic_taken_back_gives_way_to_the_one_said_instead(flow, language, said, intent):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
