@@ -401,6 +401,7 @@ class FlowBot(
         help_text = getattr(step, "help", None)
         asked_yes_no = isinstance(step, CollectStep) and step.kind == "yes_no"
         if help_text and (aside == "where" or (aside == "missing" and asked_yes_no)):
+            self.acted = "help"  # a request for help in other words
             return self._t(help_text)  # at a yes/no question, "I don't remember" asks what it is about
         return self._msg("missing" if aside == "where" else aside)
 

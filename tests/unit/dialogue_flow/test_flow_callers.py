@@ -1072,3 +1072,29 @@ def test_a_topic_taken_back_gives_way_to_the_one_said_instead(flow, language, sa
     bot, _ = start(flow, returning=False, language=language)
     bot.on_transcript(said, 0.9)
     assert bot.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "you people are a bunch of cowboys"),
+        ("en", "oh great, no internet again, what exactly am I paying you for"),
+        ("zh", "我真是服了你们了，三天了网还没好"),
+    ],
+)
+def test_insults_and_sarcasm_in_other_words_hand_over_at_once(flow, language, said):
+    bot, _ = start(flow, returning=False, language=language)
+    assert transfer_of(bot.on_transcript(said, 0.9)).reason == "sentiment"
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("you've cut my line off and I paid last Friday", "account_unlock"),
+        ("my calls keep getting cut off", "network_fault"),
+    ],
+)
+def test_a_line_cut_off_is_a_locked_account_and_calls_cut_off_a_fault(flow, said, intent):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
