@@ -129,7 +129,7 @@ def said_instead(text: str, language: str) -> str | None:
         padded = f" {said} "
         ends = [padded.rfind(f" {w} ") + len(w) + 1 for w in _words(False).instead if f" {w} " in padded]
         said = padded
-    rest = said[max(ends):].strip() if ends else ""
+    rest = said[max(ends) :].strip() if ends else ""
     return rest or None
 
 

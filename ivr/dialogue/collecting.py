@@ -19,7 +19,6 @@ from ivr.bot import Action
 from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import CollectStep
-from ivr.dialogue.text import is_chinese
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class CollectingMixin:
     _reprompt: Callable[[], list[Action]]
     _no_match: Callable[..., list[Action]]
     _say: Callable[..., Action]
-    _values: Callable[[], dict[str, Any]]
+    _spoken_values: Callable[[], dict[str, Any]]
     _msg: Callable[..., str]
     _pieces: str  # digits said so far of a number said in pieces
     _pieced: bool  # the value just collected was joined from pieces
@@ -81,9 +80,10 @@ class CollectingMixin:
                 return self._reprompt()
             value = value.value
         if step.confirm is not None:
-            spoken = " ".join(value) if step.kind == "digits" and not is_chinese(self.language) else value
+            # digit by digit in every language: a TTS reads "123456" as a quantity (一十二万三千...)
+            spoken = " ".join(value) if step.kind == "digits" else value
             template = step.confirm.get(self.language) or step.confirm[self.spec.default_language]
-            text = fill(template, {**self._values(), "value": spoken})
+            text = fill(template, {**self._spoken_values(), "value": spoken})
             self.pending = ReadBack(value, text, pieced=self._pieced)
             question = [self._say(text, step)]
             self._last_said = question

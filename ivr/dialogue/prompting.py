@@ -64,11 +64,20 @@ class PromptingMixin:
 
     def _fill(self, template: str) -> str:
         """A template with the call's placeholders filled."""
-        return fill(template, self._values())
+        return fill(template, self._spoken_values())
 
     def _msg(self, key: str, **values: Any) -> str:
         """One of the flow's standard messages in the call's language, placeholders filled."""
-        return fill_message(self.spec, key, self.language, {**self._values(), **values})
+        return fill_message(self.spec, key, self.language, {**self._spoken_values(), **values})
+
+    def _spoken_values(self) -> dict[str, Any]:
+        """Placeholders as the caller hears them: a number collected as digits is read digit by digit
+        ("account 1 2 3 4 5 6"; a TTS reads 123456 as a quantity, one hundred and twenty-three thousand)."""
+        values = self._values()
+        for step in self.spec.steps.values():
+            if isinstance(step, CollectStep) and step.kind == "digits" and self.slots.get(step.slot):
+                values[f"slots.{step.slot}"] = " ".join(str(self.slots[step.slot]))
+        return values
 
     def _values(self) -> dict[str, Any]:
         """Placeholders a prompt may use."""
