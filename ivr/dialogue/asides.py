@@ -84,7 +84,7 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
 def asks_where(text: str, language: str, question: str) -> bool:
     """The caller asks where to find the answer to `question` ("where would I find that?", 账号在哪儿看)."""
     found, rest = _found(text, language, _words(is_chinese(language)).where)
-    return bool(found) and _about(rest, language, question, pronoun=True)
+    return bool(found) and _about(rest, language, question) and _only_about(rest, language, question)
 
 
 def objects(text: str, language: str) -> bool:
@@ -264,6 +264,18 @@ def _about(rest: str, language: str, question: str, pronoun: bool = False, stric
     if any(w in asked for w in words) or (pronoun and "it" in words):
         return True
     return not strict and not [w for w in words if w not in _courtesy(language)]
+
+
+def _only_about(rest: str, language: str, question: str) -> bool:
+    """Nothing in the rest of the turn but courtesy and the question's own words ("my account number"):
+    "where's my account number, I want to change my plan" says more than where."""
+    if is_chinese(language):
+        said = rest.replace(" ", "")
+        for gram in sorted(set(ngrams(question, language)), key=len, reverse=True):
+            said = said.replace(gram, "")
+        return len(said.strip("啊呀吧嗯哦呢的我看找")) <= 2
+    asked = set(tokens(question, language))
+    return all(w in asked or w in _courtesy(language) for w in rest.split())
 
 
 def _courtesy(language: str) -> frozenset[str]:

@@ -166,10 +166,6 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         ],
         "zh": ["人工", "转人工", "客服", "真人"],
     },
-    "repeat": {  # whole phrases only: "pardon" or "again" alone are said in requests too
-        "en": ["say that again", "say it again", "repeat that", "come again", "didn't catch that"],
-        "zh": ["再说一遍", "再说一次", "没听清"],
-    },
     "goodbye": {
         "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],
         "zh": ["再见", "拜拜", "回头见"],

@@ -177,7 +177,7 @@ class FlowBot(
             aside = self._aside(step, heard, text) if value is None else None
             if (
                 override is not None
-                and aside not in ("missing", "where")
+                and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
                 routed = self._route(step, override.intent, override.score)

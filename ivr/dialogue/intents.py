@@ -54,9 +54,6 @@ FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "
 NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
 KEYWORD_GAP = 2  # other words that may stand between two words of a keyword ("account is frozen")
 SUPPOSED_CAP = 0.55  # the best score of any intent in a turn that only supposes: a repair question at most
-# When keywords of several intents are said as written, a longer one is the more specific: "I cancelled
-# my broadband and you're still taking money" is the charge, not the broadband.
-SPECIFIC_PER_WORD, SPECIFIC_MAX = 0.02, 0.06
 _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
@@ -223,7 +220,6 @@ class IntentMatcher:
             for f in found
         ]
         hits, takers = without_inner_keywords(hits, self._chinese)
-        hits = self._specific_first(hits)
         results = []
         for spec, examples, (kw_score, kw_text), shared, negated in zip(
             self.intents, self._examples, hits, self._shared, denied, strict=True
@@ -280,17 +276,6 @@ class IntentMatcher:
             len(example.bigrams & utterance.bigrams) / len(example.bigrams) if example.bigrams else coverage
         )
         return 0.5 * coverage + 0.3 * order + 0.2 * precision
-
-    def _specific_first(self, hits: list[tuple[float, str]]) -> list[tuple[float, str]]:
-        """Keyword hits, each lifted by its extra words when two or more intents' keywords were said."""
-        if self._chinese or sum(score >= KEYWORD_SCORE for score, _ in hits) < 2:
-            return hits  # (a Chinese keyword's characters are no count of words)
-        return [
-            (score + min(SPECIFIC_MAX, SPECIFIC_PER_WORD * (len(text.split()) - 1)), text)
-            if score >= KEYWORD_SCORE
-            else (score, text)
-            for score, text in hits
-        ]
 
     def _units_of(self, parts: list[str]) -> list[list[str]]:
         """Each non-empty part of the utterance as units (words; characters in Chinese)."""

@@ -113,8 +113,9 @@ class ListeningMixin:
         instead = asides.said_instead(text, self.language)  # "my bill, no sorry, my internet"
         if instead is not None and found:
             after = matcher.ranked(instead, limit=5)
-            if after and after[0].score >= matcher.threshold:
-                found = after
+            own = self.spec.intents.get(after[0].intent) if after else None
+            if own is not None and own.topic and after[0].score >= matcher.threshold:
+                found = after  # only a topic said instead: "no wait, that's all" takes back nothing
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
         asks = person.verdict(text, self.language, self.flow.teams(self.language).names)

@@ -98,6 +98,14 @@ def _polarity(norm: str) -> list[bool]:
 CONTRAST = (*CONTRASTS["en"], "though", *CONTRASTS["zh"])
 
 
+def _asks_back(norm: str) -> bool:
+    """A Chinese turn that asks something and does not start with a yes or a no (是的 怎么了 answers)."""
+    said = norm.replace(" ", "")
+    if said.startswith(tuple(w for w, _ in ZH_POLARITY)) or said.startswith(("嗯", "恩")):
+        return False
+    return any(w in said for w in _ZH["asking"]) or said.endswith(("吗", "？", "?"))
+
+
 def _unhedged(clause: str) -> str:
     """A normalised clause without a hedge just before its yes or no (好像是吧 is 是吧, 我觉得不是 不是)."""
     for hedge in _ZH["hedges"]:
@@ -136,20 +144,21 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
 
 OWN_NEGATORS = {
-    "en": ("not", "dont", "doesnt", "isnt", "arent", "wasnt", "never"),
+    "en": ("not", "dont", "doesnt", "isnt", "arent", "wasnt", "never", "havent", "hasnt", "hadnt"),
     "zh": ("不", "没", "并非"),
 }
 OWN_NEGATOR_REACH = 3  # words (characters in Chinese) from a negator to the answer word it turns round
 
 
 def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool | None:
-    """The question's own answer words in the text: yes or no when only one side's are there.
+    """The question's own answer words in the text: yes or no by the side said (the longer when both are).
 
-    A negator just before one turns it round: "not all of them" is a no, 不只是我的手机 a yes.
+    A negator just before one turns it round: "not all of them" is a no, 不只是我的手机 a yes. Answers of
+    both kinds: the longer one counts, as it says more ("okay, I'll give it a go" to an offer is a no).
     """
     chinese = is_chinese(language)
     negators = OWN_NEGATORS["zh" if chinese else "en"]
-    found = set()
+    found: dict[bool, int] = {}  # polarity -> the longest answer said with it
     for clause in CLAUSE_BREAKS.split(text):  # a negator turns round only its own clause: 不是，只有手机
         norm = normalise(clause, language)
         units = list(norm.replace(" ", "")) if chinese else norm.split()
@@ -165,8 +174,11 @@ def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> 
                         if chinese
                         else bool(set(before) & set(negators))
                     )
-                    found.add(answer != turned)
-    return found.pop() if len(found) == 1 else None
+                    polarity = answer != turned
+                    found[polarity] = max(found.get(polarity, 0), len(wanted))
+    if len(found) == 2 and found[True] != found[False]:  # "ok, I'll give it a go": the longer answer says it
+        return found[True] > found[False]
+    return next(iter(found)) if len(found) == 1 else None
 
 
 def _phrase(word: str, language: str) -> bool:
@@ -200,8 +212,8 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None
     if said is not None:
         return said
-    if is_chinese(language) and any(w in text[:MAX_TEXT] for w in _ZH["asking"]):
-        return None  # a question back (你说的是什么问题啊): its 是 answers nothing; a leading 是的 still does
+    if is_chinese(language) and _asks_back(norm):
+        return None  # a question back (你说的是什么问题啊): its 是 answers nothing
     signals = _polarity(_unhedged(norm))
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
@@ -235,6 +247,8 @@ def only_acknowledged(text: str, language: str, own: Mapping[bool, Sequence[str]
         return False
     words = ACKNOWLEDGING["zh" if is_chinese(language) else "en"]
     said = normalise(text[:MAX_TEXT], language)
+    if own and said in {normalise(w, language) for w in own.get(True, ())}:
+        return False  # the step's own yes ("okay" to an offer: "would you like a technician?")
     if is_chinese(language):
         return said.replace(" ", "").strip("啊呀吧嗯恩哦呢的") in words
     else:

@@ -920,12 +920,6 @@ def test_nought_is_a_zero_in_a_number(flow):
     assert bot.pending.value == "0123456"
 
 
-def test_the_longer_of_two_keywords_said_is_the_topic(flow):
-    bot, _ = start(flow, returning=False)
-    transfer = transfer_of(bot.on_transcript("I cancelled my broadband and you're still taking money", 0.9))
-    assert bot.intent == "billing_dispute" and transfer.reason == "sensitive"
-
-
 @pytest.mark.parametrize("said", ["come again?", "can you say that again please", "what was that again?"])
 def test_asking_to_hear_the_answer_again_repeats_it(flow, said):
     bot, _ = start(flow, returning=False)
@@ -1098,3 +1092,67 @@ def test_a_line_cut_off_is_a_locked_account_and_calls_cut_off_a_fault(flow, said
     bot, _ = start(flow, returning=False)
     bot.on_transcript(said, 0.9)
     assert bot.intent == intent
+
+
+# ----- turns a review of this round found over-caught (each was worse than before the round) -------------
+
+
+@pytest.mark.parametrize(
+    ("language", "asked", "said"),
+    [
+        ("en", "how can I pay my bill", "No, I mean, that's all, thanks"),
+        ("zh", "怎么交话费", "我没问题了，谢谢"),
+    ],
+)
+def test_a_goodbye_that_sounds_like_an_objection_still_ends_the_call(flow, language, asked, said):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(asked, 0.9)
+    assert isinstance(bot.on_transcript(said, 0.9)[-1], Hangup)
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("My broadband is down, I mean completely", "network_fault"),
+        ("I don't want to have to say it again, my internet is down", "network_fault"),
+    ],
+)
+def test_detail_after_i_mean_and_again_keep_the_topic(flow, said, intent):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
+
+
+@pytest.mark.parametrize(
+    ("said", "to_technician"),
+    [("I haven't done that", False), ("ok I'll give it a go", False), ("okay", True)],
+)
+def test_the_technician_offer_reads_negated_and_longer_answers(flow, said, to_technician):
+    bot, _ = start(flow, returning=False)
+    for turn in ["my internet is not working", "only my phone"]:
+        bot.on_transcript(turn, 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert isinstance(actions[-1], Transfer) is to_technician, texts(actions)
+
+
+@pytest.mark.parametrize("said", ["是的呢", "对 怎么回事啊", "对嘛"])
+def test_a_chinese_yes_with_a_particle_or_a_question_after_it_answers(flow, said):
+    bot, _ = start(flow, returning=False, language="zh")
+    bot.on_transcript("网络坏了", 0.9)
+    bot.on_transcript(said, 0.9)
+    assert bot.slots.get("all_devices") is True
+
+
+def test_a_new_request_after_where_is_heard(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    assert (
+        transfer_of(bot.on_transcript("where's my refund, I asked for it last week", 0.9)).reason
+        == "sensitive"
+    )
+
+
+def test_what_am_i_paying_for_each_month_is_a_question(flow):
+    bot, _ = start(flow, returning=False)
+    actions = bot.on_transcript("What am I paying you for each month?", 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions), texts(actions)
