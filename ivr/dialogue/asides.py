@@ -48,6 +48,7 @@ class _Words:
     objecting: tuple[str, ...]
     never_mind: tuple[str, ...]
     instead: tuple[str, ...]
+    leaving: tuple[str, ...]
 
 
 @cache
@@ -55,7 +56,7 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead")
+    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "leaving")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -88,8 +89,10 @@ def asks_where(text: str, language: str, question: str) -> bool:
 
 
 def objects(text: str, language: str) -> bool:
-    """The caller says they meant or asked something else ("no, I meant the shops", 我问的是营业厅)."""
-    return bool(_found(text, language, _words(is_chinese(language)).objecting)[0])
+    """The caller says they meant or asked something else ("no, I meant the shops", 我问的是营业厅), and
+    does not take leave in the same turn ("... but okay, that's all thanks")."""
+    words = _words(is_chinese(language))
+    return bool(_found(text, language, words.objecting)[0]) and not _found(text, language, words.leaving)[0]
 
 
 def has_more(text: str, language: str) -> bool:

@@ -166,6 +166,9 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         ],
         "zh": ["人工", "转人工", "客服", "真人"],
     },
+    "repeat": {
+        "zh": ["再说一遍", "再说一次", "没听清"]
+    },  # (English: by its examples; "say it again" is in requests)
     "goodbye": {
         "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],
         "zh": ["再见", "拜拜", "回头见"],

@@ -250,7 +250,10 @@ def only_acknowledged(text: str, language: str, own: Mapping[bool, Sequence[str]
     if own and said in {normalise(w, language) for w in own.get(True, ())}:
         return False  # the step's own yes ("okay" to an offer: "would you like a technician?")
     if is_chinese(language):
-        return said.replace(" ", "").strip("啊呀吧嗯恩哦呢的") in words
+        said = said.replace(" ", "")
+        for leaving in ("谢谢", "再见", "拜拜", "没事了"):  # 好的，谢谢，再见: thanks and leave, no answer
+            said = said.replace(leaving, "")
+        return said.strip("啊呀吧嗯恩哦呢的") in words
     else:
         rest = f" {said} "
         for word in sorted(words, key=len, reverse=True):

@@ -1156,3 +1156,20 @@ def test_what_am_i_paying_for_each_month_is_a_question(flow):
     bot, _ = start(flow, returning=False)
     actions = bot.on_transcript("What am I paying you for each month?", 0.9)
     assert not any(isinstance(a, Transfer) for a in actions), texts(actions)
+
+
+@pytest.mark.parametrize(("said", "ends"), [("好的，谢谢，再见", True), ("飞行模式在哪里", False)])
+def test_the_technician_offer_in_chinese_hears_leave_taking_and_no_yes_inside_words(flow, said, ends):
+    bot, _ = start(flow, returning=False, language="zh")
+    for turn in ["网络坏了", "只有手机"]:
+        bot.on_transcript(turn, 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert not any(isinstance(a, Transfer) for a in actions) and isinstance(actions[-1], Hangup) is ends
+
+
+def test_an_objection_in_a_turn_that_takes_leave_is_a_goodbye(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("how can I pay my bill", 0.9)
+    assert isinstance(
+        bot.on_transcript("Not what I wanted to hear, but okay, that's all thanks", 0.9)[-1], Hangup
+    )
