@@ -91,3 +91,7 @@ class ClosingMixin:
     def _closes(self, step: AskStep, intent: str) -> bool:
         """The step routes this intent to the call's end ("no thanks" at "anything else?")."""
         return isinstance(self.spec.steps.get(step.routes.get(intent, "")), GoodbyeStep)
+
+    def _nothing_wanted(self, text: str) -> bool:
+        """The caller wants nothing after all: a wrong number, or "never mind" with nothing else."""
+        return asides.rang_by_mistake(text, self.language) or asides.needs_nothing(text, self.language)

@@ -54,6 +54,8 @@ class CollectingMixin:
     pending: Any
     now: Callable[[], datetime]
     _last_said: list[Action]
+    acted: str | None
+    _t: Callable[[dict[str, str]], str]
     _step: Callable[[], Any]
     _enter: Callable[[str], list[Action]]
     _reprompt: Callable[[], list[Action]]
@@ -63,6 +65,15 @@ class CollectingMixin:
     _msg: Callable[..., str]
     _pieces: str  # digits said so far of a number said in pieces
     _pieced: bool  # the value just collected was joined from pieces
+
+    def _aside_reply(self, step: Any, aside: str) -> str:
+        """What to say to an aside: the step's help where it tells what the caller lacks, if it has one."""
+        help_text = getattr(step, "help", None)
+        asked_yes_no = isinstance(step, CollectStep) and step.kind == "yes_no"
+        if help_text and (aside == "where" or (aside == "missing" and asked_yes_no)):
+            self.acted = "help"  # a request for help in other words
+            return self._t(help_text)  # at a yes/no question, "I don't remember" asks what it is about
+        return self._msg("missing" if aside == "where" else aside)
 
     def _collected(self, value: Any) -> list[Action]:
         """A value for the collect step (or the caller's yes/no about it)."""

@@ -26,7 +26,6 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import asides
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
@@ -385,25 +384,6 @@ class FlowBot(
         return self._escalate(self.policy.no_match)
 
     # ----- helpers ---------------------------------------------------------------------------------
-
-    def _topic_named(self, intent: str | None) -> str:
-        """How the bot names an intent to the caller ("a network problem"); a general phrase if it cannot."""
-        own = self.spec.intents.get(intent or "")
-        label = own.label.get(self.language) if own is not None else None
-        return label or self._msg("earlier_topic")
-
-    def _nothing_wanted(self, text: str) -> bool:
-        """The caller wants nothing after all: a wrong number, or "never mind" with nothing else."""
-        return asides.rang_by_mistake(text, self.language) or asides.needs_nothing(text, self.language)
-
-    def _aside_reply(self, step: Any, aside: str) -> str:
-        """What to say to an aside: the step's help where it tells what the caller lacks, if it has one."""
-        help_text = getattr(step, "help", None)
-        asked_yes_no = isinstance(step, CollectStep) and step.kind == "yes_no"
-        if help_text and (aside == "where" or (aside == "missing" and asked_yes_no)):
-            self.acted = "help"  # a request for help in other words
-            return self._t(help_text)  # at a yes/no question, "I don't remember" asks what it is about
-        return self._msg("missing" if aside == "where" else aside)
 
     def _step(self) -> AskStep | MenuStep | CollectStep | None:
         """The waiting step the call rests on."""

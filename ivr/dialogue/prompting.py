@@ -62,6 +62,12 @@ class PromptingMixin:
         """A text in the call's language (the loader made sure it exists), with placeholders filled."""
         return self._fill(texts.get(self.language) or texts[self.spec.default_language])
 
+    def _topic_named(self, intent: str | None) -> str:
+        """How the bot names an intent to the caller ("a network problem"); a general phrase if it cannot."""
+        own = self.spec.intents.get(intent or "")
+        label = own.label.get(self.language) if own is not None else None
+        return label or self._msg("earlier_topic")
+
     def _fill(self, template: str) -> str:
         """A template with the call's placeholders filled."""
         return fill(template, self._spoken_values())
