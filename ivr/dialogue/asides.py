@@ -29,6 +29,21 @@ MISTAKE_SPARE = HESITATIONS | {"sorry", "i", "think", "ive", "im", "afraid", "oo
 # around "I'm good" at "anything else?": "yeah I'm good thanks", "no you're alright mate"
 FINISHING_SPARE = HESITATIONS | {"yeah", "yes", "yep", "no", "nah", "nope", "thanks", "thank", "you"}
 FINISHING_SPARE |= {"cheers", "mate", "love", "ok", "okay", "great", "lovely", "perfect", "brilliant"}
+# around "never mind" at the opening question: "um, actually never mind, thanks", 没事了，谢谢
+NEVER_MIND_SPARE = HESITATIONS | {
+    "yeah",
+    "yes",
+    "no",
+    "nah",
+    "nope",
+    "thanks",
+    "thank",
+    "you",
+    "cheers",
+    "sorry",
+}
+NEVER_MIND_SPARE |= {"ok", "okay", "actually", "really", "mate", "love"}
+NEVER_MIND_SPARE_ZH = ("谢谢", "好的", "不好意思", "哦", "嗯", "那")
 
 
 @dataclass(frozen=True)
@@ -139,15 +154,14 @@ def said_instead(text: str, language: str) -> str | None:
 def needs_nothing(text: str, language: str) -> bool:
     """Every part of the turn says the caller needs nothing after all, or is courtesy ("um, actually
     never mind, thanks", "no, I'm fine, I don't need anything", 没事了，谢谢); one part at least says so."""
-    spare = HESITATIONS | {"yeah", "yes", "no", "nah", "nope", "thanks", "thank", "you", "cheers", "sorry"}
-    spare |= {"ok", "okay", "actually", "really", "mate", "love"}
-    spare_zh = ("谢谢", "好的", "不好意思", "哦", "嗯", "那")
     said = False
     for part in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
-        if _whole_turn(part, language, "never_mind", spare, spare_zh):
+        if _whole_turn(part, language, "never_mind", NEVER_MIND_SPARE, NEVER_MIND_SPARE_ZH):
             said = True
-        elif not _whole_turn(part, language, "finished", spare, spare_zh) and _without(part, language, spare):
-            return False
+            continue
+        finished = _whole_turn(part, language, "finished", NEVER_MIND_SPARE, NEVER_MIND_SPARE_ZH)
+        if not finished and _without(part, language, NEVER_MIND_SPARE):
+            return False  # a part that says something else: "never mind the bill, my internet is down"
     return said
 
 

@@ -32,6 +32,7 @@ class ClosingMixin:
     _step: Callable[[], Any]
     _hear: Callable[[str], Any]
     _route: Callable[[Any, str, float], list[Any] | None]
+    _missed: Callable[[], list[Any] | None]
 
     def _going_on(self, text: str) -> str | None:
         """What follows "but" when what precedes it would end the call ("no thanks, but one more thing"),
@@ -68,8 +69,8 @@ class ClosingMixin:
             return None  # "no, I meant my bill": the topic said is heard as usual
         if not asides.objects(text, self.language):
             return None
-        if self.policy.on_no_match(getattr(step, "no_match_limit", None)):
-            return self._transfer("no-match")
+        if (limit := self._missed()) is not None:
+            return limit
         self._last_said = [self._say(self._msg("not_what_asked"), step)]
         return list(self._last_said)
 

@@ -361,14 +361,21 @@ class FlowBot(
             return self._transfer("repeated-request")
         return self._enter(target)
 
+    def _missed(self) -> list[Action] | None:
+        """One more turn the bot could not serve: the step's way out or a person at the limit, else None."""
+        step = self._step()
+        if not self.policy.on_no_match(getattr(step, "no_match_limit", None)):
+            return None
+        if getattr(step, "on_no_match", None):
+            self.policy.understood()
+            return self._enter(step.on_no_match)
+        return self._transfer("no-match")
+
     def _no_match(self, heard: Heard | None = None) -> list[Action]:
         """Not understood: a targeted question, else an escalating re-prompt; a person at the limit."""
+        if (limit := self._missed()) is not None:
+            return limit
         step = self._step()
-        if self.policy.on_no_match(getattr(step, "no_match_limit", None)):
-            if getattr(step, "on_no_match", None):
-                self.policy.understood()
-                return self._enter(step.on_no_match)
-            return self._transfer("no-match")
         if isinstance(self.pending, ReadBack):
             options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
             return self._fresh(step, options)

@@ -16,6 +16,7 @@ class PromptingMixin:
 
     # Provided by FlowBot and its other mixins; annotations only, so no stub shadows a real method.
     spec: Any
+    flow: Any
     language: str
     slots: dict[str, Any]
     vars: dict[str, Any]
@@ -80,9 +81,9 @@ class PromptingMixin:
         """Placeholders as the caller hears them: a number collected as digits is read digit by digit
         ("account 1 2 3 4 5 6"; a TTS reads 123456 as a quantity, one hundred and twenty-three thousand)."""
         values = self._values()
-        for step in self.spec.steps.values():
-            if isinstance(step, CollectStep) and step.kind == "digits" and self.slots.get(step.slot):
-                values[f"slots.{step.slot}"] = " ".join(str(self.slots[step.slot]))
+        for slot in self.flow.digit_slots() & self.slots.keys():
+            if self.slots[slot]:
+                values[f"slots.{slot}"] = " ".join(str(self.slots[slot]))
         return values
 
     def _values(self) -> dict[str, Any]:

@@ -90,6 +90,17 @@ class Flow:
             self._cache[key] = teams(self.spec, language)
         return self._cache[key]
 
+    def digit_slots(self) -> frozenset[str]:
+        """The slots collected as digits, which sentences say digit by digit."""
+        if "digit_slots" not in self._cache:
+            from ivr.dialogue.schema import CollectStep
+
+            steps = self.spec.steps.values()
+            self._cache["digit_slots"] = frozenset(
+                s.slot for s in steps if isinstance(s, CollectStep) and s.kind == "digits"
+            )
+        return self._cache["digit_slots"]
+
     def knowledge(self) -> KnowledgeBase:
         """The flow's knowledge base (every language)."""
         if "kb" not in self._cache:
