@@ -89,6 +89,11 @@ BUILTIN_MESSAGES: dict[str, dict[str, str]] = {
     "welcome": {"en": "You're welcome.", "zh": "不客气。"},  # to thanks alone, before the question again
     "hello": {"en": "Hello.", "zh": "您好。"},  # to a greeting alone, before the question again
     "go_on_digits": {"en": "Go on.", "zh": "请继续。"},  # to the first digits of a number said in pieces
+    # to a number longer than the collect step takes, before its help
+    "too_many_digits": {
+        "en": "I heard {count} digits, that is too many.",
+        "zh": "我听到了{count}位数字，位数太多了。",
+    },
     # to a mild complaint that names nothing to do, before the question again
     "sorry_to_hear": {"en": "I'm sorry to hear that.", "zh": "很抱歉给您带来不便。"},
     "wait": {"en": "Sure, take your time.", "zh": "好的，您慢慢来，不着急。"},  # "hang on" at a collect step

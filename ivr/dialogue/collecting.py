@@ -63,6 +63,9 @@ class CollectingMixin:
     _say: Callable[..., Action]
     _spoken_values: Callable[[], dict[str, Any]]
     _msg: Callable[..., str]
+    _fresh: Callable[[Any, list[list[str]]], list[Action]]
+    _rephrase: Callable[[Any], str]
+    last_text: str
     _pieces: str  # digits said so far of a number said in pieces
     _pieced: bool  # the value just collected was joined from pieces
 
@@ -167,6 +170,16 @@ class CollectingMixin:
             self._pieces = joined
             return Piece(joined)
         return None
+
+    def _too_many_digits(self, step: Any) -> list[Action] | None:
+        """A number longer than the step takes ("one two ... one two" for six to ten digits): say so."""
+        if not isinstance(step, CollectStep) or step.kind != "digits" or self.pending is not None:
+            return None
+        said = slots.parse_digits(self.last_text, self.language) or ""
+        if len(said) <= step.max_digits:
+            return None
+        too_many = self._msg("too_many_digits", count=len(said))
+        return self._fresh(step, [[too_many, self._rephrase(step)], [too_many, self._t(step.prompt)]])
 
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)

@@ -53,6 +53,9 @@ from ivr.routing import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
 PERSON_KEY = "0"
+# A yes or no inside a request to hear the question again answers nothing (可以再说一遍吗); "it's the
+# same problem again" is near a repeat by meaning only (0.64) and stays a yes
+CLEAR_REPEAT = 0.95
 
 
 class FlowBot(
@@ -172,6 +175,9 @@ class FlowBot(
             return self._acknowledged(greeting=True)
         if isinstance(self.pending, ReadBack) or isinstance(step, CollectStep):
             value = self._answer(text)
+            repeat = heard.match is not None and heard.match.intent == "repeat"
+            if repeat and heard.match.score >= CLEAR_REPEAT and isinstance(value, bool):
+                value = None  # 可以再说一遍吗 ("can you say it again?"): its 可以 is no yes to the question
             override = self._overriding(heard, value)
             aside = self._aside(step, heard, text) if value is None else None
             if (
@@ -379,6 +385,8 @@ class FlowBot(
         if isinstance(self.pending, ReadBack):
             options = [[self._msg("say_yes_or_no")], [self._msg("no_match_again"), self.pending.question]]
             return self._fresh(step, options)
+        if (too_long := self._too_many_digits(step)) is not None:
+            return too_long
         sorry = self._msg("sorry_to_hear")
         if heard is not None and self._upset_only(heard) and sorry not in self._said_last():
             return self._fresh(

@@ -1173,3 +1173,39 @@ def test_an_objection_in_a_turn_that_takes_leave_is_a_goodbye(flow):
     assert isinstance(
         bot.on_transcript("Not what I wanted to hear, but okay, that's all thanks", 0.9)[-1], Hangup
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "turns", "said"),
+    [
+        ("zh", ["网络坏了", "只有手机"], "可以再说一遍吗"),  # its 可以 ("can") is no yes to the offer
+        ("en", ["my internet is down", "only my phone"], "yes sorry, can you say that again"),
+    ],
+)
+def test_asking_to_hear_a_yes_no_question_again_answers_nothing(flow, language, turns, said):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in turns:
+        bot.on_transcript(turn, 0.9)
+    asked = texts(bot._last_said)
+    actions = bot.on_transcript(said, 0.9)
+    assert "wants_technician" not in bot.slots and texts(actions) == asked
+
+
+@pytest.mark.parametrize(
+    ("language", "turns", "said", "heard"),
+    [
+        (
+            "en",
+            ["check my balance"],
+            "one two three four five six seven eight nine one two",
+            "I heard 11 digits",
+        ),
+        ("zh", ["我要查询话费"], "一二三四五六七八九一二", "我听到了11位数字"),
+    ],
+)
+def test_a_number_longer_than_the_step_takes_is_named_as_too_long(flow, language, turns, said, heard):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in turns:
+        bot.on_transcript(turn, 0.9)
+    actions = bot.on_transcript(said, 0.9)
+    assert texts(actions)[0].startswith(heard) and "account" not in bot.slots

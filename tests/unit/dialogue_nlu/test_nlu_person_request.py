@@ -47,6 +47,7 @@ def test_english_requests_for_a_person(text):
         "I don't want to speak to anybody",
         "are you a real person?",  # a question about the bot
         "who am I speaking to",
+        "In this real person, I'm talking to...",  # the recogniser's "is this a real person I'm talking to"
         "do I have to talk to someone to change my address",  # a question about a procedure
         "the agent I spoke to yesterday said I'd get a refund",  # a mention in the past
         "can you send somebody out to fix the line",  # somebody to do work, not to talk to
@@ -73,6 +74,20 @@ def test_no_opinion_without_a_request_pattern(text):
 )
 def test_someone_s_person_without_a_request_verb_is_a_mention(text):
     assert verdict(text, "en") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("I am absolutely human.", False),  # misheard "I'm absolutely fuming"
+        ("I'm human, this is the third time I've called", False),
+        ("I'm a real person, not a number", False),
+        ("I'm after a real person", None),  # British for "I want one": the matcher hands over
+        ("I am human, put me through to a person", True),
+    ],
+)
+def test_a_caller_saying_what_they_are_is_no_request(text, asks):
+    assert verdict(text, "en") is asks
 
 
 @pytest.mark.parametrize(
