@@ -129,6 +129,9 @@ class CollectingMixin:
         """Yes, no, or a new full value said instead ("no, it's six two eight one"): `Corrected`."""
         said = self._yes(text)
         step = self._step()
+        part = slots.corrected_part(text, self.language, pending.value) if step.kind == "digits" else None
+        if part is not None:  # "no, the last bit is six eight", 开头是九九: the rest stays as read back
+            return True if part == pending.value else Corrected(part)
         if said is True or step.kind == "yes_no":
             return said
         # "one two three", "four five six" (read back), "seven eight": the number goes on

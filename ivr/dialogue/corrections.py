@@ -5,6 +5,10 @@ and restart words (`restarts`: "sorry", "wait"...) are found in the turn, last f
 both before and after one, and at least two after it, only the digits after it count; after a restart
 word only when the number starts again with the same first two digits ("one two three, sorry, one two
 four"), since "one two three, sorry, four five six" is one number said with a pause.
+
+`part_corrected` reads a read-back corrected in part: after an end word ("no, the last bit is six eight",
+最后两位是六八) the digits said replace as many at the end of the number read back; after a start word
+("the first three are one two four") at its start.
 """
 
 from __future__ import annotations
@@ -38,3 +42,22 @@ def after_correction(text: str, language: str, digits_of: Callable[[str, str], s
         if mark.group(0).lower() not in restarts or after.startswith(before[:2]):
             return after
     return digits_of(text, language)
+
+
+def _part_marks(language: str, key: str) -> re.Pattern[str]:
+    """A pattern for the words that say which part of a number follows (`ends` or `starts`)."""
+    words = sorted((_ZH if is_chinese(language) else _EN)[key], key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, words))
+    return re.compile(alternatives if is_chinese(language) else rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def part_corrected(
+    text: str, language: str, read_back: str, digits_of: Callable[[str, str], str | None]
+) -> str | None:
+    """The number read back with its end or start said again ("the last bit is six eight"), or None."""
+    for key in ("ends", "starts"):
+        mark = _part_marks(language, key).search(text.replace("’", "'"))
+        said = digits_of(text[mark.end() :], language) if mark else None
+        if said and len(said) < len(read_back):
+            return read_back[: -len(said)] + said if key == "ends" else said + read_back[len(said) :]
+    return None

@@ -16,7 +16,7 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 
-from ivr.dialogue.corrections import after_correction
+from ivr.dialogue.corrections import after_correction, part_corrected
 from ivr.dialogue.dates import CN_WEEKDAYS as CN_WEEKDAYS
 from ivr.dialogue.dates import MONTHS as MONTHS
 from ivr.dialogue.dates import ORDINALS as ORDINALS
@@ -171,6 +171,11 @@ def parse_digits(text: str, language: str) -> str | None:
     After a correction only what follows counts: "one two three, no, one two four" → "124".
     """
     return after_correction(text[:MAX_TEXT], language, _all_digits)
+
+
+def corrected_part(text: str, language: str, read_back: str) -> str | None:
+    """The number read back with the part the caller said again ("no, the last bit is six eight")."""
+    return part_corrected(text[:MAX_TEXT], language, read_back, _all_digits)
 
 
 def _all_digits(text: str, language: str) -> str | None:

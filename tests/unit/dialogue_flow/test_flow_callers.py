@@ -591,6 +591,23 @@ def test_a_department_mentioned_without_a_request_is_not_one(flow, said):
             "6281",
         ),
         ("zh", ["查询话费", "一二三四五六"], "不对，是一二三四五七", "account", "123457"),
+        # a part said again: the rest stays as read back
+        (
+            "en",
+            ["I want my balance", "one two three four five six"],
+            "no, the last bit is six eight",
+            "account",
+            "123468",
+        ),
+        (
+            "en",
+            ["I want my balance", "one two three four five six"],
+            "the first three are one two four",
+            "account",
+            "124456",
+        ),
+        ("zh", ["查询话费", "一二三四五六"], "不对，最后两位是六八", "account", "123468"),
+        ("zh", ["查询话费", "一二三四五六"], "开头是九九", "account", "993456"),  # its 是 is no yes
     ],
 )
 def test_a_new_number_said_to_a_read_back_is_read_back_in_its_place(flow, language, path, said, slot, value):
