@@ -103,7 +103,21 @@ class CollectingMixin:
             self._last_said = question
             return question
         self.slots[step.slot] = value
-        return self._enter(step.next)
+        return self._said_ahead(step, self._enter(step.next))
+
+    def _said_ahead(self, answered: CollectStep, entered: list[Action]) -> list[Action]:
+        """A number the next step asks for, said with this answer ("yes, and the postcode is 2010"):
+        read back instead of asked for."""
+        step = self._step()
+        if answered.kind == "digits" or not isinstance(step, CollectStep) or step.kind != "digits":
+            return entered
+        if self.pending is not None or not entered:
+            return entered
+        said = slots.parse_digits(self.last_text, self.language) or ""
+        if not step.min_digits <= len(said) <= step.max_digits:
+            return entered
+        prompt = self._t(step.prompt)
+        return [a for a in entered if getattr(a, "text", None) != prompt] + self._collected(said)
 
     def _keyed_digit(self, step: CollectStep, digit: str) -> list[Action]:
         """Keypad digits build a number; # ends it, * starts again."""

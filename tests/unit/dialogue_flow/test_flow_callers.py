@@ -1226,3 +1226,27 @@ def test_a_number_longer_than_the_step_takes_is_named_as_too_long(flow, language
         bot.on_transcript(turn, 0.9)
     actions = bot.on_transcript(said, 0.9)
     assert texts(actions)[0].startswith(heard) and "account" not in bot.slots
+
+
+@pytest.mark.parametrize(
+    ("language", "turns", "said", "read_back"),
+    [
+        (
+            "en",
+            ["my internet is down"],
+            "yes, the neighbours too, postcode is 2010",
+            "Your postcode is 2 0 1 0.",
+        ),
+        ("zh", ["网络坏了"], "是的，邮编是2010", "您的邮政编码是2 0 1 0"),
+    ],
+)
+def test_a_number_said_with_the_answer_before_it_is_read_back_not_asked_for(
+    flow, language, turns, said, read_back
+):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in turns:
+        bot.on_transcript(turn, 0.9)
+    spoken = texts(bot.on_transcript(said, 0.9))
+    assert len(spoken) == 1 and spoken[0].startswith(read_back), spoken
+    bot.on_transcript("对" if language == "zh" else "yes", 0.9)
+    assert bot.slots["postcode"] == "2010"
