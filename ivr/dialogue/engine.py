@@ -211,6 +211,10 @@ class FlowBot(
         if trigger == "sustained":
             return self._transfer("sentiment")
         if name == "repeat":
+            # "what was the number for voicemail again" names what it wants: the knowledge base answers it
+            named = heard.match.score < CLEAR_REPEAT and self._kb_hit(step, text)
+            if named:
+                return self._answer_from_kb(step, named)
             self.policy.understood()
             return list(self._last_said)
         if name == "help":

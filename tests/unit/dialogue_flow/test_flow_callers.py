@@ -1250,3 +1250,10 @@ def test_a_number_said_with_the_answer_before_it_is_read_back_not_asked_for(
     assert len(spoken) == 1 and spoken[0].startswith(read_back), spoken
     bot.on_transcript("对" if language == "zh" else "yes", 0.9)
     assert bot.slots["postcode"] == "2010"
+
+
+def test_a_repeat_that_names_what_it_wants_is_answered_from_the_knowledge_base(flow):
+    bot, _ = start(flow, returning=False)
+    answer = texts(bot.on_transcript("what was the number for voicemail again", 0.9))
+    assert "voicemail" in answer[0]
+    assert texts(bot.on_transcript("sorry, what was that again", 0.9)) == answer  # a plain repeat
