@@ -31,7 +31,7 @@ def load_engine(
     nice: int | None = None,
     beam_size: int | None = None,
     alternatives: int | None = None,
-    beam_text: bool = False,
+    beam_text: bool = True,
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""

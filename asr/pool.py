@@ -212,7 +212,7 @@ class WhisperPool:
         nice: int = WORKER_NICE,
         beam_size: int | None = None,
         alternatives: int | None = None,
-        beam_text: bool = False,
+        beam_text: bool = True,
     ) -> None:
         from asr.whisper_decode import ALTERNATIVES, BEAM_SIZE, MIN_WINDOW_FRAMES
 

@@ -35,7 +35,7 @@ class DecoderOptions:
     nice: int | None = None  # added to the decoder processes' nice value
     beam_size: int | None = None  # Whisper's beam; None: asr.whisper_decode.BEAM_SIZE (1 is greedy)
     alternatives: int | None = None  # n-best alternatives per transcript; None: ALTERNATIVES
-    beam_text: bool = False  # the transcript is the beam's best (else a greedy pass's)
+    beam_text: bool = True  # the transcript is the beam's best (else a greedy pass's)
 
 
 # (configured model name or path or None, language, models folder) -> a validated model folder

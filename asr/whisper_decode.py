@@ -225,7 +225,7 @@ class WindowDecoder:
         margin: int = WINDOW_MARGIN_FRAMES,
         beam_size: int = BEAM_SIZE,
         alternatives: int = ALTERNATIVES,
-        beam_text: bool = False,
+        beam_text: bool = True,
     ) -> None:
         from faster_whisper.tokenizer import Tokenizer
 
@@ -276,8 +276,11 @@ class WindowDecoder:
     def decode(
         self, audio: np.ndarray, hints: Sequence[str] | None = None, *, alternatives: bool = True
     ) -> Decoded:
-        """Blocking: text, confidence and words of 16 kHz float32 audio (`alternatives=False`: no n-best)."""
+        """Blocking: text, confidence and words of 16 kHz float32 audio (`alternatives=False`: no n-best,
+        and a greedy text even with `beam_text`: the decoders are busy, the cheaper pass keeps latency)."""
         import ctranslate2
+
+        from_beam = self.beam_text and alternatives
 
         start, end = voiced_span(audio)
         features = self._model.feature_extractor(with_lead_in(audio, start))[..., :-1]  # last frame: past it
@@ -290,7 +293,7 @@ class WindowDecoder:
             padded = np.zeros((1, part.shape[0], window), dtype=np.float32)
             padded[0, :, : part.shape[-1]] = part
             encoded = self._model.model.encode(ctranslate2.StorageView.from_array(padded))
-            if self.beam_text:  # one beam pass gives the text and the alternatives
+            if from_beam:  # one beam pass gives the text and the alternatives
                 result = self._generate(
                     encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
                 )
@@ -305,10 +308,10 @@ class WindowDecoder:
             # Alternatives only for a turn of one window (a longer one's are not used); the beam pass is
             # skipped when not wanted, unless it gave the text.
             single = features.shape[-1] <= MAX_FRAMES
-            if first == 0 and self.alternatives and ((alternatives and single) or self.beam_text):
+            if first == 0 and self.alternatives and ((alternatives and single) or from_beam):
                 beam = (
                     result
-                    if self.beam_text
+                    if from_beam
                     else self._generate(
                         encoded, prompt, part.shape[-1], self.beam_size, self.alternatives + 1
                     )

@@ -78,7 +78,7 @@ class WhisperEngine:
         nice: int | None = None,
         beam_size: int | None = None,
         alternatives: int | None = None,
-        beam_text: bool = False,
+        beam_text: bool = True,
     ):
         from asr.pool import WORKER_NICE, WhisperPool
 
@@ -207,7 +207,7 @@ class WhisperOptions:
     nice: int | None = None
     beam_size: int | None = None
     alternatives: int | None = None
-    beam_text: bool = False
+    beam_text: bool = True
 
 
 def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:

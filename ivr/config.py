@@ -188,7 +188,7 @@ class AsrConfig(StrictModel):
     # None: asr.whisper_decode's defaults.
     beam_size: Annotated[int, Field(ge=1, le=16)] | None = None
     alternatives: Annotated[int, Field(ge=0, le=15)] | None = None
-    beam_text: bool = False  # the transcript is the beam's best instead of a greedy pass's
+    beam_text: bool = True  # the transcript is the beam's best instead of a greedy pass's
     # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
     max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 

@@ -39,11 +39,6 @@ MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
-# what may stand between "I'm" and the person it describes ("I'm absolutely human", "I am a real person");
-# not "after", "calling for", "looking for": "I'm after a real person" asks for one
-SELF_DESCRIBERS = frozenset(
-    {"a", "an", "absolutely", "really", "real", "just", "totally", "actually", "only"}
-)
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
@@ -244,10 +239,6 @@ def _clause(
         return True  # "agent agent agent", "a real person please", 人工人工
     if _find(units, words.past, chinese):
         return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
-    if not chinese and any(_self_described(units, start) for start, _ in persons):
-        # "I'm absolutely human" (misheard "I'm absolutely fuming"), "I am a real person": the caller
-        # describes themselves; the keyword alone handed them over as asking for a person
-        return False
     if not chinese and any(_owned(units, start) for start, _ in persons):
         # "my mobile agent being touched" (misheard "my mobile data's been patchy"), "my brother's agent":
         # someone's person, not one asked for. Left to the intent matcher, the keyword alone
@@ -341,14 +332,6 @@ def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, fo
 def _owned(units: list[str], start: int) -> bool:
     """A caller's possessive just before the person (English): "my mobile agent", "his agent"."""
     return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
-
-
-def _self_described(units: list[str], start: int) -> bool:
-    """ "I'm" or "I am" just before the person (English): the caller says what they are."""
-    at = start
-    while at > 0 and units[at - 1] in SELF_DESCRIBERS:
-        at -= 1
-    return units[max(0, at - 1) : at] == ["im"] or units[max(0, at - 2) : at] == ["i", "am"]
 
 
 def _units(part: str, language: str, chinese: bool) -> list[str]:

@@ -1,7 +1,7 @@
 """ASR benchmark: word error rate, core-seconds per utterance and real-time factor, per engine and window.
 
 Run: `python tests/bench/bench_asr.py [--engine whisper|vosk|all] [--windows 3000,1500,1000] [--limit N]
-[--hints off,4,all] [--beams 1,5]`.
+[--hints off,4,all] [--beams 1,5] [--greedy-text]`.
 Whisper (tiny.en, int8, one worker process with one thread) runs on every plain-text Asterisk core
 prompt (8 kHz), once per minimum decode window (`asr.whisper_decode`: 3000 frames = the 30 s that
 faster-whisper always pads to; smaller = sized to the utterance with that floor). Core-seconds are the
@@ -181,6 +181,7 @@ async def bench_whisper(
     hints: str = "off",
     corpus: str = "allison",
     beams: list[int] | None = None,
+    beam_text: bool = True,
 ) -> list[tuple]:
     """Whisper tiny.en on the corpus, per minimum window, beam size and hint setting; the summary rows."""
     from asr.whisper_decode import BEAM_SIZE
@@ -191,10 +192,18 @@ async def bench_whisper(
     source = "Allison prompts 8 kHz" if corpus == "allison" else "callers' first turns, espeak-ng 8 kHz"
     if any(h for _, h in settings):
         print(f"flow hints, most important first: {flow_hints()}")
+    text_of = "" if beam_text else " (greedy text)"
     for window, beam in [(w, b) for w in windows for b in beams or [BEAM_SIZE]]:
         started = time.perf_counter()
         # n-best alternatives cost nothing beyond the beam that finds them: as many as the beam holds
-        engine = WhisperEngine(workers=1, threads=1, min_frames=window, beam_size=beam, alternatives=beam - 1)
+        engine = WhisperEngine(
+            workers=1,
+            threads=1,
+            min_frames=window,
+            beam_size=beam,
+            alternatives=beam - 1,
+            beam_text=beam_text,
+        )
         load_s = time.perf_counter() - started
         try:
             await decode(engine, items[0][1], items[0][2])  # the first decode initialises the model
@@ -206,13 +215,14 @@ async def bench_whisper(
                     else f"max({window}, frames+200)"
                 )
                 report(
-                    f"whisper tiny.en (int8, 1 thread), window {what}, beam {beam}, {label}, {source}",
+                    f"whisper tiny.en (int8, 1 thread), window {what}, beam {beam}{text_of}, {label},"
+                    f" {source}",
                     stats,
                     load_s,
                     show_errors,
                 )
                 suffix = "" if hinted is None else f", {label}"
-                rows.append((f"whisper window {window} beam {beam}{suffix}", stats))
+                rows.append((f"whisper window {window} beam {beam}{text_of}{suffix}", stats))
         finally:
             engine.close()
     return rows
@@ -275,13 +285,16 @@ def main(argv: list[str] | None = None) -> int:
         "--hints", default="off", help="Whisper hint settings: off, all or K (first K), e.g. off,all"
     )
     parser.add_argument("--beams", default="", help="Whisper beam sizes, e.g. 1,5 (default: asr's)")
+    parser.add_argument("--greedy-text", action="store_true", help="the transcript is a greedy pass's")
     args = parser.parse_args(argv)
     started, rows = time.perf_counter(), []
     if args.engine in ("whisper", "all"):
         windows = [int(w) for w in args.windows.split(",") if w.strip()]
         beams = [int(b) for b in args.beams.split(",") if b.strip()]
         rows += asyncio.run(
-            bench_whisper(args.limit, args.show_errors, windows, args.hints, args.corpus, beams)
+            bench_whisper(
+                args.limit, args.show_errors, windows, args.hints, args.corpus, beams, not args.greedy_text
+            )
         )
     if args.engine in ("vosk", "all"):
         rows += asyncio.run(bench_vosk(args.limit, args.show_errors))

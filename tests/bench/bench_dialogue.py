@@ -116,7 +116,7 @@ async def main() -> None:
     parser.add_argument("--ids", default="", help="only the cases whose id matches this regular expression")
     parser.add_argument("--beam", type=int, default=None, help="Whisper beam size (default: asr's)")
     parser.add_argument("--alternatives", type=int, default=None, help="n-best alternatives (default: asr's)")
-    parser.add_argument("--beam-text", action="store_true", help="the transcript is the beam's best")
+    parser.add_argument("--greedy-text", action="store_true", help="the transcript is a greedy pass's")
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
     for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
@@ -129,7 +129,11 @@ async def main() -> None:
     engine = None
     if not args.text_only:
         engine = load_engine(
-            "whisper", None, beam_size=args.beam, alternatives=args.alternatives, beam_text=args.beam_text
+            "whisper",
+            None,
+            beam_size=args.beam,
+            alternatives=args.alternatives,
+            beam_text=not args.greedy_text,
         )
     for name, cases in splits.items():
         cases = [c for c in cases if re.search(args.ids, c.id)]

@@ -77,20 +77,6 @@ def test_someone_s_person_without_a_request_verb_is_a_mention(text):
 
 
 @pytest.mark.parametrize(
-    ("text", "asks"),
-    [
-        ("I am absolutely human.", False),  # misheard "I'm absolutely fuming"
-        ("I'm human, this is the third time I've called", False),
-        ("I'm a real person, not a number", False),
-        ("I'm after a real person", None),  # British for "I want one": the matcher hands over
-        ("I am human, put me through to a person", True),
-    ],
-)
-def test_a_caller_saying_what_they_are_is_no_request(text, asks):
-    assert verdict(text, "en") is asks
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "operator for billing please",
