@@ -280,10 +280,10 @@ class WindowDecoder:
         and a greedy text even with `beam_text`: the decoders are busy, the cheaper pass keeps latency)."""
         import ctranslate2
 
-        from_beam = self.beam_text and alternatives
-
         start, end = voiced_span(audio)
         features = self._model.feature_extractor(with_lead_in(audio, start))[..., :-1]  # last frame: past it
+        # the beam for a turn of one window (over 30 s, never a caller's turn, each window would pay for it)
+        from_beam = self.beam_text and alternatives and features.shape[-1] <= MAX_FRAMES
         prompt = self.prompt(hints)
         texts, logprobs, window = [], [], 0
         hypotheses: list[tuple[str, float]] = []

@@ -19,6 +19,7 @@ from ivr.bot import Action
 from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import CollectStep
+from ivr.dialogue.text import CLAUSE_BREAKS
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class CollectingMixin:
     _msg: Callable[..., str]
     _fresh: Callable[[Any, list[list[str]]], list[Action]]
     _rephrase: Callable[[Any], str]
+    _said_last: Callable[[], list[str]]
     last_text: str
     _pieces: str  # digits said so far of a number said in pieces
     _pieced: bool  # the value just collected was joined from pieces
@@ -113,10 +115,15 @@ class CollectingMixin:
             return entered
         if self.pending is not None or not entered:
             return entered
-        said = slots.parse_digits(self.last_text, self.language) or ""
+        prompt = self._t(step.prompt)
+        # the clause that names the number: "yes, the neighbours too, postcode is 2010" (not "yes, all of
+        # them, since 2023", nor an account number said to a postcode question)
+        clauses = [
+            c for c in CLAUSE_BREAKS.split(self.last_text) if slots.names_and_digits(c, self.language, prompt)
+        ]
+        said = slots.parse_digits(clauses[0], self.language) or "" if clauses else ""
         if not step.min_digits <= len(said) <= step.max_digits:
             return entered
-        prompt = self._t(step.prompt)
         return [a for a in entered if getattr(a, "text", None) != prompt] + self._collected(said)
 
     def _keyed_digit(self, step: CollectStep, digit: str) -> list[Action]:
@@ -144,8 +151,16 @@ class CollectingMixin:
         said = self._yes(text)
         step = self._step()
         part = slots.corrected_part(text, self.language, pending.value) if step.kind == "digits" else None
-        if part is not None:  # "no, the last bit is six eight", 开头是九九: the rest stays as read back
-            return True if part == pending.value else Corrected(part)
+        # "no, the last bit is six eight", 开头是九九 (its 是 is no yes): the rest stays as read back; not
+        # after a yes ("对，我的手机尾号是5678") nor where pieces are still coming ("and the last bit is...")
+        if (
+            part is not None
+            and self._yes(text[: part[0]]) is not True
+            and not (pending.pieced and said is not False)
+        ):
+            if part[1] != pending.value:
+                return Corrected(part[1])
+            return said is not False  # "no, it ends in four five six" (as read back) stays a no
         if said is True or step.kind == "yes_no":
             return said
         # "one two three", "four five six" (read back), "seven eight": the number goes on
@@ -193,10 +208,12 @@ class CollectingMixin:
         if not isinstance(step, CollectStep) or step.kind != "digits" or self.pending is not None:
             return None
         said = slots.parse_digits(self.last_text, self.language) or ""
-        if len(said) <= step.max_digits:
-            return None
+        if len(said) <= step.max_digits or not slots.only_digits(self.last_text, self.language):
+            return None  # "I've called 3 times, account 1 2 ... 0": other numbers in the turn
         too_many = self._msg("too_many_digits", count=len(said))
-        return self._fresh(step, [[too_many, self._rephrase(step)], [too_many, self._t(step.prompt)]])
+        if too_many in self._said_last():
+            return None  # said once: the usual escalation (keypad choices) follows
+        return self._fresh(step, [[too_many, self._rephrase(step)]])
 
     def _yes(self, text: str) -> bool | None:
         return slots.parse_yes_no(text, self.language)

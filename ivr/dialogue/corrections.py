@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from ivr.dialogue.numerals import _EN, _ZH
-from ivr.dialogue.text import is_chinese
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese
 
 
 def _correction_marks(language: str) -> tuple[re.Pattern[str], frozenset[str]]:
@@ -51,13 +51,51 @@ def _part_marks(language: str, key: str) -> re.Pattern[str]:
     return re.compile(alternatives if is_chinese(language) else rf"\b(?:{alternatives})\b", re.IGNORECASE)
 
 
+def _count_in(mark: str, language: str) -> int | None:
+    """How many digits the part words name ("last two" 2, "last digit" 1, 后两位 2), None if they do not."""
+    if is_chinese(language):
+        return next((n for c, n in (("一", 1), ("两", 2), ("三", 3), ("四", 4)) if c in mark), None)
+    words = mark.lower().split()
+    if "digit" in words:
+        return 1
+    return next((_EN["units"][w] for w in words if w in _EN["units"]), None)
+
+
+def _part_said(tail: str, language: str, only_digits: Callable[[str, str], bool]) -> str | None:
+    """The clause after the part words, without its linking words, if it is nothing but digits."""
+    table = _ZH if is_chinese(language) else _EN
+    clause = CLAUSE_BREAKS.split(tail, maxsplit=1)[0]
+    if is_chinese(language):
+        for stop in table["part_stops"]:
+            clause = clause.split(stop, 1)[0]
+        for link in table["part_links"]:
+            clause = clause.removeprefix(link)
+    else:
+        words = clause.replace("'", " ").split()
+        cut = next((i for i, w in enumerate(words) if w.lower() in table["part_stops"]), len(words))
+        words = words[:cut]
+        while words and words[0].lower() in table["part_links"]:
+            words = words[1:]
+        clause = " ".join(words)
+    return clause if clause.strip() and only_digits(clause, language) else None
+
+
 def part_corrected(
-    text: str, language: str, read_back: str, digits_of: Callable[[str, str], str | None]
-) -> str | None:
-    """The number read back with its end or start said again ("the last bit is six eight"), or None."""
+    text: str,
+    language: str,
+    read_back: str,
+    digits_of: Callable[[str, str], str | None],
+    only_digits: Callable[[str, str], bool],
+) -> tuple[int, str] | None:
+    """Where the part words start and the number read back with that part said again ("the last bit is
+    six eight"), or None: the part must be a clause of digits only, shorter than the number."""
     for key in ("ends", "starts"):
-        mark = _part_marks(language, key).search(text.replace("’", "'"))
-        said = digits_of(text[mark.end() :], language) if mark else None
-        if said and len(said) < len(read_back):
-            return read_back[: -len(said)] + said if key == "ends" else said + read_back[len(said) :]
+        for mark in _part_marks(language, key).finditer(text.replace("’", "'")):
+            clause = _part_said(text[mark.end() :], language, only_digits)
+            said = digits_of(clause, language) if clause else None
+            count = _count_in(mark.group(0), language)
+            if not said or len(said) >= len(read_back) or (count is not None and len(said) != count):
+                continue
+            number = read_back[: -len(said)] + said if key == "ends" else said + read_back[len(said) :]
+            return mark.start(), number
     return None

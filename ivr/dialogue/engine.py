@@ -26,6 +26,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
+from ivr.dialogue import slots
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
@@ -53,9 +54,6 @@ from ivr.routing import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
 PERSON_KEY = "0"
-# A yes or no inside a request to hear the question again answers nothing (可以再说一遍吗); "it's the
-# same problem again" is near a repeat by meaning only (0.64) and stays a yes
-CLEAR_REPEAT = 0.95
 
 
 class FlowBot(
@@ -175,8 +173,7 @@ class FlowBot(
             return self._acknowledged(greeting=True)
         if isinstance(self.pending, ReadBack) or isinstance(step, CollectStep):
             value = self._answer(text)
-            repeat = heard.match is not None and heard.match.intent == "repeat"
-            if repeat and heard.match.score >= CLEAR_REPEAT and isinstance(value, bool):
+            if isinstance(value, bool) and slots.asks_again(text, self.language):
                 value = None  # 可以再说一遍吗 ("can you say it again?"): its 可以 is no yes to the question
             override = self._overriding(heard, value)
             aside = self._aside(step, heard, text) if value is None else None
@@ -211,8 +208,10 @@ class FlowBot(
         if trigger == "sustained":
             return self._transfer("sentiment")
         if name == "repeat":
-            # "what was the number for voicemail again" names what it wants: the knowledge base answers it
-            named = heard.match.score < CLEAR_REPEAT and self._kb_hit(step, text)
+            # "what was the number for voicemail again" names what it wants: the knowledge base answers it,
+            # unless the bot has just answered from it (then the caller wants that answer again)
+            opening = told is None and not self.intent  # nothing answered yet but the greeting
+            named = opening and not slots.asks_again(text, self.language) and self._kb_hit(step, text)
             if named:
                 return self._answer_from_kb(step, named)
             self.policy.understood()
@@ -251,6 +250,7 @@ class FlowBot(
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""
+        self.last_text = ""  # a key is nothing said: no number "said ahead" in the turn before it
         step = self._step()
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(digit == "1")

@@ -173,9 +173,39 @@ def parse_digits(text: str, language: str) -> str | None:
     return after_correction(text[:MAX_TEXT], language, _all_digits)
 
 
-def corrected_part(text: str, language: str, read_back: str) -> str | None:
-    """The number read back with the part the caller said again ("no, the last bit is six eight")."""
-    return part_corrected(text[:MAX_TEXT], language, read_back, _all_digits)
+def asks_again(text: str, language: str) -> bool:
+    """A request to the bot to say it again ("can you say that again", 可以再说一遍吗)."""
+    if is_chinese(language):
+        said = compact(text[:MAX_TEXT], "zh")
+        return any(p in said for p in _ZH["asks_again"])
+    said = f" {normalise(text[:MAX_TEXT], language)} "
+    return any(f" {p} " in said for p in _EN["asks_again"])
+
+
+def names_and_digits(text: str, language: str, question: str) -> bool:
+    """The text names what the question asks for and says digits, and nothing else but fillers
+    ("postcode is 2010", 邮编是2010; not "since 2023", nor "my account number is ..." to a postcode)."""
+    if is_chinese(language):
+        said = compact(text[:MAX_TEXT], "zh")
+        for short, full in _ZH["short_names"].items():
+            said = said.replace(short, full)
+        names = sorted(
+            {question[i : i + n] for n in (4, 3, 2) for i in range(len(question) - n + 1)}, key=len
+        )
+        named = [n for n in reversed(names) if n in said and not _CN_RUN.fullmatch(n)]
+        for name in named:
+            said = said.replace(name, "")
+        return bool(named) and only_digits(said, language)
+    asked = {w for w in tokens(question, language) if len(w) > 3}
+    words = _english_words(text)
+    kept = [w for w in words if w not in asked]
+    return len(kept) < len(words) and only_digits(" ".join(kept), language)
+
+
+def corrected_part(text: str, language: str, read_back: str) -> tuple[int, str] | None:
+    """Where the caller names a part of the number read back, and the number with that part said again
+    ("no, the last bit is six eight"), or None."""
+    return part_corrected(text[:MAX_TEXT], language, read_back, _all_digits, only_digits)
 
 
 def _all_digits(text: str, language: str) -> str | None:

@@ -1257,3 +1257,83 @@ def test_a_repeat_that_names_what_it_wants_is_answered_from_the_knowledge_base(f
     answer = texts(bot.on_transcript("what was the number for voicemail again", 0.9))
     assert "voicemail" in answer[0]
     assert texts(bot.on_transcript("sorry, what was that again", 0.9)) == answer  # a plain repeat
+
+
+ACCOUNT_READ_BACK = {
+    "en": ["I want my balance", "one two three four five six"],
+    "zh": ["查询话费", "一二三四五六"],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "account"),
+    [
+        ("en", "no, it ends in 4 5 6", None),  # the part as read back, after a no: still a no
+        (
+            "en",
+            "yes, I've had it for the last few years, since 2015",
+            "123456",
+        ),  # no part: the clause says more
+        ("en", "yes. at the start of the month I was charged 25 extra", "123456"),
+        ("zh", "对，我的手机尾号是5678", "123456"),  # a part after a yes is about something else
+        ("zh", "对，我最后一次交费是3月", "123456"),
+    ],
+)
+def test_part_words_that_correct_nothing_leave_the_answer_as_said(flow, language, said, account):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in ACCOUNT_READ_BACK[language]:
+        bot.on_transcript(turn, 0.9)
+    bot.on_transcript(said, 0.9)
+    assert bot.slots.get("account") == account
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "read_back"),
+    [
+        ("en", "the last one's a 9 not a 6", "1 2 3 4 5 9"),  # the part stops at "not"
+        ("en", "no the last digit should be eight not six", "1 2 3 4 5 8"),
+        ("zh", "不对，最后一个数字是8", "1 2 3 4 5 8"),  # its 一 counts the digits, it is none of them
+    ],
+)
+def test_a_part_correction_reads_only_the_part(flow, language, said, read_back):
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in ACCOUNT_READ_BACK[language]:
+        bot.on_transcript(turn, 0.9)
+    assert read_back in texts(bot.on_transcript(said, 0.9))[0]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "yes, all of them, it's been like this since 2023",
+        "yes, all of them, my account number is 1 2 3 4 5 6",
+    ],
+)
+def test_other_numbers_with_a_yes_are_no_postcode(flow, said):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my internet is down", 0.9)
+    assert "postcode" in texts(bot.on_transcript(said, 0.9))[-1].lower() and bot.pending is None
+
+
+def test_a_keyed_yes_takes_no_number_from_the_turn_before(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("my internet is down since 2023", 0.9)
+    assert "postcode" in texts(bot.on_dtmf("1"))[-1].lower() and bot.pending is None
+
+
+def test_again_in_an_answer_is_still_the_answer(flow):
+    bot, _ = start(flow, returning=True)
+    assert transfer_of(bot.on_transcript("yes it happened again", 0.9)).reason == "flow"
+
+
+def test_asking_again_after_a_knowledge_answer_repeats_it(flow):
+    bot, _ = start(flow, returning=False)
+    answer = texts(bot.on_transcript("how do I set up voicemail", 0.9))
+    assert texts(bot.on_transcript("what was the number for voicemail again", 0.9)) == answer
+
+
+def test_other_numbers_in_the_turn_are_not_called_too_many_digits(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("check my balance", 0.9)
+    spoken = texts(bot.on_transcript("I've called 3 times about this, account 1 2 3 4 5 6 7 8 9 0", 0.9))
+    assert not spoken[0].startswith("I heard 11 digits")
