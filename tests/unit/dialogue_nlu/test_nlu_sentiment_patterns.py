@@ -48,6 +48,7 @@ def test_word_patterns_are_negated_and_stay_within_a_clause():
         ("you have wasted my whole afternoon", "en"),
         ("I'm taking this to the press", "en"),
         ("I'll be telling every newspaper I can", "en"),  # going public, said as a verb and a medium
+        ("I'll be posting about this all over Facebook", "en"),
         ("I've had it with you people", "en"),
         ("twelve years with you and this is how you treat me", "en"),
         ("I'm so done with this company", "en"),
@@ -70,6 +71,7 @@ def test_strong_families(text, language):
         ("I saw on Facebook that there is an outage", "en"),  # a medium without telling
         ("I had it with me when it broke", "en"),
         ("I'd like to know how you treat my personal data", "en"),
+        ("can I share my data with my instagram", "en"),
         ("I want to take my number elsewhere", "en"),  # porting a number, not anger
         ("I saw a post on facebook about an outage in my area", "en"),
         ("every time I go on facebook it freezes", "en"),
