@@ -81,6 +81,7 @@ class ListeningMixin:
     step_name: str | None
     _last_said: list[Action]
     _step: Callable[[], Any]
+    _values: Callable[[], dict[str, Any]]
     _say: Callable[..., Any]
     _t: Callable[[dict[str, str]], str]
     _msg: Callable[..., str]
@@ -196,7 +197,7 @@ class ListeningMixin:
     def _overriding(self, heard: Heard, answer: Any) -> IntentMatch | None:
         """An intent clear enough to win over the answer the step expected (mixed initiative)."""
         match = heard.match
-        if match is None or answer is True or not self._mixed():
+        if match is None or not self._mixed() or (answer is True and not self._another_topic(match.intent)):
             return None
         if match.score < self.spec.policy.clear_intent:
             return None
@@ -208,6 +209,13 @@ class ListeningMixin:
         if own.goto is not None and own.goto == self.step_name:
             return None
         return match
+
+    def _another_topic(self, intent: str) -> bool:
+        """The yes/no step asks about a topic (`about`) that is known and is not `intent`."""
+        step = self._step()
+        about = getattr(step, "about", None)
+        asked = self._values().get(about) if about else None
+        return asked in self.spec.intents and asked != intent
 
     def _aside(self, step: Any, heard: Heard, text: str) -> str | None:
         """ "missing", "where" or "wait" for a turn about a collect step's answer that is not it, else None.

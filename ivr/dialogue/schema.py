@@ -154,6 +154,9 @@ class CollectStep(_Listening):
     # yes_no only: words that answer this question in its own terms ("only my phone" is a no to
     # "is it on all your devices?"); a leading yes or no still comes first
     answers: dict[Literal["yes", "no"], Phrases] = Field(default_factory=dict)
+    # yes_no only: the intent the question asks about ("same issue as last time?": caller.last_intent);
+    # a clear request for another topic said with a yes ("yes, I forgot my password") is that topic
+    about: VarRef | None = None
     next: Name
 
     @model_validator(mode="after")
@@ -162,6 +165,8 @@ class CollectStep(_Listening):
             raise ValueError(f"min_digits ({self.min_digits}) is above max_digits ({self.max_digits})")
         if self.answers and self.kind != "yes_no":
             raise ValueError(f"answers are for yes_no steps, not {self.kind}")
+        if self.about and self.kind != "yes_no":
+            raise ValueError(f"about is for yes_no steps, not {self.kind}")
         return self
 
     def own_answers(self, language: str) -> dict[bool, list[str]]:

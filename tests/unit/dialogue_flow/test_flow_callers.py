@@ -1337,3 +1337,22 @@ def test_other_numbers_in_the_turn_are_not_called_too_many_digits(flow):
     bot.on_transcript("check my balance", 0.9)
     spoken = texts(bot.on_transcript("I've called 3 times about this, account 1 2 3 4 5 6 7 8 9 0", 0.9))
     assert not spoken[0].startswith("I heard 11 digits")
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "routed"),
+    [
+        ("en", "yes, I forgot my password", "password_reset"),  # last time: a network fault
+        ("zh", "是的，我忘记密码了", "password_reset"),
+        ("en", "yes, my internet is still down", None),  # the same topic: a yes, the follow-up
+    ],
+)
+def test_a_yes_with_another_topic_to_the_same_issue_question_is_that_topic(flow, language, said, routed):
+    history = (PreviousCall("old", NOW, language, "transferred", intent="network_fault", open_issue=True),)
+    bot = FlowBot(flow, router=FixedRouter(), now=lambda: NOW)
+    bot.start(CallInfo("uuid-1", "5551234", None, language, history=history))
+    actions = bot.on_transcript(said, 0.9)
+    if routed is None:
+        assert transfer_of(actions).reason == "flow" and bot.slots["same_issue"] is True
+    else:
+        assert bot.intent == routed and "same_issue" not in bot.slots

@@ -150,6 +150,13 @@ BROKEN = [
         "steps.account",
         "answers are for yes_no steps, not digits",
     ),
+    (
+        "    kind: digits",
+        "    kind: digits\n    about: caller.last_intent",
+        "  account:",
+        "steps.account",
+        "about is for yes_no steps, not digits",
+    ),
 ]
 
 
