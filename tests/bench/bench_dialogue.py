@@ -1,12 +1,13 @@
 """Dialogue benchmark: how often the shipped telecom flow understands callers, per evaluation split.
 
 Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-only] [--hints on|off|both]
-[--ids REGEX]`.
+[--ids REGEX] [--rate 16000]`.
 
 * Text level: every case (English and Chinese) is given to the flow as written.
 * End to end (English only; there is no Chinese ASR model here): every turn is spoken by espeak-ng with
-  two voices and rates (VOICES), resampled to 8 kHz, recognised by the real Whisper engine (tiny.en, with
-  the step's grammar and recogniser hints, as a call would) and given to the flow with its confidence.
+  two voices and rates (VOICES), resampled to 8 kHz (`--rate 16000`: HD voice), recognised by the real
+  Whisper engine (tiny.en, with the step's grammar and recogniser hints, as a call would) and given to
+  the flow with its confidence.
 
 Per split it prints what understanding one new utterance costs (words, meaning, knowledge base),
 intent accuracy, outcome accuracy (intent, slots, hand-off and its reason), false
@@ -40,12 +41,12 @@ VOICES = (("en-us", 175), ("en-gb+f3", 140))  # (espeak-ng voice, words per minu
 RATE = 8000
 
 
-def speech_hearer(engine: AsrEngine, voice: str, wpm: int, hints: bool):
+def speech_hearer(engine: AsrEngine, voice: str, wpm: int, hints: bool, rate: int = RATE):
     """A `hear` that speaks the turn and recognises it as a call at this step would."""
 
     async def hear(bot: FlowBot, text: str) -> tuple[str, float, tuple[Alternative, ...]]:
-        pcm = await asyncio.to_thread(espeak_pcm, text, voice, RATE, wpm)
-        stream = engine.new_stream(RATE, grammar=bot.grammar(), hints=bot.hints() if hints else None)
+        pcm = await asyncio.to_thread(espeak_pcm, text, voice, rate, wpm)
+        stream = engine.new_stream(rate, grammar=bot.grammar(), hints=bot.hints() if hints else None)
         try:
             await stream.feed(pcm)
             transcript = await stream.finish()
@@ -117,6 +118,9 @@ async def main() -> None:
     parser.add_argument("--beam", type=int, default=None, help="Whisper beam size (default: asr's)")
     parser.add_argument("--alternatives", type=int, default=None, help="n-best alternatives (default: asr's)")
     parser.add_argument("--greedy-text", action="store_true", help="the transcript is a greedy pass's")
+    parser.add_argument(
+        "--rate", type=int, default=RATE, help="caller audio rate: 8000 (telephone), 16000 (HD voice, slin16)"
+    )
     args = parser.parse_args()
     flow = FlowRegistry.load(DIALPLAN).current().flow_for("hotline")
     for language in flow.spec.languages:  # load the model and embed the flow's phrases before timing anything
@@ -152,12 +156,14 @@ async def main() -> None:
             both: list[Run] = []
             for voice, wpm in VOICES:
                 started = time.perf_counter()
-                hear = speech_hearer(engine, voice, wpm, hints)
+                hear = speech_hearer(engine, voice, wpm, hints, args.rate)
                 runs = [await run_case(flow, c, hear) for c in english]
                 both += runs
                 label = f"{name} end to end, English, espeak-ng {voice} {wpm} wpm, {hint_words(hints)}"
+                label += "" if args.rate == RATE else f", {args.rate} Hz"
                 report(f"{label} ({time.perf_counter() - started:.0f} s)", runs, args.misses)
-            report(f"{name} end to end, English, both voices, {hint_words(hints)}", both, False)
+            rate = "" if args.rate == RATE else f", {args.rate} Hz"
+            report(f"{name} end to end, English, both voices, {hint_words(hints)}{rate}", both, False)
 
 
 if __name__ == "__main__":
