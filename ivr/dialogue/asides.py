@@ -64,6 +64,8 @@ class _Words:
     never_mind: tuple[str, ...]
     instead: tuple[str, ...]
     leaving: tuple[str, ...]
+    past: tuple[str, ...]
+    points_back_past: tuple[str, ...]
 
 
 @cache
@@ -71,7 +73,8 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "leaving")
+    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "leaving", "past")
+    keys += ("points_back_past",)
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -134,6 +137,26 @@ def has_finished(text: str, language: str) -> bool:
 def rang_by_mistake(text: str, language: str) -> bool:
     """The whole turn says the caller dialled the wrong number ("oh sorry, I think I dialled wrong")."""
     return _whole_turn(text, language, "mistaken", MISTAKE_SPARE, ("不好意思", "对不起", "抱歉", "我"))
+
+
+def said_now(text: str, language: str) -> tuple[str, str] | None:
+    """(the clauses about an earlier matter, the others) when the turn has both ("I got a refund back in
+    January, but now I can't log into the app"); None otherwise."""
+    chinese = is_chinese(language)
+    then, now = [], []
+    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
+        said = normalise(clause, language)
+        if not said.strip():
+            continue
+        padded = said.replace(" ", "") if chinese else f" {said} "
+        earlier = any((w in padded) if chinese else (f" {w} " in padded) for w in _words(chinese).past)
+        (then if earlier else now).append(clause)
+        if not earlier and any(
+            (w in padded) if chinese else (f" {w} " in padded) for w in _words(chinese).points_back_past
+        ):
+            return None  # "..., how much is that": still about the earlier matter
+    joiner = "，" if chinese else ", "
+    return (joiner.join(then), joiner.join(now)) if then and now else None
 
 
 def said_instead(text: str, language: str) -> str | None:

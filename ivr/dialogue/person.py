@@ -39,6 +39,8 @@ MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
+PAST_NEEDS = (["had", "to"], ["used", "to"])  # before a request verb: something once done, not asked now
+HOURS_OPENERS = frozenset({"what", "when", "are", "is", "do", "does", "will", "till", "until"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
@@ -81,6 +83,8 @@ class _Words:
     talk: tuple[str, ...] = ()  # talking to the person first: no errand
     refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
     did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
+    hours: tuple[str, ...] = ()  # when the agents work: a question about it is no request
+    being: tuple[str, ...] = ()  # before "a/an <person>": what the caller is ("I'm an agent")
     demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
     having: tuple[str, ...] = ()  # between a negator and a machine: what the caller lacks, no refusal
 
@@ -104,6 +108,8 @@ def _words(chinese: bool) -> _Words:
         talk=longest_first("talk"),
         refusing=longest_first("refusing"),
         did=longest_first("did"),
+        hours=longest_first("hours"),
+        being=longest_first("being"),
         demands=longest_first("demands"),
         having=longest_first("having"),
     )
@@ -215,9 +221,15 @@ def _clause(
         return not negated(spans["direct"][0][0], NEGATOR_REACH)
     if not persons:
         return None
+    if not chinese and _hours_question(units, words):
+        return False  # "what time do the agents start tomorrow?", "are your people in on Sunday?"
+    if not chinese and all(_self_described(units, start, words) for start, _ in persons):
+        return False  # "I'm an agent for a property company", "I work as an insurance agent": what they are
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
     for start, _ in persons:
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
+        # "last time I had to talk to an agent": what the caller once had to do, not a request
+        verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in PAST_NEEDS]
         if verbs:
             said.append(not any(negated(v[0], NEGATOR_REACH) for v in verbs))
         elif negated(start, NEGATOR_REACH + 1):
@@ -327,6 +339,21 @@ def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, fo
     if not after:
         return followed
     return bool(_find(after, words.did, False) or _find(after, words.past, False))
+
+
+def _hours_question(units: list[str], words: _Words) -> bool:
+    """A question about when the agents work (English): a question word, a time word, no request verb."""
+    asks = units[0] in HOURS_OPENERS or bool(_find(units, ("what time", "how late", "how early"), False))
+    return asks and bool(_find(units, words.hours, False)) and not _find(units, words.verbs, False)
+
+
+def _self_described(units: list[str], start: int, words: _Words) -> bool:
+    """ "I'm an agent", "I work as an insurance agent": the caller says what they are (English)."""
+    for article in (start - 1, start - 2):  # perhaps one word ("insurance") between
+        if article >= 1 and units[article] in ("a", "an"):
+            before = units[max(0, article - 2) : article]
+            return " ".join(before) in words.being or before[-1:] in [[b] for b in words.being]
+    return False
 
 
 def _owned(units: list[str], start: int) -> bool:

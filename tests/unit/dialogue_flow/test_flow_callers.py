@@ -1356,3 +1356,39 @@ def test_a_yes_with_another_topic_to_the_same_issue_question_is_that_topic(flow,
         assert transfer_of(actions).reason == "flow" and bot.slots["same_issue"] is True
     else:
         assert bot.intent == routed and "same_issue" not in bot.slots
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "intent"),
+    [
+        (
+            "en",
+            "I got a refund off you back in January and that was fine, but now I can't log into the app",
+            "password_reset",
+        ),
+        ("en", "not really, no. I did get a refund last time, but the wifi's slow", "network_fault"),
+        ("zh", "之前账号被冻结过一次，现在是密码忘了", "password_reset"),
+        ("en", "last time I called you promised a refund, I want it now", "refund"),  # nothing else asked now
+        (
+            "en",
+            "check my balance please, and also I want a refund for last month",
+            "refund",
+        ),  # last month: now
+    ],
+)
+def test_a_topic_named_about_an_earlier_matter_gives_way_to_today_s(flow, language, said, intent):
+    bot, _ = start(flow, returning=False, language=language)
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
+
+
+def test_a_returning_caller_whose_last_issue_is_fixed_is_a_no(flow):
+    bot, _ = start(flow, returning=True, language="zh")
+    bot.on_transcript("不是不是，上次那个早好了，我想查一下话费", 0.9)
+    assert bot.intent == "balance" and "same_issue" not in bot.slots
+
+
+def test_a_topic_named_as_the_reason_gives_way_to_the_request(flow):
+    bot, _ = start(flow, returning=False)
+    bot.on_transcript("I was told I'd be reimbursed from the outage, where it is.", 0.9)  # outage: the reason
+    assert bot.intent == "refund"

@@ -72,6 +72,10 @@ def test_strong_families(text, language):
         ("I had it with me when it broke", "en"),
         ("I'd like to know how you treat my personal data", "en"),
         ("can I share my data with my instagram", "en"),
+        ("how would I go about putting a complaint in writing", "en"),  # the procedure, not a complaint
+        ("I hate to be a nuisance, but I've lost my SIM card", "en"),  # politeness
+        ("broadband's been stupidly fast lately", "en"),  # "stupidly" is "very"
+        ("书面投诉怎么写，寄到哪儿", "zh"),
         ("I want to take my number elsewhere", "en"),  # porting a number, not anger
         ("I saw a post on facebook about an outage in my area", "en"),
         ("every time I go on facebook it freezes", "en"),
