@@ -149,7 +149,11 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
         if not said.strip():
             continue
         padded = said.replace(" ", "") if chinese else f" {said} "
-        earlier = any((w in padded) if chinese else (f" {w} " in padded) for w in _words(chinese).past)
+        # ("a refund for last time" asks about it now)
+        earlier = any(
+            (w in padded) if chinese else (f" {w} " in padded and f" for {w} " not in padded)
+            for w in _words(chinese).past
+        )
         (then if earlier else now).append(clause)
         if not earlier and any(
             (w in padded) if chinese else (f" {w} " in padded) for w in _words(chinese).points_back_past

@@ -42,9 +42,6 @@ FEELING_FILLERS = frozenset(
 )  # "ugh, not happy at all"
 FEELING_WEIGHT = 2.0  # lexicon weight of a word of feeling ("annoying"), not of a symptom ("slow")
 MEANING_OVERRIDE = 0.85  # a match by meaning alone overrides an expected answer only this clearly
-# two topics found by keywords within this of each other: the one named as a reason gives way
-REASON_TIE = 0.05
-REASON_WORDS = frozenset({"for", "from", "after", "because", "during"})  # "reimbursed for the outage"
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,6 @@ class ListeningMixin:
         found = self._today_first(found, text)
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
-        found = _reason_second(found, text, self.language)
         asks = person.verdict(text, self.language, self.flow.teams(self.language).names)
         ranked = _asking_person(found, asks)
         ranked = self._step_answer_first(ranked)[:3]
@@ -407,28 +403,6 @@ class ListeningMixin:
         """A flow intent that names a topic (not one that only steers, like "no thanks"), or a global one."""
         own = self.spec.intents.get(intent)
         return own is None or own.topic
-
-
-def _reason_second(found: list[IntentMatch], text: str, language: str) -> list[IntentMatch]:
-    """Of two topics found by their keywords about as well, the one named as a reason ("for the outage",
-    "from roaming") gives way to the other: "reimbursed for the outage" is the refund, not the fault."""
-    if len(found) < 2 or is_chinese(language) or found[0].score - found[1].score > REASON_TIE:
-        return found
-    first, second = found[0], found[1]
-    if first.matched.startswith("~") or second.matched.startswith("~"):
-        return found
-    words = normalise(text, language).split()
-
-    def as_reason(keyword: str) -> bool:
-        size = len(keyword.split())
-        return any(
-            " ".join(words[i : i + size]) == keyword and REASON_WORDS & set(words[max(0, i - 2) : i])
-            for i in range(len(words) - size + 1)
-        )
-
-    if as_reason(normalise(first.matched, language)) and not as_reason(normalise(second.matched, language)):
-        return [second, first, *found[2:]]
-    return found
 
 
 def _asking_person(ranked: list[IntentMatch], asks: bool | None) -> tuple[IntentMatch, ...]:

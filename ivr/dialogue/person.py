@@ -40,7 +40,6 @@ OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile age
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
 PAST_NEEDS = (["had", "to"], ["used", "to"])  # before a request verb: something once done, not asked now
-HOURS_OPENERS = frozenset({"what", "when", "are", "is", "do", "does", "will", "till", "until"})
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
@@ -83,7 +82,6 @@ class _Words:
     talk: tuple[str, ...] = ()  # talking to the person first: no errand
     refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
     did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
-    hours: tuple[str, ...] = ()  # when the agents work: a question about it is no request
     being: tuple[str, ...] = ()  # before "a/an <person>": what the caller is ("I'm an agent")
     demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
     having: tuple[str, ...] = ()  # between a negator and a machine: what the caller lacks, no refusal
@@ -108,7 +106,6 @@ def _words(chinese: bool) -> _Words:
         talk=longest_first("talk"),
         refusing=longest_first("refusing"),
         did=longest_first("did"),
-        hours=longest_first("hours"),
         being=longest_first("being"),
         demands=longest_first("demands"),
         having=longest_first("having"),
@@ -221,8 +218,6 @@ def _clause(
         return not negated(spans["direct"][0][0], NEGATOR_REACH)
     if not persons:
         return None
-    if not chinese and _hours_question(units, words):
-        return False  # "what time do the agents start tomorrow?", "are your people in on Sunday?"
     if not chinese and all(_self_described(units, start, words) for start, _ in persons):
         return False  # "I'm an agent for a property company", "I work as an insurance agent": what they are
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
@@ -339,12 +334,6 @@ def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, fo
     if not after:
         return followed
     return bool(_find(after, words.did, False) or _find(after, words.past, False))
-
-
-def _hours_question(units: list[str], words: _Words) -> bool:
-    """A question about when the agents work (English): a question word, a time word, no request verb."""
-    asks = units[0] in HOURS_OPENERS or bool(_find(units, ("what time", "how late", "how early"), False))
-    return asks and bool(_find(units, words.hours, False)) and not _find(units, words.verbs, False)
 
 
 def _self_described(units: list[str], start: int, words: _Words) -> bool:

@@ -1388,7 +1388,7 @@ def test_a_returning_caller_whose_last_issue_is_fixed_is_a_no(flow):
     assert bot.intent == "balance" and "same_issue" not in bot.slots
 
 
-def test_a_topic_named_as_the_reason_gives_way_to_the_request(flow):
-    bot, _ = start(flow, returning=False)
-    bot.on_transcript("I was told I'd be reimbursed from the outage, where it is.", 0.9)  # outage: the reason
-    assert bot.intent == "refund"
+@pytest.mark.parametrize("said", ["上次那个问题", "上次那个问题还没好", "本来已经好了，昨天又断了"])
+def test_a_returning_caller_whose_last_issue_is_back_is_a_yes(flow, said):
+    bot, _ = start(flow, returning=True, language="zh")
+    assert transfer_of(bot.on_transcript(said, 0.9)).reason == "flow" and bot.slots["same_issue"] is True

@@ -48,9 +48,6 @@ def test_english_requests_for_a_person(text):
         "are you a real person?",  # a question about the bot
         "who am I speaking to",
         "In this real person, I'm talking to...",  # the recogniser's "is this a real person I'm talking to"
-        "What time do the agents start tomorrow?",  # when the agents work: the opening hours
-        "are the customer service people in on bank holidays?",
-        "I only wanted to check what time your agents finish",
         "I'm an agent for a property company and my internet is down",  # what the caller is
         "I work as an insurance agent, how do I set up voicemail",
         "last time I had to talk to an agent because I was locked out",  # once had to, not now
