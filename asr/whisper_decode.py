@@ -282,8 +282,10 @@ class WindowDecoder:
 
         start, end = voiced_span(audio)
         features = self._model.feature_extractor(with_lead_in(audio, start))[..., :-1]  # last frame: past it
-        # the beam for a turn of one window (over 30 s, never a caller's turn, each window would pay for it)
-        from_beam = self.beam_text and alternatives and features.shape[-1] <= MAX_FRAMES
+        # Alternatives only for a turn of one window (a longer one's are not used), and the beam's text too
+        # (over 30 s, never a caller's turn, each window would pay for it)
+        single = features.shape[-1] <= MAX_FRAMES
+        from_beam = self.beam_text and alternatives and single
         prompt = self.prompt(hints)
         texts, logprobs, window = [], [], 0
         hypotheses: list[tuple[str, float]] = []
@@ -305,9 +307,7 @@ class WindowDecoder:
                 continue  # silence or noise: faster-whisper's rule for skipping a window
             texts.append(self._tokenizer.decode(tokens).strip())
             logprobs.append(logprob)
-            # Alternatives only for a turn of one window (a longer one's are not used); the beam pass is
-            # skipped when not wanted, unless it gave the text.
-            single = features.shape[-1] <= MAX_FRAMES
+            # the beam pass is skipped when not wanted, unless it gave the text
             if first == 0 and self.alternatives and ((alternatives and single) or from_beam):
                 beam = (
                     result

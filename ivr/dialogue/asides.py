@@ -143,24 +143,27 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
     """(the clauses about an earlier matter, the others) when the turn has both ("I got a refund back in
     January, but now I can't log into the app"); None otherwise."""
     chinese = is_chinese(language)
+    words = _words(chinese)
     then, now = [], []
     for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         said = normalise(clause, language)
         if not said.strip():
             continue
-        padded = said.replace(" ", "") if chinese else f" {said} "
-        # ("a refund for last time" asks about it now)
-        earlier = any(
-            (w in padded) if chinese else (f" {w} " in padded and f" for {w} " not in padded)
-            for w in _words(chinese).past
-        )
-        (then if earlier else now).append(clause)
-        if not earlier and any(
-            (w in padded) if chinese else (f" {w} " in padded) for w in _words(chinese).points_back_past
-        ):
+        # "a refund for last time" asks about it now
+        earlier = _says(said, chinese, words.past, unless="for ")
+        if not earlier and _says(said, chinese, words.points_back_past):
             return None  # "..., how much is that": still about the earlier matter
+        (then if earlier else now).append(clause)
     joiner = "，" if chinese else ", "
     return (joiner.join(then), joiner.join(now)) if then and now else None
+
+
+def _says(said: str, chinese: bool, entries: tuple[str, ...], unless: str = "") -> bool:
+    """A normalised clause holds one of the entries (English: as whole words, not right after `unless`)."""
+    if chinese:
+        return any(w in said.replace(" ", "") for w in entries)
+    padded = f" {said} "
+    return any(f" {w} " in padded and not (unless and f" {unless}{w} " in padded) for w in entries)
 
 
 def said_instead(text: str, language: str) -> str | None:

@@ -118,10 +118,11 @@ class CollectingMixin:
         prompt = self._t(step.prompt)
         # the clause that names the number: "yes, the neighbours too, postcode is 2010" (not "yes, all of
         # them, since 2023", nor an account number said to a postcode question)
-        clauses = [
+        named = (
             c for c in CLAUSE_BREAKS.split(self.last_text) if slots.names_and_digits(c, self.language, prompt)
-        ]
-        said = slots.parse_digits(clauses[0], self.language) or "" if clauses else ""
+        )
+        clause = next(named, "")
+        said = (slots.parse_digits(clause, self.language) or "") if clause else ""
         if not step.min_digits <= len(said) <= step.max_digits:
             return entered
         return [a for a in entered if getattr(a, "text", None) != prompt] + self._collected(said)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from ivr.dialogue.numerals import _EN, _ZH
 from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese
@@ -44,6 +45,7 @@ def after_correction(text: str, language: str, digits_of: Callable[[str, str], s
     return digits_of(text, language)
 
 
+@cache
 def _part_marks(language: str, key: str) -> re.Pattern[str]:
     """A pattern for the words that say which part of a number follows (`ends` or `starts`)."""
     words = sorted((_ZH if is_chinese(language) else _EN)[key], key=len, reverse=True)

@@ -340,8 +340,7 @@ def _self_described(units: list[str], start: int, words: _Words) -> bool:
     """ "I'm an agent", "I work as an insurance agent": the caller says what they are (English)."""
     for article in (start - 1, start - 2):  # perhaps one word ("insurance") between
         if article >= 1 and units[article] in ("a", "an"):
-            before = units[max(0, article - 2) : article]
-            return " ".join(before) in words.being or before[-1:] in [[b] for b in words.being]
+            return any(" ".join(units[max(0, article - n) : article]) in words.being for n in (1, 2))
     return False
 
 

@@ -32,6 +32,14 @@ def start(flow, *, returning: bool, language: str = "en") -> tuple[FlowBot, list
     return bot, bot.start(CallInfo("uuid-1", "5551234", None, language, history=history))
 
 
+def reached(flow, turns, *, language: str = "en") -> FlowBot:
+    """A first-time caller's bot after saying `turns` (the way to the step a test is about)."""
+    bot, _ = start(flow, returning=False, language=language)
+    for turn in turns:
+        bot.on_transcript(turn, 0.9)
+    return bot
+
+
 def texts(actions) -> list[str]:
     return [getattr(a, "text", None) or getattr(a, "notice", "") for a in actions]
 
@@ -1200,9 +1208,7 @@ def test_an_objection_in_a_turn_that_takes_leave_is_a_goodbye(flow):
     ],
 )
 def test_asking_to_hear_a_yes_no_question_again_answers_nothing(flow, language, turns, said):
-    bot, _ = start(flow, returning=False, language=language)
-    for turn in turns:
-        bot.on_transcript(turn, 0.9)
+    bot = reached(flow, turns, language=language)
     asked = texts(bot._last_said)
     actions = bot.on_transcript(said, 0.9)
     assert "wants_technician" not in bot.slots and texts(actions) == asked
@@ -1221,9 +1227,7 @@ def test_asking_to_hear_a_yes_no_question_again_answers_nothing(flow, language, 
     ],
 )
 def test_a_number_longer_than_the_step_takes_is_named_as_too_long(flow, language, turns, said, heard):
-    bot, _ = start(flow, returning=False, language=language)
-    for turn in turns:
-        bot.on_transcript(turn, 0.9)
+    bot = reached(flow, turns, language=language)
     actions = bot.on_transcript(said, 0.9)
     assert texts(actions)[0].startswith(heard) and "account" not in bot.slots
 
@@ -1243,9 +1247,7 @@ def test_a_number_longer_than_the_step_takes_is_named_as_too_long(flow, language
 def test_a_number_said_with_the_answer_before_it_is_read_back_not_asked_for(
     flow, language, turns, said, read_back
 ):
-    bot, _ = start(flow, returning=False, language=language)
-    for turn in turns:
-        bot.on_transcript(turn, 0.9)
+    bot = reached(flow, turns, language=language)
     spoken = texts(bot.on_transcript(said, 0.9))
     assert len(spoken) == 1 and spoken[0].startswith(read_back), spoken
     bot.on_transcript("对" if language == "zh" else "yes", 0.9)
@@ -1280,9 +1282,7 @@ ACCOUNT_READ_BACK = {
     ],
 )
 def test_part_words_that_correct_nothing_leave_the_answer_as_said(flow, language, said, account):
-    bot, _ = start(flow, returning=False, language=language)
-    for turn in ACCOUNT_READ_BACK[language]:
-        bot.on_transcript(turn, 0.9)
+    bot = reached(flow, ACCOUNT_READ_BACK[language], language=language)
     bot.on_transcript(said, 0.9)
     assert bot.slots.get("account") == account
 
@@ -1296,9 +1296,7 @@ def test_part_words_that_correct_nothing_leave_the_answer_as_said(flow, language
     ],
 )
 def test_a_part_correction_reads_only_the_part(flow, language, said, read_back):
-    bot, _ = start(flow, returning=False, language=language)
-    for turn in ACCOUNT_READ_BACK[language]:
-        bot.on_transcript(turn, 0.9)
+    bot = reached(flow, ACCOUNT_READ_BACK[language], language=language)
     assert read_back in texts(bot.on_transcript(said, 0.9))[0]
 
 
@@ -1310,14 +1308,12 @@ def test_a_part_correction_reads_only_the_part(flow, language, said, read_back):
     ],
 )
 def test_other_numbers_with_a_yes_are_no_postcode(flow, said):
-    bot, _ = start(flow, returning=False)
-    bot.on_transcript("my internet is down", 0.9)
+    bot = reached(flow, ["my internet is down"])
     assert "postcode" in texts(bot.on_transcript(said, 0.9))[-1].lower() and bot.pending is None
 
 
 def test_a_keyed_yes_takes_no_number_from_the_turn_before(flow):
-    bot, _ = start(flow, returning=False)
-    bot.on_transcript("my internet is down since 2023", 0.9)
+    bot = reached(flow, ["my internet is down since 2023"])
     assert "postcode" in texts(bot.on_dtmf("1"))[-1].lower() and bot.pending is None
 
 
@@ -1333,8 +1329,7 @@ def test_asking_again_after_a_knowledge_answer_repeats_it(flow):
 
 
 def test_other_numbers_in_the_turn_are_not_called_too_many_digits(flow):
-    bot, _ = start(flow, returning=False)
-    bot.on_transcript("check my balance", 0.9)
+    bot = reached(flow, ["check my balance"])
     spoken = texts(bot.on_transcript("I've called 3 times about this, account 1 2 3 4 5 6 7 8 9 0", 0.9))
     assert not spoken[0].startswith("I heard 11 digits")
 
