@@ -66,6 +66,7 @@ class _Words:
     leaving: tuple[str, ...]
     past: tuple[str, ...]
     points_back_past: tuple[str, ...]
+    thanking: tuple[str, ...]
 
 
 @cache
@@ -74,7 +75,7 @@ def _words(chinese: bool) -> _Words:
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
     keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "leaving", "past")
-    keys += ("points_back_past",)
+    keys += ("points_back_past", "thanking")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -151,6 +152,8 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
             continue
         # "a refund for last time" asks about it now
         earlier = _says(said, chinese, words.past, unless="for ")
+        if not earlier and _says(said, chinese, words.thanking):
+            continue  # "so thanks for that": of the earlier matter, asking nothing
         if not earlier and _says(said, chinese, words.points_back_past):
             return None  # "..., how much is that": still about the earlier matter
         (then if earlier else now).append(clause)
@@ -326,5 +329,5 @@ def _only_about(rest: str, language: str, question: str) -> bool:
 
 
 def _courtesy(language: str) -> frozenset[str]:
-    """Words that say nothing of their own in a turn ("oh okay", "the", "please")."""
-    return acknowledgements(language) | STOPWORDS | {"please"}
+    """Words that say nothing of their own in a turn ("oh okay", "the", "please", "sorry")."""
+    return acknowledgements(language) | STOPWORDS | {"please", "sorry"}

@@ -180,6 +180,15 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# A request to hear the bot again by meaning alone needs one of these: "the same problem again" and "oh
+# sorry, hang on" are near "say that again" and "sorry I didn't catch that" by meaning, and ask nothing.
+REPEAT_CUES: dict[str, list[str]] = {
+    "en": [
+        *("repeat", "say", "said", "saying", "pardon", "catch", "caught", "hear", "heard", "missed"),
+        *("what was", "come again", "once more", "one more time", "what"),
+    ],
+    "zh": ["再", "重复", "没听", "什么", "啥", "清楚"],
+}
 YES_NO_WORDS: dict[str, list[str]] = {
     "en": ["yes", "yeah", "correct", "that's right", "no", "nope", "wrong"],
     "zh": ["是", "对", "是的", "没错", "不是", "不对", "错了"],

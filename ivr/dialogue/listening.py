@@ -25,6 +25,7 @@ from typing import Any
 from asr.engine import Alternative
 from ivr.bot import Action
 from ivr.dialogue import asides, courtesy, nbest, person
+from ivr.dialogue.catalog import REPEAT_CUES
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
@@ -35,6 +36,7 @@ from ivr.dialogue.transfers import CallbackOffer
 
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
+REPEAT = "repeat"
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 FEELING_FILLERS = frozenset(
@@ -120,6 +122,7 @@ class ListeningMixin:
         found = self._today_first(found, text)
         # thanks is not a goodbye: the goodbye intent needs a word that ends a call ("bye", "that's all")
         found = [m for m in found if m.intent != GOODBYE or polite.closing]
+        found = [m for m in found if m.intent != REPEAT or not m.matched.startswith("~") or self._cued(text)]
         asks = person.verdict(text, self.language, self.flow.teams(self.language).names)
         ranked = _asking_person(found, asks)
         ranked = self._step_answer_first(ranked)[:3]
@@ -132,6 +135,14 @@ class ListeningMixin:
         )
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
 
+    def _cued(self, text: str) -> bool:
+        """The turn has a word that asks to hear the bot again (catalog.REPEAT_CUES)."""
+        cues = REPEAT_CUES.get("zh" if is_chinese(self.language) else "en", [])
+        if is_chinese(self.language):
+            return any(c in text for c in cues)
+        padded = f" {normalise(text, self.language)} "
+        return any(f" {c} " in padded for c in cues)
+
     def _today_first(self, found: list[IntentMatch], text: str) -> list[IntentMatch]:
         """A topic only named about an earlier matter gives way to one the rest of the turn asks for now:
         "I got a refund back in January, but now I can't log into the app" is the login."""
@@ -141,12 +152,11 @@ class ListeningMixin:
         matcher = self.flow.matcher(self.language)
         now = matcher.ranked(parts[1], limit=5)
         own = self.spec.intents.get(now[0].intent) if now else None
-        if (
-            own is None
-            or not own.topic
-            or now[0].score < matcher.threshold
-            or now[0].intent == found[0].intent
-        ):
+        if own is None or not own.topic or now[0].score < matcher.threshold:
+            # "..., today I just need the voicemail number": a knowledge question asked now, no topic
+            hit = self._kb_hit(self._step(), parts[1])
+            return [] if hit is not None and hit.score >= self.spec.policy.clear_intent else found
+        if now[0].intent == found[0].intent:
             return found
         then = matcher.ranked(parts[0], limit=1)
         return now if then and then[0].intent == found[0].intent else found

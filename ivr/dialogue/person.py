@@ -36,6 +36,7 @@ MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
+PAST_MARK_REACH = 4  # characters from a Chinese person word to a 过 that puts the request in the past
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
@@ -85,6 +86,10 @@ class _Words:
     being: tuple[str, ...] = ()  # before "a/an <person>": what the caller is ("I'm an agent")
     demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
     having: tuple[str, ...] = ()  # between a negator and a machine: what the caller lacks, no refusal
+    asks_when: tuple[str, ...] = ()  # before the person: a question when they work ("what time do")
+    hours_leads: tuple[str, ...] = ()  # opening a yes/no question about when they work ("are", "do")
+    off_hours: tuple[str, ...] = ()  # ... and the time it asks about ("on bank holidays", "weekends")
+    supposing: tuple[str, ...] = ()  # a later call supposed before a clause asking when
 
 
 @cache
@@ -109,6 +114,7 @@ def _words(chinese: bool) -> _Words:
         being=longest_first("being"),
         demands=longest_first("demands"),
         having=longest_first("having"),
+        **{k: longest_first(k) for k in ("asks_when", "hours_leads", "off_hours", "supposing")},
     )
 
 
@@ -129,10 +135,7 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
     if chinese:
         text = "".join(units)
         return any(q in text for q in words.questions)
-    lead = 0
-    while lead < len(units) and units[lead] in words.fillers:
-        lead += 1
-    text = " " + " ".join(units[lead:]) + " "
+    text = " " + " ".join(units[_lead(units, words) :]) + " "
     return any(text.startswith(f" {q} ") for q in words.questions)
 
 
@@ -208,6 +211,8 @@ def _clause(
             0 <= at - end <= reach - 1 for start, end in spans["negators"] if (start, end) not in misheard
         )
 
+    if not chinese and _asks_hours(units, persons, spans["verbs"], words):
+        return False  # "what time do your agents finish": the opening hours, not a request
     if not chinese and _alternative(units, persons, spans["machines"]):
         return False  # "a real person or a machine?" (the question's "is this" often misheard): about the bot
     if any(_refused(units, start, words, chinese, said_no) for start, _ in spans["machines"]):
@@ -225,6 +230,8 @@ def _clause(
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
         # "last time I had to talk to an agent": what the caller once had to do, not a request
         verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in PAST_NEEDS]
+        # 找过客服, 找客服问过: 过 marks something once done ("have asked an agent"), not a request
+        verbs = [v for v in verbs if not chinese or not _done_before(units[v[0] : start + PAST_MARK_REACH])]
         if verbs:
             said.append(not any(negated(v[0], NEGATOR_REACH) for v in verbs))
         elif negated(start, NEGATOR_REACH + 1):
@@ -310,6 +317,29 @@ def _alternative(units: list[str], persons: list[tuple[int, int]], machines: lis
     )
 
 
+def _asks_hours(
+    units: list[str], persons: list[tuple[int, int]], verbs: list[tuple[int, int]], words: _Words
+) -> bool:
+    """A question when they work (English): "what time do your agents finish", "are they in on Sundays"."""
+    if not persons:
+        return False
+    first = persons[0][0]
+    for _, end in _find(units[:first], words.asks_when, False):
+        if not any(end <= v < first for v, _ in verbs):  # "when can I speak to someone" asks (a verb between)
+            return True
+    lead = _lead(units, words)
+    opens = lead < len(units) and units[lead] in words.hours_leads
+    return opens and bool(_find(units, words.off_hours, False))
+
+
+def _lead(units: list[str], words: _Words) -> int:
+    """Where the clause starts after its fillers ("um, so what time...")."""
+    lead = 0
+    while lead < len(units) and units[lead] in words.fillers:
+        lead += 1
+    return lead
+
+
 def _refused(
     units: list[str], at: int, words: _Words, chinese: bool, negated: Callable[[int, int], bool]
 ) -> bool:
@@ -344,6 +374,11 @@ def _self_described(units: list[str], start: int, words: _Words) -> bool:
     return False
 
 
+def _done_before(units: list[str]) -> bool:
+    """A Chinese 过 of experience (找过, 问过), not of direction (转过来, 接过去)."""
+    return any(u == "过" and "".join(units[i + 1 : i + 2]) not in ("来", "去") for i, u in enumerate(units))
+
+
 def _owned(units: list[str], start: int) -> bool:
     """A caller's possessive just before the person (English): "my mobile agent", "his agent"."""
     return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
@@ -370,6 +405,14 @@ def _tells_of_past(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
     return bool(rest) and bool(_find(rest[0], words.past, chinese))
 
 
+def _supposes_call(units: list[str], rest: list[list[str]], words: _Words) -> bool:
+    """A clause supposing a later call before one asking when (English): an opening-hours question."""
+    if not rest or not _find(units[: _lead(units, words) + 4], words.supposing, False):
+        return False
+    asked = _find(rest[0], words.asks_when, False)
+    return bool(asked) and asked[0][0] == _lead(rest[0], words)
+
+
 def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | None:
     """True: the turn asks for a person; False: it mentions one without asking; None: no opinion.
 
@@ -383,6 +426,9 @@ def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | Non
     if not chinese:  # "a real person, or a machine": one alternative, however the comma fell
         clauses = _join_alternatives(clauses, words)
     for at, units in enumerate(clauses):
+        if not chinese and _supposes_call(units, clauses[at + 1 :], words):
+            found.append(False)  # "if I wanted to chat to a real person later on, when's the best time?"
+            continue
         followed = _tells_of_past(clauses[at + 1 :], words, chinese)
         said = _clause(units, words, chinese, followed=followed, whole=len(clauses) == 1, teams=teams)
         if said is not None:
