@@ -28,6 +28,7 @@ class AnswersMixin:
     _msg: Callable[..., str]
     _enter: Callable[[str | None], list[Action]]
     _transfer: Callable[..., list[Action]]
+    _step: Callable[[], Any]
 
     def _run_answer(self, step: AnswerStep, actions: list[Action]) -> str:
         """Say a knowledge-base answer (a fixed entry, or the best for the last utterance); the next step."""
@@ -50,6 +51,21 @@ class AnswersMixin:
         """The knowledge base's best answer when the step allows answers from it."""
         kb = self._knowledge() if isinstance(step, AskStep) and step.knowledge else None
         return kb.best(text, self.language) if kb is not None else None
+
+    def _asked_with_no(self, text: str, value: Any, entered: list[Action]) -> list[Action]:
+        """ "no, I'm calling to ask what time your agents finish" at a yes/no step: the knowledge answer
+        instead of the open question the no leads to."""
+        step = self._step()
+        if (
+            value is not False
+            or not isinstance(step, AskStep)
+            or not all(isinstance(a, Say) for a in entered)
+        ):
+            return entered
+        hit = self._kb_hit(step, text)
+        if hit is None or hit.score < self.spec.policy.clear_intent:
+            return entered
+        return self._answer_from_kb(step, hit)
 
     def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
         """Say a knowledge-base answer, then ask again ("anything else?") or go on."""

@@ -185,9 +185,10 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
 REPEAT_CUES: dict[str, list[str]] = {
     "en": [
         *("repeat", "say", "said", "saying", "pardon", "catch", "caught", "hear", "heard", "missed"),
-        *("what was", "come again", "once more", "one more time", "what"),
+        *("what was", "come again", "once more", "one more time", "what", "whats", "get that", "didnt get"),
+        *("follow", "understand", "go over", "run that", "huh", "excuse me"),
     ],
-    "zh": ["再", "重复", "没听", "什么", "啥", "清楚"],
+    "zh": ["再", "重复", "没听", "什么", "啥", "清楚", "重新", "重说", "重讲"],
 }
 YES_NO_WORDS: dict[str, list[str]] = {
     "en": ["yes", "yeah", "correct", "that's right", "no", "nope", "wrong"],

@@ -186,7 +186,7 @@ class FlowBot(
                 if routed is not None:
                     return routed
             if value is not None:
-                return self._collected(value)
+                return self._asked_with_no(text, value, self._collected(value))
             if aside == "missing" and self._msg("missing") in self._said_last():
                 return self._transfer("no-match")  # still without it: a person can help another way
             if aside is not None:  # no miss: the caller comes back with the answer, or asks for a person

@@ -37,6 +37,7 @@ from ivr.dialogue.transfers import CallbackOffer
 PERSON = "agent"  # the global intent of a request for a person
 GOODBYE = "goodbye"
 REPEAT = "repeat"
+SHORT_AGAIN = 3  # words: a turn this short with "again" in it asks to hear the bot again
 REQUEST_SCORE = 0.9  # a request for a person read at word level is as sure as a keyword
 CLOSE_SECOND = 0.1  # a second intent this close to the best makes the repair question a choice of two
 FEELING_FILLERS = frozenset(
@@ -140,8 +141,10 @@ class ListeningMixin:
         cues = REPEAT_CUES.get("zh" if is_chinese(self.language) else "en", [])
         if is_chinese(self.language):
             return any(c in text for c in cues)
-        padded = f" {normalise(text, self.language)} "
-        return any(f" {c} " in padded for c in cues)
+        said = normalise(text, self.language)
+        if len(said.split()) <= SHORT_AGAIN and "again" in said.split():
+            return True  # "again?", "again please"
+        return any(f" {c} " in f" {said} " for c in cues)
 
     def _today_first(self, found: list[IntentMatch], text: str) -> list[IntentMatch]:
         """A topic only named about an earlier matter gives way to one the rest of the turn asks for now:

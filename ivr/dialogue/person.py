@@ -36,6 +36,7 @@ MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
+EXPERIENCED = frozenset("找问打转叫接说聊试询映系")  # before 过: asked, called, transferred once
 PAST_MARK_REACH = 4  # characters from a Chinese person word to a 过 that puts the request in the past
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
@@ -90,6 +91,10 @@ class _Words:
     hours_leads: tuple[str, ...] = ()  # opening a yes/no question about when they work ("are", "do")
     off_hours: tuple[str, ...] = ()  # ... and the time it asks about ("on bank holidays", "weekends")
     supposing: tuple[str, ...] = ()  # a later call supposed before a clause asking when
+    impatient: tuple[str, ...] = ()  # after the person: waiting for one now ("going to answer")
+    past_times: tuple[
+        str, ...
+    ] = ()  # (Chinese) before a verb with 过 after it: once done (上周...找客服问过)
 
 
 @cache
@@ -114,7 +119,10 @@ def _words(chinese: bool) -> _Words:
         being=longest_first("being"),
         demands=longest_first("demands"),
         having=longest_first("having"),
-        **{k: longest_first(k) for k in ("asks_when", "hours_leads", "off_hours", "supposing")},
+        **{
+            k: longest_first(k)
+            for k in ("asks_when", "hours_leads", "off_hours", "supposing", "impatient", "past_times")
+        },
     )
 
 
@@ -132,9 +140,13 @@ def _find(units: list[str], entries: tuple[str, ...], chinese: bool) -> list[tup
 
 def _question(units: list[str], words: _Words, chinese: bool) -> bool:
     """A question about the bot or a procedure: anywhere in Chinese, after leading fillers in English."""
-    if chinese:
+    if chinese:  # ... unless a request follows it: 你们上班吗我要人工 (no punctuation between) asks
         text = "".join(units)
-        return any(q in text for q in words.questions)
+        found = [text.find(q) + len(q) for q in words.questions if q in text]
+        rest = text[min(found) :] if found else ""
+        return bool(found) and not (
+            any(v in rest for v in words.verbs) and any(p in rest for p in words.persons)
+        )
     text = " " + " ".join(units[_lead(units, words) :]) + " "
     return any(text.startswith(f" {q} ") for q in words.questions)
 
@@ -230,8 +242,8 @@ def _clause(
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
         # "last time I had to talk to an agent": what the caller once had to do, not a request
         verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in PAST_NEEDS]
-        # 找过客服, 找客服问过: 过 marks something once done ("have asked an agent"), not a request
-        verbs = [v for v in verbs if not chinese or not _done_before(units[v[0] : start + PAST_MARK_REACH])]
+        # 上周找客服问过: a past time, then 过 marks something once done ("had asked an agent"), not a request
+        verbs = [v for v in verbs if not chinese or not _done_before(units, v[0], start, words)]
         if verbs:
             said.append(not any(negated(v[0], NEGATOR_REACH) for v in verbs))
         elif negated(start, NEGATOR_REACH + 1):
@@ -321,15 +333,17 @@ def _asks_hours(
     units: list[str], persons: list[tuple[int, int]], verbs: list[tuple[int, int]], words: _Words
 ) -> bool:
     """A question when they work (English): "what time do your agents finish", "are they in on Sundays"."""
-    if not persons:
-        return False
+    if not persons or _find(units[persons[0][1] :], words.impatient, False):
+        return False  # "when are your agents going to answer": wanted now
     first = persons[0][0]
     for _, end in _find(units[:first], words.asks_when, False):
         if not any(end <= v < first for v, _ in verbs):  # "when can I speak to someone" asks (a verb between)
             return True
     lead = _lead(units, words)
     opens = lead < len(units) and units[lead] in words.hours_leads
-    return opens and bool(_find(units, words.off_hours, False))
+    # "do you work weekends because I need an agent" asks; "is there anyone in on Sundays" does not
+    asking = [v for v, e in verbs if " ".join(units[v:e]) not in ("is there", "are there")]
+    return opens and not asking and bool(_find(units, words.off_hours, False))
 
 
 def _lead(units: list[str], words: _Words) -> int:
@@ -374,9 +388,19 @@ def _self_described(units: list[str], start: int, words: _Words) -> bool:
     return False
 
 
-def _done_before(units: list[str]) -> bool:
-    """A Chinese 过 of experience (找过, 问过), not of direction (转过来, 接过去)."""
-    return any(u == "过" and "".join(units[i + 1 : i + 2]) not in ("来", "去") for i, u in enumerate(units))
+def _done_before(units: list[str], verb: int, person: int, words: _Words) -> bool:
+    """A Chinese request once made: a past time before the verb, then 过 of experience after a verb of
+    asking (找过, 问过); not 过 of direction (转过来), of time passing (过了十分钟), nor in a word (过户)."""
+    if not _find(units[:verb], words.past_times, True):
+        return False
+    near = units[verb : person + PAST_MARK_REACH]
+    return any(
+        u == "过"
+        and i > 0
+        and near[i - 1] in EXPERIENCED
+        and near[i + 1 : i + 2] not in (["来"], ["去"], ["户"])
+        for i, u in enumerate(near)
+    )
 
 
 def _owned(units: list[str], start: int) -> bool:

@@ -49,6 +49,9 @@ def test_a_question_when_the_agents_work_gets_the_opening_hours(flow, said, lang
         "I'd prefer to sort this out with an advisor if possible",
         "I think it'd be easier if I just spoke to somebody directly",
         "I want to talk to your executive only, not this automated thing",
+        "are you able to put me through to someone tonight",  # "tonight" is now
+        "when is the next agent free",  # waiting for one
+        "do you work weekends because I need an agent",
     ],
 )
 def test_requests_for_a_person_in_rarer_words_are_put_through(flow, said):  # noqa: F811
@@ -61,7 +64,12 @@ def test_requests_for_a_person_in_rarer_words_are_put_through(flow, said):  # no
     [
         ("no, I don't think I need to speak to anybody, that's all for today", "en", False),
         ("上周我老公找客服问过账单了", "zh", False),  # 过: once done
-        ("我找过客服了，还是没解决", "zh", False),
+        ("昨天找过客服了", "zh", False),
+        ("我找过客服了，还是没解决", "zh", True),  # no past time: still unsolved, still asks
+        ("我想找客服办过户", "zh", True),  # 过户 is a word
+        ("转人工过了十分钟还没人接", "zh", True),  # time passing
+        ("你们上班吗我要人工", "zh", True),  # a request after the hours question, no punctuation
+        ("你是机器人还是真人啊", "zh", False),
         ("转人工过来", "zh", True),  # 过来: a direction
         ("我要找客服", "zh", True),
     ],
@@ -117,7 +125,8 @@ def test_a_payment_by_direct_debit_is_no_balance_by_a_close_spelling(flow):  # n
         ("问题一个都没解决，你们就是在糊弄人", "zh", True),
         ("你们网烂得要死还问我", "zh", True),
         ("打了一上午都没人管", "zh", True),
-        ("去年投诉过信号的事，现在好多了", "zh", False),  # a complaint once made, as "I complained"
+        ("我投诉过好几次了", "zh", True),  # complaints made again and again: still anger
+        ("every bit as useless as last time", "en", True),  # "every bit" softens nothing
     ],
 )
 def test_sarcasm_and_softened_annoyance(said, language, strong):
@@ -168,7 +177,48 @@ def test_a_knowledge_question_asked_now_wins_over_an_earlier_matter(flow, said, 
     assert not reasons(actions) and answer in " ".join(texts(actions)), texts(actions)
 
 
-def test_sort_that_out_after_the_data_answer_changes_the_plan(flow):  # noqa: F811
-    bot = reached(flow, ["I've gone and used up all my data again"])
-    actions = bot.on_transcript("could you sort that out for me?", 0.9)
-    assert bot.intent == "plan_change" and reasons(actions) == ["flow"], texts(actions)
+@pytest.mark.parametrize(
+    ("turns", "expected", "language"),
+    [
+        (["I ran out of data", "what's the number again"], "Text DATA to 1234", "en"),
+        (["I ran out of data", "sorry, I didn't get that"], "Text DATA to 1234", "en"),
+        (["I ran out of data", "again?"], "Text DATA to 1234", "en"),
+        (["怎么买流量", "请重新说一遍"], "发送DATA到1234", "zh"),
+    ],
+)
+def test_a_request_to_repeat_in_other_words_repeats_the_answer(flow, turns, expected, language):  # noqa: F811
+    bot = reached(flow, turns[:-1], language=language)
+    actions = bot.on_transcript(turns[-1], 0.9)
+    assert bot.acted == "repeat" and expected in " ".join(texts(actions)), texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("way", "said", "not_intent"),
+    [
+        (["I want to check my balance"], "account number? no idea what that is", "billing_dispute"),
+        ([], "am I going to get charged for roaming in Spain", "billing_dispute"),
+        ([], "my bill won't load in the app", "network_fault"),
+        (["I forgot my password"], "it's for the wifi", "network_fault"),
+        ([], "I'd like to cancel my next payment, I'm leaving", "balance"),
+    ],
+)
+def test_words_near_the_new_keywords_keep_their_meaning(flow, way, said, not_intent):  # noqa: F811
+    bot = reached(flow, way)
+    actions = bot.on_transcript(said, 0.9)
+    assert bot.intent != not_intent and "sensitive" not in reasons(actions), texts(actions)
+
+
+def test_an_angry_mention_of_agents_is_anger_not_a_request(flow):  # noqa: F811
+    _, actions = said_first(flow, "I'm sick of having to deal with your useless agents")
+    assert reasons(actions) == ["sentiment"], texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [("no, I'm calling to ask what time your agents finish", "en"), ("不是，我想问一下你们几点下班", "zh")],
+)
+def test_no_and_a_knowledge_question_to_the_returning_callers_question_is_answered(flow, said, language):  # noqa: F811
+    bot, actions = said_first(flow, said, language, returning=True)
+    assert bot.slots.get("same_issue") is False and HOURS[language] in " ".join(texts(actions)), texts(
+        actions
+    )
