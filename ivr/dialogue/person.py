@@ -140,13 +140,11 @@ def _find(units: list[str], entries: tuple[str, ...], chinese: bool) -> list[tup
 
 def _question(units: list[str], words: _Words, chinese: bool) -> bool:
     """A question about the bot or a procedure: anywhere in Chinese, after leading fillers in English."""
-    if chinese:  # ... unless a request follows it: 你们上班吗我要人工 (no punctuation between) asks
+    if chinese:  # ... unless a request verb follows it: 周末有人工吗我要转 (no punctuation between) asks
         text = "".join(units)
         found = [text.find(q) + len(q) for q in words.questions if q in text]
         rest = text[min(found) :] if found else ""
-        return bool(found) and not (
-            any(v in rest for v in words.verbs) and any(p in rest for p in words.persons)
-        )
+        return bool(found) and not any(v in rest for v in words.verbs)
     text = " " + " ".join(units[_lead(units, words) :]) + " "
     return any(text.startswith(f" {q} ") for q in words.questions)
 
