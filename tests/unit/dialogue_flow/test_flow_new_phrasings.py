@@ -79,6 +79,11 @@ def test_requests_for_a_person_in_rarer_words_are_put_through(flow, said):  # no
         ("你是机器人还是真人啊", "zh", False),
         ("周末有人工吗我要转", "zh", None),  # no longer a question about the hours: the matcher decides
         ("last time if I spoke to someone they just hung up on me", "en", False),
+        # as tiny.en hears "I work as an insurance agent", "had to talk", "when's the best time"
+        ("I work on an insurance agent, so I'm on the phone all day", "en", False),
+        ("Last time I came to talk to an agent because I was locked out", "en", False),
+        ("I came to talk to an agent", "en", True),  # no past: why the caller rang
+        ("If I wanted to chat a real person later on, when the next time to call.", "en", False),
         ("转人工过来", "zh", True),  # 过来: a direction
         ("我要找客服", "zh", True),
     ],
