@@ -50,6 +50,7 @@ TEAM_LEADS = frozenset(
     {"to", "onto"}
 )  # before a team named as somebody to talk to ("get through to billing")
 TEAM_VERBS_ZH = frozenset({"转", "找", "接", "叫"})  # just before a short Chinese team name (找财务)
+TEAM_VERBS_ZH_MOMENT = frozenset(f"{v}一下" for v in TEAM_VERBS_ZH)  # 转一下财务
 TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
 # "help with billing"
 TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
@@ -238,7 +239,8 @@ def _clause(
         return False  # "I'm an agent for a property company", "I work as an insurance agent": what they are
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
     for start, _ in persons:
-        verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[0] < start]
+        # measured from the verb's last word: "explain the whole thing to one of the technicians"
+        verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[1] - 1 and v[0] < start]
         # "last time I had to talk to an agent": what the caller once had to do, not a request
         before = PAST_NEEDS + PAST_GOES if not chinese and _find(units, words.past, False) else PAST_NEEDS
         verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in before]
@@ -284,7 +286,8 @@ def _team(
     team", "billing department please")."""
     start, end = span
     if chinese:  # a short name only right after a verb of putting through: 找销售, not 和销售说的不一样
-        return end - start >= 3 or "".join(units[max(0, start - 1) : start]) in TEAM_VERBS_ZH
+        before = "".join(units[max(0, start - 3) : start])  # 转一下财务: "a moment" may stand between
+        return end - start >= 3 or before[-1:] in TEAM_VERBS_ZH or before in TEAM_VERBS_ZH_MOMENT
     if end < len(units) and units[end] not in TEAM_FOLLOWERS:
         return False
     if any(s < end and start < e for s, e in persons):
