@@ -43,6 +43,8 @@ OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile age
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
 PAST_NEEDS = (["had", "to"], ["used", "to"])  # before a request verb: something once done, not asked now
 PAST_GOES = (["came", "to"], ["went", "to"])  # ... in a clause of the past: "last time I came to talk to"
+PAST_TIMES_EN = ("last time", "yesterday", "last week", "last month", "previously", "earlier", "ago")
+SUPPOSED_TALKS = frozenset({"talk", "speak", "chat"})  # a supposed call is to talk to somebody
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
@@ -242,7 +244,7 @@ def _clause(
         # measured from the verb's last word: "explain the whole thing to one of the technicians"
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[1] - 1 and v[0] < start]
         # "last time I had to talk to an agent": what the caller once had to do, not a request
-        before = PAST_NEEDS + PAST_GOES if not chinese and _find(units, words.past, False) else PAST_NEEDS
+        before = PAST_NEEDS + PAST_GOES if not chinese and _find(units, PAST_TIMES_EN, False) else PAST_NEEDS
         verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in before]
         # 上周找客服问过: a past time, then 过 marks something once done ("had asked an agent"), not a request
         verbs = [v for v in verbs if not chinese or not _done_before(units, v[0], start, words)]
@@ -435,6 +437,8 @@ def _tells_of_past(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
 def _supposes_call(units: list[str], rest: list[list[str]], words: _Words) -> bool:
     """A clause supposing a later call before one asking when (English): an opening-hours question."""
     if not rest or not _find(units[: _lead(units, words) + 4], words.supposing, False):
+        return False
+    if not any(u in SUPPOSED_TALKS for u in units):  # "if I need an engineer, when can they come" asks
         return False
     lead = _lead(rest[0], words)
     if rest[0][lead : lead + 1] in (["when"], ["whens"]):  # "when the next time to call" (misheard) too

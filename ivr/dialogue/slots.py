@@ -158,13 +158,13 @@ def _english_words(text: str) -> list[str]:
 
 
 CN_NOT_NUMBERS = ("一下", "一点", "一些", "一样", "一直", "一起", "一定", "一般", "一会", "一遍", "一次")
+_CN_NOT_NUMBER = re.compile(f"(?<![零〇一二三四五六七八九十幺两])(?:{'|'.join(CN_NOT_NUMBERS)})")
 
 
 def _chinese_groups(text: str) -> list[str]:
     """Digit strings in Chinese text: each numeral run read as a quantity or digit by digit."""
-    said = compact(text[:MAX_TEXT], "zh")
-    for word in CN_NOT_NUMBERS:  # 我找一下账单: the 一 of a word is no digit
-        said = said.replace(word, "，")
+    # 我找一下账单: the 一 of a word is no digit, unless digits run into it (邮编是二零零零八一下面的区)
+    said = _CN_NOT_NUMBER.sub("，", compact(text[:MAX_TEXT], "zh"))
     runs = _CN_RUN.findall(said)
     return [
         _cn_digits(r) if not any(c in CN_UNITS or c in CN_BIG for c in r) else str(cn_to_int(r)) for r in runs
