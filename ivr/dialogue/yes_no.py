@@ -25,6 +25,7 @@ ZH_POLARITY = sorted(
     [(w, True) for w in _ZH["yes"]] + [(w, False) for w in _ZH["no"]], key=lambda p: -len(p[0])
 )
 WEAK_YES = frozenset(_EN["weak_yes"])
+QUESTION_WORDS = frozenset({"which", "what", "who", "where", "when", "why", "how", "whats"})
 LEADING_ONLY = frozenset(_EN["leading_only"])
 LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
 # Words a clause that only answers yes or no may consist of ("oh yes", "no thanks", "that's right").
@@ -217,7 +218,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     signals = _polarity(_unhedged(norm))
     if not signals:
         weak = any(w in WEAK_YES for w in words) or norm.startswith(tuple(_ZH["weak_yes"]))
-        return True if weak else None
+        # "hmm, which issue was that?": a hmm before a question back is thinking, not a yes
+        asked_back = "?" in text[:MAX_TEXT] or any(w in QUESTION_WORDS for w in words)
+        return True if weak and not asked_back else None
     if all(signals):
         return True
     if not any(signals):

@@ -6,7 +6,7 @@ import pytest
 
 from ivr.dialogue import person
 from ivr.dialogue.sentiment import read
-from ivr.dialogue.slots import parse_digits
+from ivr.dialogue.slots import parse_digits, parse_yes_no
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached  # noqa: F401 (fixture)
 from tests.unit.dialogue_flow.test_flow_new_phrasings import is_chinese_text
 
@@ -138,3 +138,10 @@ def test_the_one_of_a_chinese_word_is_no_digit(said, digits):
 def test_its_not_that_takes_nothing_back(flow):  # noqa: F811
     said = "I cant log in, its not that my account is blocked, I just forgot my password"
     assert reached(flow, [said]).intent == "password_reset"
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"), [("hmm, which issue was that?", None), ("hmm?", None), ("mhm", True)]
+)
+def test_a_hmm_before_a_question_back_is_no_yes(said, answer):
+    assert parse_yes_no(said, "en") is answer
