@@ -138,13 +138,13 @@ class ListeningMixin:
 
     def _cued(self, text: str) -> bool:
         """The turn has a word that asks to hear the bot again (catalog.REPEAT_CUES)."""
-        cues = REPEAT_CUES.get("zh" if is_chinese(self.language) else "en", [])
         if is_chinese(self.language):
-            return any(c in text for c in cues)
-        said = normalise(text, self.language)
-        if len(said.split()) <= SHORT_AGAIN and "again" in said.split():
+            return any(c in text for c in REPEAT_CUES["zh"])
+        words = normalise(text, self.language).split()
+        if len(words) <= SHORT_AGAIN and "again" in words:
             return True  # "again?", "again please"
-        return any(f" {c} " in f" {said} " for c in cues)
+        padded = f" {' '.join(words)} "
+        return any(f" {c} " in padded for c in REPEAT_CUES["en"])
 
     def _today_first(self, found: list[IntentMatch], text: str) -> list[IntentMatch]:
         """A topic only named about an earlier matter gives way to one the rest of the turn asks for now:

@@ -43,7 +43,6 @@ OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile age
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
 PAST_NEEDS = (["had", "to"], ["used", "to"])  # before a request verb: something once done, not asked now
 PAST_GOES = (["came", "to"], ["went", "to"])  # ... in a clause of the past: "last time I came to talk to"
-PAST_TIMES_EN = ("last time", "yesterday", "last week", "last month", "previously", "earlier", "ago")
 SUPPOSED_TALKS = frozenset({"talk", "speak", "chat"})  # a supposed call is to talk to somebody
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
@@ -96,9 +95,7 @@ class _Words:
     off_hours: tuple[str, ...] = ()  # ... and the time it asks about ("on bank holidays", "weekends")
     supposing: tuple[str, ...] = ()  # a later call supposed before a clause asking when
     impatient: tuple[str, ...] = ()  # after the person: waiting for one now ("going to answer")
-    past_times: tuple[
-        str, ...
-    ] = ()  # (Chinese) before a verb with 过 after it: once done (上周...找客服问过)
+    past_times: tuple[str, ...] = ()  # a time of the past: 上周...找客服问过, "last time I came to"
 
 
 @cache
@@ -240,12 +237,12 @@ def _clause(
     if not chinese and all(_self_described(units, start, words) for start, _ in persons):
         return False  # "I'm an agent for a property company", "I work as an insurance agent": what they are
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
+    # "last time I had to talk to an agent": what the caller once had to do, not a request
+    once = PAST_NEEDS + PAST_GOES if not chinese and _find(units, words.past_times, False) else PAST_NEEDS
     for start, _ in persons:
         # measured from the verb's last word: "explain the whole thing to one of the technicians"
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[1] - 1 and v[0] < start]
-        # "last time I had to talk to an agent": what the caller once had to do, not a request
-        before = PAST_NEEDS + PAST_GOES if not chinese and _find(units, PAST_TIMES_EN, False) else PAST_NEEDS
-        verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in before]
+        verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in once]
         # 上周找客服问过: a past time, then 过 marks something once done ("had asked an agent"), not a request
         verbs = [v for v in verbs if not chinese or not _done_before(units, v[0], start, words)]
         if verbs:

@@ -157,13 +157,11 @@ def _english_words(text: str) -> list[str]:
     return normalise(text, "en").split()
 
 
-CN_NOT_NUMBERS = ("一下", "一点", "一些", "一样", "一直", "一起", "一定", "一般", "一会", "一遍", "一次")
-_CN_NOT_NUMBER = re.compile(f"(?<![零〇一二三四五六七八九十幺两])(?:{'|'.join(CN_NOT_NUMBERS)})")
+_CN_NOT_NUMBER = re.compile(f"(?<![零〇一二三四五六七八九十幺两])(?:{'|'.join(_ZH['not_numbers'])})")
 
 
 def _chinese_groups(text: str) -> list[str]:
     """Digit strings in Chinese text: each numeral run read as a quantity or digit by digit."""
-    # 我找一下账单: the 一 of a word is no digit, unless digits run into it (邮编是二零零零八一下面的区)
     said = _CN_NOT_NUMBER.sub("，", compact(text[:MAX_TEXT], "zh"))
     runs = _CN_RUN.findall(said)
     return [

@@ -25,7 +25,7 @@ ZH_POLARITY = sorted(
     [(w, True) for w in _ZH["yes"]] + [(w, False) for w in _ZH["no"]], key=lambda p: -len(p[0])
 )
 WEAK_YES = frozenset(_EN["weak_yes"])
-QUESTION_WORDS = frozenset({"which", "what", "who", "where", "when", "why", "how", "whats"})
+QUESTION_WORDS = frozenset(_EN["asking"])
 LEADING_ONLY = frozenset(_EN["leading_only"])
 LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
 # Words a clause that only answers yes or no may consist of ("oh yes", "no thanks", "that's right").

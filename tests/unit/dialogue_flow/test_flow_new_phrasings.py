@@ -9,12 +9,13 @@ import pytest
 from ivr.bot import Transfer
 from ivr.dialogue import person
 from ivr.dialogue.sentiment import read
+from ivr.dialogue.text import is_cjk
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start, texts  # noqa: F401 (fixture)
 
 
 def is_chinese_text(said: str) -> bool:
     """The turn is written in Chinese characters."""
-    return any("\u4e00" <= c <= "\u9fff" for c in said)
+    return any(is_cjk(c) for c in said)
 
 
 HOURS = {"en": "Our agents are available every day", "zh": "人工客服服务时间"}
