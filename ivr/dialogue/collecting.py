@@ -195,6 +195,9 @@ class CollectingMixin:
         whole = value is not None and step.min_digits <= len(value) <= step.max_digits
         if whole:
             return value  # whole by itself: the number said again from its start
+        once = slots.said_twice(value or "")
+        if once is not None and step.min_digits <= len(once) <= step.max_digits:
+            return once  # "seven four oh one, seven four oh one": one number said twice to be sure
         joined = earlier + (value or "")
         if value is not None and step.min_digits <= len(joined) <= step.max_digits:
             self._pieced = bool(earlier)

@@ -25,6 +25,7 @@ TENS: dict[str, int] = _EN["tens"]
 SCALES: dict[str, int] = _EN["scales"]
 REPEATS: dict[str, int] = _EN["repeats"]
 ZERO_SOUNDS = frozenset(_EN["zero_sounds"])
+PRONOUN_ONE_AFTER = frozenset(_EN["pronoun_one_after"])
 HOMOPHONES: dict[str, int] = _EN["homophones"]
 CN_DIGITS: dict[str, int] = _ZH["digits"]
 CN_UNITS: dict[str, int] = _ZH["units"]

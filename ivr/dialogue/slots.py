@@ -30,6 +30,7 @@ from ivr.dialogue.numerals import (
     CN_UNITS,
     HOMOPHONES,
     MAX_TEXT,
+    PRONOUN_ONE_AFTER,
     REPEATS,
     SCALES,
     TEENS,
@@ -132,6 +133,8 @@ def _start_group(word: str, prev_digit: bool, next_digit: bool, prev: str) -> _G
     """A new group for a number word or digit string, or None for any other word."""
     if word.isdecimal():
         return _Group(int(word), 0, text=_cn_digits(word))
+    if word == "one" and prev in PRONOUN_ONE_AFTER and not next_digit:
+        return None  # "the one on the bill", "that one": a pronoun, not a digit
     if word in UNITS:
         return _Group(UNITS[word], 0, text="0" if word == "zero" else None)
     if word in TEENS:
@@ -175,6 +178,12 @@ def parse_digits(text: str, language: str) -> str | None:
     After a correction only what follows counts: "one two three, no, one two four" → "124".
     """
     return after_correction(text[:MAX_TEXT], language, _all_digits)
+
+
+def said_twice(digits: str) -> str | None:
+    """The number when `digits` is one number said twice over ("7401 7401" → "7401"), else None."""
+    half = len(digits) // 2
+    return digits[:half] if half and digits[:half] == digits[half:] else None
 
 
 def asks_again(text: str, language: str) -> bool:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ivr.dialogue.numerals import _EN, _KO, _ZH, MAX_TEXT
-from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, compact, is_chinese, normalise
 
 YES_EN = frozenset(_EN["yes"])
 NO_EN = frozenset(_EN["no"])
@@ -182,9 +182,23 @@ def _own_answer(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> 
     return next(iter(found)) if len(found) == 1 else None
 
 
+def _own_sides(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> int:
+    """How many sides (0, 1 or 2) of the question's own answers the text says."""
+    return sum(1 for answer, words in own.items() if _own_answer(text, language, {answer: words}) is not None)
+
+
 def _phrase(word: str, language: str) -> bool:
     """An answer of several words (three characters or more in Chinese): "something else", 就手机."""
     return len(word) >= 3 if is_chinese(language) else len(word.split()) >= 2
+
+
+def _second_thought(text: str, language: str) -> str | None:
+    """What follows the last change of mind ("actually", 其实是) in the turn, or None if there is none."""
+    chinese = is_chinese(language)
+    said = compact(text, language) if chinese else f" {normalise(text, language)} "
+    markers = _ZH["second_thoughts"] if chinese else [f" {m} " for m in _EN["second_thoughts"]]
+    at = max((said.rfind(m) + len(m) for m in markers if m in said), default=-1)
+    return said[at:] if at >= 0 and said[at:].strip() else None
 
 
 def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool | None:
@@ -196,6 +210,11 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     """
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
+    afterwards = _second_thought(text[:MAX_TEXT], language)
+    if afterwards is not None:
+        changed = parse_yes_no(afterwards, language, own)
+        if changed is not None:
+            return changed  # "um, yes, well, no... actually yes, it's that again"
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
         return None
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
@@ -207,7 +226,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
         # words do not: "yes, it just keeps dropping" is a yes to "all your devices?".
         phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
         said = _own_answer(text[:MAX_TEXT], language, phrases)
-        return lead if said is None else said
+        if said is None or _own_sides(text[:MAX_TEXT], language, phrases) == 2:
+            return lead  # 不是不是，上次那个早搞定了: both sides named, the leading no decides
+        return said
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None

@@ -351,8 +351,8 @@ def test_without_own_words_the_scope_words_say_nothing():
         (
             "one two three four five six, I mean the one on my bill",
             "en",
-            "1234561",
-        ),  # one digit: no correction
+            "123456",
+        ),  # "the one" is a pronoun: no digit, so no correction
     ],
 )
 def test_after_a_correction_only_the_digits_that_follow_count(text, language, digits):

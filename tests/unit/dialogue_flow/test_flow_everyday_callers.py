@@ -1,0 +1,88 @@
+"""Turns from a ninth probe set (dev-*-iNNN): numbers said twice, minds changed, answers in dialect."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.dialogue.slots import parse_digits, parse_yes_no, said_twice
+from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start  # noqa: F401 (fixture)
+from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons
+from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
+
+SAME_ISSUE = {  # the telecom flow's same_issue answers, as the step passes them
+    True: ["上次那个", "还没搞定", "same issue", "still not working"],
+    False: ["另外一件事", "搞定", "搞定了", "整明白", "something else"],
+}
+
+
+@pytest.mark.parametrize(
+    ("digits", "once"),
+    [("74017401", "7401"), ("8865432188654321", "88654321"), ("7401", None), ("123124", None), ("", None)],
+)
+def test_a_number_said_twice_over_is_one_number(digits, once):
+    assert said_twice(digits) == once
+
+
+@pytest.mark.parametrize(
+    ("at", "turns", "slot", "value"),
+    [
+        (["my internet is not working", "yes"], ["seven four oh one, seven four oh one"], "postcode", "7401"),
+        (["my internet is not working", "yes"], ["uh, two, oh, double six... yes, two oh six six"], "postcode",
+         "2066"),
+        (["我要查询话费"], ["呃……八八六五四三二一，对，八八六五四三二一"], "account", "88654321"),
+    ],
+)
+def test_a_number_said_twice_is_read_back_once(flow, at, turns, slot, value):  # noqa: F811
+    language = language_of(turns[0])
+    bot = reached(flow, at, language=language)
+    for turn in turns:
+        bot.on_transcript(turn, 0.9)
+    bot.on_transcript("yes" if language == "en" else "是的", 0.9)
+    assert bot.slots.get(slot) == value
+
+
+def test_a_whole_number_said_once_is_not_halved(flow):  # noqa: F811
+    bot = reached(flow, ["I want to check my balance"])
+    bot.on_transcript("one two three one two three", 0.9)  # six digits: a whole account number
+    bot.on_transcript("yes", 0.9)
+    assert bot.slots.get("account") == "123123"
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"),
+    [
+        ("right, the one on the bill... zero zero four five, one nine eight two", "00451982"),
+        ("it's the one two three four five six", "123456"),  # a digit follows: still a digit
+        ("one one two", "112"),
+    ],
+)
+def test_one_as_a_pronoun_is_no_digit(said, digits):
+    assert parse_digits(said, "en") == digits
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [
+        ("um, yes, well, no... actually yes, it's that again", True),
+        ("yes, actually, it's something else", False),
+        ("no, actually it's still not working", True),
+        ("yes, actually", True),  # nothing after the change of mind: the yes stands
+        ("不是，我是说是上次那个", True),
+        ("嗯，就那个，还没给我整明白呢", True),
+        ("不是不是，上次那个早搞定了", False),  # both sides named: the leading no decides
+        ("是，上次那个问题", True),
+        ("唔系啊，今次是另外一件事", False),
+        ("唔系", False),
+    ],
+)
+def test_changed_minds_and_dialect_answer_the_same_issue_question(said, answer):
+    assert parse_yes_no(said, language_of(said), SAME_ISSUE) is answer
+
+
+@pytest.mark.parametrize(
+    ("said", "transfer"),
+    [("嗯，就那个，还没给我整明白呢", ["flow"]), ("不是不是，上次那个早搞定了", []), ("还没搞定呢", ["flow"])],
+)
+def test_a_returning_caller_in_colloquial_chinese(flow, said, transfer):  # noqa: F811
+    bot, _ = start(flow, returning=True, language="zh")
+    assert reasons(bot.on_transcript(said, 0.9)) == transfer
