@@ -27,8 +27,12 @@ def test_a_number_said_twice_over_is_one_number(digits, once):
     ("at", "turns", "slot", "value"),
     [
         (["my internet is not working", "yes"], ["seven four oh one, seven four oh one"], "postcode", "7401"),
-        (["my internet is not working", "yes"], ["uh, two, oh, double six... yes, two oh six six"], "postcode",
-         "2066"),
+        (
+            ["my internet is not working", "yes"],
+            ["uh, two, oh, double six... yes, two oh six six"],
+            "postcode",
+            "2066",
+        ),
         (["我要查询话费"], ["呃……八八六五四三二一，对，八八六五四三二一"], "account", "88654321"),
     ],
 )
@@ -81,7 +85,11 @@ def test_changed_minds_and_dialect_answer_the_same_issue_question(said, answer):
 
 @pytest.mark.parametrize(
     ("said", "transfer"),
-    [("嗯，就那个，还没给我整明白呢", ["flow"]), ("不是不是，上次那个早搞定了", []), ("还没搞定呢", ["flow"])],
+    [
+        ("嗯，就那个，还没给我整明白呢", ["flow"]),
+        ("不是不是，上次那个早搞定了", []),
+        ("还没搞定呢", ["flow"]),
+    ],
 )
 def test_a_returning_caller_in_colloquial_chinese(flow, said, transfer):  # noqa: F811
     bot, _ = start(flow, returning=True, language="zh")
