@@ -31,6 +31,7 @@ from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
 from ivr.dialogue.hearing import RecogniserMixin
+from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin, vague_match
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
@@ -49,11 +50,13 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
+from ivr.dialogue.text import asks, marked_question
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.routing import Router
 
 MAX_HOPS = 64  # the loader rejects loops without a waiting step; this is only a guard
 PERSON_KEY = "0"
+KNOWLEDGE_TIE = 0.05  # how far a clear knowledge answer may score below a one-word intent and still answer
 
 
 class FlowBot(
@@ -140,6 +143,7 @@ class FlowBot(
         text = self._going_on(text) or text
         text = self._without_greeting(text)  # "hello? yes" answers as "yes" does
         self.last_text = text
+        text = marked_question(text, self.language)  # 上班不？ asks as 上班吗 does
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(self._yes(text) is True)
         if not text:
@@ -236,7 +240,7 @@ class FlowBot(
         same_topic = isinstance(step, CollectStep) and match is not None and match.intent == self.intent
         vague = match is not None and vague_match(match)
         listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic and not vague)
-        if match is not None and listens and not (hit and hit.score > match.score):
+        if match is not None and listens and not self._knowledge_first(hit, match, text):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)
             if self._ambiguous(heard):
@@ -247,6 +251,22 @@ class FlowBot(
         if hit is not None:
             return self._answer_from_kb(step, hit)
         return self._no_match(heard)
+
+    def _knowledge_first(self, hit: Any, match: IntentMatch, text: str) -> bool:
+        """The knowledge base answers the turn rather than the intent: it scores higher, or the turn asks a
+        question it answers clearly while the intent rests on one word ("can I pay the bill at the post
+        office?" is how to pay, not the balance)."""
+        if hit is None:
+            return False
+        if hit.score > match.score:
+            return True
+        one_word = not match.matched.startswith("~") and " " not in match.matched.strip()
+        return (
+            one_word
+            and hit.score >= self.spec.policy.clear_intent
+            and match.score - hit.score <= KNOWLEDGE_TIE
+            and asks(text, self.language)
+        )
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""

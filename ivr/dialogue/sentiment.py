@@ -63,6 +63,10 @@ class Lexicon:
     others: tuple[str, ...] = ()  # somebody else's, just after the word ("rubbish *service*")
     hints: tuple[str, ...] = ()  # what angry callers say most, as written for the recogniser's prompt
     between: frozenset[str] = frozenset()  # what may stand between "I'm" and the word ("a", 个)
+    # a complaint somebody else once made is told, not made: "my neighbour made a complaint last month"
+    reported: frozenset[str] = frozenset()
+    third_parties: tuple[str, ...] = ()
+    past_marks: tuple[str, ...] = ()
 
 
 @cache
@@ -94,7 +98,20 @@ def lexicon(chinese: bool) -> Lexicon:
     between = frozenset(normalise(str(w), lang) for w in data.get("between", []))
     hints = tuple(str(h) for h in data.get("hints", []))
     return Lexicon(
-        words, boosts, negators, longest, strong, together, of_self, selves, others, hints, between
+        words,
+        boosts,
+        negators,
+        longest,
+        strong,
+        together,
+        of_self,
+        selves,
+        others,
+        hints,
+        between,
+        reported=frozenset(normalise(str(w), lang) for w in data.get("reported", [])),
+        third_parties=tuple(normalise(str(w), lang) for w in data.get("third_parties", [])),
+        past_marks=tuple(normalise(str(w), lang) for w in data.get("past_marks", [])),
     )
 
 
@@ -314,7 +331,10 @@ def read(text: str, language: str) -> Reading:
         weighed = _weigh(items, 1, frozenset(), units, clause_of)
     else:
         weighed = _weigh(items, 2, frozenset({"no"}), units, clause_of)
-    selfish = [_of_self(it, units, clause_of, lex, glue) for it, _ in weighed]
+    selfish = [
+        _of_self(it, units, clause_of, lex, glue) or _of_others(it, units, clause_of, lex, glue)
+        for it, _ in weighed
+    ]
     weighed = [
         (it, value * SELF_WEIGHT if own else value) for (it, value), own in zip(weighed, selfish, strict=True)
     ]
@@ -376,6 +396,20 @@ def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, 
     # ... and it does not qualify something of somebody else's ("I get rubbish service")
     after = units[item.end] if item.end < len(units) and clause_of[item.end] == clause else ""
     return not any(after == o or (not glue and after and o.startswith(after)) for o in lex.others)
+
+
+def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
+    """A complaint somebody else once made ("my neighbour made a complaint last month", 我妈上礼拜投诉过):
+    told, not made by the caller. Needs another person before it and a mark of the past in its clause."""
+    label = item.label or glue.join(units[item.start : item.end])
+    if label not in lex.reported:
+        return False
+    clause = [i for i in range(len(units)) if clause_of[i] == clause_of[item.start]]
+    before = f"{glue}{glue.join(units[i] for i in clause if i < item.start)}{glue}"
+    whole = f"{glue}{glue.join(units[i] for i in clause)}{glue}"
+    return any(f"{glue}{w}{glue}" in before for w in lex.third_parties) and any(
+        f"{glue}{w}{glue}" in whole for w in lex.past_marks
+    )
 
 
 def sentiment(text: str, language: str) -> float:

@@ -93,6 +93,38 @@ def ngrams(text: str, language: str, n: int = 2) -> list[str]:
     return [glue.join(units[i : i + n]) for i in range(len(units) - n + 1)]
 
 
+# A Chinese clause ending in an A-not-A 不 asks (上班不？, 在那边能用不): read it as one ending in 吗.
+# Not after words where a final 不 refuses or states (我就不, 我说不, 要不, 是不).
+_NOT_BEFORE_A_NOT_A = "是就说也都还并绝决偏要我你他她再可"
+_A_NOT_A_END = re.compile(rf"(?<=[^\W\d{_NOT_BEFORE_A_NOT_A}])不(?=\s*(?:[,.;:!?，。；：！？、…]|$))")
+
+
+def marked_question(text: str, language: str) -> str:
+    """The text with a Chinese clause-final A-not-A 不 written as 吗 (能用不 → 能用吗); others as they are."""
+    return _A_NOT_A_END.sub("吗", text) if is_chinese(language) else text
+
+
+_QUESTION_OPENINGS = (
+    *("how", "can", "could", "where", "when", "what", "whats", "is", "are", "do", "does", "will"),
+    *("would", "which", "who", "why", "should"),
+)
+_FILLERS = ("um", "uh", "er", "erm", "so", "oh", "ok", "okay", "hi", "hello", "yeah", "right", "well", "and")
+_ZH_ASKING = ("怎么", "如何", "哪里", "哪儿", "能不能", "可不可以", "可以吗", "行吗", "吗", "么", "呢")
+
+
+def asks(text: str, language: str) -> bool:
+    """The turn is put as a question: a question mark at its end, a question word opening it (after fillers),
+    or in Chinese a question word or final particle."""
+    stripped = text.strip()
+    if stripped.endswith(("?", "？")):
+        return True
+    if is_chinese(language):
+        said = compact(stripped, language)
+        return said.endswith(("吗", "么", "呢")) or any(w in said for w in _ZH_ASKING[:6])
+    words = [w for w in normalise(stripped, language).split() if w not in _FILLERS]
+    return bool(words) and words[0] in _QUESTION_OPENINGS
+
+
 def compact(text: str, language: str) -> str:
     """The normalised text without spaces: what Chinese substring matching runs on."""
     return normalise(text, language).replace(" ", "")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ivr.dialogue.sentiment import read
 from ivr.dialogue.slots import parse_digits, parse_yes_no, said_twice
+from ivr.dialogue.text import marked_question
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start  # noqa: F401 (fixture)
 from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons
 from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
@@ -94,3 +96,54 @@ def test_changed_minds_and_dialect_answer_the_same_issue_question(said, answer):
 def test_a_returning_caller_in_colloquial_chinese(flow, said, transfer):  # noqa: F811
     bot, _ = start(flow, returning=True, language="zh")
     assert reasons(bot.on_transcript(said, 0.9)) == transfer
+
+
+@pytest.mark.parametrize(
+    ("said", "marked"),
+    [
+        ("你们客服周末上班不？", "你们客服周末上班吗？"),
+        ("手机在那边能用不", "手机在那边能用吗"),
+        ("我就不", "我就不"),  # a refusal
+        ("要不我们改天", "要不我们改天"),
+        ("好不好", "好不好"),
+    ],
+)
+def test_a_clause_final_a_not_a_asks(said, marked):
+    assert marked_question(said, "zh") == marked
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        ([], "你们客服周末上班不？"),  # the opening hours, not a request for an agent
+        ([], "你是AI吧？听着不像真人"),  # a question about the bot
+        (["我要查询话费", "一二三四五六", "对"], "哦对了，我下个月要去日本，手机在那边能用不"),  # roaming
+        ([], "can I pay the bill at the post office or does it have to be online?"),  # how to pay
+    ],
+)
+def test_questions_are_answered_not_routed(flow, at, said):  # noqa: F811
+    language = language_of(said)
+    bot = reached(flow, at, language=language)
+    actions = bot.on_transcript(said, 0.9)
+    assert reasons(actions) == [] and bot.answered_last is not None, actions
+
+
+@pytest.mark.parametrize(
+    ("said", "strong"),
+    [
+        ("my neighbour made a complaint about the mast last month, I just want to know my bill", False),
+        ("我妈说她上礼拜投诉过你们信号的事，就想问下我这个月话费多少", False),
+        ("my wife wants to make a complaint", True),  # no past: a complaint being made now
+        ("I want to make a complaint, my neighbour made one last month too", True),
+        ("我老公要投诉", True),
+        ("我要投诉", True),
+    ],
+)
+def test_a_complaint_somebody_else_once_made_is_told_not_made(said, strong):
+    assert bool(read(said, language_of(said)).strong) is strong
+
+
+def test_a_bill_keyword_still_routes_a_plain_request(flow):  # noqa: F811
+    bot = reached(flow, [])
+    bot.on_transcript("what's my bill", 0.9)
+    assert bot.intent == "balance"
