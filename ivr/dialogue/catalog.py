@@ -154,8 +154,14 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
         "zh": ["再说一遍", "重复一下", "没听清", "你说什么", "刚才说的什么"],
     },
     "help": {
-        "en": ["help", "what can I say", "what are my options"],
-        "zh": ["帮助", "我能说什么", "有什么选项"],
+        "en": [
+            "help",
+            "what can I say",
+            "what are my options",
+            "what am I supposed to say",
+            "what should I say",
+        ],
+        "zh": ["帮助", "我能说什么", "有什么选项", "我该说什么", "我应该说什么"],
     },
     "goodbye": {
         "en": ["goodbye", "bye", "that's all thank you", "nothing else"],

@@ -147,3 +147,31 @@ def test_a_bill_keyword_still_routes_a_plain_request(flow):  # noqa: F811
     bot = reached(flow, [])
     bot.on_transcript("what's my bill", 0.9)
     assert bot.intent == "balance"
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("um yeah so the wifi keeps going in and out since Sunday", "network_fault"),
+        ("my landline has this crackle and now I can't ring out", "network_fault"),
+        ("I can't seem to get into my account online", "password_reset"),
+        ("帮我瞅瞅我这卡里头还剩多少钱", "balance"),
+    ],
+)
+def test_everyday_words_for_a_topic(flow, said, intent):  # noqa: F811
+    bot = reached(flow, [], language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent
+
+
+@pytest.mark.parametrize("said", ["um, sorry, what am I supposed to say?", "我该说什么"])
+def test_asking_what_to_say_gets_the_help(flow, said):  # noqa: F811
+    bot = reached(flow, [], language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.acted == "help"
+
+
+def test_nobody_gives_a_damn_is_anger(flow):  # noqa: F811
+    said = "you lot have got some nerve, my phone's had no signal for a week and nobody gives a damn"
+    bot = reached(flow, [])
+    assert reasons(bot.on_transcript(said, 0.9)) == ["sentiment"] and bot.intent == "network_fault"
