@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ K1, B = 1.2, 0.75
 BM25_SHARE = 0.7
 KEYWORD_LIFT = 0.4
 CANDIDATES = 30  # variants scored with the (slower) fuzzy ratio after BM25 ranking
+# One content word shared with a question, in a turn of several, is weak evidence: "I'm calling about my
+# account" shares only "calling" with "calling another country". Such a match counts this much (meaning
+# and keywords may still raise it).
+LONE_TERM_QUERY = 3
+LONE_TERM_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,18 @@ def same_language(entry_language: str, caller_language: str) -> bool:
     return a == b or b.startswith(a + "-") or a.startswith(b + "-")
 
 
+# "I'm calling about my account": the caller's lead-in, no question about calls (the international calls
+# entry's "calling another country" shared it)
+_CALLING_LEAD = re.compile(
+    r"\b(?:im|i am|i was|were|we are|am|just|only)\s+(?:calling|ringing|phoning)\s+"
+    r"(?:about|because|regarding|re|to|for|with|cause|cos|in)\b"
+)
+
+
 def terms(text: str, language: str) -> list[str]:
     """Index terms: stemmed content words, or Chinese characters and bigrams without grammar characters."""
+    if not is_chinese(language):
+        text = _CALLING_LEAD.sub(" ", normalise(text, language))
     units = tokens(text, language)
     if not is_chinese(language):
         return [stem(u) for u in units if u not in STOPWORDS]
@@ -129,6 +145,8 @@ class _Index:
             lexical = 0.75 * lexical_of[d] + 0.25 * covered
             ratio = fuzz.token_set_ratio(fuzzy_query, fuzzy_doc) / 100.0
             score = BM25_SHARE * lexical + (1 - BM25_SHARE) * ratio
+            if len(query & counts.keys()) == 1 and len(query) >= LONE_TERM_QUERY:
+                score *= LONE_TERM_WEIGHT
             scores[entry_i] = max(scores.get(entry_i, 0.0), score)
         self._lift_keywords(text, scores)
         return scores

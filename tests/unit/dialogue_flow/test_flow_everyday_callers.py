@@ -7,7 +7,7 @@ import pytest
 from ivr.dialogue.sentiment import read
 from ivr.dialogue.slots import parse_digits, parse_yes_no, said_twice
 from ivr.dialogue.text import marked_question
-from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start  # noqa: F401 (fixture)
+from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start, texts  # noqa: F401 (fixture)
 from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons
 from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
 
@@ -175,3 +175,21 @@ def test_nobody_gives_a_damn_is_anger(flow):  # noqa: F811
     said = "you lot have got some nerve, my phone's had no signal for a week and nobody gives a damn"
     bot = reached(flow, [])
     assert reasons(bot.on_transcript(said, 0.9)) == ["sentiment"] and bot.intent == "network_fault"
+
+
+def test_a_lead_in_about_calling_is_no_question_about_calls(flow):  # noqa: F811
+    bot = reached(flow, [])
+    actions = bot.on_transcript("hi, yeah, I'm calling about my account", 0.9)
+    assert bot.answered_last is None and "international" not in " ".join(texts(actions)).lower()
+
+
+def test_calling_abroad_is_still_a_question_about_calls(flow):  # noqa: F811
+    bot = reached(flow, [])
+    bot.on_transcript("how much is it for calling another country", 0.9)
+    assert bot.answered_last == "international_calls"
+
+
+@pytest.mark.parametrize("said", ["nah, different thing today", "Yeah, different thing to me."])
+def test_a_different_thing_is_no_to_the_same_issue(flow, said):  # noqa: F811
+    bot, _ = start(flow, returning=True)
+    assert reasons(bot.on_transcript(said, 0.9)) == [] and bot.slots.get("same_issue") is False
