@@ -40,6 +40,7 @@ NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
 SELF_REACH = 3  # words (twice as many characters in Chinese) from "I'm" to what it says of the caller
 SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
+REPORTED_REACH = 5  # words (three times as many characters in Chinese) from somebody named to their complaint
 TOGETHER_SPAN = 5  # words (twice as many characters in Chinese) a word pattern may spread over
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
@@ -67,6 +68,7 @@ class Lexicon:
     reported: frozenset[str] = frozenset()
     third_parties: tuple[str, ...] = ()
     past_marks: tuple[str, ...] = ()
+    first_person: frozenset[str] = frozenset()
 
 
 @cache
@@ -112,6 +114,7 @@ def lexicon(chinese: bool) -> Lexicon:
         reported=frozenset(normalise(str(w), lang) for w in data.get("reported", [])),
         third_parties=tuple(normalise(str(w), lang) for w in data.get("third_parties", [])),
         past_marks=tuple(normalise(str(w), lang) for w in data.get("past_marks", [])),
+        first_person=frozenset(normalise(str(w), lang) for w in data.get("first_person", [])),
     )
 
 
@@ -405,9 +408,16 @@ def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon
     if label not in lex.reported:
         return False
     clause = [i for i in range(len(units)) if clause_of[i] == clause_of[item.start]]
-    before = f"{glue}{glue.join(units[i] for i in clause if i < item.start)}{glue}"
+    reach = REPORTED_REACH if glue else 3 * REPORTED_REACH
+    near = [i for i in clause if item.start - reach <= i < item.start]
+    before = f"{glue}{glue.join(units[i] for i in near)}{glue}"
     whole = f"{glue}{glue.join(units[i] for i in clause)}{glue}"
-    return any(f"{glue}{w}{glue}" in before for w in lex.third_parties) and any(
+    told_by = max((before.rfind(f"{glue}{w}{glue}") + len(w) + len(glue) for w in lex.third_parties
+                   if f"{glue}{w}{glue}" in before), default=-1)  # fmt: skip
+    if told_by < 0:
+        return False
+    between = before[told_by:].split(glue) if glue else list(before[told_by:])
+    return not any(u in lex.first_person for u in between) and any(
         f"{glue}{w}{glue}" in whole for w in lex.past_marks
     )
 

@@ -94,9 +94,13 @@ def ngrams(text: str, language: str, n: int = 2) -> list[str]:
 
 
 # A Chinese clause ending in an A-not-A 不 asks (上班不？, 在那边能用不): read it as one ending in 吗.
-# Not after words where a final 不 refuses or states (我就不, 我说不, 要不, 是不).
-_NOT_BEFORE_A_NOT_A = "是就说也都还并绝决偏要我你他她再可"
-_A_NOT_A_END = re.compile(rf"(?<=[^\W\d{_NOT_BEFORE_A_NOT_A}])不(?=\s*(?:[,.;:!?，。；：！？、…]|$))")
+# Before a question mark after a verb (not after words where a final 不 refuses or states: 当然不？,
+# 先不, 我就不); without one only after the verbs of such questions (能用不, 上班不, 开门不).
+_NOT_BEFORE_A_NOT_A = "是就说也都还并绝决偏要我你他她再可然像先时在定的实该前天次概本"
+_A_NOT_A_VERBS = "用班门通"
+_A_NOT_A_END = re.compile(
+    rf"(?:(?<=[^\W\d{_NOT_BEFORE_A_NOT_A}])不(?=\s*[?？])|(?<=[{_A_NOT_A_VERBS}])不(?=\s*(?:[,.;:!，。；：！、…]|$)))"
+)
 
 
 def marked_question(text: str, language: str) -> str:
@@ -106,22 +110,24 @@ def marked_question(text: str, language: str) -> str:
 
 _QUESTION_OPENINGS = (
     *("how", "can", "could", "where", "when", "what", "whats", "is", "are", "do", "does", "will"),
-    *("would", "which", "who", "why", "should"),
+    *("would", "which", "who", "should"),
 )
 _FILLERS = ("um", "uh", "er", "erm", "so", "oh", "ok", "okay", "hi", "hello", "yeah", "right", "well", "and")
 _ZH_ASKING = ("怎么", "如何", "哪里", "哪儿", "能不能", "可不可以", "可以吗", "行吗", "吗", "么", "呢")
 
 
 def asks(text: str, language: str) -> bool:
-    """The turn is put as a question: a question mark at its end, a question word opening it (after fillers),
-    or in Chinese a question word or final particle."""
+    """The turn asks how or what: a question mark at its end, a question word opening it (after fillers), or
+    in Chinese a question word or final particle. Not "why ...?", a complaint put as a question."""
     stripped = text.strip()
-    if stripped.endswith(("?", "？")):
+    if stripped.endswith(("?", "？")) and not normalise(stripped, language).startswith("why "):
         return True
     if is_chinese(language):
         said = compact(stripped, language)
         return said.endswith(("吗", "么", "呢")) or any(w in said for w in _ZH_ASKING[:6])
     words = [w for w in normalise(stripped, language).split() if w not in _FILLERS]
+    if words[:1] == ["why"]:
+        return False  # "why is there no signal at my house?": a complaint put as a question
     return bool(words) and words[0] in _QUESTION_OPENINGS
 
 

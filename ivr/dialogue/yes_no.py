@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ivr.dialogue.numerals import _EN, _KO, _ZH, MAX_TEXT
-from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, compact, is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, is_chinese, normalise
 
 YES_EN = frozenset(_EN["yes"])
 NO_EN = frozenset(_EN["no"])
@@ -69,7 +69,7 @@ def _english_polarity(words: list[str]) -> list[bool]:
 
 
 # A question of the A-not-A form (有没有, 是不是, 可不可以) says neither yes nor no.
-_A_NOT_A = re.compile(r"([^\W不没])(?:\w)?[不没]\1")
+_A_NOT_A = re.compile(r"([^\W不没唔])(?:\w)?[不没唔]\1")
 
 
 def _chinese_polarity(text: str) -> list[bool]:
@@ -192,13 +192,22 @@ def _phrase(word: str, language: str) -> bool:
     return len(word) >= 3 if is_chinese(language) else len(word.split()) >= 2
 
 
-def _second_thought(text: str, language: str) -> str | None:
-    """What follows the last change of mind ("actually", 其实是) in the turn, or None if there is none."""
-    chinese = is_chinese(language)
-    said = compact(text, language) if chinese else f" {normalise(text, language)} "
-    markers = _ZH["second_thoughts"] if chinese else [f" {m} " for m in _EN["second_thoughts"]]
-    at = max((said.rfind(m) + len(m) for m in markers if m in said), default=-1)
-    return said[at:] if at >= 0 and said[at:].strip() else None
+_SECOND_THOUGHTS = re.compile(
+    r"\b(?:" + "|".join(re.escape(m) for m in _EN["second_thoughts"]) + r")\b", re.IGNORECASE
+)
+
+
+def _second_thought(text: str, own: Mapping[bool, Sequence[str]] | None) -> bool | None:
+    """The answer after the last change of mind when a bare yes or no opens what follows it ("yes, well,
+    no... actually yes, it's that again"), else None ("yes, actually no one came" says more than a no).
+    The question's own answers after it say more ("yes, actually nope, it's still not fixed" is a yes)."""
+    found = list(_SECOND_THOUGHTS.finditer(text))
+    if not found:
+        return None
+    after = [c for c in CLAUSE_BREAKS.split(text[found[-1].end() :]) if c.strip()]
+    answer = _bare_answer(normalise(after[0], "en")) if after else None
+    told = _own_answer(", ".join(after[1:]), "en", own) if own and answer is not None else None
+    return answer if told is None else told
 
 
 def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | None = None) -> bool | None:
@@ -210,11 +219,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     """
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
-    afterwards = _second_thought(text[:MAX_TEXT], language)
-    if afterwards is not None:
-        changed = parse_yes_no(afterwards, language, own)
-        if changed is not None:
-            return changed  # "um, yes, well, no... actually yes, it's that again"
+    changed = None if is_chinese(language) else _second_thought(text[:MAX_TEXT], own)
+    if changed is not None:
+        return changed  # "um, yes, well, no... actually yes, it's that again"
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
         return None
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
@@ -282,4 +289,6 @@ def only_acknowledged(text: str, language: str, own: Mapping[bool, Sequence[str]
         rest = f" {said} "
         for word in sorted(words, key=len, reverse=True):
             rest = rest.replace(f" {word} ", " ")
+        if rest == f" {said} ":
+            return False  # no acknowledgement in it: its yes is an answer
     return parse_yes_no(rest, language, own) is None  # "okay, all of them" answers in the step's own words

@@ -12,8 +12,8 @@ from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons
 from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
 
 SAME_ISSUE = {  # the telecom flow's same_issue answers, as the step passes them
-    True: ["上次那个", "还没搞定", "same issue", "still not working"],
-    False: ["另外一件事", "搞定", "搞定了", "整明白", "something else"],
+    True: ["上次那个", "还没搞定", "same issue", "still not working", "still not fixed"],
+    False: ["是另外一件事", "早搞定了", "something else"],
 }
 
 
@@ -73,8 +73,10 @@ def test_one_as_a_pronoun_is_no_digit(said, digits):
         ("yes, actually, it's something else", False),
         ("no, actually it's still not working", True),
         ("yes, actually", True),  # nothing after the change of mind: the yes stands
-        ("不是，我是说是上次那个", True),
-        ("嗯，就那个，还没给我整明白呢", True),
+        ("yes, actually nope, it's still not fixed", True),  # its own words after the change of mind
+        ("yes, actually no one came to fix it", True),  # "no one" is no answer
+        ("yes, actually my laptop doesn't connect either", True),
+        ("嗯，就那个，还没搞定呢", True),
         ("不是不是，上次那个早搞定了", False),  # both sides named: the leading no decides
         ("是，上次那个问题", True),
         ("唔系啊，今次是另外一件事", False),
@@ -88,7 +90,10 @@ def test_changed_minds_and_dialect_answer_the_same_issue_question(said, answer):
 @pytest.mark.parametrize(
     ("said", "transfer"),
     [
-        ("嗯，就那个，还没给我整明白呢", ["flow"]),
+        ("嗯，就那个，还没搞定呢", ["flow"]),
+        ("是的，还有另外一件事", ["flow"]),  # yes, and one more matter
+        ("上次说搞定了，结果又断了", ["flow"]),  # told it was fixed, broken again
+        ("当然不", []),
         ("不是不是，上次那个早搞定了", []),
         ("还没搞定呢", ["flow"]),
     ],
@@ -193,3 +198,67 @@ def test_calling_abroad_is_still_a_question_about_calls(flow):  # noqa: F811
 def test_a_different_thing_is_no_to_the_same_issue(flow, said):  # noqa: F811
     bot, _ = start(flow, returning=True)
     assert reasons(bot.on_transcript(said, 0.9)) == [] and bot.slots.get("same_issue") is False
+
+
+@pytest.mark.parametrize(
+    ("said", "marked"),
+    [
+        ("当然不", "当然不"),
+        ("好像不", "好像不"),
+        ("先不", "先不"),
+        ("暂时不", "暂时不"),
+        ("肯定不", "肯定不"),
+    ],
+)
+def test_a_final_no_after_an_adverb_stays_a_no(said, marked):
+    assert marked_question(said, "zh") == marked and parse_yes_no(said, "zh") is not True
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"),
+    [
+        ("it's the one oh four four five six", "104456"),
+        ("the one double four five six seven", "144567"),
+        ("no, one oh two three four five", "102345"),
+    ],
+)
+def test_one_before_oh_or_double_is_a_digit(said, digits):
+    assert parse_digits(said, "en") == digits
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "they told me last week it was fixed and I want to make a complaint",
+        "my husband filed a complaint already and nobody called back",
+        "my son and I made a complaint last month and I want to complain again",
+        "他们上周说修好了我要投诉",
+        "别人都能打通过就我不行我要投诉",
+    ],
+)
+def test_the_callers_own_complaint_beside_other_people_stays_strong(said):
+    assert read(said, language_of(said)).strong
+
+
+@pytest.mark.parametrize(
+    ("said", "not_intent"),
+    [
+        ("money going in and out of my account I don't recognise", "network_fault"),
+        ("I need to get into my account to change my address", "password_reset"),
+        ("我的合约还剩多少个月", "balance"),
+    ],
+)
+def test_new_words_stay_in_their_place(flow, said, not_intent):  # noqa: F811
+    bot = reached(flow, [], language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.intent != not_intent
+
+
+def test_nerve_of_oneself_is_no_anger():
+    assert not read("I hope this isn't a nuisance, I've got some nerve calling this late", "en").strong
+
+
+def test_why_put_as_a_question_is_still_a_fault(flow):  # noqa: F811
+    bot = reached(flow, [])
+    bot.on_transcript("why is there no 5G signal at my house?", 0.9)
+    assert bot.intent == "network_fault" and bot.answered_last is None
