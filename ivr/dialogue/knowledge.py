@@ -89,6 +89,19 @@ def terms(text: str, language: str) -> list[str]:
     return [u for u in units if u not in STOP_CHARS] + grams
 
 
+_SENTENCE_ENDS = re.compile(r"(?<=[.?!。？！])\s*")
+MIN_SENTENCE_TERMS = 2  # a sentence searched alone must say this much ("what time do you close", not "ok.")
+SENTENCE_WEIGHT = 0.9  # what a last sentence's score counts, beside a whole turn's
+
+
+def _last_sentence(text: str, language: str) -> str | None:
+    """The last sentence of a turn of several, when it says enough to be searched alone; else None."""
+    parts = [p for p in _SENTENCE_ENDS.split(text.strip()) if p]
+    if len(parts) < 2 or len(set(terms(parts[-1], language))) < MIN_SENTENCE_TERMS:
+        return None
+    return parts[-1]
+
+
 def _fuzzy_text(text: str, language: str) -> str:
     """What the fuzzy ratio compares: the content units, space-separated."""
     return " ".join(u for u in tokens(text, language) if u not in STOPWORDS and u not in STOP_CHARS)
@@ -177,16 +190,30 @@ class KnowledgeBase:
         self._indexes = {lang: _Index(group) for lang, group in groups.items()}
 
     def search(self, text: str, language: str, limit: int = 3) -> list[KnowledgeHit]:
-        """Entries of the caller's language best first (ties keep entry order), at most `limit`."""
+        """Entries of the caller's language best first (ties keep entry order), at most `limit`.
+
+        When the whole turn finds nothing, a turn of several sentences is searched by its last one, a
+        little discounted: "oh that's a shame. What time do you close tonight?" asks what its last sentence
+        asks, which the words before it dilute. Only then: "My internet is down. How long will it take?"
+        reports a fault, and its last sentence alone reads as the refund question."""
         hits: list[KnowledgeHit] = []
         for lang, index in self._indexes.items():
             if same_language(lang, language):
-                scores = index.search(text)
-                self._by_meaning(text, language, index, scores)
+                scores = self._scores(text, language, index)
+                last = _last_sentence(text, language)
+                if last is not None and max(scores.values(), default=0.0) < self.min_score:
+                    for i, score in self._scores(last, language, index).items():
+                        scores[i] = max(scores.get(i, 0.0), score * SENTENCE_WEIGHT)
                 hits += [KnowledgeHit(index.entries[i], round(s, 4)) for i, s in sorted(scores.items())]
         order = {id(e): n for n, e in enumerate(self.entries)}
         hits.sort(key=lambda h: (-h.score, order[id(h.entry)]))
         return hits[: max(0, limit)]
+
+    def _scores(self, text: str, language: str, index: _Index) -> dict[int, float]:
+        """Relevance per entry by words and keywords, raised by meaning."""
+        scores = index.search(text)
+        self._by_meaning(text, language, index, scores)
+        return scores
 
     def _by_meaning(self, text: str, language: str, index: _Index, scores: dict[int, float]) -> None:
         """Raise each entry's score to its score by meaning, where the flow has a semantic index."""

@@ -262,3 +262,29 @@ def test_why_put_as_a_question_is_still_a_fault(flow):  # noqa: F811
     bot = reached(flow, [])
     bot.on_transcript("why is there no 5G signal at my house?", 0.9)
     assert bot.intent == "network_fault" and bot.answered_last is None
+
+
+@pytest.mark.parametrize(
+    ("said", "entry"),
+    [
+        ("oh that's a shame. What time does customer services close tonight?", "opening_hours"),
+        ("sorry it's so loud here, I'm on the train. Can I pay my bill by card?", "pay_bill"),
+    ],
+)
+def test_a_question_after_a_remark_is_answered(flow, said, entry):  # noqa: F811
+    bot = reached(flow, [])
+    bot.on_transcript(said, 0.9)
+    assert bot.answered_last == entry
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("My internet is down. How long will it take to fix?", "network_fault"),
+        ("I'm going abroad. Will my phone work?", None),  # roaming, not a SIM replacement
+    ],
+)
+def test_a_last_sentence_does_not_outweigh_the_whole_turn(flow, said, intent):  # noqa: F811
+    bot = reached(flow, [])
+    bot.on_transcript(said, 0.9)
+    assert bot.intent == intent and bot.answered_last in (None, "roaming")
