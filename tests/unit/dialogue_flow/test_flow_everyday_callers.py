@@ -288,3 +288,28 @@ def test_a_last_sentence_does_not_outweigh_the_whole_turn(flow, said, intent):  
     bot = reached(flow, [])
     bot.on_transcript(said, 0.9)
     assert bot.intent == intent and bot.answered_last in (None, "roaming")
+
+
+@pytest.mark.parametrize(
+    ("at", "said"),
+    [
+        (
+            ["I want to check my balance", "one two three four five six", "yes"],
+            "I'm planning to go abroad next month, does roaming cost extra?",
+        ),
+        ([], "the engineer was planned for today but nobody came"),
+    ],
+)
+def test_planning_is_no_plan(flow, at, said):  # noqa: F811
+    bot = reached(flow, at)
+    actions = bot.on_transcript(said, 0.9)
+    assert (
+        bot.intent != "plan_change"
+        and reasons(actions) == []
+        and not any("changing your plan" in t for t in texts(actions))
+    )
+
+
+def test_a_plan_is_still_a_plan(flow):  # noqa: F811
+    bot = reached(flow, [])
+    assert reasons(bot.on_transcript("I'm planning on changing my plan", 0.9)) == ["flow"]
