@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ivr.dialogue import person
 from ivr.dialogue.sentiment import read
 from ivr.dialogue.slots import parse_digits, parse_yes_no, said_twice
 from ivr.dialogue.text import marked_question
@@ -313,3 +314,17 @@ def test_planning_is_no_plan(flow, at, said):  # noqa: F811
 def test_a_plan_is_still_a_plan(flow):  # noqa: F811
     bot = reached(flow, [])
     assert reasons(bot.on_transcript("I'm planning on changing my plan", 0.9)) == ["flow"]
+
+
+@pytest.mark.parametrize(
+    ("said", "asks"),
+    [
+        ("Please can I be transferred to the health neck.", True),  # "help desk" as tiny.en heard it
+        ("I'd like to be transferred please", True),
+        ("I don't want to be transferred, just tell me my balance", False),
+        ("will I be transferred to someone if this doesn't work?", False),  # a question about the procedure
+        ("I was transferred three times last week and nobody helped", False),
+    ],
+)
+def test_being_transferred(said, asks):
+    assert bool(person.verdict(said, "en")) is asks
