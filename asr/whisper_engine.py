@@ -21,6 +21,7 @@ from asr.engine import Alternative, ModelLoadError, Transcript, Word
 from asr.errors import RecognizerUsageError
 from asr.models import WHISPER_HINT, bundled_whisper_model, resolve_whisper_model, validate_whisper_model_dir
 from asr.registry import EngineSpec, register
+from asr.vad import VoiceActivity
 from asr.wer import normalize
 
 WHISPER_RATE = 16000
@@ -28,6 +29,13 @@ WHISPER_RATE = 16000
 # longer audio is still decoded window by window (the longest Asterisk prompt is 73 s).
 MAX_UTTERANCE_SECONDS = 120.0
 SNAP_MIN_RATIO = 0.6
+# A prompt of hint words can make tiny.en stop after a word or two of a long turn: "Rather than go through
+# all that, could you put me straight through to a person?" came out as "No," with the yes/no step's
+# hints. A turn with at least this much speech and fewer words per second of it is decoded again without
+# hints; the second reading is kept when it has at least RETRY_MIN_WORDS and twice the words.
+CUT_SHORT_SPEECH_SECONDS = 2.0
+CUT_SHORT_WORDS_PER_SECOND = 0.6
+RETRY_MIN_WORDS = 4
 
 
 def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_MIN_RATIO) -> str | None:
@@ -52,6 +60,19 @@ def snap_to_grammar(text: str, grammar: Sequence[str], min_ratio: float = SNAP_M
         if ratio > best_ratio:
             best, best_ratio = phrase, ratio
     return best if best_ratio >= min_ratio else None
+
+
+def cut_short(text: str, pcm: bytes, rate: int) -> bool:
+    """The transcript has far fewer words than the speech in `pcm` would hold (see CUT_SHORT_*)."""
+    if rate not in (8000, 16000, 32000, 48000):
+        return False  # webrtcvad's rates; other rates are resampled telephony we do not second-guess
+    vad = VoiceActivity(rate, min_dbfs=None)
+    speech = sum(voiced for _, voiced in vad.classify(pcm)) * vad.frame_seconds
+    return speech >= CUT_SHORT_SPEECH_SECONDS and _words(text) < CUT_SHORT_WORDS_PER_SECOND * speech
+
+
+def _words(text: str) -> int:
+    return len(normalize(text))
 
 
 def _contains(words: list[str], phrase: list[str]) -> bool:
@@ -172,6 +193,10 @@ class WhisperStream:
             return Transcript("", 0.0, (), "whisper", len(pcm) // 2 / self._rate, 0.0)
         async with self._lock:  # one decode at a time per stream
             transcript = await self._engine.decode(pcm, self._rate, self._hints)
+            if self._hints and cut_short(transcript.text, pcm, self._rate):
+                again = await self._engine.decode(pcm, self._rate, None)
+                if _words(again.text) >= max(RETRY_MIN_WORDS, 2 * _words(transcript.text)):
+                    transcript = again
         if self._grammar:
             text, words = self._snap(transcript.text, transcript.words)
             others = [Alternative(self._snap(a.text, ())[0], a.confidence) for a in transcript.alternatives]
