@@ -90,14 +90,17 @@ def terms(text: str, language: str) -> list[str]:
 
 
 _SENTENCE_ENDS = re.compile(r"(?<=[.?!。？！])\s*")
-MIN_SENTENCE_TERMS = 2  # a sentence searched alone must say this much ("what time do you close", not "ok.")
+# a sentence searched alone must say this much: "what time do you close tonight" (time, close, tonight), not
+# "How do I change it?" or 怎么开通 (Chinese terms are characters and their pairs)
+MIN_SENTENCE_TERMS = {"en": 3, "zh": 6}
 SENTENCE_WEIGHT = 0.9  # what a last sentence's score counts, beside a whole turn's
 
 
 def _last_sentence(text: str, language: str) -> str | None:
     """The last sentence of a turn of several, when it says enough to be searched alone; else None."""
     parts = [p for p in _SENTENCE_ENDS.split(text.strip()) if p]
-    if len(parts) < 2 or len(set(terms(parts[-1], language))) < MIN_SENTENCE_TERMS:
+    needed = MIN_SENTENCE_TERMS["zh" if is_chinese(language) else "en"]
+    if len(parts) < 2 or len(set(terms(parts[-1], language))) < needed:
         return None
     return parts[-1]
 

@@ -322,9 +322,43 @@ def test_a_plan_is_still_a_plan(flow):  # noqa: F811
         ("Please can I be transferred to the health neck.", True),  # "help desk" as tiny.en heard it
         ("I'd like to be transferred please", True),
         ("I don't want to be transferred, just tell me my balance", False),
-        ("will I be transferred to someone if this doesn't work?", False),  # a question about the procedure
+        ("how long for the money to be transferred back?", False),  # money, not the caller
+        ("can my number be transferred to my new phone?", False),
+        ("I refuse to be transferred again", False),
+        ("why do I always get transferred?", False),
         ("I was transferred three times last week and nobody helped", False),
     ],
 )
 def test_being_transferred(said, asks):
     assert bool(person.verdict(said, "en")) is asks
+
+
+@pytest.mark.parametrize(
+    ("said", "same"),
+    [
+        ("yes but there's another thing as well", True),  # and also, not a different issue
+        ("yeah, it's not the same as it was, it's even slower", True),
+        ("解决了，这次是别的", False),
+        ("上次的搞定了，这次是网", False),
+        ("另外一件事", False),
+        ("是的，而且还有另外一件事", True),
+        ("上次说搞定了，结果又断了", True),
+    ],
+)
+def test_more_answers_to_the_same_issue(flow, said, same):  # noqa: F811
+    bot, _ = start(flow, returning=True, language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.slots.get("same_issue") is same
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "The TV box you sent keeps freezing on every channel. How do I turn it off?",
+        "我的来电显示不见了。怎么开通？",
+    ],
+)
+def test_a_short_last_question_is_not_searched_alone(flow, said):  # noqa: F811
+    bot = reached(flow, [], language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.answered_last is None
