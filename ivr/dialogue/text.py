@@ -113,7 +113,8 @@ _QUESTION_OPENINGS = (
     *("would", "which", "who", "should"),
 )
 _FILLERS = ("um", "uh", "er", "erm", "so", "oh", "ok", "okay", "hi", "hello", "yeah", "right", "well", "and")
-_ZH_ASKING = ("怎么", "如何", "哪里", "哪儿", "能不能", "可不可以", "可以吗", "行吗", "吗", "么", "呢")
+_ZH_ASKING = ("怎么", "如何", "哪里", "哪儿", "能不能", "可不可以")
+_ZH_QUESTION_ENDS = ("吗", "么", "呢")
 
 
 def asks(text: str, language: str) -> bool:
@@ -124,7 +125,7 @@ def asks(text: str, language: str) -> bool:
         return True
     if is_chinese(language):
         said = compact(stripped, language)
-        return said.endswith(("吗", "么", "呢")) or any(w in said for w in _ZH_ASKING[:6])
+        return said.endswith(_ZH_QUESTION_ENDS) or any(w in said for w in _ZH_ASKING)
     words = [w for w in normalise(stripped, language).split() if w not in _FILLERS]
     if words[:1] == ["why"]:
         return False  # "why is there no signal at my house?": a complaint put as a question
