@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
+from ivr.dialogue.mood_trend import SentimentTrend
 from ivr.dialogue.schema import Policy
 from ivr.dialogue.sentiment import Reading
 
@@ -22,7 +22,7 @@ class PolicyState:
     """One call's counters against the flow's transfer policy."""
 
     policy: Policy
-    trend: Any = None  # ivr.dialogue.sentiment.SentimentTrend, made on first use
+    trend: SentimentTrend | None = None  # made on first use
     no_match: int = 0
     no_input: int = 0
     requests: Counter[str] = field(default_factory=Counter)
@@ -53,8 +53,6 @@ class PolicyState:
     def on_sentiment(self, mood: Reading) -> str | None:
         """Add one turn's sentiment: "strong" (hand over now), "sustained" (upset long enough), or None."""
         if self.trend is None:
-            from ivr.dialogue.sentiment import SentimentTrend
-
             self.trend = SentimentTrend()
         self.trend.add(mood.score)
         self.scores.append(round(mood.score, 3))

@@ -1,4 +1,4 @@
-"""Lexicon-based sentiment of a caller's turn in [-1, 1] (English and Chinese), and its trend over a call.
+"""Lexicon-based sentiment of a caller's turn in [-1, 1] (English and Chinese); the trend is mood_trend's.
 
 How this works: the text is cut into lexicon items, longest entry first (English on words, up to
 three-word phrases; Chinese on character substrings; an English word formed from an entry with -ful,
@@ -17,7 +17,8 @@ of the lexicon's `strong` list (anger, insults, "ridiculous", "complaint", "canc
 stays negative after negation ("I'm not angry" is not) and is not softened ("a bit rubbish" is mild), or
 a total at or below the strong threshold.
 Contempt the caller aims at themselves ("I'm hopeless with technology", 我真是个废物: the lexicon's
-`of_self` entries just after a `self` word, nobody else named between) counts half and is never strong.
+`of_self` entries just after a `self` word, nobody else named between) counts half and is never strong,
+and so does a complaint a named person once made ("my neighbour made a complaint last month").
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -425,42 +426,3 @@ def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon
 def sentiment(text: str, language: str) -> float:
     """The sentiment of one turn in [-1, 1]; 0 when no lexicon word is present."""
     return read(text, language).score
-
-
-@dataclass
-class SentimentTrend:
-    """Per-turn sentiment scores of one call, oldest first, with summaries the flow and hand-off use."""
-
-    scores: list[float] = field(default_factory=list)
-
-    def add(self, score: float) -> None:
-        """Append the latest turn's score."""
-        self.scores.append(score)
-
-    def latest(self) -> float | None:
-        """The most recent score, None before the first."""
-        return self.scores[-1] if self.scores else None
-
-    def mean(self, last: int = 3) -> float | None:
-        """The mean of the last `last` scores, None when there are none."""
-        window = self.scores[-last:] if last > 0 else []
-        return sum(window) / len(window) if window else None
-
-    def direction(self, margin: float = 0.15) -> str:
-        """ "worsening", "improving" or "steady": the mean of the later half against the earlier half."""
-        if len(self.scores) < 2:
-            return "steady"
-        half = len(self.scores) // 2
-        earlier, later = self.scores[:half], self.scores[-half:]
-        delta = sum(later) / len(later) - sum(earlier) / len(earlier)
-        if delta <= -margin:
-            return "worsening"
-        if delta >= margin:
-            return "improving"
-        return "steady"
-
-    def is_negative(self, threshold: float = -0.5, consecutive: int = 1) -> bool:
-        """True when each of the last `consecutive` scores is at or below `threshold`."""
-        if consecutive < 1 or len(self.scores) < consecutive:
-            return False
-        return all(s <= threshold for s in self.scores[-consecutive:])

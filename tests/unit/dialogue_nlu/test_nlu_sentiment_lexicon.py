@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivr.dialogue.sentiment import SentimentTrend, lexicon, read, sentiment
+from ivr.dialogue.mood_trend import SentimentTrend
+from ivr.dialogue.sentiment import lexicon, read, sentiment
 
 
 def test_lexicons_are_real_sized():
