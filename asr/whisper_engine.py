@@ -66,6 +66,8 @@ def cut_short(text: str, pcm: bytes, rate: int) -> bool:
     """The transcript has far fewer words than the speech in `pcm` would hold (see CUT_SHORT_*)."""
     if rate not in (8000, 16000, 32000, 48000):
         return False  # webrtcvad's rates; other rates are resampled telephony we do not second-guess
+    if _words(text) >= CUT_SHORT_WORDS_PER_SECOND * len(pcm) / 2 / rate:
+        return False  # enough words for all of the audio, speech or not: no VAD pass needed
     vad = VoiceActivity(rate, min_dbfs=None)
     speech = sum(voiced for _, voiced in vad.classify(pcm)) * vad.frame_seconds
     return speech >= CUT_SHORT_SPEECH_SECONDS and _words(text) < CUT_SHORT_WORDS_PER_SECOND * speech

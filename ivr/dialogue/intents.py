@@ -58,23 +58,26 @@ _SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
 @cache
+def _scope_data() -> dict:
+    """lexicons/scope.yaml, read once."""
+    return yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
+
+
+@cache
 def _scope_words(chinese: bool) -> tuple[tuple[str, ...], ...]:
-    """(negators, conditionals, not_supposing, asking, subjects, absence, not_by_stem) words of a language
-    (scope.yaml)."""
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "scope.yaml").read_text("utf-8"))
+    """(negators, conditionals, not_supposing, asking, subjects, absence) words of a language (scope.yaml)."""
+    data = _scope_data()
     lang = "zh" if chinese else "en"
     return tuple(
         tuple(sorted((normalise(w, lang) for w in data[lang].get(key, [])), key=len, reverse=True))
-        for key in (
-            "negators",
-            "conditionals",
-            "not_supposing",
-            "asking",
-            "subjects",
-            "absence",
-            "not_by_stem",
-        )
+        for key in ("negators", "conditionals", "not_supposing", "asking", "subjects", "absence")
     )
+
+
+@cache
+def _not_by_stem() -> frozenset[str]:
+    """English word forms that do not stand for their stem's words ("planning" is no plan; scope.yaml)."""
+    return frozenset(normalise(w, "en") for w in _scope_data()["en"].get("not_by_stem", []))
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ class _Similarity:
         self.pairs: dict[str, dict[str, float]] = {}
         for unit in set(units):
             sims = {unit: 1.0}
-            if fuzzy and unit not in _scope_words(False)[6]:  # "planning ahead" is no plan
+            if fuzzy and unit not in _not_by_stem():  # "planning ahead" is no plan
                 for word in by_stem.get(stem(unit), ()):
                     sims.setdefault(word, 0.95)
                 if len(unit) >= FUZZY_MIN_LEN:
@@ -298,7 +301,7 @@ class IntentMatcher:
 
     def _supposes(self, text: str) -> bool:
         """Every sentence of the turn is a supposition ("what happens if ...", 如果...的话)."""
-        _, conditionals, polite, asking, subjects, *_ = _scope_words(self._chinese)
+        _, conditionals, polite, asking, subjects, _ = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
         sentences = []
         for units in self._units_of(_SENTENCES.split(text)):

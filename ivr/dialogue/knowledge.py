@@ -81,10 +81,9 @@ _CALLING_LEAD = re.compile(
 def terms(text: str, language: str) -> list[str]:
     """Index terms: stemmed content words, or Chinese characters and bigrams without grammar characters."""
     if not is_chinese(language):
-        text = _CALLING_LEAD.sub(" ", normalise(text, language))
+        said = _CALLING_LEAD.sub(" ", normalise(text, language))
+        return [stem(u) for u in tokens(said, language) if u not in STOPWORDS]
     units = tokens(text, language)
-    if not is_chinese(language):
-        return [stem(u) for u in units if u not in STOPWORDS]
     grams = [a + b for a, b in itertools.pairwise(units) if not (a in STOP_CHARS and b in STOP_CHARS)]
     return [u for u in units if u not in STOP_CHARS] + grams
 
@@ -203,8 +202,9 @@ class KnowledgeBase:
         for lang, index in self._indexes.items():
             if same_language(lang, language):
                 scores = self._scores(text, language, index)
-                last = _last_sentence(text, language)
-                if last is not None and max(scores.values(), default=0.0) < self.min_score:
+                found = max(scores.values(), default=0.0) >= self.min_score
+                last = None if found else _last_sentence(text, language)
+                if last is not None:
                     for i, score in self._scores(last, language, index).items():
                         scores[i] = max(scores.get(i, 0.0), score * SENTENCE_WEIGHT)
                 hits += [KnowledgeHit(index.entries[i], round(s, 4)) for i, s in sorted(scores.items())]

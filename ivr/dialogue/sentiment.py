@@ -381,14 +381,7 @@ def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, 
     clause = clause_of[item.start]
     start = max(0, item.start - (SELF_REACH if glue else 2 * SELF_REACH))
     said = f"{glue}{glue.join(units[i] for i in range(start, item.start) if clause_of[i] == clause)}{glue}"
-    at = max(
-        (
-            said.rfind(f"{glue}{w}{glue}") + len(w) + len(glue)
-            for w in lex.selves
-            if f"{glue}{w}{glue}" in said
-        ),
-        default=-1,
-    )
+    at = _after_last(said, lex.selves, glue)
     if at < 0:
         return False
     # "I'm (so) hopeless", not "I'm paying for rubbish" or "I think you're hopeless": only intensifiers and
@@ -402,6 +395,14 @@ def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, 
     return not any(after == o or (not glue and after and o.startswith(after)) for o in lex.others)
 
 
+def _after_last(said: str, phrases: tuple[str, ...], glue: str) -> int:
+    """Where the last of `phrases` said in `said` (glued units, glue at both ends) ends; -1 if none is."""
+    return max(
+        (said.rfind(f"{glue}{w}{glue}") + len(w) + len(glue) for w in phrases if f"{glue}{w}{glue}" in said),
+        default=-1,
+    )
+
+
 def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
     """A complaint somebody else once made ("my neighbour made a complaint last month", 我妈上礼拜投诉过):
     told, not made by the caller. Needs another person before it and a mark of the past in its clause."""
@@ -413,8 +414,7 @@ def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon
     near = [i for i in clause if item.start - reach <= i < item.start]
     before = f"{glue}{glue.join(units[i] for i in near)}{glue}"
     whole = f"{glue}{glue.join(units[i] for i in clause)}{glue}"
-    told_by = max((before.rfind(f"{glue}{w}{glue}") + len(w) + len(glue) for w in lex.third_parties
-                   if f"{glue}{w}{glue}" in before), default=-1)  # fmt: skip
+    told_by = _after_last(before, lex.third_parties, glue)
     if told_by < 0:
         return False
     between = before[told_by:].split(glue) if glue else list(before[told_by:])

@@ -114,7 +114,7 @@ def _english_groups(words: list[str]) -> list[_Group]:
             continue
         # after "double" an "oh" is a zero ("double oh seven"), as after a digit
         after = words[i + 1] if i + 1 < len(words) else ""
-        group = _start_group(word, prev_digit or repeat > 1, next_digit, words[i - 1] if i else "", after)
+        group = _start_group(word, prev_digit or repeat > 1, words[i - 1] if i else "", after)
         next_zero = i + 1 < len(words) and words[i + 1] in ZERO_SOUNDS
         if word in REPEATS and (next_digit or next_zero):
             repeat = REPEATS[word]
@@ -130,13 +130,12 @@ def _english_groups(words: list[str]) -> list[_Group]:
     return groups
 
 
-def _start_group(word: str, prev_digit: bool, next_digit: bool, prev: str, after: str = "") -> _Group | None:
+def _start_group(word: str, prev_digit: bool, prev: str, after: str) -> _Group | None:
     """A new group for a number word or digit string, or None for any other word."""
     if word.isdecimal():
         return _Group(int(word), 0, text=_cn_digits(word))
-    number_after = (
-        next_digit or after in ZERO_SOUNDS or after in REPEATS
-    )  # "the one oh four", "no, one double"
+    next_digit = _is_digit_word(after)
+    number_after = next_digit or after in ZERO_SOUNDS or after in REPEATS  # "the one oh four", "one double"
     if word == "one" and prev in PRONOUN_ONE_AFTER and not number_after:
         return None  # "the one on the bill", "that one": a pronoun, not a digit
     if word in UNITS:

@@ -9,7 +9,7 @@ from ivr.dialogue.sentiment import read
 from ivr.dialogue.slots import parse_digits, parse_yes_no, said_twice
 from ivr.dialogue.text import marked_question
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start, texts  # noqa: F401 (fixture)
-from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons
+from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons, said_first
 from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
 
 SAME_ISSUE = {  # the telecom flow's same_issue answers, as the step passes them
@@ -165,15 +165,13 @@ def test_a_bill_keyword_still_routes_a_plain_request(flow):  # noqa: F811
     ],
 )
 def test_everyday_words_for_a_topic(flow, said, intent):  # noqa: F811
-    bot = reached(flow, [], language=language_of(said))
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said, language_of(said))
     assert bot.intent == intent
 
 
 @pytest.mark.parametrize("said", ["um, sorry, what am I supposed to say?", "我该说什么"])
 def test_asking_what_to_say_gets_the_help(flow, said):  # noqa: F811
-    bot = reached(flow, [], language=language_of(said))
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said, language_of(said))
     assert bot.acted == "help"
 
 
@@ -250,8 +248,7 @@ def test_the_callers_own_complaint_beside_other_people_stays_strong(said):
     ],
 )
 def test_new_words_stay_in_their_place(flow, said, not_intent):  # noqa: F811
-    bot = reached(flow, [], language=language_of(said))
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said, language_of(said))
     assert bot.intent != not_intent
 
 
@@ -273,8 +270,7 @@ def test_why_put_as_a_question_is_still_a_fault(flow):  # noqa: F811
     ],
 )
 def test_a_question_after_a_remark_is_answered(flow, said, entry):  # noqa: F811
-    bot = reached(flow, [])
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said)
     assert bot.answered_last == entry
 
 
@@ -286,8 +282,7 @@ def test_a_question_after_a_remark_is_answered(flow, said, entry):  # noqa: F811
     ],
 )
 def test_a_last_sentence_does_not_outweigh_the_whole_turn(flow, said, intent):  # noqa: F811
-    bot = reached(flow, [])
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said)
     assert bot.intent == intent and bot.answered_last in (None, "roaming")
 
 
@@ -359,6 +354,5 @@ def test_more_answers_to_the_same_issue(flow, said, same):  # noqa: F811
     ],
 )
 def test_a_short_last_question_is_not_searched_alone(flow, said):  # noqa: F811
-    bot = reached(flow, [], language=language_of(said))
-    bot.on_transcript(said, 0.9)
+    bot, _ = said_first(flow, said, language_of(said))
     assert bot.answered_last is None
