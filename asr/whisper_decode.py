@@ -115,10 +115,21 @@ def hint_tokens(encode, hints: Sequence[str] | None, budget: int = HINT_TOKEN_BU
 
 
 _WORD = re.compile(r"\S+")
+_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DIGIT_WORDS = frozenset((*_DIGITS, "oh", "o", "double", "triple"))
+# Digits repeat in real numbers ("five five five", "one two one two"): only a longer run is a loop, and
+# a number said twice over is left to the dialogue, which knows how long the step's number is.
+DIGIT_LOOP = 5
+
+
+def _digits(keys: list[str]) -> bool:
+    """Every word is a digit (said or written)."""
+    return all(k in _DIGIT_WORDS or k.isdigit() for k in keys)
 
 
 def collapse_repeats(text: str) -> str:
-    """Drop decoder loops: a phrase of 1-2 words said 3+ times in a row, or of 3+ words said 2+ times, once.
+    """Drop decoder loops: a phrase of 1-2 words said 3+ times in a row, or of 3+ words said 2+ times, once
+    (digits: `DIGIT_LOOP` times).
 
     Compared without case and punctuation, so "Yes. Yes. Yes." becomes "Yes.". Two short repeats
     ("thank you thank you", "no no") are kept: people say those.
@@ -132,7 +143,7 @@ def collapse_repeats(text: str) -> str:
             copies = 1
             while keys[i + copies * n : i + (copies + 1) * n] == keys[i : i + n]:
                 copies += 1
-            if copies >= need:
+            if copies >= (DIGIT_LOOP if _digits(keys[i : i + n]) else need):
                 del words[i + n : i + copies * n], keys[i + n : i + copies * n]
             i += 1
     return " ".join(words)

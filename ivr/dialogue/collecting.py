@@ -141,6 +141,16 @@ class CollectingMixin:
             return self._no_match()
         return self._collected(entered if step.kind == "digits" else int(entered))
 
+    def _answer_of(self, text: str) -> Any:
+        """`_answer` of a hypothesis only weighed, not acted on: a number said in pieces stays as it was.
+
+        Weighing "three one five" and then its alternative "three one five," must not join the two."""
+        pieces = self._pieces, self._pieced
+        try:
+            return self._answer(text)
+        finally:
+            self._pieces, self._pieced = pieces
+
     def _answer(self, text: str) -> Any:
         """The answer the step waits for in `text`: yes/no to a read-back, the collected value, or None."""
         if isinstance(self.pending, ReadBack):

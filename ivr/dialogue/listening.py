@@ -88,7 +88,7 @@ class ListeningMixin:
     _say: Callable[..., Any]
     _t: Callable[[dict[str, str]], str]
     _msg: Callable[..., str]
-    _answer: Callable[[str], Any]
+    _answer_of: Callable[[str], Any]
     _yes: Callable[[str], bool | None]
     _kb_hit: Callable[[Any, str], Any]
     _closes: Callable[[AskStep, str], bool]
@@ -207,7 +207,7 @@ class ListeningMixin:
         if isinstance(self.pending, AskedIntent):
             answered = self._chosen(self.pending, heard, self._yes(text)) is not None
         else:
-            answered = self._answer(text) is not None
+            answered = self._answer_of(text) is not None
             answered = answered or (isinstance(step, MenuStep) and self._menu_option(step, text) is not None)
         if answered:
             return nbest.Grade.CLEAR

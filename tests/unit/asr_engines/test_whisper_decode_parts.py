@@ -74,7 +74,13 @@ def test_a_hint_too_long_for_the_rest_of_the_budget_is_skipped_not_cut(encode) -
         ("yes yes yes yes", "yes"),
         ("Yes. Yes. Yes.", "Yes."),
         ("I want a refund. I want a refund. I want a refund.", "I want a refund."),
-        ("one two one two one two three", "one two three"),
+        ("one two one two one two one two one two three", "one two three"),
+        # digits repeat in real numbers: 5550129, 000 (stop 28's probe set, "It's five, zero, one, two, nine")
+        ("It's five, five, five, zero, one, two, nine.", "It's five, five, five, zero, one, two, nine."),
+        ("oh oh oh seven", "oh oh oh seven"),
+        ("one two one two one two three", "one two one two one two three"),
+        ("one two three four, one two three four", "one two three four, one two three four"),
+        ("5 5 5 5 5 5 5 5", "5"),
         ("thank you thank you", "thank you thank you"),  # people do say that
         ("no no", "no no"),
         ("my account number is one two three four", "my account number is one two three four"),

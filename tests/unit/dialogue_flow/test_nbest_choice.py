@@ -151,6 +151,21 @@ def test_an_alternative_that_answers_the_collect_step_is_taken(flow):
     assert bot.acted_on_alternative and "7 7 8 8 9 9" in said[0].text
 
 
+@pytest.mark.parametrize(
+    ("best", "alternative", "pieces"),
+    [  # as tiny.en heard "three one five oh" and "5 5 5 0 1 2 9": too few digits, the caller goes on
+        ("three, one, five, move.", "three, one, five,", "315"),
+        ("It's five, zero, one, two, nine.", "It's five, five, zero, one, two, nine.", "50129"),
+    ],
+)
+def test_weighing_the_alternatives_never_joins_their_digits(flow, best, alternative, pieces):
+    bot = first_time(flow)
+    bot.on_transcript("I want to check my balance", 1.0)
+    said = bot.on_transcript(best, 0.7, alts((alternative, 0.6)))
+    # before: the alternative's digits were added to the best's ("I heard 3 1 5 3 1 5. Is that right?")
+    assert [a.text for a in said] == ["Go on."] and bot._pieces == pieces
+
+
 def test_a_much_less_likely_alternative_is_ignored_in_the_flow_too(flow):
     bot = first_time(flow)
     actions = bot.on_transcript("I'm so hungry right now.", 0.9, alts(("I'm so angry right now.", 0.5)))
