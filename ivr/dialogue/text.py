@@ -103,9 +103,18 @@ _A_NOT_A_END = re.compile(
 )
 
 
+# The same question with the verb said twice, at the clause's end: 上不上班, 开不开门, 能不能用.
+_A_NOT_A_SPLIT = re.compile(
+    rf"(\w)不\1(\w?)(?<=[{_A_NOT_A_VERBS}])(?=[啊呀呢啦]?\s*(?:[?？,.;:!，。；：！、…]|$))"
+)
+
+
 def marked_question(text: str, language: str) -> str:
-    """The text with a Chinese clause-final A-not-A 不 written as 吗 (能用不 → 能用吗); others as they are."""
-    return _A_NOT_A_END.sub("吗", text) if is_chinese(language) else text
+    """The text with a Chinese clause-final A-not-A written as 吗 (能用不, 上不上班 → 能用吗, 上班吗);
+    others as they are."""
+    if not is_chinese(language):
+        return text
+    return _A_NOT_A_END.sub("吗", _A_NOT_A_SPLIT.sub(r"\1\2吗", text))
 
 
 _QUESTION_OPENINGS = (
