@@ -22,7 +22,6 @@ built-in complaint/small-talk phrase. The intent keeps the higher of the two sco
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from ivr.dialogue.inner_keywords import KEYWORD_SCORE, below_their_takers, witho
 from ivr.dialogue.semantic import SemanticIndex, blend, calibrated
 from ivr.dialogue.text import (
     CLAUSE_BREAKS,
+    SENTENCE_BREAKS,
     STOP_CHARS,
     STOPWORDS,
     compact,
@@ -54,7 +54,6 @@ FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "ah", "mm", "嗯", "呃", "
 NEGATOR_REACH = 3  # words (English) or characters (Chinese) a negator may stand before the keyword
 KEYWORD_GAP = 2  # other words that may stand between two words of a keyword ("account is frozen")
 SUPPOSED_CAP = 0.55  # the best score of any intent in a turn that only supposes: a repair question at most
-_SENTENCES = re.compile(r"[.;!?。；！？…]+")
 
 
 @cache
@@ -304,7 +303,7 @@ class IntentMatcher:
         _, conditionals, polite, asking, subjects, _ = _scope_words(self._chinese)
         glue = "" if self._chinese else " "
         sentences = []
-        for units in self._units_of(_SENTENCES.split(text)):
+        for units in self._units_of(SENTENCE_BREAKS.split(text)):
             padded = f"{glue}{glue.join(units)}{glue}"
             for phrase in polite:  # "wondering if you could ...", 可以的话: a request, not a supposition
                 padded = padded.replace(f"{glue}{phrase}{glue}", " | ")

@@ -15,6 +15,7 @@ _SPACES = re.compile(r"\s+")
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 # Where a caller's clause ends, in both scripts: what a negator, a request or thanks does not reach past.
 CLAUSE_BREAKS = re.compile(r"[,.;:!?，。；：！？、…]+")
+SENTENCE_BREAKS = re.compile(r"[.;!?。；！？…]+")
 
 
 def _load_stopwords() -> tuple[frozenset[str], frozenset[str]]:

@@ -7,7 +7,7 @@ import pytest
 
 from ivr.bot import Hangup
 from ivr.dialogue.sentiment import read
-from tests.unit.dialogue_flow.test_flow_callers import flow, reached  # noqa: F401 (fixture)
+from tests.unit.dialogue_flow.test_flow_callers import flow, reached, texts  # noqa: F401 (fixture)
 from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons, said_first
 from tests.unit.dialogue_flow.test_flow_unscripted_callers import language_of
 
@@ -49,3 +49,17 @@ def test_that_is_all_at_anything_else_ends_the_call(flow):  # noqa: F811
     assert bot.step_name == "more"
     actions = bot.on_transcript("暂时就这些，谢谢你", 0.9)
     assert isinstance(actions[-1], Hangup) and bot.acted == "done"  # before: "抱歉，我没有听懂"
+
+
+@pytest.mark.parametrize(
+    ("said", "told"),
+    [
+        ("oh dear, I'm not very good with these machines. where's the account number written?", True),
+        ("where is the account number", True),
+        ("where's my account number, I want to change my plan", False),  # says more than where
+    ],
+)
+def test_where_the_number_is_written_is_told_in_a_sentence_of_its_own(flow, said, told):  # noqa: F811
+    bot = reached(flow, ["I want to check my balance"])
+    spoken = " ".join(texts(bot.on_transcript(said, 0.9)))
+    assert ("top of every bill" in spoken and "understand" not in spoken) is told, spoken
