@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ivr.dialogue import person
+from ivr.dialogue import person_teams
 from ivr.dialogue.schema import FlowSpec
 from ivr.dialogue.text import normalise
 
@@ -20,7 +20,7 @@ class Teams:
     def named(self, text: str) -> str | None:
         """The skill of the first department the caller names as somebody to talk to ("someone in
         billing"; not "the sales people lied to me", which is a complaint for the default team)."""
-        said = person.named_teams(text, self.language, self.names)
+        said = person_teams.named_teams(text, self.language, self.names)
         return self.skills.get(said[0]) if said else None
 
 

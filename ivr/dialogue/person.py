@@ -24,15 +24,11 @@ verb is the recogniser's "just".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
+from ivr.dialogue.person_teams import is_team
+from ivr.dialogue.person_words import MAX_TEXT, PersonWords, find, person_words, units_of
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese
 
-from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese, normalise
-
-MAX_TEXT = 2000
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
@@ -47,99 +43,9 @@ SUPPOSED_TALKS = frozenset({"talk", "speak", "chat"})  # a supposed call is to t
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
-TEAM_LEADS = frozenset(
-    {"to", "onto"}
-)  # before a team named as somebody to talk to ("get through to billing")
-TEAM_VERBS_ZH = frozenset({"转", "找", "接", "叫"})  # just before a short Chinese team name (找财务)
-TEAM_VERBS_ZH_MOMENT = frozenset(f"{v}一下" for v in TEAM_VERBS_ZH)  # 转一下财务
-TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
-# "help with billing"
-TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
-TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("through to the sales team")
-# a name ending in one of these is a team even right after a request verb or on its own ("I need the sales
-# team", "billing department please"; not "I need billing information", not "billing" said alone, which the
-# flow's intents answer)
-TEAM_NOUNS = frozenset({"department", "team", "desk", "people", "dept"})
-# what may follow a team named as somebody to talk to: the name ends its phrase ("to billing please", "to
-# billing about my bill"), not "to the billing address", "to the accounts page"
-TEAM_FOLLOWERS = frozenset(
-    {"please", "about", "for", "regarding", "re", "now", "then", "thanks", "thank", "because", "as", "so",
-     "and", "or", "asap", "urgently", "straight", "right", "today", "i", "im", "it", "if", "mate", "love",
-     "too", "again", "instead", "cheers", "quickly", "directly"}
-)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Words:
-    """One language's patterns, each longest first."""
-
-    persons: tuple[str, ...]
-    machines: tuple[str, ...]
-    verbs: tuple[str, ...]
-    direct: tuple[str, ...]
-    negators: tuple[str, ...]
-    questions: tuple[str, ...]
-    past: tuple[str, ...]
-    fillers: frozenset[str]
-    not_persons: tuple[str, ...]
-    errands: tuple[str, ...] = ()
-    question_ends: tuple[str, ...] = ()
-    talk: tuple[str, ...] = ()  # talking to the person first: no errand
-    refusing: tuple[str, ...] = ()  # between a negator and a machine: a refusal
-    did: tuple[str, ...] = ()  # after "the <person>": what they did ("the agent was rude")
-    being: tuple[str, ...] = ()  # before "a/an <person>": what the caller is ("I'm an agent")
-    demands: tuple[str, ...] = ()  # a negated question that demands: "can I not just speak to someone?"
-    having: tuple[str, ...] = ()  # between a negator and a machine: what the caller lacks, no refusal
-    asks_when: tuple[str, ...] = ()  # before the person: a question when they work ("what time do")
-    hours_leads: tuple[str, ...] = ()  # opening a yes/no question about when they work ("are", "do")
-    off_hours: tuple[str, ...] = ()  # ... and the time it asks about ("on bank holidays", "weekends")
-    supposing: tuple[str, ...] = ()  # a later call supposed before a clause asking when
-    impatient: tuple[str, ...] = ()  # after the person: waiting for one now ("going to answer")
-    past_times: tuple[str, ...] = ()  # a time of the past: 上周...找客服问过, "last time I came to"
-
-
-@cache
-def _words(chinese: bool) -> _Words:
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "person.yaml").read_text("utf-8"))
-    lang = "zh" if chinese else "en"
-    own = data[lang]
-
-    def longest_first(key: str) -> tuple[str, ...]:
-        return tuple(sorted((normalise(str(w), lang) for w in own[key]), key=lambda w: -len(w)))
-
-    return _Words(
-        *(longest_first(k) for k in ("persons", "machines", "verbs", "direct", "negators", "questions")),
-        past=longest_first("past"),
-        fillers=frozenset(normalise(str(w), lang) for w in own["fillers"]),
-        not_persons=longest_first("not_persons"),
-        errands=longest_first("errands"),
-        question_ends=longest_first("question_ends"),
-        talk=longest_first("talk"),
-        refusing=longest_first("refusing"),
-        did=longest_first("did"),
-        being=longest_first("being"),
-        demands=longest_first("demands"),
-        having=longest_first("having"),
-        **{
-            k: longest_first(k)
-            for k in ("asks_when", "hours_leads", "off_hours", "supposing", "impatient", "past_times")
-        },
-    )
-
-
-def _find(units: list[str], entries: tuple[str, ...], chinese: bool) -> list[tuple[int, int]]:
-    """(start, end) unit spans of the entries in the clause, longest first, not overlapping."""
-    taken: list[tuple[int, int]] = []
-    for entry in entries:
-        size = len(entry) if chinese else len(entry.split())
-        glue = "" if chinese else " "
-        for i in range(len(units) - size + 1):
-            if glue.join(units[i : i + size]) == entry and not any(s < i + size and i < e for s, e in taken):
-                taken.append((i, i + size))
-    return sorted(taken)
-
-
-def _question(units: list[str], words: _Words, chinese: bool) -> bool:
+def _question(units: list[str], words: PersonWords, chinese: bool) -> bool:
     """A question about the bot or a procedure: anywhere in Chinese, after leading fillers in English."""
     if chinese:  # ... unless a request verb follows it: 周末有人工吗我要转 (no punctuation between) asks
         text = "".join(units)
@@ -152,7 +58,7 @@ def _question(units: list[str], words: _Words, chinese: bool) -> bool:
 
 def _clause(
     units: list[str],
-    words: _Words,
+    words: PersonWords,
     chinese: bool,
     followed: bool = False,
     whole: bool = False,
@@ -161,25 +67,26 @@ def _clause(
     """One clause: True asks for a person, False says it does not, None has no opinion.
 
     `followed`: the next clause tells of the past ("the agent, I spoke to last week"). `whole`: the clause
-    is the whole turn. `teams`: the flow's department names, somebody to talk to where `_team` says so.
+    is the whole turn. `teams`: the flow's department names, somebody to talk to where `is_team` says so.
     """
     if _question(units, words, chinese):
         return False  # "are you a real person?", "who am I speaking to", "do I have to talk to someone to"
-    spans = {k: _find(units, getattr(words, k), chinese) for k in ("machines", "direct", "verbs", "negators")}
+    spans = {k: find(units, getattr(words, k), chinese) for k in ("machines", "direct", "verbs", "negators")}
     # a verb inside a negator is part of it (要 in 不需要)
     spans["verbs"] = [v for v in spans["verbs"] if not any(s <= v[0] < e for s, e in spans["negators"])]
-    blocked = _find(units, words.not_persons, chinese)
-    persons = [p for p in _find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
+    blocked = find(units, words.not_persons, chinese)
+    persons = [p for p in find(units, words.persons, chinese) if not any(s <= p[0] < e for s, e in blocked)]
     persons = sorted(
         persons
         + [
             t
-            for t in _find(units, teams, chinese)
-            if not any(s < t[1] and t[0] < e for s, e in persons) and _team(units, t, persons, words, chinese)
+            for t in find(units, teams, chinese)
+            if not any(s < t[1] and t[0] < e for s, e in persons)
+            and is_team(units, t, persons, words, chinese)
         ]
     )
-    errands = _find(units, words.errands, chinese)
-    talks = _find(units, words.talk, chinese)
+    errands = find(units, words.errands, chinese)
+    talks = find(units, words.talk, chinese)
 
     def errand(span: tuple[int, int]) -> bool:  # "send somebody out to fix my line": a visit, not a talk
         talked = any(start <= span[0] and span[0] - end <= ERRAND_REACH for start, end in talks)
@@ -238,7 +145,7 @@ def _clause(
         return False  # "I'm an agent for a property company", "I work as an insurance agent": what they are
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
     # "last time I had to talk to an agent": what the caller once had to do, not a request
-    once = PAST_NEEDS + PAST_GOES if not chinese and _find(units, words.past_times, False) else PAST_NEEDS
+    once = PAST_NEEDS + PAST_GOES if not chinese and find(units, words.past_times, False) else PAST_NEEDS
     for start, _ in persons:
         # measured from the verb's last word: "explain the whole thing to one of the technicians"
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[1] - 1 and v[0] < start]
@@ -264,7 +171,7 @@ def _clause(
         return False
     if bare:
         return True  # "agent agent agent", "a real person please", 人工人工
-    if _find(units, words.past, chinese):
+    if find(units, words.past, chinese):
         return False  # "the agent I spoke to yesterday was helpful", 上次那个客服
     if not chinese and any(_owned(units, start) for start, _ in persons):
         # "my mobile agent being touched" (misheard "my mobile data's been patchy"), "my brother's agent":
@@ -273,53 +180,6 @@ def _clause(
         # person ("operator for billing please", "is an agent available").
         return False
     return None
-
-
-def _team(
-    units: list[str], span: tuple[int, int], persons: list[tuple[int, int]], words: _Words, chinese: bool
-) -> bool:
-    """A department named as somebody to talk to, not as a topic ("my billing is wrong", "help with billing")
-    or a thing ("the billing address"): in Chinese always; in English ending its phrase, after "to", after
-    a verb of talking and "with", after a person and "in" or "from" ("someone in billing"), or, for a name
-    ending in department or team, right after a request verb or as all of the clause ("I need the sales
-    team", "billing department please")."""
-    start, end = span
-    if chinese:  # a short name only right after a verb of putting through: 找销售, not 和销售说的不一样
-        before = "".join(units[max(0, start - 3) : start])  # 转一下财务: "a moment" may stand between
-        return end - start >= 3 or before[-1:] in TEAM_VERBS_ZH or before in TEAM_VERBS_ZH_MOMENT
-    if end < len(units) and units[end] not in TEAM_FOLLOWERS:
-        return False
-    if any(s < end and start < e for s, e in persons):
-        return True  # a person word too ("tech support", "engineer"): the clause's reading decides
-    lead = start - 1
-    while lead >= 0 and units[lead] in TEAM_ARTICLES:
-        lead -= 1
-    before = units[lead] if lead >= 0 else ""
-    if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
-        return True
-    if before in TEAM_OF_PERSON and any(e == lead for _, e in persons):
-        return True
-    if units[end - 1] not in TEAM_NOUNS:
-        return False
-    if any(e == lead + 1 for _, e in _find(units, words.verbs, False)):
-        return True
-    return all(u in words.fillers for u in units[:start] + units[end:])
-
-
-def named_teams(text: str, language: str, teams: tuple[str, ...]) -> list[str]:
-    """The flow's department names said as somebody to talk to, in the order said (`_team`)."""
-    chinese = is_chinese(language)
-    words = _words(chinese)
-    found: list[tuple[int, int, str]] = []
-    for at, part in enumerate(CLAUSE_BREAKS.split(text[:MAX_TEXT])):
-        units = _units(part, language, chinese)
-        persons = _find(units, words.persons, chinese)
-        glue = "" if chinese else " "
-        for start, end in _find(units, teams, chinese):
-            negated = start > 0 and units[start - 1] in ("not", "no")  # "about my bill, not sales"
-            if not negated and _team(units, (start, end), persons, words, chinese):
-                found.append((at, start, glue.join(units[start:end])))
-    return [name for *_, name in sorted(found)]
 
 
 def _alternative(units: list[str], persons: list[tuple[int, int]], machines: list[tuple[int, int]]) -> bool:
@@ -332,23 +192,23 @@ def _alternative(units: list[str], persons: list[tuple[int, int]], machines: lis
 
 
 def _asks_hours(
-    units: list[str], persons: list[tuple[int, int]], verbs: list[tuple[int, int]], words: _Words
+    units: list[str], persons: list[tuple[int, int]], verbs: list[tuple[int, int]], words: PersonWords
 ) -> bool:
     """A question when they work (English): "what time do your agents finish", "are they in on Sundays"."""
-    if not persons or _find(units[persons[0][1] :], words.impatient, False):
+    if not persons or find(units[persons[0][1] :], words.impatient, False):
         return False  # "when are your agents going to answer": wanted now
     first = persons[0][0]
-    for _, end in _find(units[:first], words.asks_when, False):
+    for _, end in find(units[:first], words.asks_when, False):
         if not any(end <= v < first for v, _ in verbs):  # "when can I speak to someone" asks (a verb between)
             return True
     lead = _lead(units, words)
     opens = lead < len(units) and units[lead] in words.hours_leads
     # "do you work weekends because I need an agent" asks; "is there anyone in on Sundays" does not
     asking = [v for v, e in verbs if " ".join(units[v:e]) not in ("is there", "are there")]
-    return opens and not asking and bool(_find(units, words.off_hours, False))
+    return opens and not asking and bool(find(units, words.off_hours, False))
 
 
-def _lead(units: list[str], words: _Words) -> int:
+def _lead(units: list[str], words: PersonWords) -> int:
     """Where the clause starts after its fillers ("um, so what time...")."""
     lead = 0
     while lead < len(units) and units[lead] in words.fillers:
@@ -357,14 +217,14 @@ def _lead(units: list[str], words: _Words) -> int:
 
 
 def _refused(
-    units: list[str], at: int, words: _Words, chinese: bool, negated: Callable[[int, int], bool]
+    units: list[str], at: int, words: PersonWords, chinese: bool, negated: Callable[[int, int], bool]
 ) -> bool:
     """A machine the caller refuses: "not a robot", "I won't talk to a machine", not "not good with it"."""
     if not negated(at, MACHINE_REACH):
         return False
     between = range(at - MACHINE_REACH, at)
-    refusing = any(v in between for v, _ in _find(units, words.refusing, chinese))
-    if not refusing and any(h in between for h, _ in _find(units, words.having, chinese)):
+    refusing = any(v in between for v, _ in find(units, words.refusing, chinese))
+    if not refusing and any(h in between for h, _ in find(units, words.having, chinese)):
         return False  # "I don't have a computer": something the caller lacks
     if negated(at, REFUSAL_REACH):
         return True  # "not a robot", 不要机器
@@ -372,17 +232,17 @@ def _refused(
     return refusing
 
 
-def _subject(units: list[str], persons: list[tuple[int, int]], words: _Words, followed: bool) -> bool:
+def _subject(units: list[str], persons: list[tuple[int, int]], words: PersonWords, followed: bool) -> bool:
     """ "The <person>" opening the clause, then what they did: "the agent was rude", "the agent, I spoke"."""
     if len(units) < 2 or units[0] != "the" or not persons or persons[0][0] != 1:
         return False
     after = units[persons[0][1] :]
     if not after:
         return followed
-    return bool(_find(after, words.did, False) or _find(after, words.past, False))
+    return bool(find(after, words.did, False) or find(after, words.past, False))
 
 
-def _self_described(units: list[str], start: int, words: _Words) -> bool:
+def _self_described(units: list[str], start: int, words: PersonWords) -> bool:
     """ "I'm an agent", "I work as an insurance agent": the caller says what they are (English)."""
     for article in (start - 1, start - 2):  # perhaps one word ("insurance") between
         if article >= 1 and units[article] in ("a", "an"):
@@ -390,10 +250,10 @@ def _self_described(units: list[str], start: int, words: _Words) -> bool:
     return False
 
 
-def _done_before(units: list[str], verb: int, person: int, words: _Words) -> bool:
+def _done_before(units: list[str], verb: int, person: int, words: PersonWords) -> bool:
     """A Chinese request once made: a past time before the verb, then 过 of experience after a verb of
     asking (找过, 问过); not 过 of direction (转过来), of time passing (过了十分钟), nor in a word (过户)."""
-    if not _find(units[:verb], words.past_times, True):
+    if not find(units[:verb], words.past_times, True):
         return False
     near = units[verb : person + PAST_MARK_REACH]
     return any(
@@ -410,37 +270,32 @@ def _owned(units: list[str], start: int) -> bool:
     return any(u in POSSESSIVES for u in units[max(0, start - OWNER_REACH) : start])
 
 
-def _units(part: str, language: str, chinese: bool) -> list[str]:
-    normalised = normalise(part, language)
-    return list(normalised.replace(" ", "")) if chinese else normalised.split()
-
-
-def _join_alternatives(clauses: list[list[str]], words: _Words) -> list[list[str]]:
+def _join_alternatives(clauses: list[list[str]], words: PersonWords) -> list[list[str]]:
     """A clause "or <a machine>" joined to the one before it."""
     joined: list[list[str]] = []
     for units in clauses:
-        if joined and units[0] == "or" and _find(units, words.machines, False):
+        if joined and units[0] == "or" and find(units, words.machines, False):
             joined[-1] = joined[-1] + units
         else:
             joined.append(units)
     return joined
 
 
-def _tells_of_past(rest: list[list[str]], words: _Words, chinese: bool) -> bool:
+def _tells_of_past(rest: list[list[str]], words: PersonWords, chinese: bool) -> bool:
     """The next clause tells of the past: "the agent, I spoke to last week" (not "it is urgent")."""
-    return bool(rest) and bool(_find(rest[0], words.past, chinese))
+    return bool(rest) and bool(find(rest[0], words.past, chinese))
 
 
-def _supposes_call(units: list[str], rest: list[list[str]], words: _Words) -> bool:
+def _supposes_call(units: list[str], rest: list[list[str]], words: PersonWords) -> bool:
     """A clause supposing a later call before one asking when (English): an opening-hours question."""
-    if not rest or not _find(units[: _lead(units, words) + 4], words.supposing, False):
+    if not rest or not find(units[: _lead(units, words) + 4], words.supposing, False):
         return False
     if not any(u in SUPPOSED_TALKS for u in units):  # "if I need an engineer, when can they come" asks
         return False
     lead = _lead(rest[0], words)
     if rest[0][lead : lead + 1] in (["when"], ["whens"]):  # "when the next time to call" (misheard) too
         return True
-    asked = _find(rest[0], words.asks_when, False)
+    asked = find(rest[0], words.asks_when, False)
     return bool(asked) and asked[0][0] == lead
 
 
@@ -450,9 +305,9 @@ def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | Non
     `teams`: the flow's department names, normalised (ivr.dialogue.departments).
     """
     chinese = is_chinese(language)
-    words = _words(chinese)
+    words = person_words(chinese)
     found: list[bool] = []
-    clauses = [_units(part, language, chinese) for part in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
+    clauses = [units_of(part, language, chinese) for part in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
     clauses = [units for units in clauses if units]
     if not chinese:  # "a real person, or a machine": one alternative, however the comma fell
         clauses = _join_alternatives(clauses, words)
