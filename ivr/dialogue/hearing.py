@@ -14,7 +14,7 @@ from typing import Any
 from ivr.dialogue import catalog
 from ivr.dialogue.listening import AskedIntent
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
-from ivr.dialogue.sentiment import lexicon
+from ivr.dialogue.sentiment_lexicon import lexicon
 from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer
 

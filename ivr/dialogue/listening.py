@@ -30,7 +30,7 @@ from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.sentiment import lexicon as sentiment_lexicon
+from ivr.dialogue.sentiment_lexicon import lexicon as sentiment_lexicon
 from ivr.dialogue.text import STOPWORDS, is_chinese, normalise, tokens
 from ivr.dialogue.transfers import CallbackOffer
 

@@ -27,11 +27,9 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
-import yaml
-
+from ivr.dialogue.sentiment_aim import of_others, of_self
+from ivr.dialogue.sentiment_lexicon import Item, Lexicon, lexicon
 from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, is_chinese, normalise
 
 ALPHA = 15.0  # VADER's normalisation constant for the squash
@@ -39,96 +37,12 @@ CAPS_BOOST = 1.5
 NEGATED_POSITIVE = -0.74  # "not happy": clearly negative
 NEGATED_NEGATIVE = -0.3  # "not bad": mildly positive, never negative
 EXCLAMATION_STEP = 0.3
-SELF_REACH = 3  # words (twice as many characters in Chinese) from "I'm" to what it says of the caller
 SELF_WEIGHT = 0.5  # what contempt aimed at oneself counts
-REPORTED_REACH = 5  # words (three times as many characters in Chinese) from somebody named to their complaint
 TOGETHER_SPAN = 5  # words (twice as many characters in Chinese) a word pattern may spread over
 SUPERLATIVE_NEGATORS = frozenset({"never"})  # with an intensifier after it: "never been so angry"
 SUFFIXES = ("fully", "ful", "ly", "ness", "es", "s")  # a word formed from a lexicon word reads as that word
 MAX_TEXT = 2000
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """One language's sentiment words, intensifiers and negators, with the longest entry length."""
-
-    words: dict[str, float]
-    intensifiers: dict[str, float]
-    negators: frozenset[str]
-    longest: int
-    strong: frozenset[str] = frozenset()  # entries that alone show anger or a complaint
-    together: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = ()  # (entry, word groups) read as one
-    # strong entries that are mild when the caller says them of themselves
-    of_self: frozenset[str] = frozenset()
-    selves: tuple[str, ...] = ()  # what says so just before them ("I'm", "I feel")
-    others: tuple[str, ...] = ()  # somebody else's, just after the word ("rubbish *service*")
-    hints: tuple[str, ...] = ()  # what angry callers say most, as written for the recogniser's prompt
-    between: frozenset[str] = frozenset()  # what may stand between "I'm" and the word ("a", 个)
-    # a complaint somebody else once made is told, not made: "my neighbour made a complaint last month"
-    reported: frozenset[str] = frozenset()
-    third_parties: tuple[str, ...] = ()
-    past_marks: tuple[str, ...] = ()
-    first_person: frozenset[str] = frozenset()
-
-
-@cache
-def lexicon(chinese: bool) -> Lexicon:
-    """The lexicon for Chinese or for latin-script languages, loaded once from ivr/dialogue/lexicons."""
-    name = "sentiment_zh.yaml" if chinese else "sentiment_en.yaml"
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / name).read_text("utf-8"))
-    words = {normalise(str(k), "zh" if chinese else "en"): float(v) for k, v in data["words"].items()}
-    boosts = {normalise(str(k), "en"): float(v) for k, v in data["intensifiers"].items()}
-    negators = frozenset(normalise(str(n), "en") for n in data["negators"])
-    strong = frozenset(normalise(str(w), "zh" if chinese else "en") for w in data.get("strong", []))
-    unknown = strong - words.keys()
-    if unknown:
-        raise RuntimeError(f"{name}: strong entries missing from words: {sorted(unknown)}")
-    lang = "zh" if chinese else "en"
-    together = tuple(
-        (normalise(str(r["as"]), lang), tuple(frozenset(normalise(str(w), lang) for w in g) for g in groups))
-        for r in data.get("together", [])
-        for groups in [r["all_of"]]
-    )
-    unknown = {entry for entry, _ in together} - words.keys()
-    if unknown:
-        raise RuntimeError(f"{name}: together entries missing from words: {sorted(unknown)}")
-    entries = [*words, *boosts, *negators]
-    longest = max(len(e) if chinese else len(e.split()) for e in entries)
-    of_self = frozenset(normalise(str(w), lang) for w in data.get("of_self", []))
-    selves = tuple(normalise(str(w), lang) for w in data.get("self", []))
-    others = tuple(normalise(str(w), lang) for w in data.get("others", []))
-    between = frozenset(normalise(str(w), lang) for w in data.get("between", []))
-    hints = tuple(str(h) for h in data.get("hints", []))
-    return Lexicon(
-        words,
-        boosts,
-        negators,
-        longest,
-        strong,
-        together,
-        of_self,
-        selves,
-        others,
-        hints,
-        between,
-        reported=frozenset(normalise(str(w), lang) for w in data.get("reported", [])),
-        third_parties=tuple(normalise(str(w), lang) for w in data.get("third_parties", [])),
-        past_marks=tuple(normalise(str(w), lang) for w in data.get("past_marks", [])),
-        first_person=frozenset(normalise(str(w), lang) for w in data.get("first_person", [])),
-    )
-
-
-@dataclass(frozen=True)
-class _Item:
-    """A lexicon hit: units [start, end) of the text, its kind and value, and whether it was shouted."""
-
-    start: int
-    end: int
-    kind: str  # "word" | "boost" | "negator" | "contrast"
-    value: float = 0.0
-    caps: bool = False
-    label: str | None = None  # the entry a word pattern stands for ("cancel the lot": cancel everything)
 
 
 def _lookup(entry: str, lex: Lexicon, contrasts: tuple[str, ...]) -> tuple[str, float] | None:
@@ -152,25 +66,25 @@ def _derived(word: str, lex: Lexicon) -> str | None:
     return None
 
 
-def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str) -> list[_Item]:
+def _scan(units: list[str], lex: Lexicon, contrasts: tuple[str, ...], glue: str) -> list[Item]:
     """Greedy longest-first segmentation of units (words or characters) into lexicon items."""
     items, i = [], 0
     while i < len(units):
         for size in range(min(lex.longest, len(units) - i), 0, -1):
             found = _lookup(glue.join(units[i : i + size]), lex, contrasts)
             if found:
-                items.append(_Item(i, i + size, *found))
+                items.append(Item(i, i + size, *found))
                 i += size
                 break
         else:
             base = _derived(units[i], lex) if glue else None  # English only: Chinese has no suffixes
             if base is not None:
-                items.append(_Item(i, i + 1, "word", lex.words[base], label=base))
+                items.append(Item(i, i + 1, "word", lex.words[base], label=base))
             i += 1
     return items
 
 
-def _english_items(text: str) -> list[_Item]:
+def _english_items(text: str) -> list[Item]:
     raw = _WORD.findall(unicodedata.normalize("NFKC", text))
     words = [normalise(w, "en") for w in raw]
     shouting_everywhere = all(w.isupper() for w in raw if w.isalpha())
@@ -178,7 +92,7 @@ def _english_items(text: str) -> list[_Item]:
     if shouting_everywhere:
         return items
     return [
-        _Item(
+        Item(
             it.start,
             it.end,
             it.kind,
@@ -191,10 +105,10 @@ def _english_items(text: str) -> list[_Item]:
 
 
 def _weigh(
-    items: list[_Item], max_gap: int, tight_negators: frozenset[str], units: list[str], clause_of: list[int]
-) -> list[tuple[_Item, float]]:
+    items: list[Item], max_gap: int, tight_negators: frozenset[str], units: list[str], clause_of: list[int]
+) -> list[tuple[Item, float]]:
     """Each sentiment item's value with intensifiers, negation and contrast applied."""
-    out: list[tuple[_Item, float]] = []
+    out: list[tuple[Item, float]] = []
     boost, boost_end, negator = 1.0, -1, None
     contrast_at = max((it.start for it in items if it.kind == "contrast"), default=None)
     for it in items:
@@ -219,7 +133,7 @@ def _weigh(
     return out
 
 
-def _negates(neg: _Item, word: _Item, items: list[_Item], max_gap: int, tight: frozenset[str],
+def _negates(neg: Item, word: Item, items: list[Item], max_gap: int, tight: frozenset[str],
              units: list[str]) -> bool:  # fmt: skip
     """True when `neg` governs `word`: only intensifiers and at most max_gap other units lie between."""
     boosts = sum(it.end - it.start for it in items if it.kind == "boost" and neg.end <= it.start < word.start)
@@ -256,13 +170,13 @@ def _clauses(text: str, chinese: bool) -> tuple[list[str], list[int]]:
 
 
 def _together(
-    items: list[_Item],
+    items: list[Item],
     units: list[str],
     clause_of: list[int],
     lex: Lexicon,
     glue: str,
     contrasts: tuple[str, ...],
-) -> list[_Item]:
+) -> list[Item]:
     """Items for word patterns: a word of each group in one clause reads as the rule's entry."""
     reach = TOGETHER_SPAN if glue else 2 * TOGETHER_SPAN
     for entry, groups in lex.together:
@@ -276,7 +190,7 @@ def _together(
                 continue  # "sorry to waste your time but what's my balance" is no "waste of my time"
             start = min(starts)  # where the pattern begins, so "don't cancel everything" is negated
             items = [it for it in items if not (it.kind == "word" and it.start <= start < it.end)]
-            items.append(_Item(start, start + 1, "word", lex.words[entry], label=entry))
+            items.append(Item(start, start + 1, "word", lex.words[entry], label=entry))
     return sorted(items, key=lambda it: it.start)
 
 
@@ -298,9 +212,9 @@ def _pattern_words(
     return starts
 
 
-def _a_not_a(items: list[_Item], units: list[str]) -> list[_Item]:
+def _a_not_a(items: list[Item], units: list[str]) -> list[Item]:
     """Chinese X不X / X没X is a question (烦不烦, 好不好): the negator negates nothing; X counts once."""
-    out: list[_Item] = []
+    out: list[Item] = []
     skip: set[int] = set()
     for n, it in enumerate(items):
         if n in skip:
@@ -336,7 +250,7 @@ def read(text: str, language: str) -> Reading:
     else:
         weighed = _weigh(items, 2, frozenset({"no"}), units, clause_of)
     selfish = [
-        _of_self(it, units, clause_of, lex, glue) or _of_others(it, units, clause_of, lex, glue)
+        of_self(it, units, clause_of, lex, glue) or of_others(it, units, clause_of, lex, glue)
         for it, _ in weighed
     ]
     weighed = [
@@ -360,7 +274,7 @@ def read(text: str, language: str) -> Reading:
     return Reading(score, negative, strong)
 
 
-def _softened(items: list[_Item]) -> set[int]:
+def _softened(items: list[Item]) -> set[int]:
     """Starts of the words right after intensifiers that weaken them ("a bit rubbish"): never strong."""
     out, factor, end = set(), 1.0, -1
     for it in items:
@@ -371,56 +285,6 @@ def _softened(items: list[_Item]) -> set[int]:
                 out.add(it.start)
             factor, end = 1.0, -1
     return out
-
-
-def _of_self(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
-    """Contempt the caller aims at themselves ("I'm hopeless with technology"): not a complaint."""
-    label = item.label or glue.join(units[item.start : item.end])
-    if label not in lex.of_self:
-        return False
-    clause = clause_of[item.start]
-    start = max(0, item.start - (SELF_REACH if glue else 2 * SELF_REACH))
-    said = f"{glue}{glue.join(units[i] for i in range(start, item.start) if clause_of[i] == clause)}{glue}"
-    at = _after_last(said, lex.selves, glue)
-    if at < 0:
-        return False
-    # "I'm (so) hopeless", not "I'm paying for rubbish" or "I think you're hopeless": only intensifiers and
-    # the lexicon's `between` words may stand between the caller and the word ...
-    rest = said[at:].strip(glue)
-    gap = list(rest) if not glue else rest.split()
-    if any(w not in lex.intensifiers and w not in lex.between for w in gap):
-        return False
-    # ... and it does not qualify something of somebody else's ("I get rubbish service")
-    after = units[item.end] if item.end < len(units) and clause_of[item.end] == clause else ""
-    return not any(after == o or (not glue and after and o.startswith(after)) for o in lex.others)
-
-
-def _after_last(said: str, phrases: tuple[str, ...], glue: str) -> int:
-    """Where the last of `phrases` said in `said` (glued units, glue at both ends) ends; -1 if none is."""
-    return max(
-        (said.rfind(f"{glue}{w}{glue}") + len(w) + len(glue) for w in phrases if f"{glue}{w}{glue}" in said),
-        default=-1,
-    )
-
-
-def _of_others(item: _Item, units: list[str], clause_of: list[int], lex: Lexicon, glue: str) -> bool:
-    """A complaint somebody else once made ("my neighbour made a complaint last month", 我妈上礼拜投诉过):
-    told, not made by the caller. Needs another person before it and a mark of the past in its clause."""
-    label = item.label or glue.join(units[item.start : item.end])
-    if label not in lex.reported:
-        return False
-    clause = [i for i in range(len(units)) if clause_of[i] == clause_of[item.start]]
-    reach = REPORTED_REACH if glue else 3 * REPORTED_REACH
-    near = [i for i in clause if item.start - reach <= i < item.start]
-    before = f"{glue}{glue.join(units[i] for i in near)}{glue}"
-    whole = f"{glue}{glue.join(units[i] for i in clause)}{glue}"
-    told_by = _after_last(before, lex.third_parties, glue)
-    if told_by < 0:
-        return False
-    between = before[told_by:].split(glue) if glue else list(before[told_by:])
-    return not any(u in lex.first_person for u in between) and any(
-        f"{glue}{w}{glue}" in whole for w in lex.past_marks
-    )
 
 
 def sentiment(text: str, language: str) -> float:

@@ -16,7 +16,7 @@ import pytest
 
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
-from ivr.dialogue.sentiment import lexicon
+from ivr.dialogue.sentiment_lexicon import lexicon
 from ivr.fakepbx.ami import FakeAmiServer
 from ivr.fakepbx.audiosocket import Digit, Speech, answered, until_the_bot_ends
 from ivr.routing import StaticRouter

@@ -18,7 +18,7 @@ from asr.whisper_engine import WhisperEngine
 from ivr.bot import CallInfo, Transfer
 from ivr.dialogue.engine import FlowBot
 from ivr.dialogue.registry import FlowRegistry
-from ivr.dialogue.sentiment import lexicon
+from ivr.dialogue.sentiment_lexicon import lexicon
 from ivr.routing import StaticRouter
 from tests.support.corpus import espeak_pcm
 

@@ -5,7 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ivr.dialogue.mood_trend import SentimentTrend
-from ivr.dialogue.sentiment import lexicon, read, sentiment
+from ivr.dialogue.sentiment import read, sentiment
+from ivr.dialogue.sentiment_lexicon import lexicon
 
 
 def test_lexicons_are_real_sized():
