@@ -122,6 +122,12 @@ _DIGIT_WORDS = frozenset((*_DIGITS, "oh", "o", "double", "triple"))
 DIGIT_LOOP = 5
 
 
+def _repeats_itself(keys: list[str]) -> bool:
+    """The phrase is a shorter phrase said over ("seven seven", "yes no yes no")."""
+    n = len(keys)
+    return any(n % size == 0 and keys == keys[:size] * (n // size) for size in range(1, n // 2 + 1))
+
+
 def _digits(keys: list[str]) -> bool:
     """Every word is a digit (said or written)."""
     return all(k in _DIGIT_WORDS or k.isdigit() for k in keys)
@@ -143,7 +149,10 @@ def collapse_repeats(text: str) -> str:
             copies = 1
             while keys[i + copies * n : i + (copies + 1) * n] == keys[i : i + n]:
                 copies += 1
-            if copies >= (DIGIT_LOOP if _digits(keys[i : i + n]) else need):
+            phrase = keys[i : i + n]
+            # a phrase that is itself a repeat ("seven seven") is left to its shorter self, so a loop of
+            # one digit goes whole
+            if copies >= (DIGIT_LOOP if _digits(phrase) else need) and not _repeats_itself(phrase):
                 del words[i + n : i + copies * n], keys[i + n : i + copies * n]
             i += 1
     return " ".join(words)

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ivr.dialogue.courtesy import acknowledgements
-from ivr.dialogue.text import CLAUSE_BREAKS, SENTENCE_BREAKS, STOPWORDS, is_chinese, ngrams, normalise, tokens
+from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, normalise, tokens
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
@@ -102,13 +102,9 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
 
 
 def asks_where(text: str, language: str, question: str) -> bool:
-    """The caller asks where to find the answer to `question` ("where would I find that?", 账号在哪儿看),
-    in a sentence of its own ("oh dear, I'm no good with machines. where's the account number written?")."""
-    for sentence in SENTENCE_BREAKS.split(text[:MAX_TEXT]):
-        found, rest = _found(sentence, language, _words(is_chinese(language)).where)
-        if found and _about(rest, language, question) and _only_about(rest, language, question):
-            return True
-    return False
+    """The caller asks where to find the answer to `question` ("where would I find that?", 账号在哪儿看)."""
+    found, rest = _found(text, language, _words(is_chinese(language)).where)
+    return bool(found) and _about(rest, language, question) and _only_about(rest, language, question)
 
 
 def objects(text: str, language: str) -> bool:
@@ -321,15 +317,15 @@ def _about(rest: str, language: str, question: str, pronoun: bool = False, stric
 
 
 def _only_about(rest: str, language: str, question: str) -> bool:
-    """Nothing in the rest of the turn but courtesy, the question's own words ("my account number") and
-    one word more ("written"): "where's my account number, I want to change my plan" says more than where."""
+    """Nothing in the rest of the turn but courtesy and the question's own words ("my account number"):
+    "where's my account number, I want to change my plan" says more than where."""
     if is_chinese(language):
         said = rest.replace(" ", "")
         for gram in sorted(set(ngrams(question, language)), key=len, reverse=True):
             said = said.replace(gram, "")
         return len(said.strip("啊呀吧嗯哦呢的我看找")) <= 2
     asked = set(tokens(question, language))
-    return len([w for w in rest.split() if w not in asked and w not in _courtesy(language)]) <= 1
+    return all(w in asked or w in _courtesy(language) for w in rest.split())
 
 
 def _courtesy(language: str) -> frozenset[str]:

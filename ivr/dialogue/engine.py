@@ -240,6 +240,9 @@ class FlowBot(
         same_topic = isinstance(step, CollectStep) and match is not None and match.intent == self.intent
         vague = match is not None and vague_match(match)
         listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic and not vague)
+        # "is that all?", 就这些了吗 at "anything else?": a question about the answer, not the call's end
+        closing = isinstance(step, AskStep) and match is not None and self._closes(step, match.intent)
+        listens = listens and not (closing and asks(text, self.language))
         if match is not None and listens and not self._knowledge_first(hit, match, text):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)

@@ -104,9 +104,11 @@ _A_NOT_A_END = re.compile(
 )
 
 
-# The same question with the verb said twice, at the clause's end: 上不上班, 开不开门, 能不能用.
+# The same question with the verb said twice, at the clause's end: 上不上班, 开不开门 (not 能不能用: "is my
+# number still usable?" is no question about roaming; nor 通不通, a fault)
+_A_NOT_A_SPLIT_VERBS = "班门"
 _A_NOT_A_SPLIT = re.compile(
-    rf"(\w)不\1(\w?)(?<=[{_A_NOT_A_VERBS}])(?=[啊呀呢啦]?\s*(?:[?？,.;:!，。；：！、…]|$))"
+    rf"(\w)不\1(\w?)(?<=[{_A_NOT_A_SPLIT_VERBS}])(?=[啊呀呢啦]?\s*(?:[?？,.;:!，。；：！、…]|$))"
 )
 
 

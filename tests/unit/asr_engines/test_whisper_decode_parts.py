@@ -81,6 +81,8 @@ def test_a_hint_too_long_for_the_rest_of_the_budget_is_skipped_not_cut(encode) -
         ("one two one two one two three", "one two one two one two three"),
         ("one two three four, one two three four", "one two three four, one two three four"),
         ("5 5 5 5 5 5 5 5", "5"),
+        ("seven " * 10 + "one two", "seven one two"),  # a loop of one digit goes whole, not "seven seven"
+        ("yes yes yes yes yes yes", "yes"),
         ("thank you thank you", "thank you thank you"),  # people do say that
         ("no no", "no no"),
         ("my account number is one two three four", "my account number is one two three four"),
