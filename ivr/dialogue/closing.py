@@ -15,7 +15,7 @@ from typing import Any
 
 from ivr.dialogue import asides
 from ivr.dialogue.schema import AskStep, GoodbyeStep
-from ivr.dialogue.text import CONTRASTS
+from ivr.dialogue.text import CONTRASTS, ends_asking
 
 # "no thanks, but ...": the contrast words, as whole words in English
 _CONTRAST = {
@@ -76,6 +76,8 @@ class ClosingMixin:
 
     def _finished(self, text: str) -> list[Any] | None:
         """ "Yeah I'm good" to a question that can end the call: the step's way to the end, else None."""
+        if ends_asking(text, self.language):
+            return None  # "that's it?", 就这些？: a question about the answer, not the call's end
         return self._to_the_end() if asides.has_finished(text, self.language) else None
 
     def _to_the_end(self) -> list[Any] | None:

@@ -32,10 +32,11 @@ from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
 from ivr.dialogue.hearing import RecogniserMixin
 from ivr.dialogue.intents import IntentMatch
-from ivr.dialogue.listening import AskedIntent, Heard, ListeningMixin, vague_match
+from ivr.dialogue.listening import Heard, ListeningMixin, vague_match
 from ivr.dialogue.policy import PolicyState
 from ivr.dialogue.prompting import PromptingMixin
 from ivr.dialogue.registry import Flow
+from ivr.dialogue.repair import AskedIntent, RepairMixin
 from ivr.dialogue.resume import resume
 from ivr.dialogue.schema import (
     GLOBAL_INTENTS,
@@ -50,7 +51,7 @@ from ivr.dialogue.schema import (
     SetStep,
     TransferStep,
 )
-from ivr.dialogue.text import asks, marked_question
+from ivr.dialogue.text import asks, ends_asking, marked_question
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
 from ivr.routing import Router
 
@@ -63,6 +64,7 @@ class FlowBot(
     AnswersMixin,
     CollectingMixin,
     ListeningMixin,
+    RepairMixin,
     ClosingMixin,
     RecogniserMixin,
     PromptingMixin,
@@ -242,7 +244,7 @@ class FlowBot(
         listens = isinstance(step, AskStep | MenuStep) or (self._mixed(step) and not same_topic and not vague)
         # "is that all?", 就这些了吗 at "anything else?": a question about the answer, not the call's end
         closing = isinstance(step, AskStep) and match is not None and self._closes(step, match.intent)
-        listens = listens and not (closing and asks(text, self.language))
+        listens = listens and not (closing and ends_asking(text, self.language))
         if match is not None and listens and not self._knowledge_first(hit, match, text):
             if confidence < self.spec.policy.confirm_below_confidence and self._label(match.intent):
                 return self._confirm_intent(match)

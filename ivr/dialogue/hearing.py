@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.dialogue import catalog
-from ivr.dialogue.listening import AskedIntent
+from ivr.dialogue.repair import AskedIntent
 from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
 from ivr.dialogue.sentiment_lexicon import lexicon
 from ivr.dialogue.text import is_chinese

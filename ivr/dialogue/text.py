@@ -104,12 +104,10 @@ _A_NOT_A_END = re.compile(
 )
 
 
-# The same question with the verb said twice, at the clause's end: 上不上班, 开不开门 (not 能不能用: "is my
-# number still usable?" is no question about roaming; nor 通不通, a fault)
-_A_NOT_A_SPLIT_VERBS = "班门"
-_A_NOT_A_SPLIT = re.compile(
-    rf"(\w)不\1(\w?)(?<=[{_A_NOT_A_SPLIT_VERBS}])(?=[啊呀呢啦]?\s*(?:[?？,.;:!，。；：！、…]|$))"
-)
+# The same question with the verb said twice, ending the turn: 你们周末上不上班啊. Not with more after it
+# ("上不上班，帮我转一下" asks for a person), nor of other verbs: 上不上门 asks for a visit, 能不能用 "is my
+# number still usable?" is no question about roaming, 通不通 is a fault.
+_A_NOT_A_SPLIT = re.compile(r"(\w)不\1(班)(?=[啊呀呢啦]?\s*[?？。!！.…]*\s*$)")
 
 
 def marked_question(text: str, language: str) -> str:
@@ -142,6 +140,14 @@ def asks(text: str, language: str) -> bool:
     if words[:1] == ["why"]:
         return False  # "why is there no signal at my house?": a complaint put as a question
     return bool(words) and words[0] in _QUESTION_OPENINGS
+
+
+def ends_asking(text: str, language: str) -> bool:
+    """The turn ends in a question: a question mark, or in Chinese 吗 ("is that all?", 就这些了吗). Not a
+    question word before a statement ("how kind, that's all", 我知道怎么弄了，没有了)."""
+    stripped = text.strip()
+    chinese_question = is_chinese(language) and compact(stripped, language).endswith("吗")
+    return stripped.endswith(("?", "？")) or chinese_question
 
 
 def compact(text: str, language: str) -> str:

@@ -30,6 +30,8 @@ BALANCE_GIVEN_ZH = ["我要查询话费", "一二三四五六", "对"]
         ("我冇嬲你，我只係想查下话费", False),
         ("your service is every bit as appalling as people say", True),
         ("this bit is ridiculous, I was charged for roaming", True),
+        ("唔系顶唔顺，我想查下话费", False),  # Cantonese negation
+        ("有啲顶唔顺，个网好慢", False),  # Cantonese "a bit"
     ],
 )
 def test_dialect_anger_and_softened_annoyance(said, strong):
@@ -39,13 +41,15 @@ def test_dialect_anger_and_softened_annoyance(said, strong):
 @pytest.mark.parametrize(
     ("said", "reason"),
     [
-        ("I think I need my account unfrozen please", "sensitive"),  # unlock, not a password reset
+        ("can you unfreeze my account please", "sensitive"),  # unlock, not a password reset
         ("could I please be put through to the help desk", "caller-request"),
         ("can I please be put through to help, Mac?", "caller-request"),  # as tiny.en heard it
         # the review's guards: a screen is no account, a payment put through is no request
         ("how do I unfreeze my screen", None),
         ("when will my payment be put through", None),
         ("how long does it take for a refund to be put through", None),
+        ("I don't want to be put through, I just want my balance", None),
+        ("no need to be put through, what's my balance", None),
     ],
 )
 def test_the_first_turn_goes_where_it_should(flow, said, reason):  # noqa: F811
@@ -57,7 +61,8 @@ def test_the_first_turn_goes_where_it_should(flow, said, reason):  # noqa: F811
     ("said", "marked"),
     [
         ("你们人工客服周末上不上班啊", "你们人工客服周末上班吗啊"),  # the verb said twice
-        ("你们开不开门？", "你们开门吗？"),
+        ("人工客服现在上不上班，帮我转一下", "人工客服现在上不上班，帮我转一下"),  # more after it: a request
+        ("你们上不上门？", "你们上不上门？"),  # a home visit
         ("我的号码还能不能用", "我的号码还能不能用"),  # no question about roaming
         ("帮我看看网通不通", "帮我看看网通不通"),  # a fault
         ("能不能帮我转人工", "能不能帮我转人工"),  # a request
@@ -77,9 +82,14 @@ def test_an_a_not_a_about_the_agents_hours_gets_the_hours(flow):  # noqa: F811
     [
         (BALANCE_GIVEN_ZH, "暂时就这些，谢谢你", True),
         (BALANCE_GIVEN_ZH, "就这些了吗", False),  # a question about the answer
-        (BALANCE_GIVEN_ZH, "就这些了？我的问题还没解决呢", False),
         (BALANCE_GIVEN, "no that's all thanks", True),
         (BALANCE_GIVEN, "is that all?", False),
+        (BALANCE_GIVEN, "that's it?", False),
+        (BALANCE_GIVEN, "how kind, no that's all thanks", True),  # a question word, then a statement
+        (BALANCE_GIVEN, "What? No. That's all.", True),
+        (BALANCE_GIVEN, "no, my account was unfrozen already, thanks", True),
+        (BALANCE_GIVEN_ZH, "没有了，我知道怎么弄了，谢谢", True),
+        (BALANCE_GIVEN_ZH, "就这些？", False),
     ],
 )
 def test_only_a_statement_ends_the_call_at_anything_else(flow, turns, said, ends):  # noqa: F811
