@@ -1,5 +1,6 @@
 """Turns from a tenth probe set (dev-*-jNNN) and its review: dialect anger, softened annoyance, a frozen
-account, an A-not-A with its verb said twice, questions at "anything else?"; and what must not change."""
+account, an A-not-A with its verb said twice, questions at "anything else?", a topic set aside; and what must
+not change."""
 
 from __future__ import annotations
 
@@ -97,3 +98,19 @@ def test_only_a_statement_ends_the_call_at_anything_else(flow, turns, said, ends
     assert bot.step_name == "more"
     actions = bot.on_transcript(said, 0.9)
     assert (bool(actions) and isinstance(actions[-1], Hangup)) is ends, texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("turns", "said", "intent"),
+    [
+        ([], "actually forget the bill, my internet's down", "network_fault"),
+        (["I want to check my balance"], "forget the balance, my internet's down", "network_fault"),
+        ([], "forget the refund, I just want my internet working", "network_fault"),
+        ([], "先别管账单了，网断了", "network_fault"),  # (so before too: 网断了 outweighs 账单)
+        ([], "I always forget the password, can you reset it", "password_reset"),  # no topic set aside
+    ],
+)
+def test_a_topic_set_aside_gives_way_to_the_next_clause(flow, turns, said, intent):  # noqa: F811
+    bot = reached(flow, turns, language=language_of(said))
+    bot.on_transcript(said, 0.9)
+    assert bot.acted == intent
