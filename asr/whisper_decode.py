@@ -152,7 +152,8 @@ def collapse_repeats(text: str) -> str:
             phrase = keys[i : i + n]
             # a phrase that is itself a repeat ("seven seven") is left to its shorter self, so a loop of
             # one digit goes whole
-            if copies >= (DIGIT_LOOP if _digits(phrase) else need) and not _repeats_itself(phrase):
+            looped = copies >= need and (copies >= DIGIT_LOOP or not _digits(phrase))
+            if looped and not _repeats_itself(phrase):
                 del words[i + n : i + copies * n], keys[i + n : i + copies * n]
             i += 1
     return " ".join(words)

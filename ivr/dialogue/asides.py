@@ -75,9 +75,8 @@ def _words(chinese: bool) -> _Words:
     data = yaml.safe_load((Path(__file__).parent / "lexicons" / "asides.yaml").read_text("utf-8"))
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
-    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "dismissing", "leaving")
-    keys += ("past",)
-    keys += ("points_back_past", "thanking")
+    keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "dismissing")
+    keys += ("leaving", "past", "points_back_past", "thanking")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -189,13 +188,11 @@ def said_instead(text: str, language: str) -> str | None:
 def _after_dismissed(text: str, language: str) -> str | None:
     """The clauses after the last one that sets a topic aside ("actually forget the bill, my internet's
     down" -> "my internet's down", 先别管账单了，网断了 -> 网断了); None when none does or nothing follows."""
-    chinese = is_chinese(language)
     parts = [p for p in CLAUSE_BREAKS.split(text[:MAX_TEXT]) if p.strip()]
-    dismissing = _words(chinese).dismissing
+    dismissing = _words(is_chinese(language)).dismissing
     for i in range(len(parts) - 1, -1, -1):
-        said = normalise(parts[i], language)
-        if any(w in said.replace(" ", "") if chinese else f" {w} " in f" {said} " for w in dismissing):
-            return ("" if chinese else ", ").join(parts[i + 1 :]).strip() or None
+        if _found(parts[i], language, dismissing)[0]:
+            return ("" if is_chinese(language) else ", ").join(parts[i + 1 :]).strip() or None
     return None
 
 

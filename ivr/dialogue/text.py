@@ -107,7 +107,7 @@ _A_NOT_A_END = re.compile(
 # The same question with the verb said twice, ending the turn: 你们周末上不上班啊. Not with more after it
 # ("上不上班，帮我转一下" asks for a person), nor of other verbs: 上不上门 asks for a visit, 能不能用 "is my
 # number still usable?" is no question about roaming, 通不通 is a fault.
-_A_NOT_A_SPLIT = re.compile(r"(\w)不\1(班)(?=[啊呀呢啦]?\s*[?？。!！.…]*\s*$)")
+_A_NOT_A_SPLIT = re.compile(r"(\w)不\1班(?=[啊呀呢啦]?\s*[?？。!！.…]*\s*$)")
 
 
 def marked_question(text: str, language: str) -> str:
@@ -115,7 +115,7 @@ def marked_question(text: str, language: str) -> str:
     others as they are."""
     if not is_chinese(language):
         return text
-    return _A_NOT_A_END.sub("吗", _A_NOT_A_SPLIT.sub(r"\1\2吗", text))
+    return _A_NOT_A_END.sub("吗", _A_NOT_A_SPLIT.sub(r"\1班吗", text))
 
 
 _QUESTION_OPENINGS = (
