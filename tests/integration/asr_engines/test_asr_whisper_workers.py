@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import select
 import signal
 import subprocess
@@ -175,4 +176,10 @@ async def test_alternatives_are_given_while_a_decoder_is_free_and_skipped_under_
     # With one worker, the second and third request find it busy: their text comes without the extra pass.
     crowded = await asyncio.gather(recognise(), recognise(), recognise())
     assert crowded[0].alternatives and not crowded[1].alternatives and not crowded[2].alternatives
-    assert {t.text for t in crowded} == {alone.text}
+    # the same words: without the extra pass the text is the greedy pass's, whose punctuation may differ
+    assert {_words(t.text) for t in crowded} == {_words(alone.text)}
+
+
+def _words(text: str) -> str:
+    """The text's words, lower case, without punctuation."""
+    return " ".join(re.findall(r"[\w']+", text.lower()))
