@@ -133,7 +133,7 @@ def without_waits(text: str, language: str) -> str:
 
 def has_finished(text: str, language: str) -> bool:
     """The whole turn says no more ("yeah I'm good", "I'm fine thanks", 就这些), fillers and thanks aside."""
-    return _whole_turn(text, language, "finished", FINISHING_SPARE, ("谢谢你", "谢谢", "谢了"))
+    return _whole_turn(text, language, "finished", FINISHING_SPARE, ("谢谢你", "谢谢", "谢了", "唔该"))
 
 
 def rang_by_mistake(text: str, language: str) -> bool:

@@ -70,11 +70,14 @@ def _english_polarity(words: list[str]) -> list[bool]:
 
 # A question of the A-not-A form (有没有, 是不是, 可不可以) says neither yes nor no.
 _A_NOT_A = re.compile(r"([^\W不没唔])(?:\w)?[不没唔]\1")
+# 是 after a clause's subject, before what the caller means to do, is a copula, not a yes: 我这次打电话是想
+# 重置密码 ("I am calling to reset my password"); 我是要 (one character before it) may still be a yes.
+_COPULA = re.compile(r"(?<=\w\w)是(?=想|要|来|为了|因为|打算)")
 
 
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
-    text = _A_NOT_A.sub("，", text)
+    text = _COPULA.sub("，", _A_NOT_A.sub("，", text))
     found, i = [], 0
     while i < len(text):
         for word, polarity in ZH_POLARITY:
@@ -105,6 +108,18 @@ def _asks_back(norm: str) -> bool:
     if said.startswith(tuple(w for w, _ in ZH_POLARITY)) or said.startswith(("嗯", "恩")):
         return False
     return any(w in said for w in _ZH["asking"]) or said.endswith(("吗", "？", "?"))
+
+
+def _asks_what_it_means(text: str, language: str) -> bool:
+    """A turn that asks about the question and answers nothing after it ("what do you mean by all my
+    devices", "which devices?", 所有设备是什么意思): its answer words are the question's, not the caller's."""
+    if is_chinese(language):
+        return any(w in text for w in _ZH["clarifying"])
+    clauses = [normalise(c, "en") for c in CLAUSE_BREAKS.split(text) if c.strip()]
+    opening = [w for w in clauses[0].split() if w not in {"um", "uh", "er", "oh", "sorry", "so"}] if clauses else []
+    if not opening or opening[0] not in QUESTION_WORDS:
+        return False
+    return all(_bare_answer(c) is None for c in clauses[1:])
 
 
 def _unhedged(clause: str) -> str:
@@ -238,6 +253,8 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
         return said
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
+    if _asks_what_it_means(text[:MAX_TEXT], language):
+        return None  # "what do you mean by all my devices": the answer words are the question's
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None
     if said is not None:
         return said

@@ -1,0 +1,74 @@
+"""Turns from an eleventh probe set (dev-*-kNNN): a question about the question, a copula 是 that is no yes,
+Cantonese yes, no and "nothing else"; and what must not change."""
+
+from __future__ import annotations
+
+import pytest
+
+from ivr.bot import Hangup, Transfer
+from ivr.dialogue.slots import parse_yes_no
+from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start, texts  # noqa: F401 (fixture)
+from tests.unit.dialogue_flow.test_flow_leaving_callers import BALANCE_GIVEN_ZH
+
+NETWORK, NETWORK_ZH = ["my internet is not working"], ["网络坏了"]
+POSTCODE, POSTCODE_ZH = [*NETWORK, "yes"], [*NETWORK_ZH, "是的"]
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "answer"),
+    [
+        ("what do you mean by all my devices", "en", None),
+        ("which devices? all of them?", "en", None),
+        ("你说的所有设备是什么意思", "zh", None),
+        # what must not change: an answer, with or without a question after it
+        ("all of them, why?", "en", True),
+        ("yes, what do I do now", "en", True),
+        ("都上不了，怎么回事", "zh", True),
+        ("只有手机，这是什么意思啊", "zh", None),  # asks what it means: not taken as the answer either way
+    ],
+)
+def test_a_question_about_the_question_is_no_answer(said, language, answer):
+    own = {True: ["all", "都上不了", "所有"], False: ["only", "只有"]}
+    assert parse_yes_no(said, language, own) is answer
+
+
+@pytest.mark.parametrize(
+    ("way", "said", "language", "told"),
+    [
+        (NETWORK, "what do you mean by all my devices", "en", "everything that uses your connection"),
+        (NETWORK_ZH, "你说的所有设备是什么意思", "zh", "使用您网络的所有设备"),
+        (POSTCODE, "why do you need my postcode?", "en", "which local network serves you"),
+        (POSTCODE_ZH, "为什么要邮编", "zh", "本地网络"),
+    ],
+)
+def test_a_question_about_the_step_is_answered_by_its_help_and_asked_again(flow, way, said, language, told):  # noqa: F811
+    bot = reached(flow, way, language=language)
+    step = bot.step_name
+    said_back = texts(bot.on_transcript(said, 0.9))
+    assert told in said_back[0] and bot.step_name == step and not bot.slots.get("all_devices") is False
+    assert bot.acted == "help"
+
+
+@pytest.mark.parametrize(
+    ("said", "same", "intent"),
+    [
+        ("我这次打电话是想重置一下登录密码", None, "password_reset"),  # 是想: a copula, no yes
+        ("唔係，今次係第二件事", False, None),  # Cantonese no
+        ("係", True, None),  # Cantonese yes
+        ("我是要说上次那个问题", True, None),  # 是要 after one character may still answer
+    ],
+)
+def test_a_returning_callers_chinese_answer(flow, said, same, intent):  # noqa: F811
+    bot, _ = start(flow, returning=True, language="zh")
+    actions = bot.on_transcript(said, 0.9)
+    if intent:
+        assert bot.intent == intent and not any(isinstance(a, Transfer) for a in actions)
+    else:
+        assert bot.slots.get("same_issue") is same, texts(actions)
+
+
+@pytest.mark.parametrize(("said", "ends"), [("冇嘢啦，唔该", True), ("冇嘢了", True), ("冇其他嘢，我想查下话费", False)])
+def test_cantonese_nothing_else_ends_the_call(flow, said, ends):  # noqa: F811
+    bot = reached(flow, BALANCE_GIVEN_ZH, language="zh")
+    assert bot.step_name == "more"
+    assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9)) is ends
