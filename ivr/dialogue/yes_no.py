@@ -116,7 +116,9 @@ def _asks_what_it_means(text: str, language: str) -> bool:
     if is_chinese(language):
         return any(w in text for w in _ZH["clarifying"])
     clauses = [normalise(c, "en") for c in CLAUSE_BREAKS.split(text) if c.strip()]
-    opening = [w for w in clauses[0].split() if w not in {"um", "uh", "er", "oh", "sorry", "so"}] if clauses else []
+    opening = (
+        [w for w in clauses[0].split() if w not in {"um", "uh", "er", "oh", "sorry", "so"}] if clauses else []
+    )
     if not opening or opening[0] not in QUESTION_WORDS:
         return False
     return all(_bare_answer(c) is None for c in clauses[1:])

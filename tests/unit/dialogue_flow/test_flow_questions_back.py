@@ -45,7 +45,7 @@ def test_a_question_about_the_step_is_answered_by_its_help_and_asked_again(flow,
     bot = reached(flow, way, language=language)
     step = bot.step_name
     said_back = texts(bot.on_transcript(said, 0.9))
-    assert told in said_back[0] and bot.step_name == step and not bot.slots.get("all_devices") is False
+    assert told in said_back[0] and bot.step_name == step and bot.slots.get("all_devices") is not False
     assert bot.acted == "help"
 
 
@@ -67,7 +67,9 @@ def test_a_returning_callers_chinese_answer(flow, said, same, intent):  # noqa: 
         assert bot.slots.get("same_issue") is same, texts(actions)
 
 
-@pytest.mark.parametrize(("said", "ends"), [("冇嘢啦，唔该", True), ("冇嘢了", True), ("冇其他嘢，我想查下话费", False)])
+@pytest.mark.parametrize(
+    ("said", "ends"), [("冇嘢啦，唔该", True), ("冇嘢了", True), ("冇其他嘢，我想查下话费", False)]
+)
 def test_cantonese_nothing_else_ends_the_call(flow, said, ends):  # noqa: F811
     bot = reached(flow, BALANCE_GIVEN_ZH, language="zh")
     assert bot.step_name == "more"
