@@ -192,7 +192,29 @@ def _after_dismissed(text: str, language: str) -> str | None:
     dismissing = _words(is_chinese(language)).dismissing
     for i in range(len(parts) - 1, -1, -1):
         if _found(parts[i], language, dismissing)[0]:
-            return ("" if is_chinese(language) else ", ").join(parts[i + 1 :]).strip() or None
+            after = ("" if is_chinese(language) else ", ").join(parts[i + 1 :]).strip()
+            return after or (None if is_chinese(language) else _unbroken_rest(parts[i], dismissing))
+    return None
+
+
+# Words that open the next clause of a turn said without a break ("forget the password i'd rather ...").
+CLAUSE_OPENERS = frozenset(
+    {"i", "id", "im", "ill", "ive", "can", "could", "what", "whats", "how", "just", "lets"}
+)
+
+
+def _unbroken_rest(clause: str, dismissing: tuple[str, ...]) -> str | None:
+    """What follows the topic set aside in a clause said without a break, from the first word after it
+    that opens a clause ("forget the password i'd rather sort out a plan" -> "id rather sort out a plan")."""
+    words = normalise(clause, "en").split()
+    padded = " ".join(words)
+    for phrase in dismissing:
+        at = f" {padded} ".find(f" {phrase} ")
+        if at < 0:
+            continue
+        start = len(padded[:at].split()) + len(phrase.split()) + 1  # at least one word of the topic
+        opener = next((n for n in range(start, len(words)) if words[n] in CLAUSE_OPENERS), None)
+        return " ".join(words[opener:]) if opener is not None else None
     return None
 
 

@@ -188,8 +188,11 @@ class FlowBot(
                 and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
+                said_no = value is False and not isinstance(self.pending, ReadBack) and _yes_no(step)
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
+                    if said_no:  # "no, I want my balance" to "the same issue?": the no answers it too
+                        self.slots.setdefault(step.slot, False)
                     return routed
             if value is not None:
                 return self._asked_with_no(text, value, self._collected(value))
@@ -279,7 +282,7 @@ class FlowBot(
         step = self._step()
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(digit == "1")
-        if isinstance(self.pending, ReadBack) or (isinstance(step, CollectStep) and step.kind == "yes_no"):
+        if isinstance(self.pending, ReadBack) or _yes_no(step):
             if digit in "12":
                 return self._collected(digit == "1")
         elif isinstance(step, CollectStep) and step.kind in ("digits", "number"):
@@ -435,3 +438,8 @@ class FlowBot(
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None
+
+
+def _yes_no(step: Any) -> bool:
+    """The step asks a yes/no question."""
+    return isinstance(step, CollectStep) and step.kind == "yes_no"

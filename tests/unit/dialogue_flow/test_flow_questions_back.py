@@ -9,6 +9,7 @@ from ivr.bot import Hangup, Transfer
 from ivr.dialogue.slots import parse_yes_no
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached, start, texts  # noqa: F401 (fixture)
 from tests.unit.dialogue_flow.test_flow_leaving_callers import BALANCE_GIVEN_ZH
+from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons, said_first
 
 NETWORK, NETWORK_ZH = ["my internet is not working"], ["网络坏了"]
 POSTCODE, POSTCODE_ZH = [*NETWORK, "yes"], [*NETWORK_ZH, "是的"]
@@ -74,3 +75,69 @@ def test_cantonese_nothing_else_ends_the_call(flow, said, ends):  # noqa: F811
     bot = reached(flow, BALANCE_GIVEN_ZH, language="zh")
     assert bot.step_name == "more"
     assert any(isinstance(a, Hangup) for a in bot.on_transcript(said, 0.9)) is ends
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "intent", "reason"),
+    [
+        ("so is there something with a lot more data", "en", "plan_change", "flow"),
+        ("my number's been switched off and i've no idea why", "en", "account_unlock", "sensitive"),
+        ("I was told I'd be getting some money back after the outage", "en", "refund", "sensitive"),
+        ("the box in the hallway has a red light on it and nothing's loading", "en", "network_fault", None),
+        ("basically you took the payment for the same bill twice", "en", "billing_dispute", "sensitive"),
+        (
+            "I keep typing my details into the website and it just says incorrect",
+            "en",
+            "password_reset",
+            None,
+        ),
+        ("这个月账单里有个什么会员费，我从来没办过这个", "zh", "billing_dispute", "sensitive"),
+        # the topic inside anger goes on the screen-pop
+        (
+            "I'm sick of this, I just want to know what I owe and it's a disgrace",
+            "en",
+            "balance",
+            "sentiment",
+        ),
+        (
+            "your company is a joke, i can't sign into anything and i'm furious",
+            "en",
+            "password_reset",
+            "sentiment",
+        ),
+        ("你哋搞乜鬼啊，成日断网，激死我啦", "zh", "network_fault", "sentiment"),
+        # what must not change: where to pay is the knowledge base's, what I owe there is no request
+        ("where can I pay what I owe", "en", None, None),
+    ],
+)
+def test_requests_in_new_words(flow, said, language, intent, reason):  # noqa: F811
+    bot, actions = said_first(flow, said, language)
+    assert (bot.acted, reasons(actions)) == (intent, [reason] if reason else []), texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("actually forget the password i'd rather sort out a new plan", "plan_change"),  # no break said
+        ("forget about the account number i just want an agent", "agent"),
+        ("forget the password, my internet's down", "network_fault"),
+    ],
+)
+def test_a_topic_set_aside_without_a_break(flow, said, intent):  # noqa: F811
+    bot = reached(flow, ["I forgot my password"])
+    bot.on_transcript(said, 0.9)
+    assert bot.acted == intent
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "intent"),
+    [
+        ("No, I want to check my balance.", "en", "balance"),
+        ("Nah, it's about my password this time.", "en", "password_reset"),
+        ("不是的，我想查一下这个月的话费", "zh", "balance"),
+    ],
+)
+def test_a_no_with_a_new_request_answers_the_returning_callers_question(flow, said, language, intent):  # noqa: F811
+    bot, _ = start(flow, returning=True, language=language)
+    bot.on_transcript(said, 0.9)
+    assert (bot.intent, bot.slots.get("same_issue")) == (intent, False)
