@@ -201,6 +201,27 @@ def _after_dismissed(text: str, language: str) -> str | None:
 CLAUSE_OPENERS = frozenset(
     {"i", "id", "im", "ill", "ive", "can", "could", "what", "whats", "how", "just", "lets"}
 )
+# What may come before a topic set aside in its clause ("oh actually forget the bill ..."), not "I forget".
+DISMISSING_LEADS = frozenset(
+    {
+        "actually",
+        "oh",
+        "just",
+        "ok",
+        "okay",
+        "no",
+        "well",
+        "so",
+        "right",
+        "um",
+        "uh",
+        "er",
+        "and",
+        "but",
+        "look",
+    }
+    | {"sorry", "wait", "hang", "on"}
+)
 
 
 def _unbroken_rest(clause: str, dismissing: tuple[str, ...]) -> str | None:
@@ -212,7 +233,10 @@ def _unbroken_rest(clause: str, dismissing: tuple[str, ...]) -> str | None:
         at = f" {padded} ".find(f" {phrase} ")
         if at < 0:
             continue
-        start = len(padded[:at].split()) + len(phrase.split()) + 1  # at least one word of the topic
+        before = padded[:at].split()
+        if any(w not in DISMISSING_LEADS for w in before):
+            return None  # "I forget the password I set": the verb, no topic set aside
+        start = len(before) + len(phrase.split()) + 1  # at least one word of the topic
         opener = next((n for n in range(start, len(words)) if words[n] in CLAUSE_OPENERS), None)
         return " ".join(words[opener:]) if opener is not None else None
     return None
@@ -326,12 +350,12 @@ def _found(text: str, language: str, entries: tuple[str, ...]) -> tuple[list[str
     if is_chinese(language):
         said = said.replace(" ", "")
         found = [w for w in entries if w in said]
-        for w in found:
+        for w in sorted(found, key=len, reverse=True):  # 在哪里能看到 whole, not its 在哪 with 里能看到 left
             said = said.replace(w, " ")
         return found, said
     found = [w for w in entries if f" {w} " in f" {said} "]
     rest = f" {said} "
-    for w in found:
+    for w in sorted(found, key=len, reverse=True):
         rest = rest.replace(f" {w} ", " ")
     return found, rest
 

@@ -160,11 +160,8 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "what are my options",
             "what am I supposed to say",
             "what should I say",
-            "what do you mean",  # a question about the question: the step's help says what it asks and why
-            "what does that mean",
-            "why do you need that",
         ],
-        "zh": ["帮助", "我能说什么", "有什么选项", "我该说什么", "我应该说什么", "什么意思", "为什么要这个"],
+        "zh": ["帮助", "我能说什么", "有什么选项", "我该说什么", "我应该说什么"],
     },
     "goodbye": {
         "en": ["goodbye", "bye", "that's all thank you", "nothing else"],

@@ -164,6 +164,10 @@ class FlowBot(
             if topic is not None and topic.topic:  # the agent still sees what the caller wanted
                 self.intent, self.intent_score, self.acted = heard.intent, heard.match.score, heard.intent
             return self._transfer("sentiment")
+        if self._asks_what_it_means(text, heard):
+            self.acted = "help"  # "what do you mean by all my devices", "why do you need my postcode"
+            self.policy.understood()
+            return self._help()
         asked = self.pending if isinstance(self.pending, AskedIntent) else None
         if asked is not None:
             self.pending = None
@@ -188,7 +192,8 @@ class FlowBot(
                 and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
-                said_no = value is False and not isinstance(self.pending, ReadBack) and _yes_no(step)
+                said_no = not isinstance(self.pending, ReadBack) and _yes_no(step)
+                said_no = said_no and value is False and slots.opens_with_no(text, self.language)
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
                     if said_no:  # "no, I want my balance" to "the same issue?": the no answers it too
@@ -275,6 +280,19 @@ class FlowBot(
             and match.score - hit.score <= KNOWLEDGE_TIE
             and asks(text, self.language)
         )
+
+    def _asks_what_it_means(self, text: str, heard: Heard) -> bool:
+        """At a collect step, the turn asks what the question means or why, and answers nothing else
+        ("why do you need that? I just want it fixed"; not "what do you mean, only my phone")."""
+        if not isinstance(self._step(), CollectStep) or not slots.asks_what_it_means(text, self.language):
+            return False
+        step, rest = self._step(), slots.without_clarifying(text, self.language)
+        if not rest:
+            return True
+        said = slots.extract(
+            step.kind, rest, self.language, today=self.now().date(), own=step.own_answers(self.language)
+        )
+        return heard.match is None and said is None and self._yes(rest) is None
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""

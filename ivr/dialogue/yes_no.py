@@ -72,12 +72,16 @@ def _english_polarity(words: list[str]) -> list[bool]:
 _A_NOT_A = re.compile(r"([^\W不没唔])(?:\w)?[不没唔]\1")
 # 是 after a clause's subject, before what the caller means to do, is a copula, not a yes: 我这次打电话是想
 # 重置密码 ("I am calling to reset my password"); 我是要 (one character before it) may still be a yes.
-_COPULA = re.compile(r"(?<=\w\w)是(?=想|要|来|为了|因为|打算)")
+# 就是/正是 stress a yes (我打电话就是想说这个); 都是/全是 say "all" (设备都是要重启才能用).
+_COPULA = re.compile(r"(?<=\w\w)(?<![就正都全])是(?=想|要|来|为了|因为|打算)")
+# Cantonese 係 says yes where it opens the turn (係啊, 係上次嗰个); inside it, it is a copula
+# (今次係为咗查话费) or part of the question 係咪 ("is it?").
+_CANTONESE_COPULA = re.compile(r"係咪|(?<=[^\W唔])係")
 
 
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
-    text = _COPULA.sub("，", _A_NOT_A.sub("，", text))
+    text = _CANTONESE_COPULA.sub("，", _COPULA.sub("，", _A_NOT_A.sub("，", text)))
     found, i = [], 0
     while i < len(text):
         for word, polarity in ZH_POLARITY:
@@ -110,18 +114,28 @@ def _asks_back(norm: str) -> bool:
     return any(w in said for w in _ZH["asking"]) or said.endswith(("吗", "？", "?"))
 
 
-def _asks_what_it_means(text: str, language: str) -> bool:
-    """A turn that asks about the question and answers nothing after it ("what do you mean by all my
-    devices", "which devices?", 所有设备是什么意思): its answer words are the question's, not the caller's."""
-    if is_chinese(language):
-        return any(w in text for w in _ZH["clarifying"])
-    clauses = [normalise(c, "en") for c in CLAUSE_BREAKS.split(text) if c.strip()]
-    opening = (
-        [w for w in clauses[0].split() if w not in {"um", "uh", "er", "oh", "sorry", "so"}] if clauses else []
-    )
-    if not opening or opening[0] not in QUESTION_WORDS:
-        return False
-    return all(_bare_answer(c) is None for c in clauses[1:])
+def without_clarifying(text: str, language: str) -> str:
+    """The turn without its clauses that ask what the question means (什么意思？对，都不行 -> 对，都不行;
+    "what devices do you mean, only my phone" -> "only my phone")."""
+    phrases = _ZH["clarifying"] if is_chinese(language) else _EN["clarifying"]
+    kept = []
+    for clause in CLAUSE_BREAKS.split(text):
+        said = normalise(clause, language)
+        asking = (
+            any(p in said.replace(" ", "") for p in phrases)
+            if is_chinese(language)
+            else any(f" {p} " in f" {said} " for p in phrases)
+        )
+        if not asking:
+            kept.append(clause.strip())
+    return ", ".join(c for c in kept if c)
+
+
+def asks_what_it_means(text: str, language: str) -> bool:
+    """The turn asks what the question means or why it is asked ("what do you mean by all my devices",
+    "why do you need my postcode?", 所有设备是什么意思), perhaps among other things."""
+    said = text[:MAX_TEXT]
+    return normalise(without_clarifying(said, language), language) != normalise(said, language)
 
 
 def _unhedged(clause: str) -> str:
@@ -159,6 +173,12 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     if lead is None:
         return None, False
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
+
+
+def opens_with_no(text: str, language: str) -> bool:
+    """The turn opens with a clause that is nothing but a no ("no, I want my balance", 不是的，我想查话费)."""
+    lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
+    return lead is False and not taken_back
 
 
 OWN_NEGATORS = {
@@ -234,6 +254,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     devices?", "only my phone" is a no and "every one of them" a yes. After a leading yes or no only
     their phrases of several words count ("yeah, it's something else").
     """
+    answered = without_clarifying(text[:MAX_TEXT], language)
+    if normalise(answered, language) != normalise(text[:MAX_TEXT], language):
+        return parse_yes_no(answered, language, own) if answered else None  # 什么意思？对，都不行: the 对
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
     changed = None if is_chinese(language) else _second_thought(text[:MAX_TEXT], own)
@@ -255,8 +278,6 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
         return said
     if lead is not None:
         return lead  # "yes, none of them work": the answer comes first, the rest describes
-    if _asks_what_it_means(text[:MAX_TEXT], language):
-        return None  # "what do you mean by all my devices": the answer words are the question's
     said = _own_answer(text[:MAX_TEXT], language, own) if own else None
     if said is not None:
         return said

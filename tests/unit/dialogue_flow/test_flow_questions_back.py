@@ -19,13 +19,18 @@ POSTCODE, POSTCODE_ZH = [*NETWORK, "yes"], [*NETWORK_ZH, "是的"]
     ("said", "language", "answer"),
     [
         ("what do you mean by all my devices", "en", None),
-        ("which devices? all of them?", "en", None),
         ("你说的所有设备是什么意思", "zh", None),
-        # what must not change: an answer, with or without a question after it
+        # an answer beside the question about it still answers (the review's guards)
+        ("what devices do you mean, only my phone", "en", False),
+        ("什么意思？对，都不行", "zh", True),
+        ("我们家所有设备都上不了网，你说的意思是指什么", "zh", True),
+        # what must not change: an answer that opens with a question word, or has a question after it
+        ("what yeah all of them", "en", True),
+        ("when it drops it's all of them", "en", True),
+        ("how about no", "en", False),
         ("all of them, why?", "en", True),
         ("yes, what do I do now", "en", True),
         ("都上不了，怎么回事", "zh", True),
-        ("只有手机，这是什么意思啊", "zh", None),  # asks what it means: not taken as the answer either way
     ],
 )
 def test_a_question_about_the_question_is_no_answer(said, language, answer):
@@ -39,7 +44,7 @@ def test_a_question_about_the_question_is_no_answer(said, language, answer):
         (NETWORK, "what do you mean by all my devices", "en", "everything that uses your connection"),
         (NETWORK_ZH, "你说的所有设备是什么意思", "zh", "使用您网络的所有设备"),
         (POSTCODE, "why do you need my postcode?", "en", "which local network serves you"),
-        (POSTCODE_ZH, "为什么要邮编", "zh", "本地网络"),
+        (POSTCODE_ZH, "为什么需要邮编", "zh", "本地网络"),
     ],
 )
 def test_a_question_about_the_step_is_answered_by_its_help_and_asked_again(flow, way, said, language, told):  # noqa: F811
@@ -57,6 +62,10 @@ def test_a_question_about_the_step_is_answered_by_its_help_and_asked_again(flow,
         ("唔係，今次係第二件事", False, None),  # Cantonese no
         ("係", True, None),  # Cantonese yes
         ("我是要说上次那个问题", True, None),  # 是要 after one character may still answer
+        # the review's guards: an emphatic 就是 answers, a Cantonese 係 inside the turn does not
+        ("我打电话就是想说这个", True, None),
+        ("我这次来电就是为了上次那件事", True, None),
+        ("今次係为咗查话费", None, "balance"),
     ],
 )
 def test_a_returning_callers_chinese_answer(flow, said, same, intent):  # noqa: F811
@@ -108,6 +117,10 @@ def test_cantonese_nothing_else_ends_the_call(flow, said, ends):  # noqa: F811
         ("你哋搞乜鬼啊，成日断网，激死我啦", "zh", "network_fault", "sentiment"),
         # what must not change: where to pay is the knowledge base's, what I owe there is no request
         ("where can I pay what I owe", "en", None, None),
+        # the review's guards: a knowledge question that asks what something means, the wifi, excitement
+        ("what do you mean by roaming charges", "en", None, None),
+        ("I can't sign into the wifi on my laptop", "en", "network_fault", None),
+        ("看球赛太刺激死我了结果网断了", "zh", "network_fault", None),
     ],
 )
 def test_requests_in_new_words(flow, said, language, intent, reason):  # noqa: F811
@@ -121,6 +134,7 @@ def test_requests_in_new_words(flow, said, language, intent, reason):  # noqa: F
         ("actually forget the password i'd rather sort out a new plan", "plan_change"),  # no break said
         ("forget about the account number i just want an agent", "agent"),
         ("forget the password, my internet's down", "network_fault"),
+        ("I forget the password I set up for my account", None),  # the verb: no plan, the step goes on
     ],
 )
 def test_a_topic_set_aside_without_a_break(flow, said, intent):  # noqa: F811
@@ -141,3 +155,18 @@ def test_a_no_with_a_new_request_answers_the_returning_callers_question(flow, sa
     bot, _ = start(flow, returning=True, language=language)
     bot.on_transcript(said, 0.9)
     assert (bot.intent, bot.slots.get("same_issue")) == (intent, False)
+
+
+@pytest.mark.parametrize(
+    ("way", "said", "step"),
+    [
+        (NETWORK, "我部手机係坏咗", "network"),  # a Cantonese copula is no yes to "all your devices?"
+        (NETWORK, "what devices do you mean, only my phone", "tip_tried"),
+        (POSTCODE, "why do you need that? I just want it fixed", "postcode"),
+    ],
+)
+def test_a_question_beside_an_answer(flow, way, said, step):  # noqa: F811
+    language = "zh" if not said.isascii() else "en"
+    bot = reached(flow, NETWORK_ZH if language == "zh" else way, language=language)
+    bot.on_transcript(said, 0.9)
+    assert bot.step_name == step and bot.acted == ("help" if "need" in said else None)
