@@ -196,8 +196,10 @@ REPEAT_CUES: dict[str, list[str]] = {
     ],
     "zh": ["再", "重复", "没听", "什么", "啥", "清楚", "重新", "重说", "重讲"],
 }
+# "spot on" as a hint too: without it tiny.en heard "spot on" to a read-back as "fuck on", a strongly
+# negative turn (dev end to end at the collect, network and returning-caller steps: false transfers 8 -> 5)
 YES_NO_WORDS: dict[str, list[str]] = {
-    "en": ["yes", "yeah", "correct", "that's right", "no", "nope", "wrong"],
+    "en": ["yes", "yeah", "correct", "that's right", "spot on", "no", "nope", "wrong"],
     "zh": ["是", "对", "是的", "没错", "不是", "不对", "错了"],
 }
 DIGIT_WORDS: dict[str, list[str]] = {

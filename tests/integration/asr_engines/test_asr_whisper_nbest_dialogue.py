@@ -122,3 +122,16 @@ async def test_angry_callers_are_heard_with_the_prompt_that_expects_anger(engine
                 missed.append(transcript.text)
     # all 16 on an AMD EPYC (AVX2); another CPU's rounding may lose one or two
     assert len(missed) <= 3, missed
+
+
+async def test_spot_on_to_a_read_back_is_a_yes_not_an_oath(engine, flow) -> None:
+    """Without "spot on" among the read-back's hints, tiny.en heard it as "fuck on" in both voices (a
+    strongly negative turn, handed over); with it, the number is confirmed."""
+    for voice, rate in VOICES:
+        bot = first_time(flow)
+        for said in ("I want to check my balance", "one two three four five six"):
+            bot.on_transcript(said, 0.9)
+        assert "spot on" in bot.hints(), bot.hints()
+        transcript = await hear_with(engine, bot, "spot on", voice, bot.hints(), rate)
+        actions = bot.on_transcript(transcript.text, transcript.confidence, transcript.alternatives)
+        assert reason_of(actions) is None and bot.slots.get("account") == "123456", transcript.text
