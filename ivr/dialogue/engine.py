@@ -283,8 +283,11 @@ class FlowBot(
 
     def _asks_what_it_means(self, text: str, heard: Heard) -> bool:
         """At a collect step, the turn asks what the question means or why, and answers nothing else
-        ("why do you need that? I just want it fixed"; not "what do you mean, only my phone")."""
-        if not isinstance(self._step(), CollectStep) or not slots.asks_what_it_means(text, self.language):
+        ("why do you need that? I just want it fixed"; not "what do you mean, only my phone"). Not at a
+        read-back: "what do you mean?" to "I heard 1 2 3 4 5 6, is that right?" hears it again (repeat)."""
+        if self.pending is not None or not isinstance(self._step(), CollectStep):
+            return False
+        if not slots.asks_what_it_means(text, self.language):
             return False
         step, rest = self._step(), slots.without_clarifying(text, self.language)
         if not rest:

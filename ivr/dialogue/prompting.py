@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.bot import Action, Hangup, Say
+from ivr.dialogue.collecting import ReadBack
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import AskStep, CollectStep
 from ivr.dialogue.transfers import fill_message
@@ -45,7 +46,10 @@ class PromptingMixin:
         text = self._t(step.help) if step is not None and step.help else self._msg("help")
         if step is not None and text in self._said_last():
             return self._fresh(step, [[self._choices(step)]])
-        said = [self._say(text, step), *self._reprompt()]
+        if isinstance(self.pending, ReadBack):  # "help" to "I heard 1 2 3 4 5 6, is that right?": asked again
+            said = [self._say(text, step), self._say(self.pending.question, step)]
+        else:
+            said = [self._say(text, step), *self._reprompt()]
         self._last_said = said
         return said
 

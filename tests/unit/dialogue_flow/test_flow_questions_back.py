@@ -170,3 +170,18 @@ def test_a_question_beside_an_answer(flow, way, said, step):  # noqa: F811
     bot = reached(flow, NETWORK_ZH if language == "zh" else way, language=language)
     bot.on_transcript(said, 0.9)
     assert bot.step_name == step and bot.acted == ("help" if "need" in said else None)
+
+
+def test_what_do_you_mean_to_a_read_back_hears_it_again(flow):  # noqa: F811
+    bot = reached(flow, ["I want to check my balance", "one two three four five six"])
+    assert texts(bot.on_transcript("what do you mean", 0.9)) == ["I heard 1 2 3 4 5 6. Is that right?"]
+    bot.on_transcript("yes", 0.9)
+    assert bot.slots.get("account") == "123456"
+
+
+def test_help_at_a_read_back_asks_the_read_back_again(flow):  # noqa: F811
+    bot = reached(flow, ["I want to check my balance", "one two three four five six"])
+    said = texts(bot.on_transcript("help", 0.9))
+    assert said[-1] == "I heard 1 2 3 4 5 6. Is that right?" and "top of every bill" in said[0]
+    bot.on_transcript("yes", 0.9)
+    assert bot.slots.get("account") == "123456"
