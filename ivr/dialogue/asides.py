@@ -68,6 +68,8 @@ class _Words:
     past: tuple[str, ...]
     points_back_past: tuple[str, ...]
     thanking: tuple[str, ...]
+    dismissing_leads: tuple[str, ...]
+    clause_openers: tuple[str, ...]
 
 
 @cache
@@ -76,7 +78,7 @@ def _words(chinese: bool) -> _Words:
     lang = "zh" if chinese else "en"
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
     keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "dismissing")
-    keys += ("leaving", "past", "points_back_past", "thanking")
+    keys += ("leaving", "past", "points_back_past", "thanking", "dismissing_leads", "clause_openers")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -189,56 +191,29 @@ def _after_dismissed(text: str, language: str) -> str | None:
     """The clauses after the last one that sets a topic aside ("actually forget the bill, my internet's
     down" -> "my internet's down", 先别管账单了，网断了 -> 网断了); None when none does or nothing follows."""
     parts = [p for p in CLAUSE_BREAKS.split(text[:MAX_TEXT]) if p.strip()]
-    dismissing = _words(is_chinese(language)).dismissing
+    words = _words(is_chinese(language))
     for i in range(len(parts) - 1, -1, -1):
-        if _found(parts[i], language, dismissing)[0]:
+        if _found(parts[i], language, words.dismissing)[0]:
             after = ("" if is_chinese(language) else ", ").join(parts[i + 1 :]).strip()
-            return after or (None if is_chinese(language) else _unbroken_rest(parts[i], dismissing))
+            return after or (None if is_chinese(language) else _unbroken_rest(parts[i], words))
     return None
 
 
-# Words that open the next clause of a turn said without a break ("forget the password i'd rather ...").
-CLAUSE_OPENERS = frozenset(
-    {"i", "id", "im", "ill", "ive", "can", "could", "what", "whats", "how", "just", "lets"}
-)
-# What may come before a topic set aside in its clause ("oh actually forget the bill ..."), not "I forget".
-DISMISSING_LEADS = frozenset(
-    {
-        "actually",
-        "oh",
-        "just",
-        "ok",
-        "okay",
-        "no",
-        "well",
-        "so",
-        "right",
-        "um",
-        "uh",
-        "er",
-        "and",
-        "but",
-        "look",
-    }
-    | {"sorry", "wait", "hang", "on"}
-)
-
-
-def _unbroken_rest(clause: str, dismissing: tuple[str, ...]) -> str | None:
+def _unbroken_rest(clause: str, words: _Words) -> str | None:
     """What follows the topic set aside in a clause said without a break, from the first word after it
     that opens a clause ("forget the password i'd rather sort out a plan" -> "id rather sort out a plan")."""
-    words = normalise(clause, "en").split()
-    padded = " ".join(words)
-    for phrase in dismissing:
+    said = normalise(clause, "en").split()
+    padded = " ".join(said)
+    for phrase in words.dismissing:
         at = f" {padded} ".find(f" {phrase} ")
         if at < 0:
             continue
         before = padded[:at].split()
-        if any(w not in DISMISSING_LEADS for w in before):
+        if any(w not in words.dismissing_leads for w in before):
             return None  # "I forget the password I set": the verb, no topic set aside
         start = len(before) + len(phrase.split()) + 1  # at least one word of the topic
-        opener = next((n for n in range(start, len(words)) if words[n] in CLAUSE_OPENERS), None)
-        return " ".join(words[opener:]) if opener is not None else None
+        opener = next((n for n in range(start, len(said)) if said[n] in words.clause_openers), None)
+        return " ".join(said[opener:]) if opener is not None else None
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from ivr.bot import Action
 from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
-from ivr.dialogue.schema import CollectStep
+from ivr.dialogue.schema import CollectStep, asks_yes_no
 from ivr.dialogue.text import CLAUSE_BREAKS
 
 
@@ -74,7 +74,7 @@ class CollectingMixin:
     def _aside_reply(self, step: Any, aside: str) -> str:
         """What to say to an aside: the step's help where it tells what the caller lacks, if it has one."""
         help_text = getattr(step, "help", None)
-        asked_yes_no = isinstance(step, CollectStep) and step.kind == "yes_no"
+        asked_yes_no = asks_yes_no(step)
         if help_text and (aside == "where" or (aside == "missing" and asked_yes_no)):
             self.acted = "help"  # a request for help in other words
             return self._t(help_text)  # at a yes/no question, "I don't remember" asks what it is about
@@ -183,11 +183,16 @@ class CollectingMixin:
             self._pieces, value = "", None
         return Corrected(value) if value is not None and value != pending.value else said
 
+    def _value_in(self, step: CollectStep, text: str) -> Any:
+        """The value of the step's kind in `text` (its own yes and no words counted), or None."""
+        own = step.own_answers(self.language)
+        return slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
+
     def _extract(self, text: str) -> Any:
         step = self._step()
         assert isinstance(step, CollectStep)
         own = step.own_answers(self.language)
-        value = slots.extract(step.kind, text, self.language, today=self.now().date(), own=own)
+        value = self._value_in(step, text)
         if step.kind == "yes_no" and yes_no.only_acknowledged(text, self.language, own):
             return None  # "okay, I'll check" to "is it on all your devices?" answers nothing
         if step.kind != "digits":

@@ -50,6 +50,7 @@ from ivr.dialogue.schema import (
     SayStep,
     SetStep,
     TransferStep,
+    asks_yes_no,
 )
 from ivr.dialogue.text import asks, ends_asking, marked_question
 from ivr.dialogue.transfers import CallbackOffer, TransferMixin
@@ -192,7 +193,7 @@ class FlowBot(
                 and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
-                said_no = not isinstance(self.pending, ReadBack) and _yes_no(step)
+                said_no = not isinstance(self.pending, ReadBack) and asks_yes_no(step)
                 said_no = said_no and value is False and slots.opens_with_no(text, self.language)
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
@@ -285,17 +286,13 @@ class FlowBot(
         """At a collect step, the turn asks what the question means or why, and answers nothing else
         ("why do you need that? I just want it fixed"; not "what do you mean, only my phone"). Not at a
         read-back: "what do you mean?" to "I heard 1 2 3 4 5 6, is that right?" hears it again (repeat)."""
-        if self.pending is not None or not isinstance(self._step(), CollectStep):
+        step = self._step()
+        if self.pending is not None or not isinstance(step, CollectStep):
             return False
-        if not slots.asks_what_it_means(text, self.language):
-            return False
-        step, rest = self._step(), slots.without_clarifying(text, self.language)
-        if not rest:
-            return True
-        said = slots.extract(
-            step.kind, rest, self.language, today=self.now().date(), own=step.own_answers(self.language)
-        )
-        return heard.match is None and said is None and self._yes(rest) is None
+        asked, rest = slots.split_clarifying(text, self.language)
+        if not asked or not rest:
+            return asked
+        return heard.match is None and self._value_in(step, rest) is None and self._yes(rest) is None
 
     def on_dtmf(self, digit: str) -> list[Action]:
         """A keypad key: data in a digit collection, a choice in menus and asks, 0 for a person."""
@@ -303,7 +300,7 @@ class FlowBot(
         step = self._step()
         if isinstance(self.pending, CallbackOffer):
             return self._answer_offer(digit == "1")
-        if isinstance(self.pending, ReadBack) or _yes_no(step):
+        if isinstance(self.pending, ReadBack) or asks_yes_no(step):
             if digit in "12":
                 return self._collected(digit == "1")
         elif isinstance(step, CollectStep) and step.kind in ("digits", "number"):
@@ -459,8 +456,3 @@ class FlowBot(
 
     def _caller_number(self) -> str | None:
         return self.call.caller_number if self.call else None
-
-
-def _yes_no(step: Any) -> bool:
-    """The step asks a yes/no question."""
-    return isinstance(step, CollectStep) and step.kind == "yes_no"

@@ -13,7 +13,7 @@ from typing import Any
 
 from ivr.dialogue import catalog
 from ivr.dialogue.repair import AskedIntent
-from ivr.dialogue.schema import AskStep, CollectStep, MenuStep
+from ivr.dialogue.schema import AskStep, CollectStep, MenuStep, asks_yes_no
 from ivr.dialogue.sentiment_lexicon import lexicon
 from ivr.dialogue.text import is_chinese
 from ivr.dialogue.transfers import CallbackOffer
@@ -68,7 +68,7 @@ class RecogniserMixin:
         """The step's own answers (yes/no, digits, menu words) and, unless told not to, the commands."""
         names = ("agent", "goodbye", "repeat", "help") if commands else ()
         globals_ = [p for name in names for p in _phrases(name, self.language)]
-        if self.pending is not None or (isinstance(step, CollectStep) and step.kind == "yes_no"):
+        if self.pending is not None or asks_yes_no(step):
             asked = isinstance(step, CollectStep) and self.pending is None
             own = step.own_answers(self.language) if asked else {}
             # "only my phone"; the first few of each side, so the prompt keeps room for the flow's topics

@@ -8,7 +8,7 @@ from typing import Any
 from ivr.bot import Action, Hangup, Say
 from ivr.dialogue.collecting import ReadBack
 from ivr.dialogue.handoff_context import fill
-from ivr.dialogue.schema import AskStep, CollectStep
+from ivr.dialogue.schema import AskStep, CollectStep, asks_yes_no
 from ivr.dialogue.transfers import fill_message
 
 
@@ -129,7 +129,7 @@ class PromptingMixin:
             examples = self._examples(step)
             if examples:
                 return self._msg("examples", examples=examples)
-        if isinstance(step, CollectStep) and step.kind == "yes_no" and not step.reprompt:
+        if asks_yes_no(step) and not step.reprompt:
             return self._msg("say_yes_or_no")
         return self._t(step.reprompt or step.prompt)
 
@@ -139,7 +139,7 @@ class PromptingMixin:
             return self._t(step.choices)
         if isinstance(step, CollectStep) and step.kind in ("digits", "number"):
             return self._msg("keypad_digits")
-        if isinstance(step, CollectStep) and step.kind == "yes_no":
+        if asks_yes_no(step):
             return self._msg("say_yes_or_no")
         return self._msg("help")
 

@@ -174,6 +174,11 @@ class CollectStep(_Listening):
         return {answer == "yes": words.get(language, []) for answer, words in self.answers.items()}
 
 
+def asks_yes_no(step: object) -> bool:
+    """The step is a collect step that asks a yes/no question."""
+    return isinstance(step, CollectStep) and step.kind == "yes_no"
+
+
 class AnswerStep(_Step):
     """Answer from the knowledge base: a fixed entry, or the best match for what the caller said."""
 

@@ -45,10 +45,9 @@ from ivr.dialogue.numerals import (
     CN_DIGITS as CN_DIGITS,
 )
 from ivr.dialogue.text import compact, is_chinese, normalise, tokens
-from ivr.dialogue.yes_no import asks_what_it_means as asks_what_it_means
 from ivr.dialogue.yes_no import opens_with_no as opens_with_no
 from ivr.dialogue.yes_no import parse_yes_no as parse_yes_no
-from ivr.dialogue.yes_no import without_clarifying as without_clarifying
+from ivr.dialogue.yes_no import split_clarifying as split_clarifying
 
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 # "four thousand and ten" as a recogniser writes it: a round number, "and", a number that fits its zeros

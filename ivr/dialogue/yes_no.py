@@ -114,28 +114,22 @@ def _asks_back(norm: str) -> bool:
     return any(w in said for w in _ZH["asking"]) or said.endswith(("吗", "？", "?"))
 
 
-def without_clarifying(text: str, language: str) -> str:
-    """The turn without its clauses that ask what the question means (什么意思？对，都不行 -> 对，都不行;
-    "what devices do you mean, only my phone" -> "only my phone")."""
-    phrases = _ZH["clarifying"] if is_chinese(language) else _EN["clarifying"]
-    kept = []
-    for clause in CLAUSE_BREAKS.split(text):
+def split_clarifying(text: str, language: str) -> tuple[bool, str]:
+    """Whether the turn asks what the question means or why, and the turn without those clauses ("what
+    devices do you mean, only my phone" -> True, "only my phone"; 什么意思？对，都不行 -> True, 对,都不行)."""
+    chinese = is_chinese(language)
+    phrases = _ZH["clarifying"] if chinese else _EN["clarifying"]
+    kept, asked = [], False
+    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         said = normalise(clause, language)
-        asking = (
-            any(p in said.replace(" ", "") for p in phrases)
-            if is_chinese(language)
-            else any(f" {p} " in f" {said} " for p in phrases)
-        )
-        if not asking:
+        if chinese:
+            asking = any(p in said.replace(" ", "") for p in phrases)
+        else:
+            asking = any(f" {p} " in f" {said} " for p in phrases)
+        asked = asked or asking
+        if not asking and clause.strip():
             kept.append(clause.strip())
-    return ", ".join(c for c in kept if c)
-
-
-def asks_what_it_means(text: str, language: str) -> bool:
-    """The turn asks what the question means or why it is asked ("what do you mean by all my devices",
-    "why do you need my postcode?", 所有设备是什么意思), perhaps among other things."""
-    said = text[:MAX_TEXT]
-    return normalise(without_clarifying(said, language), language) != normalise(said, language)
+    return asked, ", ".join(kept)
 
 
 def _unhedged(clause: str) -> str:
@@ -254,9 +248,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     devices?", "only my phone" is a no and "every one of them" a yes. After a leading yes or no only
     their phrases of several words count ("yeah, it's something else").
     """
-    answered = without_clarifying(text[:MAX_TEXT], language)
-    if normalise(answered, language) != normalise(text[:MAX_TEXT], language):
-        return parse_yes_no(answered, language, own) if answered else None  # 什么意思？对，都不行: the 对
+    asked, answered = split_clarifying(text, language)
+    if asked:  # 什么意思？对，都不行: the 对 answers, not the question's 都不行 (nor its 是)
+        return parse_yes_no(answered, language, own) if answered else None
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
     changed = None if is_chinese(language) else _second_thought(text[:MAX_TEXT], own)
