@@ -18,19 +18,19 @@ from pathlib import Path
 import yaml
 
 from ivr.dialogue.courtesy import acknowledgements
-from ivr.dialogue.text import CLAUSE_BREAKS, STOPWORDS, is_chinese, ngrams, normalise, tokens
+from ivr.dialogue.text import CLAUSE_BREAKS, HESITATIONS, STOPWORDS, is_chinese, ngrams, normalise, tokens
 
 MAX_TEXT = 2000
 LACKING_REACH = 2  # words from the negator to the verb ("I don't actually have it")
 POINTING_REACH = 3  # words (characters) from wanting to what points back ("ask for one", "do that for me")
-HESITATIONS = frozenset({"oh", "um", "uh", "er", "well", "so"})  # around "yes please" at "anything else?"
+FILLERS = HESITATIONS | {"so"}  # around "yes please" at "anything else?"
 # around "I dialled the wrong number" in a turn that says nothing else
-MISTAKE_SPARE = HESITATIONS | {"sorry", "i", "think", "ive", "im", "afraid", "oops", "whoops", "must", "have"}
+MISTAKE_SPARE = FILLERS | {"sorry", "i", "think", "ive", "im", "afraid", "oops", "whoops", "must", "have"}
 # around "I'm good" at "anything else?": "yeah I'm good thanks", "no you're alright mate"
-FINISHING_SPARE = HESITATIONS | {"yeah", "yes", "yep", "no", "nah", "nope", "thanks", "thank", "you"}
+FINISHING_SPARE = FILLERS | {"yeah", "yes", "yep", "no", "nah", "nope", "thanks", "thank", "you"}
 FINISHING_SPARE |= {"cheers", "mate", "love", "ok", "okay", "great", "lovely", "perfect", "brilliant"}
 # around "never mind" at the opening question: "um, actually never mind, thanks", 没事了，谢谢
-NEVER_MIND_SPARE = HESITATIONS | {
+NEVER_MIND_SPARE = FILLERS | {
     "yeah",
     "yes",
     "no",
@@ -123,7 +123,7 @@ def has_more(text: str, language: str) -> bool:
     if is_chinese(language):
         said = said.replace(" ", "").strip("啊呀吧嗯恩哦呢")
     else:
-        said = " ".join(w for w in said.split() if w not in HESITATIONS)
+        said = " ".join(w for w in said.split() if w not in FILLERS)
     return said in _words(is_chinese(language)).more
 
 
@@ -135,7 +135,8 @@ def without_waits(text: str, language: str) -> str:
 
 def has_finished(text: str, language: str) -> bool:
     """The whole turn says no more ("yeah I'm good", "I'm fine thanks", 就这些), fillers and thanks aside."""
-    return _whole_turn(text, language, "finished", FINISHING_SPARE, ("谢谢你", "谢谢", "谢了", "唔该"))
+    thanks = ("谢谢你", "谢谢", "谢了", "唔该晒", "唔该")
+    return _whole_turn(text, language, "finished", FINISHING_SPARE, thanks)
 
 
 def rang_by_mistake(text: str, language: str) -> bool:

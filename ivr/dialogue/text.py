@@ -14,6 +14,8 @@ _SPACES = re.compile(r"\s+")
 # Words that turn a turn round ("it was fine, but now it's dead"): what follows them counts more.
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 # Where a caller's clause ends, in both scripts: what a negator, a request or thanks does not reach past.
+# sounds a caller makes before the words ("erm, no, that got sorted")
+HESITATIONS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "ah", "oh", "well"})
 CLAUSE_BREAKS = re.compile(r"[,.;:!?，。；：！？、…]+")
 SENTENCE_BREAKS = re.compile(r"[.;!?。；！？…]+")
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from ivr.dialogue.numerals import _EN, _KO, _ZH, MAX_TEXT
-from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, HESITATIONS, is_chinese, normalise
 
 YES_EN = frozenset(_EN["yes"])
 NO_EN = frozenset(_EN["no"])
@@ -34,7 +34,9 @@ ANSWER_WORDS = (
     | NO_EN
     | WEAK_YES
     | {w for p in _EN["yes_phrases"] + _EN["no_phrases"] for w in p.split()}
-    | {"um", "uh", "er", "oh", "well", "please"}
+    | HESITATIONS
+    | {"please"}
+    | {"mate", "love", "dear", "sir", "madam"}  # how callers address the bot: "nah mate"
 )
 
 
@@ -77,10 +79,13 @@ _COPULA = re.compile(r"(?<=\w\w)(?<![就正都全])是(?=想|要|来|为了|因�
 # Cantonese 係 says yes where it opens the turn (係啊, 係上次嗰个); inside it, it is a copula
 # (今次係为咗查话费) or part of the question 係咪 ("is it?").
 _CANTONESE_COPULA = re.compile(r"係咪|(?<=[^\W唔])係")
+# 系呀 opening a turn is 係呀 typed in simplified characters; elsewhere 系 is 关系, 系统
+_OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇嘅吖]|$)")
 
 
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
+    text = _OPENING_SYSTEM_YES.sub("係", text)
     text = _CANTONESE_COPULA.sub("，", _COPULA.sub("，", _A_NOT_A.sub("，", text)))
     found, i = [], 0
     while i < len(text):
@@ -143,7 +148,7 @@ def _unhedged(clause: str) -> str:
 
 def _bare_answer(clause: str) -> bool | None:
     """The polarity of a normalised clause that is nothing but a yes or a no, else None."""
-    clause = _unhedged(clause)
+    clause = _unhedged(_OPENING_SYSTEM_YES.sub("係", clause))
     signals = _polarity(clause)
     if not clause or not signals or len(set(signals)) != 1:
         return None
@@ -159,11 +164,13 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
     Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
     """
-    parts = CLAUSE_BREAKS.split(text, maxsplit=1)
-    if len(parts) < 2:
+    clauses = CLAUSE_BREAKS.split(text)
+    while len(clauses) > 2 and set(normalise(clauses[0], language).split()) <= HESITATIONS:
+        clauses.pop(0)  # "erm, no, no, that got sorted": the answer after the hesitation leads
+    if len(clauses) < 2:
         return None, False
-    lead = _bare_answer(normalise(parts[0], language))
-    second = normalise(CLAUSE_BREAKS.split(parts[1], maxsplit=1)[0], language)
+    lead = _bare_answer(normalise(clauses[0], language))
+    second = normalise(clauses[1], language)
     if lead is None:
         return None, False
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)

@@ -41,6 +41,7 @@ PATHS: dict[str, dict[str, list[str]]] = {
         "password": ["I forgot my password"],
         "network": ["my internet is not working"],
         "postcode": ["my internet is not working", "yes"],
+        "tip_tried": ["my internet is not working", "no"],
         "more": ["I want to check my balance", "one two three four five six", "yes"],
     },
     "zh": {
@@ -49,6 +50,7 @@ PATHS: dict[str, dict[str, list[str]]] = {
         "password": ["我忘记密码了"],
         "network": ["网络坏了"],
         "postcode": ["网络坏了", "是的"],
+        "tip_tried": ["网络坏了", "不是"],
         "more": ["我要查询话费", "一二三四五六", "对"],
     },
 }
