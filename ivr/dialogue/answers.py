@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ivr.bot import Action, Say
-from ivr.dialogue import asides
+from ivr.dialogue import asides, slots
 from ivr.dialogue.schema import AnswerStep, AskStep
 
 
@@ -66,6 +66,17 @@ class AnswersMixin:
         if hit is None or hit.score < self.spec.policy.clear_intent:
             return entered
         return self._answer_from_kb(step, hit)
+
+    def _answered_after_no(self, match: Any, text: str) -> bool:
+        """A no with a question the knowledge base answers better than the intent heard beside it ("no,
+        how long does a refund take?"): the no is kept and the question answered (_asked_with_no). Not at
+        a read-back, where a no leads to the number again and the question would be lost."""
+        kb = self._knowledge()
+        if kb is None or self.pending is not None:
+            return False
+        if len(slots.beside_the_answer(text, self.language)) != 1:
+            return False  # "no, can I get a refund? how long does it take": the request
+        return self._knowledge_first(kb.best(text, self.language), match, text)
 
     def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
         """Say a knowledge-base answer, then ask again ("anything else?") or go on."""

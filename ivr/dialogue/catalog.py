@@ -161,15 +161,7 @@ BUILTIN_GLOBAL_INTENTS: dict[str, dict[str, list[str]]] = {
             "what am I supposed to say",
             "what should I say",
         ],
-        "zh": [
-            "帮助",
-            "我能说什么",
-            "有什么选项",
-            "我该说什么",
-            "我应该说什么",
-            "你能帮我做什么",
-            "你都能干什么",
-        ],
+        "zh": ["帮助", "我能说什么", "有什么选项", "我该说什么", "我应该说什么"],
     },
     "goodbye": {
         "en": ["goodbye", "bye", "that's all thank you", "nothing else"],

@@ -45,6 +45,7 @@ from ivr.dialogue.numerals import (
     CN_DIGITS as CN_DIGITS,
 )
 from ivr.dialogue.text import compact, is_chinese, normalise, tokens
+from ivr.dialogue.yes_no import beside_the_answer as beside_the_answer
 from ivr.dialogue.yes_no import opens_with_no as opens_with_no
 from ivr.dialogue.yes_no import parse_yes_no as parse_yes_no
 from ivr.dialogue.yes_no import split_clarifying as split_clarifying

@@ -124,7 +124,7 @@ _QUESTION_OPENINGS = (
     *("how", "can", "could", "where", "when", "what", "whats", "is", "are", "do", "does", "will"),
     *("would", "which", "who", "should"),
 )
-_FILLERS = ("um", "uh", "er", "erm", "so", "oh", "ok", "okay", "hi", "hello", "yeah", "right", "well", "and")
+_FILLERS = HESITATIONS | {"so", "ok", "okay", "hi", "hello", "yeah", "right", "and"}
 _ZH_ASKING = ("怎么", "如何", "哪里", "哪儿", "能不能", "可不可以")
 _ZH_QUESTION_ENDS = ("吗", "么", "呢")
 

@@ -80,7 +80,7 @@ _COPULA = re.compile(r"(?<=\w\w)(?<![就正都全])是(?=想|要|来|为了|因�
 # (今次係为咗查话费) or part of the question 係咪 ("is it?").
 _CANTONESE_COPULA = re.compile(r"係咪|(?<=[^\W唔])係")
 # 系呀 opening a turn is 係呀 typed in simplified characters; elsewhere 系 is 关系, 系统
-_OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇嘅吖]|$)")
+_OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇吖]|$)")  # not 系嘅话 ("if so")
 
 
 def _chinese_polarity(text: str) -> list[bool]:
@@ -165,8 +165,9 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
     """
     clauses = CLAUSE_BREAKS.split(text)
-    while len(clauses) > 2 and set(normalise(clauses[0], language).split()) <= HESITATIONS:
-        clauses.pop(0)  # "erm, no, no, that got sorted": the answer after the hesitation leads
+    if not _takes_back(normalise(text, language)):  # not "um, no, wait, yes it is"
+        while len(clauses) > 2 and set(normalise(clauses[0], language).split()) <= HESITATIONS:
+            clauses.pop(0)  # "erm, no, no, that got sorted": the answer after the hesitation leads
     if len(clauses) < 2:
         return None, False
     lead = _bare_answer(normalise(clauses[0], language))
@@ -174,6 +175,22 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     if lead is None:
         return None, False
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
+
+
+def beside_the_answer(text: str, language: str) -> list[str]:
+    """The clauses of a turn that are more than a bare yes or no or a hesitation ("no, um, when are you
+    open?" has one: "when are you open")."""
+    out = []
+    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
+        norm = normalise(clause, language)
+        if norm.strip() and not set(norm.split()) <= HESITATIONS and _bare_answer(norm) is None:
+            out.append(clause.strip())
+    return out
+
+
+def _takes_back(norm: str) -> bool:
+    """The turn has a word that takes an answer back ("i mean", "wait", "actually")."""
+    return any(f" {w} " in f" {norm} " for w in _EN["taking_back"])
 
 
 def opens_with_no(text: str, language: str) -> bool:
