@@ -32,6 +32,7 @@ def load_engine(
     beam_size: int | None = None,
     alternatives: int | None = None,
     beam_text: bool = True,
+    sounds_like: str = "auto",
     models_dir: Path | None = None,
 ) -> AsrEngine:
     """Load (once per process per engine and model path) and return the ASR engine."""
@@ -46,6 +47,7 @@ def load_engine(
             beam_size=beam_size,
             alternatives=alternatives,
             beam_text=beam_text,
+            sounds_like=sounds_like,
         )
     )
     with _engines_lock:

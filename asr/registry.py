@@ -36,6 +36,7 @@ class DecoderOptions:
     beam_size: int | None = None  # Whisper's beam; None: asr.whisper_decode.BEAM_SIZE (1 is greedy)
     alternatives: int | None = None  # n-best alternatives per transcript; None: ALTERNATIVES
     beam_text: bool = True  # the transcript is the beam's best (else a greedy pass's)
+    sounds_like: str = "auto"  # a table of the recogniser's near misses: auto, off or a path
 
 
 # (configured model name or path or None, language, models folder) -> a validated model folder

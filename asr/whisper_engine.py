@@ -21,6 +21,7 @@ from asr.engine import Alternative, ModelLoadError, Transcript, Word
 from asr.errors import RecognizerUsageError
 from asr.models import WHISPER_HINT, bundled_whisper_model, resolve_whisper_model, validate_whisper_model_dir
 from asr.registry import EngineSpec, register
+from asr.sounds_like import SoundsLike, near_misses
 from asr.vad import VoiceActivity
 from asr.wer import normalize
 
@@ -102,6 +103,7 @@ class WhisperEngine:
         beam_size: int | None = None,
         alternatives: int | None = None,
         beam_text: bool = True,
+        sounds_like: str = "auto",
     ):
         from asr.pool import WORKER_NICE, WhisperPool
 
@@ -110,6 +112,7 @@ class WhisperEngine:
             raise ModelLoadError(None, "no Whisper model given and none bundled", WHISPER_HINT)
         self.model_path = validate_whisper_model_dir(Path(path))
         self.language = language
+        self.sounds_like = near_misses(sounds_like, self.model_path, language)
         try:
             self.pool: WhisperPool | None = WhisperPool(
                 self.model_path,
@@ -139,7 +142,8 @@ class WhisperEngine:
             raise RecognizerUsageError("WhisperEngine is closed")
         # Only hints prompt the decoder: a grammar lists every answer (ten digit words...), and a prompt of
         # those makes tiny.en repeat them ("one two three four five six" came out as 10 digits).
-        return WhisperStream(self, rate, tuple(grammar) if grammar else None, tuple(hints) if hints else None)
+        grammar, hints = tuple(grammar) if grammar else None, tuple(hints) if hints else None
+        return WhisperStream(self, rate, grammar, hints, self.sounds_like)
 
     async def decode(self, pcm: bytes, rate: int, hints: Sequence[str] | None) -> Transcript:
         """Decode one utterance of 16-bit mono PCM in a worker process."""
@@ -170,9 +174,15 @@ class WhisperStream:
     """Buffers one utterance of caller audio; finish() decodes it."""
 
     def __init__(
-        self, engine: WhisperEngine, rate: int, grammar: tuple[str, ...] | None, hints: tuple[str, ...] | None
+        self,
+        engine: WhisperEngine,
+        rate: int,
+        grammar: tuple[str, ...] | None,
+        hints: tuple[str, ...] | None,
+        sounds_like: SoundsLike | None = None,
     ):
         self._engine, self._rate, self._grammar, self._hints = engine, rate, grammar, hints
+        self._sounds_like = sounds_like  # the recogniser's near misses, added as alternatives
         self._buffer = bytearray()
         self._cap = int(MAX_UTTERANCE_SECONDS * rate) * 2
         self._closed = False
@@ -204,7 +214,7 @@ class WhisperStream:
             others = [Alternative(self._snap(a.text, ())[0], a.confidence) for a in transcript.alternatives]
             alternatives = tuple(a for a in others if a.text != text)
             transcript = dataclasses.replace(transcript, text=text, words=words, alternatives=alternatives)
-        return transcript
+        return self._sounds_like.extend(transcript) if self._sounds_like is not None else transcript
 
     def close(self) -> None:
         """Drop buffered audio; later feeds raise RecognizerUsageError."""
@@ -235,6 +245,7 @@ class WhisperOptions:
     beam_size: int | None = None
     alternatives: int | None = None
     beam_text: bool = True
+    sounds_like: str = "auto"
 
 
 def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
@@ -247,6 +258,7 @@ def _build(model_path: Path, options: WhisperOptions) -> WhisperEngine:
         beam_size=options.beam_size,
         alternatives=options.alternatives,
         beam_text=options.beam_text,
+        sounds_like=options.sounds_like,
     )
 
 

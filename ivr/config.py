@@ -189,6 +189,9 @@ class AsrConfig(StrictModel):
     beam_size: Annotated[int, Field(ge=1, le=16)] | None = None
     alternatives: Annotated[int, Field(ge=0, le=15)] | None = None
     beam_text: bool = True  # the transcript is the beam's best instead of a greedy pass's
+    # Whisper's near misses turned back into alternatives (asr/sounds_like.py): "auto" (the bundled table
+    # for the bundled tiny.en), "off", or the path of a table mined for your model
+    sounds_like: Annotated[str, Field(min_length=1)] = "auto"
     # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
     max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 

@@ -102,6 +102,7 @@ def load_configured_engine(config: ServiceConfig) -> AsrEngine:
         beam_size=asr.beam_size,
         alternatives=asr.alternatives,
         beam_text=asr.beam_text,
+        sounds_like=asr.sounds_like,
         models_dir=Path(config.paths.models),
     )
 

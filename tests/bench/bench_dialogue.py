@@ -1,7 +1,7 @@
 """Dialogue benchmark: how often the shipped telecom flow understands callers, per evaluation split.
 
 Run: `python tests/bench/bench_dialogue.py [--split dev|heldout|all] [--text-only] [--hints on|off|both]
-[--ids REGEX] [--rate 16000]`.
+[--ids REGEX] [--rate 16000] [--sounds-like auto|off|FILE]`.
 
 * Text level: every case (English and Chinese) is given to the flow as written.
 * End to end (English only; there is no Chinese ASR model here): every turn is spoken by espeak-ng with
@@ -119,6 +119,9 @@ async def main() -> None:
     parser.add_argument("--alternatives", type=int, default=None, help="n-best alternatives (default: asr's)")
     parser.add_argument("--greedy-text", action="store_true", help="the transcript is a greedy pass's")
     parser.add_argument(
+        "--sounds-like", default="auto", help="the recogniser's near misses: auto (bundled), off, or a file"
+    )
+    parser.add_argument(
         "--rate", type=int, default=RATE, help="caller audio rate: 8000 (telephone), 16000 (HD voice, slin16)"
     )
     args = parser.parse_args()
@@ -138,6 +141,7 @@ async def main() -> None:
             beam_size=args.beam,
             alternatives=args.alternatives,
             beam_text=not args.greedy_text,
+            sounds_like=args.sounds_like,
         )
     for name, cases in splits.items():
         cases = [c for c in cases if re.search(args.ids, c.id)]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from asr.engine import AsrEngine, Transcript
+from asr.sounds_like import load as load_sounds_like
 from asr.whisper_engine import WhisperEngine
 from ivr.bot import CallInfo, Transfer
 from ivr.dialogue.engine import FlowBot
@@ -135,3 +136,34 @@ async def test_spot_on_to_a_read_back_is_a_yes_not_an_oath(engine, flow) -> None
         transcript = await hear_with(engine, bot, "spot on", voice, bot.hints(), rate)
         actions = bot.on_transcript(transcript.text, transcript.confidence, transcript.alternatives)
         assert reason_of(actions) is None and bot.slots.get("account") == "123456", transcript.text
+
+
+# Dev-split turns tiny.en mishears on espeak-ng's voices the way the bundled near-miss table knows
+# ("I'm absolutely human", "Not give me a burden", "how do I set up noise mail").
+MISHEARD = [
+    ("I'm absolutely fuming", "sentiment"),
+    ("just give me a person", "caller-request"),
+    ("can I just talk to somebody", "caller-request"),
+    ("could I have a word with a supervisor please", "caller-request"),
+]
+
+
+async def test_the_near_miss_table_turns_mishearings_back_into_what_was_said(engine, flow) -> None:
+    """The engine adds the table's variants to the alternatives (asr.sounds_like); the bot acts on one only
+    when the recogniser's own hypotheses are not understood. Judged over the set, as CPUs round apart."""
+    table = load_sounds_like()
+    rescued, lost = [], []
+    for said, reason in MISHEARD:
+        for voice, rate in VOICES:
+            bot = first_time(flow)
+            transcript = await hear_with(engine, bot, said, voice, bot.hints(), rate)
+            variants = {v.lower() for v in table.variants(transcript.text)}
+            own = tuple(a for a in transcript.alternatives if a.text.lower() not in variants)
+            without = reason_of(first_time(flow).on_transcript(transcript.text, transcript.confidence, own))
+            actions = bot.on_transcript(transcript.text, transcript.confidence, transcript.alternatives)
+            if without == reason and reason_of(actions) != reason:
+                lost.append(transcript)
+            if without != reason and reason_of(actions) == reason:
+                rescued.append(transcript)
+    assert not lost, lost
+    assert len(rescued) >= 2, "the table rescued fewer than two of the set's mishearings"
