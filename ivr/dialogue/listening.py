@@ -189,7 +189,9 @@ class ListeningMixin:
             return nbest.Grade.NONE if yes is None else nbest.Grade.ENDS_CALL if yes else nbest.Grade.CLEAR
         heard = self._hear(text)
         strong = self.spec.policy.sentiment.strong
-        if heard.intent == "agent" or (strong is not None and heard.mood.is_strong(strong)):
+        if strong is not None and heard.mood.is_strong(strong):
+            return nbest.Grade.URGENT
+        if heard.intent == "agent":  # not URGENT: hints put "agent" into misheard turns ("ages")
             return nbest.Grade.CLEAR
         if heard.courtesy:  # "okay, thanks" is understood: no alternative is wanted instead
             return nbest.Grade.CLEAR

@@ -5,11 +5,13 @@ How this works
 Whisper's beam search gives the best transcript and a few alternatives, each with its confidence
 (exp of the average token log-probability). tiny.en on 8 kHz speech often puts a near miss first
 ("I'm so hungry right now") and what was said second ("I'm so angry right now"). The dialogue grades
-each hypothesis at the step the call is on (`Grade`, given by FlowBot): ENDS_CALL (a goodbye), CLEAR (a
-request for a person, a strongly negative turn, the step's answer, a menu option, an intent over
+each hypothesis at the step the call is on (`Grade`, given by FlowBot): ENDS_CALL (a goodbye), URGENT (a
+strongly negative turn), CLEAR (a request for a person, the step's answer, a menu option, an intent over
 `clear_intent`), WEAK (something matched, but not clearly) or NONE. `choose()` keeps the best
-hypothesis unless it is below CLEAR and an alternative is exactly CLEAR, at no less than
-MIN_CONFIDENCE_RATIO of its confidence: a CLEAR alternative that is much less likely is more often the
+hypothesis unless it is below CLEAR and an alternative is CLEAR or URGENT, or it is CLEAR and an
+alternative is URGENT ("my network has been down three days and I'm absolutely human" keeps the network
+fault and hears the anger in "... absolutely fuming"), at no less than MIN_CONFIDENCE_RATIO of its
+confidence: a CLEAR alternative that is much less likely is more often the
 recogniser inventing words than hearing them, and the call is never ended on an alternative. The first
 such alternative, in the recogniser's order, wins. Nothing here changes what is stored or
 shown: that stays the best hypothesis.
@@ -31,7 +33,8 @@ class Grade(enum.IntEnum):
     NONE = 0
     WEAK = 1
     CLEAR = 2
-    ENDS_CALL = 3  # understood, and it ends the call: kept when best, never taken from an alternative
+    URGENT = 3  # clear, and strongly negative: a person at once
+    ENDS_CALL = 4  # understood, and it ends the call: kept when best, never taken from an alternative
 
 
 def choose(
@@ -41,15 +44,17 @@ def choose(
 ) -> int:
     """Index of the hypothesis (text, confidence) to act on; hypotheses[0] is the recogniser's best.
 
-    `grade` is called lazily: not at all for the alternatives when the best one is understood.
+    `grade` is called lazily: not at all for the alternatives when the best one is urgent or ends the call.
     """
     if len(hypotheses) < 2:
         return 0
     best_text, best_confidence = hypotheses[0]
-    if grade(best_text) >= Grade.CLEAR:
+    best = grade(best_text)
+    if best >= Grade.URGENT:
         return 0
+    wanted = {Grade.URGENT} if best is Grade.CLEAR else {Grade.CLEAR, Grade.URGENT}
     floor = best_confidence * min_ratio
     for index, (text, confidence) in enumerate(hypotheses[1:], start=1):
-        if confidence >= floor and grade(text) is Grade.CLEAR:
+        if confidence >= floor and grade(text) in wanted:
             return index
     return 0

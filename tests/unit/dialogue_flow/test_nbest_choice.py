@@ -32,10 +32,26 @@ def grades(**by_text: Grade):
     return grade, asked
 
 
-def test_a_clear_best_hypothesis_is_kept_and_the_alternatives_are_not_even_read() -> None:
-    grade, asked = grades(a=Grade.CLEAR, b=Grade.CLEAR)
+def test_a_clear_best_hypothesis_is_kept_over_alternatives_that_are_only_clear() -> None:
+    grade, _ = grades(a=Grade.CLEAR, b=Grade.CLEAR)
+    assert choose([("a", 0.6), ("b", 0.9)], grade) == 0
+
+
+def test_an_urgent_alternative_wins_over_a_clear_best() -> None:
+    """ "... three days and I am absolutely human" (a network fault) against "... absolutely fuming"."""
+    grade, _ = grades(a=Grade.CLEAR, b=Grade.CLEAR, c=Grade.URGENT)
+    assert choose([("a", 0.7), ("b", 0.7), ("c", 0.6)], grade) == 2
+
+
+def test_an_urgent_best_hypothesis_is_kept_and_the_alternatives_are_not_even_read() -> None:
+    grade, asked = grades(a=Grade.URGENT, b=Grade.ENDS_CALL)
     assert choose([("a", 0.6), ("b", 0.9)], grade) == 0
     assert asked == ["a"]
+
+
+def test_an_urgent_alternative_also_wins_over_a_best_that_is_not_understood() -> None:
+    grade, _ = grades(b=Grade.URGENT)
+    assert choose([("a", 0.78), ("b", 0.62)], grade) == 1
 
 
 def test_a_clear_alternative_wins_over_a_best_that_is_not_understood() -> None:
@@ -184,3 +200,13 @@ def test_a_callback_is_never_booked_on_an_alternative_but_a_declined_offer_may_b
     bot.on_transcript("I want to talk to an agent", 0.9)
     actions = bot.on_transcript("purple monkey", 0.5, alts(("no thanks", 0.5)))
     assert isinstance(actions[-1], Transfer) and bot.acted_on_alternative
+
+
+def test_anger_in_an_alternative_is_heard_beside_a_topic_the_best_understood(flow):
+    bot = first_time(flow)
+    best = ("Your network has been done three days and I am absolutely human.", 0.73)
+    actions = bot.on_transcript(
+        *best, alts(("Your network has been down three days and I am absolutely fuming.", 0.58))
+    )
+    assert isinstance(actions[-1], Transfer) and actions[-1].reason == "sentiment"
+    assert bot.acted_on_alternative and bot.intent == "network_fault"  # the agent still sees the topic
