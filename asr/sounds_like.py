@@ -9,8 +9,10 @@ the heard phrase, how often the caller had said the other), is mined from a deve
 (`tests/bench/mine_sounds_like.py`). `SoundsLike.variants(text)` writes the transcript back the ways the
 table says it may have been said: once with every near miss replaced, then one near miss at a time. They
 join the transcript's alternatives, after the decoder's own, so the dialogue acts on one only as it acts on
-any alternative (ivr.dialogue.nbest): when the best is not understood and the variant clearly is. The text
-that is stored and shown stays the recogniser's.
+any alternative (ivr.dialogue.nbest): when the best is not understood and the variant clearly is, or when
+the variant is strongly negative beside a request the best understood. The miner keeps no near miss that
+would make a calm or pleased turn angry ("perfect" -> "pathetic"). The text that is stored and shown stays
+the recogniser's.
 
 Sans-IO: no audio and no model, only text in and text out; `load()` reads the YAML table.
 """
@@ -27,6 +29,7 @@ from asr.engine import Alternative, ModelLoadError, Transcript
 from asr.models import bundled_whisper_model
 
 MAX_VARIANTS = 4
+MAX_FOUND = 16  # near misses replaced in one transcript (a looping decode repeats one a hundred times)
 # A variant's confidence, as a share of the transcript's: above the dialogue's floor for acting on an
 # alternative (ivr.dialogue.nbest.MIN_CONFIDENCE_RATIO, 0.75), as the table says what was likely said.
 VARIANT_CONFIDENCE = 0.8
@@ -63,11 +66,11 @@ class SoundsLike:
         found: list[tuple[int, int, str]] = []  # (start, end, said) of non-overlapping near misses
         for miss, pattern in self._patterns:
             for hit in pattern.finditer(text):
-                if all(hit.end() <= s or hit.start() >= e for s, e, _ in found):
+                if len(found) < MAX_FOUND and all(hit.end() <= s or hit.start() >= e for s, e, _ in found):
                     found.append((hit.start(), hit.end(), miss.said))
         if not found:
             return []
-        singles = [_replaced(text, [one]) for one in found]
+        singles = [_replaced(text, [one]) for one in found[:limit]]
         every = _replaced(text, found)
         out = list(dict.fromkeys([every, *singles]))
         return [v for v in out if v.lower() != text.lower()][:limit]
@@ -117,13 +120,18 @@ def load(path: Path | str = BUNDLED) -> SoundsLike:
     """A table from its YAML file: `misses:` a list of {heard, said, share}."""
     path = Path(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    misses = data.get("misses")
+    misses = data.get("misses") if isinstance(data, dict) else None
     if not isinstance(misses, list):
         raise ValueError(f"{path}: 'misses' must be a list of {{heard, said, share}}")
-    table = []
+    table, seen = [], set()
     for n, entry in enumerate(misses):
-        try:
-            table.append(NearMiss(str(entry["heard"]).lower(), str(entry["said"]), float(entry["share"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: misses[{n}] needs heard, said and share: {exc}") from exc
+        entry = entry if isinstance(entry, dict) else {}
+        heard, said, share = entry.get("heard"), entry.get("said"), entry.get("share")
+        words = isinstance(heard, str) and isinstance(said, str) and re.search(r"\w", heard)
+        rate = isinstance(share, int | float) and not isinstance(share, bool) and 0 < share <= 1
+        if not (words and rate):
+            raise ValueError(f"{path}: misses[{n}] needs heard and said (words) and a share (0 to 1)")
+        if heard.lower() not in seen:  # the first (most likely, as mined) of a heard phrase's readings
+            seen.add(heard.lower())
+            table.append(NearMiss(heard.lower(), said, float(share)))
     return SoundsLike(table)

@@ -192,6 +192,16 @@ class AsrConfig(StrictModel):
     # Whisper's near misses turned back into alternatives (asr/sounds_like.py): "auto" (the bundled table
     # for the bundled tiny.en), "off", or the path of a table mined for your model
     sounds_like: Annotated[str, Field(min_length=1)] = "auto"
+
+    @field_validator("sounds_like", mode="before")
+    @classmethod
+    def _sounds_like_words(cls, value: object) -> object:
+        """YAML reads a bare off/no as false and on/yes as true: the words the setting means."""
+        if isinstance(value, bool):
+            return "auto" if value else "off"
+        word = value.strip().lower() if isinstance(value, str) else None
+        return word if word in ("auto", "off") else value
+
     # Seconds an utterance may have to wait for a free decoder before new calls are refused (admission).
     max_backlog: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 0.3
 

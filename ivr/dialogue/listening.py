@@ -176,7 +176,7 @@ class ListeningMixin:
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
         hypotheses = [(text, confidence), *((a.text.strip(), a.confidence) for a in alternatives)]
-        index = nbest.choose(hypotheses, self._grade)
+        index = nbest.choose(hypotheses, self._grade, self._urgent)
         self.acted_on_alternative = index > 0
         return hypotheses[index]
 
@@ -186,7 +186,7 @@ class ListeningMixin:
             return nbest.Grade.NONE
         if isinstance(self.pending, CallbackOffer):  # a yes ends the call with a callback: never on a guess
             yes = self._yes(text)
-            return nbest.Grade.NONE if yes is None else nbest.Grade.ENDS_CALL if yes else nbest.Grade.CLEAR
+            return nbest.Grade.NONE if yes is None else nbest.Grade.ENDS_CALL if yes else nbest.Grade.ANSWERED
         heard = self._hear(text)
         strong = self.spec.policy.sentiment.strong
         if strong is not None and heard.mood.is_strong(strong):
@@ -194,24 +194,30 @@ class ListeningMixin:
         if heard.intent == "agent":  # not URGENT: hints put "agent" into misheard turns ("ages")
             return nbest.Grade.CLEAR
         if heard.courtesy:  # "okay, thanks" is understood: no alternative is wanted instead
-            return nbest.Grade.CLEAR
+            return nbest.Grade.ANSWERED
         step, clear = self._step(), self.spec.policy.clear_intent
         if isinstance(self.pending, AskedIntent):
             answered = self._chosen(self.pending, heard, self._yes(text)) is not None
         else:
             answered = self._answer_of(text) is not None
             answered = answered or (isinstance(step, MenuStep) and self._menu_option(step, text) is not None)
-        if answered:
-            return nbest.Grade.CLEAR
+        if answered:  # "yes, that's right" to a read-back: no strongly negative alternative either
+            return nbest.Grade.ANSWERED
         if heard.intent == "goodbye":  # as on_transcript: the step's answer first, then goodbye
             return nbest.Grade.ENDS_CALL
         hit = self._kb_hit(step, text)
         best = max([m.score for m in heard.ranked[:1]] + [hit.score if hit else 0.0])
         if best >= clear:  # a knowledge answer is as clear as an intent at the same score
-            return nbest.Grade.CLEAR
+            # a pleased request ("great, and my balance?") is heard as it is, never as an angry alternative
+            return nbest.Grade.ANSWERED if heard.mood.score > 0 else nbest.Grade.CLEAR
         if heard.match is not None or hit is not None or best >= self.spec.policy.repair_threshold:
             return nbest.Grade.WEAK
         return nbest.Grade.NONE
+
+    def _urgent(self, text: str) -> bool:
+        """Strongly negative by its words alone (the cheap test asked of alternatives beside a request)."""
+        strong = self.spec.policy.sentiment.strong
+        return strong is not None and read(text, self.language).is_strong(strong)
 
     def _mixed(self, step: Any = None) -> bool:
         """Whether the step also hears the flow's intents (its own setting, else the flow's)."""

@@ -32,29 +32,34 @@ class Grade(enum.IntEnum):
 
     NONE = 0
     WEAK = 1
-    CLEAR = 2
-    URGENT = 3  # clear, and strongly negative: a person at once
-    ENDS_CALL = 4  # understood, and it ends the call: kept when best, never taken from an alternative
+    CLEAR = 2  # a request: an intent, a knowledge answer, a person
+    ANSWERED = 3  # the step's answer, thanks, or a pleased turn: kept when best, whatever the alternatives
+    URGENT = 4  # strongly negative: a person at once
+    ENDS_CALL = 5  # understood, and it ends the call: kept when best, never taken from an alternative
 
 
 def choose(
     hypotheses: Sequence[tuple[str, float]],
     grade: Callable[[str], Grade],
+    urgent: Callable[[str], bool],
     min_ratio: float = MIN_CONFIDENCE_RATIO,
 ) -> int:
     """Index of the hypothesis (text, confidence) to act on; hypotheses[0] is the recogniser's best.
 
-    `grade` is called lazily: not at all for the alternatives when the best one is urgent or ends the call.
+    `grade` is called lazily: for the alternatives only when the best one is not understood; beside a best
+    that is a request, only the cheaper `urgent` (strongly negative or not) is asked of them.
     """
     if len(hypotheses) < 2:
         return 0
     best_text, best_confidence = hypotheses[0]
     best = grade(best_text)
-    if best >= Grade.URGENT:
+    if best >= Grade.ANSWERED:
         return 0
-    wanted = {Grade.URGENT} if best is Grade.CLEAR else {Grade.CLEAR, Grade.URGENT}
     floor = best_confidence * min_ratio
     for index, (text, confidence) in enumerate(hypotheses[1:], start=1):
-        if confidence >= floor and grade(text) in wanted:
+        if confidence < floor:
+            continue
+        understood = (Grade.CLEAR, Grade.ANSWERED, Grade.URGENT)
+        if urgent(text) if best is Grade.CLEAR else grade(text) in understood:
             return index
     return 0

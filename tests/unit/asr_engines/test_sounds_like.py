@@ -71,6 +71,28 @@ def test_a_variant_the_decoder_already_gave_is_not_repeated():
     assert [a.text for a in extended.alternatives] == ["i'm absolutely fuming."]
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Yes, that's perfect.",
+        "Perfect, thank you.",
+        "That's great, thanks.",
+        "I can live with that for a day.",
+        "I wrote to the government about it.",
+        "It's a bit of a gamble.",
+    ],
+)
+def test_the_bundled_table_never_turns_a_calm_or_pleased_turn_angry(said):
+    from ivr.dialogue.sentiment import read
+
+    for variant in load(BUNDLED).variants(said):
+        assert not read(variant, "en").strong, variant
+
+
+def test_a_looping_transcript_costs_a_bounded_number_of_variants():
+    assert len(load(BUNDLED).variants("note " * 1600)) <= 4
+
+
 def test_the_bundled_table_loads_and_knows_the_common_near_misses():
     table = load(BUNDLED)
     assert len(table) > 50
@@ -81,7 +103,12 @@ def test_the_bundled_table_loads_and_knows_the_common_near_misses():
     ("content", "problem"),
     [
         ("misses: nope\n", "'misses' must be a list"),
-        ("misses:\n  - {heard: x, said: y}\n", "misses[0] needs heard, said and share"),
+        ("misses:\n  - {heard: x, said: y}\n", "misses[0] needs heard and said"),
+        ("misses:\n  - {heard: '', said: y, share: 1}\n", "misses[0] needs heard and said"),  # no words
+        ("misses:\n  - {heard: null, said: y, share: 1}\n", "misses[0] needs heard and said"),
+        ("misses:\n  - {heard: x, said: y, share: .nan}\n", "misses[0] needs heard and said"),
+        ("misses:\n  - {heard: x, said: y, share: 5}\n", "misses[0] needs heard and said"),
+        ("- {heard: x, said: y, share: 1}\n", "'misses' must be a list"),  # a list, not a mapping
         ("misses: [\n", "will not load"),
     ],
 )
@@ -105,3 +132,27 @@ def test_auto_is_the_bundled_table_for_the_bundled_english_model_only(tmp_path: 
     assert near_misses("auto", tmp_path, "en") is None  # another model: its mistakes are its own
     assert near_misses("auto", Path(bundled), "ko") is None
     assert near_misses("off", Path(bundled), "en") is None
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [(False, "off"), (True, "auto"), ("OFF", "off"), (" Auto ", "auto")]
+)
+def test_the_setting_reads_yaml_booleans_and_any_case_as_its_words(written, read):
+    from ivr.config import AsrConfig
+
+    assert AsrConfig(sounds_like=written).sounds_like == read
+
+
+def test_ivr_check_names_the_file_key_and_line_of_a_table_that_will_not_load(tmp_path: Path):
+    from ivr.checks import check_all
+
+    shipped = (Path(__file__).resolve().parents[3] / "config" / "ivr.yaml").read_text(encoding="utf-8")
+    config = tmp_path / "ivr.yaml"
+    config.write_text(shipped.replace("sounds_like: auto", "sounds_like: offf"), encoding="utf-8")
+    errors = [str(e) for e in check_all(config) if "sounds_like" in str(e)]
+    line = next(n for n, text in enumerate(shipped.splitlines(), 1) if "sounds_like:" in text)
+    assert errors and errors[0].startswith(
+        f"{config}:{line}: asr.sounds_like: offf: the sounds_like table"
+    ), errors
+    config.write_text(shipped.replace("sounds_like: auto", "sounds_like: off"), encoding="utf-8")
+    assert not [e for e in check_all(config) if "sounds_like" in str(e)]

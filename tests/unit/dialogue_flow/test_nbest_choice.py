@@ -32,62 +32,95 @@ def grades(**by_text: Grade):
     return grade, asked
 
 
+def urgent_in(grade):
+    """The cheap test beside a request, read off the same fixed grades."""
+    return lambda text: grade(text) is Grade.URGENT
+
+
+def both(grade):
+    return grade, urgent_in(grade)
+
+
+def test_beside_a_request_the_alternatives_are_only_asked_whether_they_are_urgent() -> None:
+    graded: list[str] = []
+    urgent_asked: list[str] = []
+
+    def grade(text: str) -> Grade:
+        graded.append(text)
+        return Grade.CLEAR
+
+    def urgent(text: str) -> bool:
+        urgent_asked.append(text)
+        return False
+
+    assert choose([("a", 0.6), ("b", 0.6), ("c", 0.6)], grade, urgent) == 0
+    assert graded == ["a"] and urgent_asked == ["b", "c"]
+
+
+@pytest.mark.parametrize("kept", [Grade.ANSWERED, Grade.URGENT, Grade.ENDS_CALL])
+def test_an_answer_thanks_or_a_pleased_turn_is_kept_over_an_urgent_alternative(kept) -> None:
+    """ "yes, that's perfect" to a read-back is never acted on as "yes, that's pathetic"."""
+    grade, asked = grades(a=kept, b=Grade.URGENT)
+    assert choose([("a", 0.8), ("b", 0.8)], grade, urgent_in(grade)) == 0
+    assert asked == ["a"]
+
+
 def test_a_clear_best_hypothesis_is_kept_over_alternatives_that_are_only_clear() -> None:
     grade, _ = grades(a=Grade.CLEAR, b=Grade.CLEAR)
-    assert choose([("a", 0.6), ("b", 0.9)], grade) == 0
+    assert choose([("a", 0.6), ("b", 0.9)], grade, urgent_in(grade)) == 0
 
 
 def test_an_urgent_alternative_wins_over_a_clear_best() -> None:
     """ "... three days and I am absolutely human" (a network fault) against "... absolutely fuming"."""
     grade, _ = grades(a=Grade.CLEAR, b=Grade.CLEAR, c=Grade.URGENT)
-    assert choose([("a", 0.7), ("b", 0.7), ("c", 0.6)], grade) == 2
+    assert choose([("a", 0.7), ("b", 0.7), ("c", 0.6)], grade, urgent_in(grade)) == 2
 
 
 def test_an_urgent_best_hypothesis_is_kept_and_the_alternatives_are_not_even_read() -> None:
     grade, asked = grades(a=Grade.URGENT, b=Grade.ENDS_CALL)
-    assert choose([("a", 0.6), ("b", 0.9)], grade) == 0
+    assert choose([("a", 0.6), ("b", 0.9)], grade, urgent_in(grade)) == 0
     assert asked == ["a"]
 
 
 def test_an_urgent_alternative_also_wins_over_a_best_that_is_not_understood() -> None:
     grade, _ = grades(b=Grade.URGENT)
-    assert choose([("a", 0.78), ("b", 0.62)], grade) == 1
+    assert choose([("a", 0.78), ("b", 0.62)], grade, urgent_in(grade)) == 1
 
 
 def test_a_clear_alternative_wins_over_a_best_that_is_not_understood() -> None:
     grade, _ = grades(b=Grade.CLEAR)
-    assert choose([("a", 0.78), ("b", 0.62)], grade) == 1
+    assert choose([("a", 0.78), ("b", 0.62)], grade, urgent_in(grade)) == 1
 
 
 def test_a_clear_alternative_also_wins_over_a_weak_best() -> None:
     grade, _ = grades(a=Grade.WEAK, c=Grade.CLEAR)
-    assert choose([("a", 0.7), ("b", 0.7), ("c", 0.6)], grade) == 2
+    assert choose([("a", 0.7), ("b", 0.7), ("c", 0.6)], grade, urgent_in(grade)) == 2
 
 
 def test_the_first_clear_alternative_in_the_recognisers_order_wins() -> None:
     grade, _ = grades(b=Grade.CLEAR, c=Grade.CLEAR)
-    assert choose([("a", 0.8), ("b", 0.7), ("c", 0.79)], grade) == 1
+    assert choose([("a", 0.8), ("b", 0.7), ("c", 0.79)], grade, urgent_in(grade)) == 1
 
 
 def test_a_much_less_likely_alternative_is_never_acted_on() -> None:
     grade, asked = grades(b=Grade.CLEAR)
     floor = 0.8 * nbest.MIN_CONFIDENCE_RATIO
-    assert choose([("a", 0.8), ("b", floor - 0.01)], grade) == 0
+    assert choose([("a", 0.8), ("b", floor - 0.01)], grade, urgent_in(grade)) == 0
     assert "b" not in asked  # not even graded
-    assert choose([("a", 0.8), ("b", floor + 0.01)], grade) == 1
+    assert choose([("a", 0.8), ("b", floor + 0.01)], grade, urgent_in(grade)) == 1
 
 
 def test_a_best_that_ends_the_call_is_kept_and_an_alternative_never_ends_it() -> None:
     grade, _ = grades(a=Grade.ENDS_CALL, b=Grade.CLEAR)
-    assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
+    assert choose([("a", 0.8), ("b", 0.8)], grade, urgent_in(grade)) == 0
     grade, _ = grades(b=Grade.ENDS_CALL)
-    assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
+    assert choose([("a", 0.8), ("b", 0.8)], grade, urgent_in(grade)) == 0
 
 
 def test_weak_alternatives_never_replace_the_best_and_one_hypothesis_is_itself() -> None:
     grade, _ = grades(b=Grade.WEAK)
-    assert choose([("a", 0.8), ("b", 0.8)], grade) == 0
-    assert choose([("a", 0.8)], grades()[0]) == 0
+    assert choose([("a", 0.8), ("b", 0.8)], grade, urgent_in(grade)) == 0
+    assert choose([("a", 0.8)], *both(grades()[0])) == 0
 
 
 # ----- the rule in the shipped flow: what counts as clear at a step -------------------------------------
