@@ -60,19 +60,20 @@ def model_checker(config_path: Path, config: ServiceConfig) -> list[ConfigError]
     from asr.registry import resolve_model
     from asr.sounds_like import near_misses
 
+    def at(key: KeyPath, exc: ModelLoadError) -> list[ConfigError]:
+        return [ConfigError(str(config_path), ".".join(key), _line_of(config_path, key), str(exc))]
+
     asr = config.asr
     try:
         models = Path(config.paths.models)
         model = resolve_model(asr.engine, asr.model, language=asr.language, models_dir=models)
     except ModelLoadError as exc:
-        key: KeyPath = ("asr", "model") if asr.model is not None else ("asr", "engine")
-        return [ConfigError(str(config_path), ".".join(key), _line_of(config_path, key), str(exc))]
+        return at(("asr", "model") if asr.model is not None else ("asr", "engine"), exc)
     if asr.engine == "whisper":
         try:  # the near-miss table ("auto", "off" or a file) loads as the engine would load it
             near_misses(asr.sounds_like, model, asr.language)
         except ModelLoadError as exc:
-            key = ("asr", "sounds_like")
-            return [ConfigError(str(config_path), ".".join(key), _line_of(config_path, key), str(exc))]
+            return at(("asr", "sounds_like"), exc)
     return []
 
 

@@ -187,8 +187,6 @@ class FlowBot(
             if isinstance(value, bool) and slots.asks_again(text, self.language):
                 value = None  # 可以再说一遍吗 ("can you say it again?"): its 可以 is no yes to the question
             override = self._overriding(heard, value)
-            if value is False and override is not None and self._answered_after_no(override, text):
-                override = None  # "no, how long does a refund take?": the no, then the answer
             aside = self._aside(step, heard, text) if value is None else None
             if (
                 override is not None

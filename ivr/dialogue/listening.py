@@ -239,6 +239,8 @@ class ListeningMixin:
             return None  # steering words ("no thanks") answer the question; the topic is already served
         if own.goto is not None and own.goto == self.step_name:
             return None
+        if answer is False and self._answered_after_no(match, heard.text):
+            return None  # "no, how long does a refund take?": the no, then the answer (_asked_with_no)
         return match
 
     def _another_topic(self, intent: str) -> bool:
