@@ -19,7 +19,7 @@ from ivr.bot import Action
 from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import CollectStep, asks_yes_no
-from ivr.dialogue.text import CLAUSE_BREAKS
+from ivr.dialogue.text import CLAUSE_BREAKS, SENTENCE_BREAKS
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,20 @@ class CollectingMixin:
         if isinstance(value, Piece):  # a few digits are no new number here
             self._pieces, value = "", None
         return Corrected(value) if value is not None and value != pending.value else said
+
+    def _keep_leading_no(self, step: Any, text: str) -> None:
+        """A no opening a turn that goes on to something else answers the yes/no step too."""
+        yes_no_step = isinstance(step, CollectStep) and asks_yes_no(step)
+        if yes_no_step and not isinstance(self.pending, ReadBack) and self._opens_with_no(step, text):
+            self.slots.setdefault(step.slot, False)
+
+    def _opens_with_no(self, step: CollectStep, text: str) -> bool:
+        """The turn opens with a no to the yes/no step: a bare no ("no, I want my balance"), or a first
+        clause or sentence the step reads as its no ("different problem. my account's blocked")."""
+        if slots.opens_with_no(text, self.language):
+            return True
+        opening = (CLAUSE_BREAKS.split(text, maxsplit=1)[0], SENTENCE_BREAKS.split(text, maxsplit=1)[0])
+        return any(part.strip() != text.strip() and self._value_in(step, part) is False for part in opening)
 
     def _value_in(self, step: CollectStep, text: str) -> Any:
         """The value of the step's kind in `text` (its own yes and no words counted), or None."""

@@ -158,6 +158,7 @@ class FlowBot(
         # a person named only in a complaint ("worst customer service I've ever had") is the complaint
         if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             self._note_topic(heard)  # "can I talk to someone about my bill": the billing team
+            self._keep_leading_no(self._step(), text)  # "no, that was fixed. can I speak to someone?"
             return self._transfer("caller-request", self.flow.teams(self.language).named(text))
         if trigger == "strong":
             self.acted = None  # "why do I have to repeat myself, it's pathetic" asks for nothing
@@ -193,12 +194,10 @@ class FlowBot(
                 and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
-                said_no = not isinstance(self.pending, ReadBack) and asks_yes_no(step)
-                said_no = said_no and value is False and slots.opens_with_no(text, self.language)
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
-                    if said_no:  # "no, I want my balance" to "the same issue?": the no answers it too
-                        self.slots.setdefault(step.slot, False)
+                    if value is False:  # "no, I want my balance" to "the same issue?": the no answers it too
+                        self._keep_leading_no(step, text)
                     return routed
             if value is not None:
                 return self._asked_with_no(text, value, self._collected(value))

@@ -14,6 +14,9 @@ TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"}
 # "help with billing"
 TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
 TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("through to the sales team")
+# "through" without its "to" (the recogniser drops it: "can I get through the billing?") after a verb of
+# putting through, not "talk me through the billing" or "go through the billing"
+THROUGH_LEADS = frozenset({"get", "put", "straight"})
 # a name ending in one of these is a team even right after a request verb or on its own ("I need the sales
 # team", "billing department please"; not "I need billing information", not "billing" said alone, which the
 # flow's intents answer)
@@ -49,6 +52,8 @@ def is_team(
     before = units[lead] if lead >= 0 else ""
     if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
         return True
+    if before == "through" and _put_through(units[max(0, lead - 2) : lead]):
+        return True
     if before in TEAM_OF_PERSON and any(e == lead for _, e in persons):
         return True
     if units[end - 1] not in TEAM_NOUNS:
@@ -56,6 +61,13 @@ def is_team(
     if any(e == lead + 1 for _, e in find(units, words.verbs, False)):
         return True
     return all(u in words.fillers for u in units[:start] + units[end:])
+
+
+def _put_through(before: list[str]) -> bool:
+    """The words before a "through" put the caller through: "get", "put", "straight", "get me", "put us"."""
+    if before[-1:] and before[-1] in THROUGH_LEADS:
+        return True
+    return len(before) == 2 and before[1] in ("me", "us") and before[0] in THROUGH_LEADS
 
 
 def named_teams(text: str, language: str, teams: tuple[str, ...]) -> list[str]:

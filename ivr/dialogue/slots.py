@@ -169,9 +169,19 @@ def _english_words(text: str) -> list[str]:
 _CN_NOT_NUMBER = re.compile(f"(?<![零〇一二三四五六七八九十幺两])(?:{'|'.join(_ZH['not_numbers'])})")
 
 
+# "两个八，三个五" (two eights, three fives): a digit said so many times over
+_CN_REPEATED = re.compile("([两二三四五])个([零〇一幺二两三四五六七八九])")
+_CN_TIMES = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _cn_repeats(said: str) -> str:
+    """Chinese text with each "n个<digit>" written out as the digit n times (两个八 → 八八)."""
+    return _CN_REPEATED.sub(lambda m: m[2] * _CN_TIMES[m[1]], said)
+
+
 def _chinese_groups(text: str) -> list[str]:
     """Digit strings in Chinese text: each numeral run read as a quantity or digit by digit."""
-    said = _CN_NOT_NUMBER.sub("，", compact(text[:MAX_TEXT], "zh"))
+    said = _CN_NOT_NUMBER.sub("，", _cn_repeats(compact(text[:MAX_TEXT], "zh")))
     runs = _CN_RUN.findall(said)
     return [
         _cn_digits(r) if not any(c in CN_UNITS or c in CN_BIG for c in r) else str(cn_to_int(r)) for r in runs
@@ -243,7 +253,7 @@ def _all_digits(text: str, language: str) -> str | None:
 def only_digits(text: str, language: str) -> bool:
     """The turn says digits and nothing else but fillers ("one two three", "um, four five", 账号是一二三)."""
     if is_chinese(language):
-        rest = _CN_RUN.sub("", compact(text[:MAX_TEXT], "zh"))
+        rest = _CN_RUN.sub("", _cn_repeats(compact(text[:MAX_TEXT], "zh")))
         for filler in _ZH["digit_fillers"]:
             rest = rest.replace(filler, "")
         return bool(_chinese_groups(text)) and not rest

@@ -38,6 +38,8 @@ ANSWER_WORDS = (
     | {"please"}
     | {"mate", "love", "dear", "sir", "madam"}  # how callers address the bot: "nah mate"
 )
+# an acknowledgement of what the bot said before the answer itself ("oh right, no", "okay, yes")
+NODDING = frozenset({"right", "alright", "all", "okay", "ok", "i", "see"})
 
 
 def _korean_polarity(words: list[str]) -> list[bool]:
@@ -166,7 +168,7 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     """
     clauses = CLAUSE_BREAKS.split(text)
     if not _takes_back(normalise(text, language)):  # not "um, no, wait, yes it is"
-        while len(clauses) > 2 and set(normalise(clauses[0], language).split()) <= HESITATIONS:
+        while len(clauses) > 2 and _only_hesitates(clauses[0], clauses[1], language):
             clauses.pop(0)  # "erm, no, no, that got sorted": the answer after the hesitation leads
     if len(clauses) < 2:
         return None, False
@@ -175,6 +177,15 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     if lead is None:
         return None, False
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
+
+
+def _only_hesitates(clause: str, following: str, language: str) -> bool:
+    """The clause is a hesitation, or an acknowledgement right before a bare answer ("oh right, no, I
+    haven't": the no answers; "right" alone is a yes)."""
+    words = set(normalise(clause, language).split())
+    if words <= HESITATIONS:
+        return True
+    return words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is not None
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
@@ -274,7 +285,8 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     """
     asked, answered = split_clarifying(text, language)
     if asked:  # 什么意思？对，都不行: the 对 answers, not the question's 都不行 (nor its 是)
-        return parse_yes_no(answered, language, own) if answered else None
+        thinking = set(normalise(answered, language).split()) <= HESITATIONS | WEAK_YES  # "hmm, which issue?"
+        return parse_yes_no(answered, language, own) if answered and not thinking else None
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
     changed = None if is_chinese(language) else _second_thought(text[:MAX_TEXT], own)

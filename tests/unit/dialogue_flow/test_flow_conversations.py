@@ -94,10 +94,12 @@ def test_an_understood_turn_resets_the_failure_streak(flow):
     assert not any(isinstance(a, Transfer) for a in bot.on_transcript("zebra crossing", 0.5))
 
 
-def test_the_same_question_twice_goes_to_a_person(flow):
+def test_the_same_question_a_third_time_goes_to_a_person(flow):
     bot, _ = bot_for(flow)
     answer = bot.on_transcript("how can I pay my bill", 0.9)
     assert "direct debit" in texts(answer)[0]
+    again = bot.on_transcript("sorry, how do I pay it again?", 0.9)  # served twice (repeat_limit: 3)
+    assert "direct debit" in texts(again)[0]
     transfer = only_transfer(bot.on_transcript("how do I pay my bill?", 0.9))
     assert transfer.reason == "repeated-request"
     assert transfer.context["answers_tried"] == ["how to pay a bill"]
