@@ -19,7 +19,7 @@ from ivr.bot import Action
 from ivr.dialogue import asides, slots, yes_no
 from ivr.dialogue.handoff_context import fill
 from ivr.dialogue.schema import CollectStep, asks_yes_no
-from ivr.dialogue.text import CLAUSE_BREAKS, SENTENCE_BREAKS
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese
 
 
 @dataclass(frozen=True)
@@ -184,18 +184,26 @@ class CollectingMixin:
         return Corrected(value) if value is not None and value != pending.value else said
 
     def _keep_leading_no(self, step: Any, text: str) -> None:
-        """A no opening a turn that goes on to something else answers the yes/no step too."""
+        """A no opening a turn that goes on to something else answers the yes/no step too, when the whole
+        turn reads as that no ("no, that was fixed, can I speak to someone"; not "no, it's the same thing,
+        I want an agent")."""
         yes_no_step = isinstance(step, CollectStep) and asks_yes_no(step)
-        if yes_no_step and not isinstance(self.pending, ReadBack) and self._opens_with_no(step, text):
+        if not yes_no_step or isinstance(self.pending, ReadBack) or self._value_in(step, text) is not False:
+            return
+        if self._opens_with_no(step, text):
             self.slots.setdefault(step.slot, False)
 
     def _opens_with_no(self, step: CollectStep, text: str) -> bool:
-        """The turn opens with a no to the yes/no step: a bare no ("no, I want my balance"), or a first
-        clause or sentence the step reads as its no ("different problem. my account's blocked")."""
+        """The turn opens with a no to the yes/no step: a bare no ("no, I want my balance"), or, in English,
+        a first clause that is the step's own no in several words ("different problem. my account's
+        blocked"; not "my bill's wrong again", nor 说已经解决了，结果又断了: told it was fixed)."""
         if slots.opens_with_no(text, self.language):
             return True
-        opening = (CLAUSE_BREAKS.split(text, maxsplit=1)[0], SENTENCE_BREAKS.split(text, maxsplit=1)[0])
-        return any(part.strip() != text.strip() and self._value_in(step, part) is False for part in opening)
+        if is_chinese(self.language):
+            return False
+        first = CLAUSE_BREAKS.split(text, maxsplit=1)[0]
+        own = step.own_answers(self.language)
+        return first.strip() != text.strip() and yes_no.own_no(first, self.language, own)
 
     def _value_in(self, step: CollectStep, text: str) -> Any:
         """The value of the step's kind in `text` (its own yes and no words counted), or None."""

@@ -180,12 +180,26 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
 
 def _only_hesitates(clause: str, following: str, language: str) -> bool:
-    """The clause is a hesitation, or an acknowledgement right before a bare answer ("oh right, no, I
-    haven't": the no answers; "right" alone is a yes)."""
+    """The clause is a hesitation, or an acknowledgement right before a bare no ("oh right, no, I haven't":
+    the no answers; "right" alone and "okay, no problem" are a yes)."""
     words = set(normalise(clause, language).split())
     if words <= HESITATIONS:
         return True
-    return words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is not None
+    return words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is False
+
+
+def _nods_first(text: str, language: str) -> bool:
+    """The turn opens with an acknowledgement skipped before its answer ("oh right, no, ...")."""
+    clauses = CLAUSE_BREAKS.split(text)
+    words = set(normalise(clauses[0], language).split())
+    nodded = len(clauses) > 2 and bool(words - HESITATIONS)
+    return nodded and _only_hesitates(clauses[0], clauses[1], language)
+
+
+def own_no(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool:
+    """The text says the question's own no in words of several ("different problem", "not this time")."""
+    phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
+    return _own_answer(text, language, phrases) is False
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
@@ -297,6 +311,9 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
     if taken_back:
         return None  # "sure, but not today": neither a yes nor a no to act on
+    nodded = own and lead is not None and _nods_first(text[:MAX_TEXT], language)
+    if nodded and _own_answer(text[:MAX_TEXT], language, own) is (not lead):
+        return None  # "right, no, everything's down": the nod, then both answers; ask again
     if own and lead is not None:
         # An answer phrase of the question's own says more than a leading "yeah", which callers also use
         # to take the turn: "yeah, it's something else" to "the same issue as last time?" is a no. Single

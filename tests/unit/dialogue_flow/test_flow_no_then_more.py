@@ -75,7 +75,7 @@ def test_hesitations_and_address_around_an_answer(said, language, answer):
         # what must not change: told it was fixed but it is not, a yes with detail
         ("上次说弄好了，结果又断了", "zh", True, None, "flow"),
         ("修好了几天又不行了", "zh", True, None, "flow"),  # the review's guard: fixed, then broke again
-        ("上次那个修好了，这次是话费", "zh", False, "balance", None),  # its first clause is the step's no
+        ("上次那个修好了，这次是话费", "zh", None, "balance", None),
         ("yes, it's the same thing", "en", True, None, "flow"),
     ],
 )

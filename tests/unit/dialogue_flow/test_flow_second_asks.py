@@ -33,6 +33,10 @@ def test_a_request_is_served_twice_and_the_third_time_goes_to_a_person(flow):  #
         ("不是，帮我转人工", "zh", False, "caller-request"),
         # what must not change: a request with no answer before it leaves the question unanswered
         ("I want a refund for my last bill", "en", None, "sensitive"),
+        # the reviews' guards: a no that the rest takes back, a wrong bill, told it was fixed
+        ("no, it's the same thing, I want an agent", "en", None, "caller-request"),
+        ("my bill's wrong again, can I speak to someone", "en", None, "caller-request"),
+        ("你们说已经解决了，结果还是不行，给我转人工", "zh", None, "caller-request"),
         ("can I speak to someone, it's not the same thing", "en", None, "caller-request"),
         ("same problem, my internet is still down", "en", True, "flow"),
     ],
@@ -70,6 +74,7 @@ def test_a_first_time_caller_who_never_called_is_heard_for_the_request(flow):  #
         ("aye", True),
         # what must not change: "right" alone is a yes, a hmm before a question back is thinking
         ("right", True),
+        ("okay, no problem", True),  # a yes after the nod: nothing skipped
         ("hmm, which issue was that?", None),
         ("yes, no, I mean", None),
     ],
@@ -78,9 +83,12 @@ def test_an_acknowledgement_before_the_answer(said, answer):
     assert parse_yes_no(said, "en") is answer
 
 
-def test_a_plan_to_try_it_after_an_acknowledgement_is_no_technician(flow):  # noqa: F811
+@pytest.mark.parametrize(
+    "said", ["Oh right, no, I haven't, I'll give it a go now.", "okay, no problem, I'll try that"]
+)
+def test_a_plan_to_try_it_after_an_acknowledgement_is_no_technician(flow, said):  # noqa: F811
     bot = reached(flow, TIP_TRIED)
-    actions = bot.on_transcript("Oh right, no, I haven't, I'll give it a go now.", 0.9)
+    actions = bot.on_transcript(said, 0.9)
     assert bot.slots.get("wants_technician") is False and reasons(actions) == [], texts(actions)
 
 
@@ -107,6 +115,9 @@ def test_a_chinese_digit_said_so_many_times_over(said, digits):
         ("能不能找个懂行的人来跟我说说", "zh", "caller-request"),
         # what must not change: being talked through the bill, a fee for cancelling, hours and the bot
         ("can you talk me through the billing", "en", None),
+        ("can you get your sales reps to stop calling me", "en", None),
+        ("帮我转人工吧再晚一点就没人了", "zh", "caller-request"),  # not the hours question
+        ("我想要个magenta色的手机壳", "zh", None),
         ("how much is the fee for cancellation", "en", None),
         ("你们客服一般晚上几点就没人了？", "zh", None),
         ("现在跟我讲话的是电脑还是真人啊？", "zh", None),
@@ -122,14 +133,16 @@ def test_teams_and_people_asked_for(flow, said, language, reason):  # noqa: F811
     [
         ("I'm really, really unhappy with the way I've been treated.", "en", True),
         ("third time this week, nothing is fixed, my patients are run out", "en", True),  # the recogniser's
-        ("I'm going to leave you and go elsewhere", "en", True),
-        ("网又断了，三天两头断，你们到底能不能干？", "zh", True),
+        ("你们能不能干点事啊", "zh", True),
         ("好嬲啊，讲咗几多次都冇人理", "zh", True),
         ("我马上就换运营商，这种服务谁受得了", "zh", True),
         # what must not change: pleased, loyal, a surgery's patients, a porting question
         ("I'm happy with the way I've been treated today, thanks", "en", False),
-        ("I'd never leave you, I just need my balance", "en", False),
+        ("no that's all, I'll leave you to it, thanks", "en", False),
         ("the patients at my surgery can't get through to us, our line is down", "en", False),
+        ("my patients are running late because the texts aren't going through", "en", False),
+        ("我能不能干点事情先，等会再打过来", "zh", False),
+        ("我冇好嬲，想查下余额", "zh", False),
         ("how do I cancel, I'm switching to another provider", "en", False),
         ("我想换运营商的话号码能带走吗", "zh", False),
     ],
