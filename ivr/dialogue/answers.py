@@ -74,9 +74,10 @@ class AnswersMixin:
         kb = self._knowledge()
         if kb is None or self.pending is not None:
             return False
-        if len(slots.beside_the_answer(text, self.language)) != 1:
+        beside = slots.beside_the_answer(text, self.language)
+        if len(beside) != 1:
             return False  # "no, can I get a refund? how long does it take": the request
-        return self._knowledge_first(kb.best(text, self.language), match, text)
+        return self._knowledge_first(kb.best(beside[0], self.language), match, beside[0])
 
     def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
         """Say a knowledge-base answer, then ask again ("anything else?") or go on."""

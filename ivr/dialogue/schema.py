@@ -308,7 +308,7 @@ class Policy(StrictModel):
     default_skill: Name
     no_match_limit: Limit = 3
     no_input_limit: Limit = 2
-    repeat_limit: Annotated[int, Field(ge=0, le=10)] = 2  # same request this many times (0: off)
+    repeat_limit: Annotated[int, Field(ge=0, le=10)] = 3  # same request this many times (0: off)
     sentiment: SentimentPolicy = Field(default_factory=SentimentPolicy)
     sensitive_intents: list[Name] = Field(default_factory=list)
     sensitive_skill: Name | None = None  # None: the intent's own skill

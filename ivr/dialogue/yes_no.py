@@ -38,6 +38,8 @@ ANSWER_WORDS = (
     | {"please"}
     | {"mate", "love", "dear", "sir", "madam"}  # how callers address the bot: "nah mate"
 )
+# a hello around the answer ("oh, hello again, no, ..."): no clause of its own
+HELLOS = frozenset({"hello", "hi", "hiya", "hey", "again", "there"})
 # an acknowledgement of what the bot said before the answer itself ("oh right, no", "okay, yes")
 NODDING = frozenset({"right", "alright", "all", "okay", "ok", "i", "see"})
 
@@ -183,7 +185,7 @@ def _only_hesitates(clause: str, following: str, language: str) -> bool:
     """The clause is a hesitation, or an acknowledgement right before a bare no ("oh right, no, I haven't":
     the no answers; "right" alone and "okay, no problem" are a yes)."""
     words = set(normalise(clause, language).split())
-    if words <= HESITATIONS:
+    if words <= HESITATIONS | HELLOS:
         return True
     return words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is False
 
@@ -192,7 +194,7 @@ def _nods_first(text: str, language: str) -> bool:
     """The turn opens with an acknowledgement skipped before its answer ("oh right, no, ...")."""
     clauses = CLAUSE_BREAKS.split(text)
     words = set(normalise(clauses[0], language).split())
-    nodded = len(clauses) > 2 and bool(words - HESITATIONS)
+    nodded = len(clauses) > 2 and bool(words - HESITATIONS - HELLOS)
     return nodded and _only_hesitates(clauses[0], clauses[1], language)
 
 
@@ -203,12 +205,12 @@ def own_no(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool:
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
-    """The clauses of a turn that are more than a bare yes or no or a hesitation ("no, um, when are you
-    open?" has one: "when are you open")."""
+    """The clauses of a turn that are more than a bare yes or no, a hesitation or a hello ("oh, hello
+    again, no, um, when are you open?" has one: "when are you open")."""
     out = []
     for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         norm = normalise(clause, language)
-        if norm.strip() and not set(norm.split()) <= HESITATIONS and _bare_answer(norm) is None:
+        if norm.strip() and not set(norm.split()) <= HESITATIONS | HELLOS and _bare_answer(norm) is None:
             out.append(clause.strip())
     return out
 

@@ -162,3 +162,25 @@ def test_being_behind_is_the_balance(flow, said):  # noqa: F811
 def test_a_promised_compensation_not_arrived_is_the_refund(flow):  # noqa: F811
     bot, actions = said_first(flow, "之前答应给我的补偿款到现在还没到账", "zh")
     assert bot.acted == "refund" and reasons(actions) == ["sensitive"], texts(actions)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Oh, hello again, no, I wonder how long a refund normally takes?",  # dev-en-l094 as heard
+        "hi, no, how long does a refund take?",
+    ],
+)
+def test_a_hello_beside_a_no_and_a_question_keeps_the_no(flow, said):  # noqa: F811
+    bot, actions = said_first(flow, said, returning=True)
+    assert bot.slots.get("same_issue") is False and reasons(actions) == [], texts(actions)
+    assert "10 working days" in " ".join(texts(actions))
+
+
+@pytest.mark.parametrize(
+    ("said", "language"),
+    [("上次咩问题？我唔记得打过", "zh"), ("边个问题啊", "zh")],
+)
+def test_a_cantonese_caller_who_does_not_remember_hears_what_it_was(flow, said, language):  # noqa: F811
+    bot, actions = said_first(flow, said, language, returning=True)
+    assert bot.acted == "help" and reasons(actions) == [], texts(actions)
