@@ -62,10 +62,16 @@ class AnswersMixin:
             or not all(isinstance(a, Say) for a in entered)
         ):
             return entered
-        hit = self._kb_hit(step, text)
+        hit = self._kb_hit(step, self._beside_the_no(text))
         if hit is None or hit.score < self.spec.policy.clear_intent:
             return entered
         return self._answer_from_kb(step, hit)
+
+    def _beside_the_no(self, text: str) -> str:
+        """The one clause beside a bare no and hellos ("oh, hello again, no, how long does a refund take?"),
+        else the whole turn: what the knowledge base is asked, here and in _answered_after_no alike."""
+        beside = slots.beside_the_answer(text, self.language)
+        return beside[0] if len(beside) == 1 else text
 
     def _answered_after_no(self, match: Any, text: str) -> bool:
         """A no with a question the knowledge base answers better than the intent heard beside it ("no,
@@ -74,10 +80,13 @@ class AnswersMixin:
         kb = self._knowledge()
         if kb is None or self.pending is not None:
             return False
-        beside = slots.beside_the_answer(text, self.language)
-        if len(beside) != 1:
+        if len(slots.beside_the_answer(text, self.language)) != 1:
             return False  # "no, can I get a refund? how long does it take": the request
-        return self._knowledge_first(kb.best(beside[0], self.language), match, beside[0])
+        question = self._beside_the_no(text)
+        hit = kb.best(question, self.language)
+        if hit is None or hit.score < self.spec.policy.clear_intent:
+            return False  # not clear enough for _asked_with_no to answer: the intent, not silence
+        return self._knowledge_first(hit, match, question)
 
     def _answer_from_kb(self, step: AskStep, hit: Any) -> list[Action]:
         """Say a knowledge-base answer, then ask again ("anything else?") or go on."""

@@ -183,15 +183,23 @@ class CollectingMixin:
             self._pieces, value = "", None
         return Corrected(value) if value is not None and value != pending.value else said
 
-    def _keep_leading_no(self, step: Any, text: str) -> None:
-        """A no opening a turn that goes on to something else answers the yes/no step too, when the whole
-        turn reads as that no ("no, that was fixed, can I speak to someone"; not "no, it's the same thing,
-        I want an agent")."""
-        yes_no_step = isinstance(step, CollectStep) and asks_yes_no(step)
-        if not yes_no_step or isinstance(self.pending, ReadBack) or self._value_in(step, text) is not False:
-            return
-        if self._opens_with_no(step, text):
+    def _note_no_to_the_last_call(self, text: str) -> None:
+        """A no to "the same issue as last time?" (a question `about` the last call) before a request for a
+        person: the agent sees it is new. Not at other yes/no steps: "no, I want a person" to "all your
+        devices?" says nothing about the devices."""
+        step = self._step()
+        about = isinstance(step, CollectStep) and getattr(step, "about", None) and self.pending is None
+        if about and self._said_no_first(step, text, self._value_in(step, text)):
             self.slots.setdefault(step.slot, False)
+
+    def _said_no_first(self, step: Any, text: str, value: Any) -> bool:
+        """A no opening a turn that goes on to something else answers the yes/no step too, when the whole
+        turn reads as that no (`value`): "no, that was fixed, can I speak to someone"; not "no, it's the
+        same thing, I want an agent". Not at a read-back, whose no is about the number."""
+        yes_no_step = isinstance(step, CollectStep) and asks_yes_no(step)
+        if not yes_no_step or isinstance(self.pending, ReadBack) or value is not False:
+            return False
+        return self._opens_with_no(step, text)
 
     def _opens_with_no(self, step: CollectStep, text: str) -> bool:
         """The turn opens with a no to the yes/no step: a bare no ("no, I want my balance"), or, in English,

@@ -26,7 +26,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action, CallInfo
-from ivr.dialogue import slots
+from ivr.dialogue import slots, yes_no
 from ivr.dialogue.answers import AnswersMixin
 from ivr.dialogue.closing import ClosingMixin
 from ivr.dialogue.collecting import CollectingMixin, ReadBack
@@ -158,7 +158,7 @@ class FlowBot(
         # a person named only in a complaint ("worst customer service I've ever had") is the complaint
         if heard.intent == "agent" and (trigger != "strong" or heard.asks):
             self._note_topic(heard)  # "can I talk to someone about my bill": the billing team
-            self._keep_leading_no(self._step(), text)  # "no, that was fixed. can I speak to someone?"
+            self._note_no_to_the_last_call(text)  # "no, that was fixed. can I speak to someone?"
             return self._transfer("caller-request", self.flow.teams(self.language).named(text))
         if trigger == "strong":
             self.acted = None  # "why do I have to repeat myself, it's pathetic" asks for nothing
@@ -194,10 +194,11 @@ class FlowBot(
                 and aside != "missing"
                 and not (aside and override.matched.startswith("~"))
             ):
+                said_no = self._said_no_first(step, text, value)  # before routing moves the call on
                 routed = self._route(step, override.intent, override.score)
                 if routed is not None:
-                    if value is False:  # "no, I want my balance" to "the same issue?": the no answers it too
-                        self._keep_leading_no(step, text)
+                    if said_no:  # "no, I want my balance" to "the same issue?": the no answers it too
+                        self.slots.setdefault(step.slot, False)
                     return routed
             if value is not None:
                 return self._asked_with_no(text, value, self._collected(value))
@@ -289,8 +290,8 @@ class FlowBot(
         if self.pending is not None or not isinstance(step, CollectStep):
             return False
         asked, rest = slots.split_clarifying(text, self.language)
-        if not asked or not rest:
-            return asked
+        if not asked or not rest or yes_no.only_thinking(rest, self.language):
+            return asked  # "hmm, which issue?": the hmm is thinking, no yes
         return heard.match is None and self._value_in(step, rest) is None and self._yes(rest) is None
 
     def on_dtmf(self, digit: str) -> list[Action]:

@@ -17,6 +17,7 @@ TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("thr
 # "through" without its "to" (the recogniser drops it: "can I get through the billing?") after a verb of
 # putting through, not "talk me through the billing" or "go through the billing"
 THROUGH_LEADS = frozenset({"get", "put", "straight"})
+THROUGH_NEGATIONS = frozenset({"cant", "cannot", "couldnt", "never", "not", "didnt", "wont"})
 # a name ending in one of these is a team even right after a request verb or on its own ("I need the sales
 # team", "billing department please"; not "I need billing information", not "billing" said alone, which the
 # flow's intents answer)
@@ -52,7 +53,7 @@ def is_team(
     before = units[lead] if lead >= 0 else ""
     if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
         return True
-    if before == "through" and _put_through(units[max(0, lead - 2) : lead]):
+    if before == "through" and _put_through(units[max(0, lead - 3) : lead]):
         return True
     if before in TEAM_OF_PERSON and any(e == lead for _, e in persons):
         return True
@@ -64,10 +65,13 @@ def is_team(
 
 
 def _put_through(before: list[str]) -> bool:
-    """The words before a "through" put the caller through: "get", "put", "straight", "get me", "put us"."""
+    """The (up to three) words before a "through" put the caller through: "get", "put", "straight", "get
+    me", "put us"; not after a negation ("I couldn't get through the billing": they tried to read it)."""
+    if any(w in THROUGH_NEGATIONS for w in before):
+        return False
     if before[-1:] and before[-1] in THROUGH_LEADS:
         return True
-    return len(before) == 2 and before[1] in ("me", "us") and before[0] in THROUGH_LEADS
+    return len(before) >= 2 and before[-1] in ("me", "us") and before[-2] in THROUGH_LEADS
 
 
 def named_teams(text: str, language: str, teams: tuple[str, ...]) -> list[str]:

@@ -170,7 +170,11 @@ _CN_NOT_NUMBER = re.compile(f"(?<![零〇一二三四五六七八九十幺两])(
 
 
 # "两个八，三个五" (two eights, three fives): a digit said so many times over
-_CN_REPEATED = re.compile("([两二三四五])个([零〇一幺二两三四五六七八九])")
+# not inside a larger number (十二个八) and not a digit that starts a word (两个三星手机, 两个一样的)
+_CN_REPEATED = re.compile(
+    "(?<![十百千万])([两二三四五])个([零〇一幺二两三四五六七八九])"
+    "(?=[零〇一幺二两三四五六七八九，,。、\\s]|$)"
+)
 _CN_TIMES = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
 
 

@@ -168,10 +168,7 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
     Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
     """
-    clauses = CLAUSE_BREAKS.split(text)
-    if not _takes_back(normalise(text, language)):  # not "um, no, wait, yes it is"
-        while len(clauses) > 2 and _only_hesitates(clauses[0], clauses[1], language):
-            clauses.pop(0)  # "erm, no, no, that got sorted": the answer after the hesitation leads
+    clauses, _ = _from_the_answer(text, language)
     if len(clauses) < 2:
         return None, False
     lead = _bare_answer(normalise(clauses[0], language))
@@ -181,27 +178,45 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
     return lead, (lead and second.startswith(CONTRAST)) or _bare_answer(second) == (not lead)
 
 
-def _only_hesitates(clause: str, following: str, language: str) -> bool:
-    """The clause is a hesitation, or an acknowledgement right before a bare no ("oh right, no, I haven't":
-    the no answers; "right" alone and "okay, no problem" are a yes)."""
+def _from_the_answer(text: str, language: str) -> tuple[list[str], bool]:
+    """The turn's clauses from its answer on, and whether an acknowledgement was skipped before it.
+
+    Skipped: hesitations and hellos ("erm, no, no, that got sorted"), and an acknowledgement right before a
+    bare no ("oh right, no, I haven't"); nothing when the answer is taken back ("um, no, wait, yes it is").
+    """
+    clauses = CLAUSE_BREAKS.split(text)
+    nodded = False
+    if not _takes_back(normalise(text, language)):
+        while len(clauses) > 2 and (skipped := _skipped_before_answer(clauses[0], clauses[1], language)):
+            nodded = nodded or skipped == "nod"
+            clauses.pop(0)
+    return clauses, nodded
+
+
+def _skipped_before_answer(clause: str, following: str, language: str) -> str | None:
+    """ "hesitation" for a hesitation or a hello, "nod" for an acknowledgement right before a bare no (the
+    no answers; "right" alone and "okay, no problem" are a yes), else None."""
     words = set(normalise(clause, language).split())
     if words <= HESITATIONS | HELLOS:
-        return True
-    return words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is False
+        return "hesitation"
+    if words <= HESITATIONS | NODDING and _bare_answer(normalise(following, language)) is False:
+        return "nod"
+    return None
 
 
-def _nods_first(text: str, language: str) -> bool:
-    """The turn opens with an acknowledgement skipped before its answer ("oh right, no, ...")."""
-    clauses = CLAUSE_BREAKS.split(text)
-    words = set(normalise(clauses[0], language).split())
-    nodded = len(clauses) > 2 and bool(words - HESITATIONS - HELLOS)
-    return nodded and _only_hesitates(clauses[0], clauses[1], language)
+def only_thinking(text: str, language: str) -> bool:
+    """The text is nothing but hesitations and weak yeses ("hmm"): thinking, no answer."""
+    return set(normalise(text, language).split()) <= HESITATIONS | WEAK_YES
+
+
+def _own_phrases(own: Mapping[bool, Sequence[str]], language: str) -> dict[bool, list[str]]:
+    """The question's own answers of several words ("something else", 就手机): they say more than a yes."""
+    return {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
 
 
 def own_no(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool:
     """The text says the question's own no in words of several ("different problem", "not this time")."""
-    phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
-    return _own_answer(text, language, phrases) is False
+    return _own_answer(text, language, _own_phrases(own, language)) is False
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
@@ -301,7 +316,7 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     """
     asked, answered = split_clarifying(text, language)
     if asked:  # 什么意思？对，都不行: the 对 answers, not the question's 都不行 (nor its 是)
-        thinking = set(normalise(answered, language).split()) <= HESITATIONS | WEAK_YES  # "hmm, which issue?"
+        thinking = only_thinking(answered, language)  # "hmm, which issue?"
         return parse_yes_no(answered, language, own) if answered and not thinking else None
     norm = normalise(text[:MAX_TEXT], language)
     words = norm.split()
@@ -313,14 +328,15 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
     lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
     if taken_back:
         return None  # "sure, but not today": neither a yes nor a no to act on
-    nodded = own and lead is not None and _nods_first(text[:MAX_TEXT], language)
-    if nodded and _own_answer(text[:MAX_TEXT], language, own) is (not lead):
-        return None  # "right, no, everything's down": the nod, then both answers; ask again
+    clauses, nodded = _from_the_answer(text[:MAX_TEXT], language)
+    after = ", ".join(clauses[1:])  # what follows the answer, the nod before it left out
+    if own and nodded and lead is not None and _own_answer(after, language, own) is (not lead):
+        return None  # "right, no, it's the same thing": the nod, then both answers; ask again
     if own and lead is not None:
         # An answer phrase of the question's own says more than a leading "yeah", which callers also use
         # to take the turn: "yeah, it's something else" to "the same issue as last time?" is a no. Single
         # words do not: "yes, it just keeps dropping" is a yes to "all your devices?".
-        phrases = {a: [w for w in words if _phrase(w, language)] for a, words in own.items()}
+        phrases = _own_phrases(own, language)
         said = _own_answer(text[:MAX_TEXT], language, phrases)
         if said is None or _own_sides(text[:MAX_TEXT], language, phrases) == 2:
             return lead  # 不是不是，上次那个早搞定了: both sides named, the leading no decides

@@ -41,7 +41,7 @@ def test_a_request_is_served_twice_and_the_third_time_goes_to_a_person(flow):  #
         ("same problem, my internet is still down", "en", True, "flow"),
     ],
 )
-def test_a_no_opening_a_new_request_answers_the_same_issue_question(flow, said, language, same, reason):  # noqa: F811
+def test_a_no_before_a_new_request_answers_same_issue(flow, said, language, same, reason):  # noqa: F811
     bot, actions = said_first(flow, said, language, returning=True)
     assert bot.slots.get("same_issue") is same, texts(actions)
     assert reasons(actions) == ([reason] if reason else [])
@@ -184,3 +184,59 @@ def test_a_hello_beside_a_no_and_a_question_keeps_the_no(flow, said):  # noqa: F
 def test_a_cantonese_caller_who_does_not_remember_hears_what_it_was(flow, said, language):  # noqa: F811
     bot, actions = said_first(flow, said, language, returning=True)
     assert bot.acted == "help" and reasons(actions) == [], texts(actions)
+
+
+# ----- the code review's findings ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("step", "said", "slot"),
+    [
+        (TIP_TRIED, "no, I want to speak to a real person", "wants_technician"),
+        (["my internet is not working"], "no, I just want to speak to a person", "all_devices"),
+    ],
+)
+def test_a_no_before_a_request_for_a_person_answers_only_the_same_issue(flow, step, said, slot):  # noqa: F811
+    bot = reached(flow, step)
+    actions = bot.on_transcript(said, 0.9)
+    assert reasons(actions) == ["caller-request"] and slot not in bot.slots, texts(actions)
+
+
+@pytest.mark.parametrize(
+    "said", ["no, when do I get my refund", "hiya, hello again, no, how long until I get my refund"]
+)
+def test_a_no_and_a_question_is_never_left_unanswered(flow, said):  # noqa: F811
+    _, actions = said_first(flow, said, returning=True)
+    spoken = " ".join(texts(actions))
+    assert reasons(actions) == ["sensitive"] or "10 working days" in spoken, spoken
+
+
+@pytest.mark.parametrize(
+    ("said", "answer"),
+    [
+        ("oh right, no, I haven't", False),
+        ("um, right, no, it's the same thing", None),  # the nod after a hesitation, then the other answer
+        ("right, no, it's the same thing", None),
+        ("okay, no, it's something else", False),
+    ],
+)
+def test_a_nod_then_the_questions_own_answer(flow, said, answer):  # noqa: F811
+    own = flow.spec.steps["same_issue"].own_answers("en")
+    assert parse_yes_no(said, "en", own) is answer
+
+
+def test_a_hmm_before_which_issue_hears_the_help_without_sorry(flow):  # noqa: F811
+    bot, actions = said_first(flow, "hmm, which issue?", returning=True)
+    assert bot.acted == "help" and "Sorry" not in " ".join(texts(actions)), texts(actions)
+
+
+def test_a_caller_who_could_not_get_through_the_bill_asks_for_no_team(flow):  # noqa: F811
+    bot, actions = said_first(flow, "I couldn't get through the billing. How much do I owe?")
+    assert reasons(actions) == [] and bot.acted == "balance", texts(actions)
+
+
+@pytest.mark.parametrize(
+    ("said", "digits"), [("两个三星手机", "23"), ("十二个八", "128"), ("两个一样的", "2")]
+)
+def test_n_of_a_digit_only_as_a_digit_of_its_own(said, digits):
+    assert parse_digits(said, "zh") == digits
