@@ -34,6 +34,7 @@ MAX_FOUND = 16  # near misses replaced in one transcript (a looping decode repea
 # alternative (ivr.dialogue.nbest.MIN_CONFIDENCE_RATIO, 0.75), as the table says what was likely said.
 VARIANT_CONFIDENCE = 0.8
 BUNDLED = Path(__file__).with_name("sounds_like_whisper_tiny_en.yaml")
+SOUNDS_LIKE_HINT = "set asr.sounds_like to off, auto, or a table written by tests/bench/mine_sounds_like.py"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +112,6 @@ def near_misses(setting: str, model: Path, language: str) -> SoundsLike | None:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         problem = f"the sounds_like table will not load: {exc}"
         raise ModelLoadError(setting, problem, SOUNDS_LIKE_HINT) from exc
-
-
-SOUNDS_LIKE_HINT = "set asr.sounds_like to off, auto, or a table written by tests/bench/mine_sounds_like.py"
 
 
 def load(path: Path | str = BUNDLED) -> SoundsLike:

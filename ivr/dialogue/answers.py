@@ -80,9 +80,10 @@ class AnswersMixin:
         kb = self._knowledge()
         if kb is None or self.pending is not None:
             return False
-        if len(slots.beside_the_answer(text, self.language)) != 1:
+        beside = slots.beside_the_answer(text, self.language)
+        if len(beside) != 1:
             return False  # "no, can I get a refund? how long does it take": the request
-        question = self._beside_the_no(text)
+        question = beside[0]  # as _beside_the_no gives it to _asked_with_no
         hit = kb.best(question, self.language)
         if hit is None or hit.score < self.spec.policy.clear_intent:
             return False  # not clear enough for _asked_with_no to answer: the intent, not silence

@@ -38,6 +38,13 @@ class Grade(enum.IntEnum):
     ENDS_CALL = 5  # understood, and it ends the call: kept when best, never taken from an alternative
 
 
+UNDERSTOOD = (
+    Grade.CLEAR,
+    Grade.ANSWERED,
+    Grade.URGENT,
+)  # what an alternative must be to win over a best below
+
+
 def choose(
     hypotheses: Sequence[tuple[str, float]],
     grade: Callable[[str], Grade],
@@ -59,7 +66,6 @@ def choose(
     for index, (text, confidence) in enumerate(hypotheses[1:], start=1):
         if confidence < floor:
             continue
-        understood = (Grade.CLEAR, Grade.ANSWERED, Grade.URGENT)
-        if urgent(text) if best is Grade.CLEAR else grade(text) in understood:
+        if urgent(text) if best is Grade.CLEAR else grade(text) in UNDERSTOOD:
             return index
     return 0

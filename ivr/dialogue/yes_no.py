@@ -168,7 +168,11 @@ def _leading_answer(text: str, language: str) -> tuple[bool | None, bool]:
 
     Taken back: the next clause contrasts or answers the other way ("sure, but not today", "fine, no").
     """
-    clauses, _ = _from_the_answer(text, language)
+    return _lead_of(_from_the_answer(text, language)[0], language)
+
+
+def _lead_of(clauses: list[str], language: str) -> tuple[bool | None, bool]:
+    """(polarity, taken back) of the first of `clauses`, the turn's clauses from its answer on."""
     if len(clauses) < 2:
         return None, False
     lead = _bare_answer(normalise(clauses[0], language))
@@ -325,10 +329,10 @@ def parse_yes_no(text: str, language: str, own: Mapping[bool, Sequence[str]] | N
         return changed  # "um, yes, well, no... actually yes, it's that again"
     if any(f" {p} " in f" {norm} " for p in _EN["unclear"]) or any(p in norm for p in _ZH["unclear"]):
         return None
-    lead, taken_back = _leading_answer(text[:MAX_TEXT], language)
+    clauses, nodded = _from_the_answer(text[:MAX_TEXT], language)
+    lead, taken_back = _lead_of(clauses, language)
     if taken_back:
         return None  # "sure, but not today": neither a yes nor a no to act on
-    clauses, nodded = _from_the_answer(text[:MAX_TEXT], language)
     after = ", ".join(clauses[1:])  # what follows the answer, the nod before it left out
     if own and nodded and lead is not None and _own_answer(after, language, own) is (not lead):
         return None  # "right, no, it's the same thing": the nod, then both answers; ask again
