@@ -201,6 +201,8 @@ class FlowBot(
                         self.slots.setdefault(step.slot, False)
                     return routed
             if value is not None:
+                if self.acted in ("repeat", "help"):
+                    self.acted = None  # "aye, same again" answers the question: no request to hear it again
                 return self._asked_with_no(text, value, self._collected(value))
             if aside == "missing" and self._msg("missing") in self._said_last():
                 return self._transfer("no-match")  # still without it: a person can help another way

@@ -24,7 +24,7 @@ from typing import Any
 
 from asr.engine import Alternative
 from ivr.bot import Action
-from ivr.dialogue import asides, courtesy, nbest, person
+from ivr.dialogue import asides, courtesy, nbest, person, yes_no
 from ivr.dialogue.catalog import REPEAT_CUES
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.repair import AskedIntent
@@ -118,13 +118,23 @@ class ListeningMixin:
         ranked = _asking_person(found, asks)
         ranked = self._step_answer_first(ranked)[:3]
         match = ranked[0] if ranked and ranked[0].score >= matcher.threshold else None
-        mood = read(text, self.language)
+        mood = self._mood(text)
         if matcher.semantic is not None:  # anger said without the lexicon's words ("I've been treated badly")
             mood = with_complaint(mood, matcher.semantic.closest(text))
         greeting = (
             polite.only_courtesy and polite.greeted and not polite.thanked and not polite.beside_greetings
         )
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
+
+    def _mood(self, text: str) -> Reading:
+        """The turn's sentiment, the step's own answer words left out when they alone would make it strong:
+        一点用都没有 to "already tried that? a technician?" answers the question, it is no outburst."""
+        mood = read(text, self.language)
+        step, strong = self._step(), self.spec.policy.sentiment.strong
+        if not mood.is_strong(strong) or self.pending is not None or not isinstance(step, CollectStep):
+            return mood
+        own = step.own_answers(self.language)
+        return read(yes_no.without_own_answers(text, self.language, own), self.language) if own else mood
 
     def _cued(self, text: str) -> bool:
         """The turn has a word that asks to hear the bot again (catalog.REPEAT_CUES)."""

@@ -23,6 +23,7 @@ verb is the recogniser's "just".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ivr.dialogue.person_teams import is_team
@@ -43,6 +44,11 @@ SUPPOSED_TALKS = frozenset({"talk", "speak", "chat"})  # a supposed call is to t
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
+# "my son said to ask for a human, but honestly I only want to know what I owe": what the caller wants is
+# what follows; before it, advice or a habit ("but I just want to talk to a person" still asks)
+ONLY_WANTING = re.compile(
+    r"\bbut\b(?=(?:\W+\w+){0,3}?\W+(?:only|just)\W+(?:want|need|wanted|needed)\b)", re.IGNORECASE
+)
 
 
 def _question(units: list[str], words: PersonWords, chinese: bool) -> bool:
@@ -306,6 +312,8 @@ def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | Non
     """
     chinese = is_chinese(language)
     words = person_words(chinese)
+    if not chinese and (wanting := ONLY_WANTING.search(text[:MAX_TEXT])):
+        text = text[wanting.end() :]
     found: list[bool] = []
     clauses = [units_of(part, language, chinese) for part in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
     clauses = [units for units in clauses if units]

@@ -83,6 +83,7 @@ _COPULA = re.compile(r"(?<=\w\w)(?<![就正都全])是(?=想|要|来|为了|因�
 # Cantonese 係 says yes where it opens the turn (係啊, 係上次嗰个); inside it, it is a copula
 # (今次係为咗查话费) or part of the question 係咪 ("is it?").
 _CANTONESE_COPULA = re.compile(r"係咪|(?<=[^\W唔])係")
+PARTICLES = "啊呀吧嗯恩哦啦喇"  # what may end or pad a Chinese answer (对啊, 啱啦)
 # 系呀 opening a turn is 係呀 typed in simplified characters; elsewhere 系 is 关系, 系统
 _OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇吖]|$)")  # not 系嘅话 ("if so")
 
@@ -90,6 +91,8 @@ _OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇吖]|$)")  # not 系嘅话 (
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
     text = _OPENING_SYSTEM_YES.sub("係", text)
+    if text.strip(PARTICLES) == "啱":
+        return [True]  # 啱 alone is 对 (not in slot_words: 啱啱 is 刚刚, "just now")
     text = _CANTONESE_COPULA.sub("，", _COPULA.sub("，", _A_NOT_A.sub("，", text)))
     found, i = [], 0
     while i < len(text):
@@ -159,7 +162,7 @@ def _bare_answer(clause: str) -> bool | None:
     rest = clause.replace(" ", "")
     for word, _ in ZH_POLARITY:
         rest = rest.replace(word, "")
-    answer_only = not rest.strip("啊呀吧嗯恩哦") or all(w in ANSWER_WORDS for w in clause.split())
+    answer_only = not rest.strip(PARTICLES) or all(w in ANSWER_WORDS for w in clause.split())
     return signals[0] if answer_only else None
 
 
@@ -221,6 +224,22 @@ def _own_phrases(own: Mapping[bool, Sequence[str]], language: str) -> dict[bool,
 def own_no(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool:
     """The text says the question's own no in words of several ("different problem", "not this time")."""
     return _own_answer(text, language, _own_phrases(own, language)) is False
+
+
+def without_own_answers(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> str:
+    """The text without the question's own answer words (一点用都没有 to "did that help?" answers it)."""
+    words = sorted((w for side in own.values() for w in side), key=len, reverse=True)
+    if is_chinese(language):
+        for word in words:
+            text = text.replace(word, "，")
+        return text
+    clauses = []
+    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
+        padded = f" {normalise(clause, language)} "
+        for word in words:
+            padded = padded.replace(f" {normalise(word, language)} ", " ")
+        clauses.append(padded.strip())
+    return ", ".join(c for c in clauses if c)
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
