@@ -4,10 +4,11 @@ How this works
 --------------
 Every caller turn is read once (`_hear`): the flow's intents ranked (a request for a person read at word
 level, ivr.dialogue.person, puts `agent` first or, for a mere mention, takes it out), the best match over
-the threshold, and the sentiment reading. At a step that expects an answer (a collect step, a
-confirmation), an intent matched with at least `policy.clear_intent` (by meaning alone, with none of its
-words said: MEANING_OVERRIDE) wins over the answer unless the answer is a plain "yes" (the caller
-answered) or the intent is the topic the step already serves (mixed initiative; a step with
+the threshold, and the sentiment reading (at a collect step, a strong word inside one of the step's own
+answers is read as the answer: 一点用都没有 to "tried that already?"). At a step that expects an answer (a
+collect step, a confirmation), an intent matched with at least `policy.clear_intent` (by meaning alone,
+with none of its words said: MEANING_OVERRIDE) wins over the answer unless the answer is a plain "yes"
+(the caller answered) or the intent is the topic the step already serves (mixed initiative; a step with
 `mixed_initiative: false` hears only its answers). A turn that is half understood
 (the best intents score between `policy.repair_threshold` and the threshold) gets a targeted question:
 "Is this about your bill or a refund?" when two are close, else "You'd like help with a refund, is that
@@ -127,14 +128,23 @@ class ListeningMixin:
         return Heard(text, ranked, match, mood, polite.only_courtesy, asks=asks, greeting=greeting)
 
     def _mood(self, text: str) -> Reading:
-        """The turn's sentiment, the step's own answer words left out when they alone would make it strong:
-        一点用都没有 to "already tried that? a technician?" answers the question, it is no outburst."""
+        """The turn's sentiment; when strong only by words inside the step's own answers (一点用都没有 to
+        "already tried that? a technician?"), read again without them: the answer is no outburst."""
         mood = read(text, self.language)
         step, strong = self._step(), self.spec.policy.sentiment.strong
-        if not mood.is_strong(strong) or self.pending is not None or not isinstance(step, CollectStep):
+        if not mood.strong or self.pending is not None or not isinstance(step, CollectStep):
             return mood
-        own = step.own_answers(self.language)
-        return read(yes_no.without_own_answers(text, self.language, own), self.language) if own else mood
+        own = [w for words in step.own_answers(self.language).values() for w in words]
+        outbursts = [w for w in own if any(self._answer_holds(w, s) for s in mood.strong)]
+        if not outbursts or not mood.is_strong(strong):
+            return mood
+        return read(yes_no.without_own_answers(text, self.language, outbursts), self.language)
+
+    def _answer_holds(self, answer: str, word: str) -> bool:
+        """An answer phrase holds a normalised sentiment word (一点用都没有 itself; 全部 not 全部取消)."""
+        if is_chinese(self.language):
+            return word in answer
+        return f" {word} " in f" {normalise(answer, self.language)} "
 
     def _cued(self, text: str) -> bool:
         """The turn has a word that asks to hear the bot again (catalog.REPEAT_CUES)."""

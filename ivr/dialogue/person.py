@@ -17,8 +17,9 @@ one says no, and None (no opinion: the intent matcher decides) otherwise. In Eng
 machine joined by "or" is a question about the bot (a clause "or a machine" joins the one before it); a
 machine is refused only with the negator just before it or a verb of talking or wanting between; "the
 <person>" opening a clause, then what they did or a clause of the past, is a mention; a negated question
-that demands ("can I not just speak to someone?") asks; and a clause-opening "not" right before a request
-verb is the recogniser's "just".
+that demands ("can I not just speak to someone?") asks; a clause-opening "not" right before a request
+verb is the recogniser's "just"; and advice somebody gave, set aside with "but I only/just want..." ("my son
+said to ask for a human, but I only want my balance"), leaves what follows the "but" to decide.
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ SUPPOSED_TALKS = frozenset({"talk", "speak", "chat"})  # a supposed call is to t
 ERRAND_REACH = 2  # units from a person to the work they are to do ("someone to fix", not "to help me fix")
 ALTERNATIVE_GAP = 2  # units between a person and a machine joined by "or" ("person, or a machine")
 REFUSAL_REACH = 3  # units a negator may stand before a machine it refuses on its own ("not a robot")
-# "my son said to ask for a human, but honestly I only want to know what I owe": what the caller wants is
-# what follows; before it, advice or a habit ("but I just want to talk to a person" still asks)
-ONLY_WANTING = re.compile(
-    r"\bbut\b(?=(?:\W+\w+){0,3}?\W+(?:only|just)\W+(?:want|need|wanted|needed)\b)", re.IGNORECASE
+# "my son said to ask for a human, but honestly I only want to know what I owe": advice somebody gave, set
+# aside for what the caller wants, which follows ("they told me to speak to someone but I just want my bill")
+ADVICE_SET_ASIDE = re.compile(
+    r"\b(?:said|says|told|tells|thinks|reckons|suggested|advised)\b"
+    r"[^.?!]*?\bbut\b(?=(?:\W+\w+){0,5}?\W+(?:only|just)\W+(?:want|need|wanted|needed)\b)",
+    re.IGNORECASE,
 )
 
 
@@ -312,8 +315,8 @@ def verdict(text: str, language: str, teams: tuple[str, ...] = ()) -> bool | Non
     """
     chinese = is_chinese(language)
     words = person_words(chinese)
-    if not chinese and (wanting := ONLY_WANTING.search(text[:MAX_TEXT])):
-        text = text[wanting.end() :]
+    if not chinese and (advice := ADVICE_SET_ASIDE.search(text[:MAX_TEXT])):
+        return verdict(text[advice.end() :], language, teams) or False
     found: list[bool] = []
     clauses = [units_of(part, language, chinese) for part in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
     clauses = [units for units in clauses if units]

@@ -27,7 +27,7 @@ TEAM_NOUNS = frozenset({"department", "team", "desk", "people", "dept"})
 TEAM_FOLLOWERS = frozenset(
     {"please", "about", "for", "regarding", "re", "now", "then", "thanks", "thank", "because", "as", "so",
      "and", "or", "asap", "urgently", "straight", "right", "today", "i", "im", "it", "if", "mate", "love",
-     "too", "again", "instead", "cheers", "quickly", "directly", "when"}
+     "too", "again", "instead", "cheers", "quickly", "directly"}
 )  # fmt: skip
 
 

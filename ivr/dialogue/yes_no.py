@@ -6,7 +6,8 @@ but a yes or a no answers the question, unless the next clause takes it back ("s
 hedge just before the answer word keeps it (好像是吧). A question's own answer words (a step's `answers`)
 count too: "only my phone" is a no to "all your devices?", and their phrases of several words outweigh a
 leading yes ("yeah, it's something else" to "the same issue as last time?"). Unclear turns ("not sure")
-are neither.
+are neither. Cantonese 啱 is a yes only as a clause of its own (啱啱 is "just now"). `without_own_answers`
+lets the sentiment reader leave a step's answers out (一点用都没有 answers "did that help?").
 """
 
 from __future__ import annotations
@@ -88,11 +89,16 @@ PARTICLES = "啊呀吧嗯恩哦啦喇"  # what may end or pad a Chinese answer (
 _OPENING_SYSTEM_YES = re.compile(r"^系(?=[呀啊喇吖]|$)")  # not 系嘅话 ("if so")
 
 
+def _lone_right(clause: str) -> bool:
+    """啱 alone (with particles) is 对; not in slot_words, as 啱啱 is 刚刚 ("just now")."""
+    return clause.replace(" ", "").strip(PARTICLES) == "啱"
+
+
 def _chinese_polarity(text: str) -> list[bool]:
     """Polarity signals from a greedy longest-first scan of the Chinese characters."""
     text = _OPENING_SYSTEM_YES.sub("係", text)
-    if text.strip(PARTICLES) == "啱":
-        return [True]  # 啱 alone is 对 (not in slot_words: 啱啱 is 刚刚, "just now")
+    if _lone_right(text):
+        return [True]
     text = _CANTONESE_COPULA.sub("，", _COPULA.sub("，", _A_NOT_A.sub("，", text)))
     found, i = [], 0
     while i < len(text):
@@ -162,7 +168,9 @@ def _bare_answer(clause: str) -> bool | None:
     rest = clause.replace(" ", "")
     for word, _ in ZH_POLARITY:
         rest = rest.replace(word, "")
-    answer_only = not rest.strip(PARTICLES) or all(w in ANSWER_WORDS for w in clause.split())
+    answer_only = (
+        not rest.strip(PARTICLES) or _lone_right(rest) or all(w in ANSWER_WORDS for w in clause.split())
+    )
     return signals[0] if answer_only else None
 
 
@@ -226,20 +234,32 @@ def own_no(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> bool:
     return _own_answer(text, language, _own_phrases(own, language)) is False
 
 
-def without_own_answers(text: str, language: str, own: Mapping[bool, Sequence[str]]) -> str:
-    """The text without the question's own answer words (一点用都没有 to "did that help?" answers it)."""
-    words = sorted((w for side in own.values() for w in side), key=len, reverse=True)
+# before an answer word in its clause, what aims it at the company: 你这个机器人一点用都没有 is an insult
+AIMED_AT_US = {"en": ("you", "your", "youre", "company", "bot"), "zh": ("你", "公司", "机器")}
+
+
+def without_own_answers(text: str, language: str, words: Sequence[str]) -> str:
+    """The text without the question's answer `words` (一点用都没有 to "did that help?" answers it), but
+    for those said of the company (你们公司一点用都没有); the rest keeps its capitals and "!"."""
+    chinese = is_chinese(language)
+    aimed = AIMED_AT_US["zh" if chinese else "en"]
+    text = text[:MAX_TEXT]
+    for word in sorted(words, key=len, reverse=True):
+        pattern = _answer_pattern(word, language)
+        for found in reversed(list(pattern.finditer(text))):
+            clause_start = max((b.end() for b in CLAUSE_BREAKS.finditer(text, 0, found.start())), default=0)
+            before = text[clause_start : found.start()]
+            if not any(a in (before if chinese else normalise(before, language).split()) for a in aimed):
+                text = f"{text[: found.start()]} {text[found.end() :]}"
+    return text
+
+
+def _answer_pattern(word: str, language: str) -> re.Pattern[str]:
+    """An answer word as it may be written: 一点用都没有 as it is, "didnt help" also as "didn't  help"."""
     if is_chinese(language):
-        for word in words:
-            text = text.replace(word, "，")
-        return text
-    clauses = []
-    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
-        padded = f" {normalise(clause, language)} "
-        for word in words:
-            padded = padded.replace(f" {normalise(word, language)} ", " ")
-        clauses.append(padded.strip())
-    return ", ".join(c for c in clauses if c)
+        return re.compile(re.escape(word))
+    spelled = [r"['’]?".join(re.escape(c) for c in w) for w in normalise(word, language).split()]
+    return re.compile(r"(?<![^\W_])" + r"\W+".join(spelled) + r"(?![^\W_])", re.IGNORECASE)
 
 
 def beside_the_answer(text: str, language: str) -> list[str]:
@@ -266,7 +286,7 @@ def opens_with_no(text: str, language: str) -> bool:
 
 OWN_NEGATORS = {
     "en": ("not", "dont", "doesnt", "isnt", "arent", "wasnt", "never", "havent", "hasnt", "hadnt"),
-    "zh": ("不", "没", "并非"),
+    "zh": ("不", "没", "并非", "唔", "冇"),  # 唔只係手机: not only the phone
 }
 OWN_NEGATOR_REACH = 3  # words (characters in Chinese) from a negator to the answer word it turns round
 
