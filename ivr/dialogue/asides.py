@@ -70,6 +70,7 @@ class _Words:
     thanking: tuple[str, ...]
     dismissing_leads: tuple[str, ...]
     clause_openers: tuple[str, ...]
+    moving_on: tuple[str, ...]
 
 
 @cache
@@ -79,6 +80,7 @@ def _words(chinese: bool) -> _Words:
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
     keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "dismissing")
     keys += ("leaving", "past", "points_back_past", "thanking", "dismissing_leads", "clause_openers")
+    keys += ("moving_on",)
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -146,9 +148,15 @@ def rang_by_mistake(text: str, language: str) -> bool:
 
 def said_now(text: str, language: str) -> tuple[str, str] | None:
     """(the clauses about an earlier matter, the others) when the turn has both ("I got a refund back in
-    January, but now I can't log into the app"); None otherwise."""
+    January, but now I can't log into the app"), or (what comes before, the clauses from the last that moves
+    on to another matter: "while I've got you, ...", 顺便问一下...); None otherwise."""
     chinese = is_chinese(language)
     words = _words(chinese)
+    clauses = [c for c in CLAUSE_BREAKS.split(text[:MAX_TEXT]) if normalise(c, language).strip()]
+    joiner = "，" if chinese else ", "
+    for at in range(len(clauses) - 1, 0, -1):  # "..., and while I'm at it, how much is my bill?": the last
+        if _says(normalise(clauses[at], language), chinese, words.moving_on):
+            return joiner.join(clauses[:at]), joiner.join(clauses[at:])
     then, now = [], []
     for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
         said = normalise(clause, language)
@@ -161,7 +169,6 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
         if not earlier and _says(said, chinese, words.points_back_past):
             return None  # "..., how much is that": still about the earlier matter
         (then if earlier else now).append(clause)
-    joiner = "，" if chinese else ", "
     return (joiner.join(then), joiner.join(now)) if then and now else None
 
 

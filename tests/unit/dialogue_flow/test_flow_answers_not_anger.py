@@ -73,8 +73,14 @@ def test_the_answer_is_taken_out_and_the_rest_kept(said, language, words, left):
 
 @pytest.mark.parametrize(
     ("said", "answer"),
-    [("啱", True), ("啱啦", True), ("啱，係呀", True), ("啱啱打过", None), ("唔啱", False),
-     ("冇错，啱", True)],
+    [
+        ("啱", True),
+        ("啱啦", True),
+        ("啱，係呀", True),
+        ("啱啱打过", None),
+        ("唔啱", False),
+        ("冇错，啱", True),
+    ],
 )
 def test_cantonese_right_alone_is_a_yes(said, answer):
     assert parse_yes_no(said, "zh") is answer
@@ -179,3 +185,22 @@ def test_advice_set_aside_leaves_the_request_that_follows():
 )
 def test_strongly_negative_turns(said, language, strong):
     assert bool(read(said, language).strong) is strong
+
+
+@pytest.mark.parametrize(
+    ("said", "language", "intent"),
+    [
+        (
+            "I wanted to check my balance, oh and also while I've got you, my password's stopped working",
+            "en",
+            "password_reset",
+        ),
+        ("my phone's saying no service, and while I'm at it, how much is my bill?", "en", "balance"),
+        ("网断了，顺便问一下这个月话费多少", "zh", "balance"),
+        # what must not change: a second clause with no matter of its own leaves the first
+        ("my internet is down, and also I've been waiting ages", "en", "network_fault"),
+    ],
+)
+def test_a_second_matter_moved_on_to_is_served_first(flow, said, language, intent):  # noqa: F811
+    bot, actions = said_first(flow, said, language)
+    assert bot.acted == intent, texts(actions)
