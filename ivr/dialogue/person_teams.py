@@ -12,6 +12,7 @@ TEAM_VERBS_ZH = frozenset({"转", "找", "接", "叫"})  # just before a short C
 TEAM_VERBS_ZH_MOMENT = frozenset(f"{v}一下" for v in TEAM_VERBS_ZH)  # 转一下财务
 TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
 # "help with billing"
+TEAM_FOR_ME = frozenset({"get", "give"})  # before "me" and a team: "get me billing", not "tell me billing"
 TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
 TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("through to the sales team")
 # "through" without its "to" (the recogniser drops it: "can I get through the billing?") after a verb of
@@ -35,10 +36,10 @@ def is_team(
     units: list[str], span: tuple[int, int], persons: list[tuple[int, int]], words: PersonWords, chinese: bool
 ) -> bool:
     """A department named as somebody to talk to, not as a topic ("my billing is wrong", "help with billing")
-    or a thing ("the billing address"): in Chinese always; in English ending its phrase, after "to", after
-    a verb of talking and "with", after a person and "in" or "from" ("someone in billing"), or, for a name
-    ending in department or team, right after a request verb or as all of the clause ("I need the sales
-    team", "billing department please")."""
+    or a thing ("the billing address"): in Chinese always; in English ending its phrase, after "to" or "get
+    me", after a verb of talking and "with", after a person and "in" or "from" ("someone in billing"), or, for
+    a name ending in department or team, right after a request verb or as all of the clause ("I need the
+    sales team", "billing department please")."""
     start, end = span
     if chinese:  # a short name only right after a verb of putting through: 找销售, not 和销售说的不一样
         before = "".join(units[max(0, start - 3) : start])  # 转一下财务: "a moment" may stand between
@@ -52,6 +53,8 @@ def is_team(
         lead -= 1
     before = units[lead] if lead >= 0 else ""
     if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
+        return True
+    if before == "me" and lead >= 1 and units[lead - 1] in TEAM_FOR_ME:
         return True
     if before == "through" and _put_through(units[max(0, lead - 3) : lead]):
         return True

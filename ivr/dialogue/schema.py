@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
+from ivr.dialogue.hanzi import simplified
+from ivr.dialogue.text import is_chinese
 from ivr.yamlconf import StrictModel
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
@@ -19,7 +21,17 @@ Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Texts = dict[Lang, Text]
-Phrases = dict[Lang, Annotated[list[Text], Field(min_length=1)]]
+
+
+def _in_simplified(phrases: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Chinese phrases in simplified characters, as callers' words are read (ivr.dialogue.hanzi)."""
+    return {
+        lang: [simplified(p) for p in said] if is_chinese(lang) else said for lang, said in phrases.items()
+    }
+
+
+# what callers say (examples, keywords, answers, team names): Chinese kept in one script
+Phrases = Annotated[dict[Lang, Annotated[list[Text], Field(min_length=1)]], AfterValidator(_in_simplified)]
 Limit = Annotated[int, Field(ge=1, le=10)]
 VarRef = Annotated[str, Field(pattern=r"^(slots|vars|caller)\.[a-z][a-z0-9_]*$|^intent$|^language$")]
 Scalar = str | int | bool

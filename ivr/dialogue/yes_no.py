@@ -133,12 +133,14 @@ def _asks_back(norm: str) -> bool:
 
 
 def split_clarifying(text: str, language: str) -> tuple[bool, str]:
-    """Whether the turn asks what the question means or why, and the turn without those clauses ("what
-    devices do you mean, only my phone" -> True, "only my phone"; 什么意思？对，都不行 -> True, 对,都不行)."""
+    """Whether the turn asks what the question means or why, and the turn without those clauses and the
+    questions beside them ("what devices do you mean, only my phone" -> True, "only my phone"; 什么意思？对，
+    都不行 -> True, 对,都不行; "what do you mean, all of them?" -> True, "")."""
     chinese = is_chinese(language)
     phrases = _ZH["clarifying"] if chinese else _EN["clarifying"]
     kept, asked = [], False
-    for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):
+    parts = re.split(f"({CLAUSE_BREAKS.pattern})", text[:MAX_TEXT])
+    for clause, ending in zip(parts[::2], [*parts[1::2], ""], strict=True):
         said = normalise(clause, language)
         if chinese:
             asking = any(p in said.replace(" ", "") for p in phrases)
@@ -146,8 +148,9 @@ def split_clarifying(text: str, language: str) -> tuple[bool, str]:
             asking = any(f" {p} " in f" {said} " for p in phrases)
         asked = asked or asking
         if not asking and clause.strip():
-            kept.append(clause.strip())
-    return asked, ", ".join(kept)
+            kept.append((clause.strip(), "?" in ending or "？" in ending))
+    # beside the question, the bot's words asked back ("what do you mean, all of them?") answer nothing
+    return asked, ", ".join(c for c, echoed in kept if not (asked and echoed))
 
 
 def _unhedged(clause: str) -> str:
