@@ -155,7 +155,9 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
     clauses = [c for c in CLAUSE_BREAKS.split(text[:MAX_TEXT]) if normalise(c, language).strip()]
     joiner = "，" if chinese else ", "
     for at in range(len(clauses) - 1, 0, -1):  # "..., and while I'm at it, how much is my bill?": the last
-        if _says(normalise(clauses[at], language), chinese, words.moving_on):
+        said = normalise(clauses[at], language)  # (顺便说一下我上个月退过款 tells of the past: no request)
+        later = [normalise(c, language) for c in clauses[at:]]
+        if _says(said, chinese, words.moving_on) and not any(_says(c, chinese, words.past) for c in later):
             return joiner.join(clauses[:at]), joiner.join(clauses[at:])
     then, now = [], []
     for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):

@@ -115,7 +115,7 @@ class CollectingMixin:
             return entered
         if self.pending is not None or not entered:
             return entered
-        prompt = self._t(step.prompt)
+        prompt = self._asked(step)
         # the clause that names the number: "yes, the neighbours too, postcode is 2010" (not "yes, all of
         # them, since 2023", nor an account number said to a postcode question)
         named = (

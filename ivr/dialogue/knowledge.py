@@ -21,10 +21,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
+from ivr.dialogue.hanzi import simplified
 from ivr.dialogue.semantic import SemanticIndex, calibrated
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
@@ -48,6 +49,17 @@ class KnowledgeEntry:
     questions: tuple[str, ...]
     answer: str
     keywords: tuple[str, ...] = ()
+
+
+def _in_one_script(entry: KnowledgeEntry) -> KnowledgeEntry:
+    """A Chinese entry's questions and keywords in simplified characters, as callers' words are read."""
+    if not is_chinese(entry.language):
+        return entry
+    return replace(
+        entry,
+        questions=tuple(simplified(q) for q in entry.questions),
+        keywords=tuple(simplified(k) for k in entry.keywords),
+    )
 
 
 @dataclass(frozen=True)
@@ -183,7 +195,7 @@ class KnowledgeBase:
         min_score: float = 0.45,
         semantic: Callable[[str], SemanticIndex | None] | None = None,
     ) -> None:
-        self.entries = tuple(entries)
+        self.entries = tuple(_in_one_script(e) for e in entries)  # an editor's 點樣交費 meets a caller's
         self.min_score = min_score
         self.semantic = semantic  # language -> the index holding "kb:<id>" labels, or None
         groups: dict[str, list[KnowledgeEntry]] = {}

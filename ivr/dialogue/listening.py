@@ -2,19 +2,19 @@
 
 How this works
 --------------
-Every caller turn is read once (`_hear`): the flow's intents ranked (a request for a person read at word
-level, ivr.dialogue.person, puts `agent` first or, for a mere mention, takes it out), the best match over
-the threshold, and the sentiment reading (at a collect step, a strong word inside one of the step's own
-answers is read as the answer: 一点用都没有 to "tried that already?"). At a step that expects an answer (a
-collect step, a confirmation), an intent matched with at least `policy.clear_intent` (by meaning alone,
-with none of its words said: MEANING_OVERRIDE) wins over the answer unless the answer is a plain "yes"
-(the caller answered) or the intent is the topic the step already serves (mixed initiative; a step with
-`mixed_initiative: false` hears only its answers). A turn that is half understood
-(the best intents score between `policy.repair_threshold` and the threshold) gets a targeted question:
-"Is this about your bill or a refund?" when two are close, else "You'd like help with a refund, is that
-right?". Misses escalate: the first rephrases with examples, the second offers keypad choices, the limit
-hands over; a sentence is never said twice in a row. Hints (short phrases, most important first) bias the
-recogniser per step.
+Every caller turn is read once (`_hear`; in Chinese in simplified characters, ivr.dialogue.hanzi): the
+flow's intents ranked (a request for a person read at word level, ivr.dialogue.person, puts `agent` first
+or, for a mere mention, takes it out), the best match over the threshold, and the sentiment reading (at a
+collect step, a strong word inside one of the step's own answers is read as the answer: 一点用都没有 to "tried
+that already?"). At a step that expects an answer (a collect step, a confirmation), an intent matched with
+at least `policy.clear_intent` (by meaning alone, with none of its words said: MEANING_OVERRIDE) wins over
+the answer unless the answer is a plain "yes" (the caller answered) or the intent is the topic the step
+already serves (mixed initiative; a step with `mixed_initiative: false` hears only its answers). A turn
+that is half understood (the best intents score between `policy.repair_threshold` and the threshold) gets a
+targeted question: "Is this about your bill or a refund?" when two are close, else "You'd like help with a
+refund, is that right?". Misses escalate: the first rephrases with examples, the second offers keypad
+choices, the limit hands over; a sentence is never said twice in a row. Hints (short phrases, most
+important first) bias the recogniser per step.
 """
 
 from __future__ import annotations
@@ -158,8 +158,9 @@ class ListeningMixin:
         return any(f" {c} " in padded for c in REPEAT_CUES["en"])
 
     def _today_first(self, found: list[IntentMatch], text: str) -> list[IntentMatch]:
-        """A topic only named about an earlier matter gives way to one the rest of the turn asks for now:
-        "I got a refund back in January, but now I can't log into the app" is the login."""
+        """A topic only named about an earlier matter, or before a clause that moves on to another ("while
+        I've got you, ..."), gives way to one the rest of the turn asks for now: "I got a refund back in
+        January, but now I can't log into the app" is the login."""
         parts = asides.said_now(text, self.language) if found else None
         if parts is None:
             return found
@@ -281,7 +282,7 @@ class ListeningMixin:
         """
         if not isinstance(step, CollectStep):
             return None
-        question = self._t(step.prompt)
+        question = self._asked(step)
         if asides.lacks_answer(text, self.language, question):
             return "missing"
         if asides.asks_where(text, self.language, question):
@@ -289,6 +290,11 @@ class ListeningMixin:
         if heard.intent not in GLOBAL_INTENTS and asides.asks_to_wait(text, self.language, question):
             return "wait"
         return None
+
+    def _asked(self, step: Any) -> str:
+        """The step's question as callers' words are compared with it (Chinese in simplified characters)."""
+        prompt = self._t(step.prompt)
+        return simplified(prompt) if is_chinese(self.language) else prompt
 
     def _note_topic(self, heard: Heard) -> None:
         """A topic named by its keywords beside a request for a person: its team, and the agent sees it."""

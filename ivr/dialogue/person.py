@@ -34,8 +34,8 @@ from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese
 VERB_WINDOW = 6  # words (characters in Chinese) a request verb may stand before the person
 NEGATOR_REACH = 2  # units a negator may stand before the verb or direct request it takes back
 MACHINE_REACH = 6  # units a negator may stand before a machine it refuses ("don't want to talk to a robot")
-EXPERIENCED = frozenset("找问打转叫接说聊试询映系")  # before 过: asked, called, transferred once
-PAST_MARK_REACH = 4  # characters from a Chinese person word to a 过 that puts the request in the past
+EXPERIENCED = frozenset("找问打转叫接说讲聊试询映系")  # before 过: asked, called, transferred once
+PAST_MARK_REACH = 2  # characters after a Chinese person word to a 过 that puts the request in the past
 OWNER_REACH = 2  # words from a possessive to the person it owns ("my mobile agent")
 # not "your" or "our": "I'd like your supervisor", "can one of your agents help me" ask for the company's
 POSSESSIVES = frozenset({"my", "his", "her", "their"})
@@ -155,12 +155,12 @@ def _clause(
     said: list[bool] = []  # every person word: "I spoke to an agent and I want a supervisor" asks
     # "last time I had to talk to an agent": what the caller once had to do, not a request
     once = PAST_NEEDS + PAST_GOES if not chinese and find(units, words.past_times, False) else PAST_NEEDS
-    for start, _ in persons:
+    for start, end in persons:
         # measured from the verb's last word: "explain the whole thing to one of the technicians"
         verbs = [v for v in spans["verbs"] if start - VERB_WINDOW <= v[1] - 1 and v[0] < start]
         verbs = [v for v in verbs if chinese or units[max(0, v[0] - 2) : v[0]] not in once]
         # 上周找客服问过: a past time, then 过 marks something once done ("had asked an agent"), not a request
-        verbs = [v for v in verbs if not chinese or not _done_before(units, v[0], start, words)]
+        verbs = [v for v in verbs if not chinese or not _done_before(units, v[0], end, words)]
         if verbs:
             said.append(not any(negated(v[0], NEGATOR_REACH) for v in verbs))
         elif negated(start, NEGATOR_REACH + 1):
@@ -259,12 +259,12 @@ def _self_described(units: list[str], start: int, words: PersonWords) -> bool:
     return False
 
 
-def _done_before(units: list[str], verb: int, person: int, words: PersonWords) -> bool:
+def _done_before(units: list[str], verb: int, person_end: int, words: PersonWords) -> bool:
     """A Chinese request once made: a past time before the verb, then 过 of experience after a verb of
     asking (找过, 问过); not 过 of direction (转过来), of time passing (过了十分钟), nor in a word (过户)."""
     if not find(units[:verb], words.past_times, True):
         return False
-    near = units[verb : person + PAST_MARK_REACH]
+    near = units[verb : person_end + PAST_MARK_REACH]
     return any(
         u == "过"
         and i > 0

@@ -13,6 +13,8 @@ TEAM_VERBS_ZH_MOMENT = frozenset(f"{v}一下" for v in TEAM_VERBS_ZH)  # 转一�
 TEAM_TALKS = frozenset({"talk", "speak", "chat", "deal", "connect", "connected"})  # "speak with sales", not
 # "help with billing"
 TEAM_FOR_ME = frozenset({"get", "give"})  # before "me" and a team: "get me billing", not "tell me billing"
+# ... ending the clause or before one of these: "get me billing please", not "give me billing for January"
+TEAM_FOR_ME_ENDS = frozenset({"please", "now", "thanks", "mate", "love", "then", "asap", "quickly"})
 TEAM_OF_PERSON = frozenset({"in", "from"})  # after a person word: "someone in billing", "somebody from sales"
 TEAM_ARTICLES = frozenset({"the", "your", "a", "an"})  # may stand between ("through to the sales team")
 # "through" without its "to" (the recogniser drops it: "can I get through the billing?") after a verb of
@@ -55,7 +57,9 @@ def is_team(
     if before in TEAM_LEADS or (before == "with" and lead >= 1 and units[lead - 1] in TEAM_TALKS):
         return True
     if before == "me" and lead >= 1 and units[lead - 1] in TEAM_FOR_ME:
-        return True
+        if units[start - 1] in ("a", "an"):
+            return False  # "give me a cancellation": a thing
+        return end == len(units) or units[end] in TEAM_FOR_ME_ENDS
     if before == "through" and _put_through(units[max(0, lead - 3) : lead]):
         return True
     if before in TEAM_OF_PERSON and any(e == lead for _, e in persons):

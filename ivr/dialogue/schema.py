@@ -1,7 +1,8 @@
 """The flow YAML schema (dialplan/*.yaml): strict, frozen pydantic models, one file per hotline.
 
 Every text the caller hears is a mapping language -> sentence, so one file holds all the languages of
-a hotline and `ivr check` can tell which language lacks a prompt. Steps are a tagged union on `type`.
+a hotline and `ivr check` can tell which language lacks a prompt; what callers say (`Phrases`) is kept in
+simplified characters when Chinese (ivr.dialogue.hanzi). Steps are a tagged union on `type`.
 Cross-references (goto targets, intents, skills, languages) are checked by ivr.dialogue.loader, which
 knows the lines of the keys.
 """

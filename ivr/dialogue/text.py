@@ -11,7 +11,7 @@ import yaml
 # Apostrophes are dropped inside words so "don't", "don’t" and ASR's "dont" are the same token.
 _APOSTROPHES = str.maketrans("", "", "'’‘`´ʼ")
 _SPACES = re.compile(r"\s+")
-_DO_YOU = re.compile(r"\bd['’‘`´ʼ](?=you\b|ya\b)")  # "what d'you mean": do you
+_DO_YOU = re.compile(r"\bd['’‘`´ʼ](?:you|ya)\b")  # "what d'you mean", "d'ya": do you (not the yes "ya")
 # Words that turn a turn round ("it was fine, but now it's dead"): what follows them counts more.
 CONTRASTS = {"en": ("but", "however", "although"), "zh": ("但是", "可是", "不过", "但")}
 # Where a caller's clause ends, in both scripts: what a negator, a request or thanks does not reach past.
@@ -58,7 +58,7 @@ def _is_separator(char: str) -> bool:
 def normalise(text: str, language: str) -> str:
     """NFKC, casefold, "d'you" as "do you", punctuation to spaces, apostrophes dropped inside words, spaces
     collapsed."""
-    folded = _DO_YOU.sub("do ", unicodedata.normalize("NFKC", text).casefold()).translate(_APOSTROPHES)
+    folded = _DO_YOU.sub("do you", unicodedata.normalize("NFKC", text).casefold()).translate(_APOSTROPHES)
     spaced = "".join(" " if _is_separator(c) else c for c in folded)
     return _SPACES.sub(" ", spaced).strip()
 

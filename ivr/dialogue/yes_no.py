@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ivr.dialogue.numerals import _EN, _KO, _ZH, MAX_TEXT
+from ivr.dialogue.numerals import _EN, _KO, _ZH, CN_DIGITS, MAX_TEXT
 from ivr.dialogue.text import CLAUSE_BREAKS, CONTRASTS, HESITATIONS, is_chinese, normalise
 
 YES_EN = frozenset(_EN["yes"])
@@ -26,6 +26,7 @@ ZH_POLARITY = sorted(
     [(w, True) for w in _ZH["yes"]] + [(w, False) for w in _ZH["no"]], key=lambda p: -len(p[0])
 )
 WEAK_YES = frozenset(_EN["weak_yes"])
+NUMBER_WORDS = frozenset([*_EN["units"], *_EN["teens"], *_EN["tens"], *_EN["repeats"]])
 QUESTION_WORDS = frozenset(_EN["asking"])
 LEADING_ONLY = frozenset(_EN["leading_only"])
 LEADING_WORDS = 3  # how near a clause's start a leading-only yes-word must stand to be an answer
@@ -149,8 +150,15 @@ def split_clarifying(text: str, language: str) -> tuple[bool, str]:
         asked = asked or asking
         if not asking and clause.strip():
             kept.append((clause.strip(), "?" in ending or "？" in ending))
-    # beside the question, the bot's words asked back ("what do you mean, all of them?") answer nothing
-    return asked, ", ".join(c for c, echoed in kept if not (asked and echoed))
+    # beside the question, the bot's words asked back ("what do you mean, all of them?") answer nothing; a
+    # number asked back ("why do you need my postcode? 2 0 0 0?") is still the answer
+    return asked, ", ".join(c for c, echoed in kept if not (asked and echoed and not _has_number(c)))
+
+
+def _has_number(clause: str) -> bool:
+    """Digits or number words in a clause ("2 0 0 0", "one two three", 一二三)."""
+    words = set(normalise(clause, "en").split())
+    return any(c.isdigit() or c in CN_DIGITS for c in clause) or bool(words & NUMBER_WORDS)
 
 
 def _unhedged(clause: str) -> str:

@@ -4,9 +4,14 @@ second matter after 哦对了, and what must not change."""
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+import yaml
+
+from ivr.dialogue.asides import said_now
 from ivr.dialogue.hanzi import simplified
+from ivr.dialogue.knowledge import KnowledgeBase, KnowledgeEntry
 from ivr.dialogue.schema import IntentDef
 from ivr.dialogue.text import normalise
 from tests.unit.dialogue_flow.test_flow_callers import flow, reached, texts  # noqa: F401 (fixture)
@@ -19,6 +24,9 @@ from tests.unit.dialogue_flow.test_flow_new_phrasings import reasons, said_first
         ("唔記得咗密碼", "唔记得咗密码"),
         ("淨係手機", "净係手机"),  # 係 stays: the lexicons' Cantonese copula, not the 系 of 系统
         ("係咪嗰個", "係咪嗰个"),
+        ("沒關係", "没关系"),  # the 係 of 關係 is 系
+        ("帳單同甚麼", "账单同什么"),  # in the lexicons' forms, not t2s's 帐, 甚么
+        ("呢隻係新手機", "呢隻係新手机"),  # 隻 stays: t2s's 只 would say "only"
         ("我的 account 還是不行", "我的 account 还是不行"),
         ("my internet's down", "my internet's down"),
     ],
@@ -40,11 +48,19 @@ def test_a_flow_written_in_traditional_characters_meets_callers_in_either_script
         ("my 4G's gone", "en", "network_fault", None),
         ("get me billing", "en", "agent", "caller-request"),
         ("先查下余额，哦对了，宽带老掉线", "zh", "network_fault", None),
-        ("我想查下我仲有几多钱", "zh", "balance", None),
-        # what must not change: a price per minute, the opening hours, telling the bot a detail
-        ("打去美國幾多錢一分鐘", "zh", None, None),
+        ("我今个月几多钱", "zh", "balance", None),
+        ("關於帳單的問題", "zh", "balance", None),
+        ("冇訊號", "zh", "network_fault", None),
+        ("我想搵職員", "zh", "agent", "caller-request"),
+        # what must not change: the opening hours, telling the bot a detail, a cancellation as a thing, a
+        # past matter beside 顺便, how long a repair takes
         ("人工几点有人啊", "zh", None, None),
         ("can you give me billing information", "en", "balance", None),
+        ("can you give me billing for January", "en", "balance", None),
+        ("我要改密码，顺便说一下我上个月退过款", "zh", "password_reset", None),
+        ("仲有几多耐先修好", "zh", None, None),
+        ("你係咪真人", "zh", None, None),
+        ("我剛剛跟接線生講過了，她說要打這個號碼查話費", "zh", "balance", None),
     ],
 )
 def test_short_contracted_and_traditional_turns(flow, said, language, intent, reason):  # noqa: F811
@@ -55,16 +71,18 @@ def test_short_contracted_and_traditional_turns(flow, said, language, intent, re
 
 
 @pytest.mark.parametrize(
-    ("said", "same"),
+    ("said", "same", "reason"),
     [
-        ("ah it is yeah, still no joy", True),
-        ("you said it was sorted but it's gone again", True),
-        ("no joy, it's doing it again", True),
+        ("ah it is yeah, still no joy", True, "flow"),
+        ("no joy, it's doing it again", True, "flow"),
+        # what must not change: a question about an outage is no yes
+        ("is the network down again?", None, None),
     ],
 )
-def test_a_returning_callers_same_issue_in_other_words(flow, said, same):  # noqa: F811
+def test_a_returning_callers_same_issue_in_other_words(flow, said, same, reason):  # noqa: F811
     bot, actions = said_first(flow, said, returning=True)
-    assert bot.slots.get("same_issue") is same and reasons(actions) == ["flow"], texts(actions)
+    assert bot.slots.get("same_issue") is same, texts(actions)
+    assert reasons(actions) == ([reason] if reason else []), texts(actions)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +97,46 @@ def test_what_the_question_means_gets_the_help(flow, steps, said, language):  # 
     bot = reached(flow, steps, language=language)
     actions = bot.on_transcript(said, 0.9)
     assert bot.acted == "help" and reasons(actions) == [], texts(actions)
+
+
+def test_a_price_per_minute_is_no_balance(flow):  # noqa: F811
+    bot, actions = said_first(flow, "打去美國幾多錢一分鐘", "zh")
+    assert bot.acted is None and any("国际长途" in t for t in texts(actions)), texts(actions)
+
+
+def test_a_number_asked_back_beside_why_is_still_the_answer(flow):  # noqa: F811
+    bot = reached(flow, ["my internet is not working", "all of them"])
+    actions = bot.on_transcript("why do you need my postcode? 2 0 0 0?", 0.9)
+    assert "2 0 0 0" in " ".join(texts(actions)), texts(actions)
+
+
+def test_a_knowledge_entry_typed_in_traditional_characters_is_found():
+    kb = KnowledgeBase([KnowledgeEntry("pets", "zh", ("點樣申請寵物託運",), "请到营业厅办理。")])
+    hit = kb.best(simplified("點樣申請寵物託運"), "zh")
+    assert hit is not None and hit.entry.id == "pets"
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_the_lexicons_are_written_in_the_script_callers_are_read_in():
+    folder = Path(__file__).parents[3] / "ivr" / "dialogue" / "lexicons"
+    changed = [
+        (path.name, word)
+        for path in sorted(folder.glob("*.yaml"))
+        for word in _strings(yaml.safe_load(path.read_text("utf-8")))
+        if simplified(word) != word
+    ]
+    assert changed == []
 
 
 def test_a_returning_caller_who_never_called_hears_what_it_was(flow):  # noqa: F811
@@ -97,10 +155,10 @@ def test_tried_it_in_short_words(flow, said, technician):  # noqa: F811
 
 def test_do_you_contracted_is_do_you():
     assert normalise("What d'you mean?", "en") == "what do you mean"
+    assert normalise("what d'ya mean", "en") == "what do you mean"  # not the yes "ya"
     assert normalise("I'd do it", "en") == "id do it"
 
 
-def test_right_at_a_read_back_is_no_second_matter(flow):  # noqa: F811
-    bot = reached(flow, ["我想查话费", "一二三四五六"], language="zh")
-    bot.on_transcript("对了，就是这个", 0.9)
-    assert bot.slots.get("account") == "123456"
+def test_right_alone_moves_on_to_nothing():
+    assert said_now("我想查话费，对了，就是这个账号", "zh") is None
+    assert said_now("我想查话费，哦对了，网也断了", "zh") == ("我想查话费", "哦对了，网也断了")
