@@ -191,7 +191,7 @@ class FlowBot(
             aside = self._aside(step, heard, text) if value is None else None
             if (
                 override is not None
-                and aside != "missing"
+                and (aside != "missing" or self._asks_beside_missing(step, override, text))
                 and not (aside and override.matched.startswith("~"))
             ):
                 said_no = self._said_no_first(step, text, value)  # before routing moves the call on

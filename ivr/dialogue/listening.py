@@ -33,7 +33,7 @@ from ivr.dialogue.repair import AskedIntent
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
 from ivr.dialogue.semantic import with_complaint
 from ivr.dialogue.sentiment import Reading, read
-from ivr.dialogue.text import is_chinese, normalise
+from ivr.dialogue.text import CLAUSE_BREAKS, is_chinese, normalise
 from ivr.dialogue.transfers import CallbackOffer
 
 PERSON = "agent"  # the global intent of a request for a person
@@ -290,6 +290,19 @@ class ListeningMixin:
         if heard.intent not in GLOBAL_INTENTS and asides.asks_to_wait(text, self.language, question):
             return "wait"
         return None
+
+    def _asks_beside_missing(self, step: Any, override: IntentMatch, text: str) -> bool:
+        """Beside the answer the caller lacks, a clause of its own names another topic by its words
+        ("账号我不记得了，先帮我看看网络吧"): that topic is what the turn asks for now."""
+        if override.matched.startswith("~"):
+            return False  # by meaning only: "I can't find the account number on my bill" is still about it
+        question = self._asked(step)
+        clauses = [c for c in CLAUSE_BREAKS.split(text) if c.strip()]
+        rest = [c for c in clauses if not asides.lacks_answer(c, self.language, question)]
+        if not rest or len(rest) == len(clauses):
+            return False  # the lack is not said in a clause of its own
+        ranked = self.flow.matcher(self.language).ranked(" ".join(rest), limit=1)
+        return bool(ranked) and ranked[0].intent == override.intent
 
     def _asked(self, step: Any) -> str:
         """The step's question as callers' words are compared with it (Chinese in simplified characters)."""
