@@ -71,6 +71,7 @@ class _Words:
     dismissing_leads: tuple[str, ...]
     clause_openers: tuple[str, ...]
     moving_on: tuple[str, ...]
+    redirects: tuple[str, ...]
 
 
 @cache
@@ -80,7 +81,7 @@ def _words(chinese: bool) -> _Words:
     keys = ("waits", "negators", "lacking", "lost", "continues", "more", "leads", "wanting", "points_back")
     keys += ("finished", "mistaken", "where", "objecting", "never_mind", "instead", "dismissing")
     keys += ("leaving", "past", "points_back_past", "thanking", "dismissing_leads", "clause_openers")
-    keys += ("moving_on",)
+    keys += ("moving_on", "redirects")
     return _Words(*(tuple(normalise(str(w), lang) for w in data[lang].get(k) or []) for k in keys))
 
 
@@ -104,6 +105,12 @@ def lacks_answer(text: str, language: str, question: str) -> bool:
         if lacking or unit in words.lost:
             return _about(" ".join(units[i + 1 :]), language, question, pronoun=lacking, strict=True)
     return False
+
+
+def redirects(text: str, language: str) -> bool:
+    """The clause turns to what the call is really about ("it's about my internet actually", 其实是网络的),
+    rather than explaining why an answer is missing ("the internet is down so I can't log in")."""
+    return bool(_found(text, language, _words(is_chinese(language)).redirects)[0])
 
 
 def asks_where(text: str, language: str, question: str) -> bool:

@@ -181,7 +181,10 @@ GLOBAL_KEYWORDS: dict[str, dict[str, list[str]]] = {
         "zh": ["再说一遍", "再说一次", "没听清"]
     },  # (English: by its examples; "say it again" is in requests)
     "goodbye": {
-        "en": ["goodbye", "bye", "cheerio", "see ya", "ta ra"],
+        "en": [
+            *("goodbye", "bye", "cheerio", "see ya", "ta ra", "ill let you go", "better let you go"),
+            *("best let you go", "better get going", "best get going", "better be going", "best be going"),
+        ],
         "zh": ["再见", "拜拜", "回头见"],
     },
 }

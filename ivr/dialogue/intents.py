@@ -74,6 +74,13 @@ def _scope_words(chinese: bool) -> tuple[tuple[str, ...], ...]:
 
 
 @cache
+def _resigned(chinese: bool) -> tuple[str, ...]:
+    """Hedges that resign rather than suppose ("I suppose I'd better ..."; scope.yaml)."""
+    lang = "zh" if chinese else "en"
+    return tuple(normalise(w, lang) for w in _scope_data()[lang].get("resigned", []))
+
+
+@cache
 def _not_by_stem() -> frozenset[str]:
     """English word forms that do not stand for their stem's words ("planning" is no plan; scope.yaml)."""
     return frozenset(normalise(w, "en") for w in _scope_data()["en"].get("not_by_stem", []))
@@ -312,6 +319,12 @@ class IntentMatcher:
         def supposes(padded: str) -> bool:
             # Only a question supposes: "if I'm honest my bill is too high" and "my internet drops out if
             # it rains" state the problem; "will my line be blocked if I pay late" asks about a case.
+            for phrase in _resigned(
+                self._chinese
+            ):  # "I suppose I'd better ...": a case only with another "if"
+                if f"{glue}{phrase}{glue}" in padded:
+                    rest = padded.replace(f"{glue}{phrase}{glue}", " | ")
+                    return any(f"{glue}{c}{glue}" in rest for c in conditionals)
             found = [at for c in conditionals if (at := padded.find(f"{glue}{c}{glue}")) >= 0]
             if not found:
                 return False

@@ -292,15 +292,15 @@ class ListeningMixin:
         return None
 
     def _asks_beside_missing(self, step: Any, override: IntentMatch, text: str) -> bool:
-        """Beside the answer the caller lacks, a clause of its own names another topic by its words
+        """Beside the answer the caller lacks, a clause of its own turns to another topic named by its words
         ("账号我不记得了，先帮我看看网络吧"): that topic is what the turn asks for now."""
         if override.matched.startswith("~"):
             return False  # by meaning only: "I can't find the account number on my bill" is still about it
         question = self._asked(step)
         clauses = [c for c in CLAUSE_BREAKS.split(text) if c.strip()]
         rest = [c for c in clauses if not asides.lacks_answer(c, self.language, question)]
-        if not rest or len(rest) == len(clauses):
-            return False  # the lack is not said in a clause of its own
+        if not rest or len(rest) == len(clauses) or not any(asides.redirects(c, self.language) for c in rest):
+            return False  # the lack is not said in a clause of its own, or the rest only explains it
         ranked = self.flow.matcher(self.language).ranked(" ".join(rest), limit=1)
         return bool(ranked) and ranked[0].intent == override.intent
 
