@@ -319,9 +319,8 @@ class IntentMatcher:
         def supposes(padded: str) -> bool:
             # Only a question supposes: "if I'm honest my bill is too high" and "my internet drops out if
             # it rains" state the problem; "will my line be blocked if I pay late" asks about a case.
-            for phrase in _resigned(
-                self._chinese
-            ):  # "I suppose I'd better ...": a case only with another "if"
+            # "I suppose I'd better ..." resigns: a case only with another "if" beside it
+            for phrase in _resigned(self._chinese):
                 if f"{glue}{phrase}{glue}" in padded:
                     rest = padded.replace(f"{glue}{phrase}{glue}", " | ")
                     return any(f"{glue}{c}{glue}" in rest for c in conditionals)
