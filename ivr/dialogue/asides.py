@@ -159,12 +159,13 @@ def said_now(text: str, language: str) -> tuple[str, str] | None:
     on to another matter: "while I've got you, ...", 顺便问一下...); None otherwise."""
     chinese = is_chinese(language)
     words = _words(chinese)
-    clauses = [c for c in CLAUSE_BREAKS.split(text[:MAX_TEXT]) if normalise(c, language).strip()]
+    read = [(c, normalise(c, language)) for c in CLAUSE_BREAKS.split(text[:MAX_TEXT])]
+    clauses, said_ones = [c for c, n in read if n.strip()], [n for _, n in read if n.strip()]
     joiner = "，" if chinese else ", "
     for at in range(len(clauses) - 1, 0, -1):  # "..., and while I'm at it, how much is my bill?": the last
-        said = normalise(clauses[at], language)  # (顺便说一下我上个月退过款 tells of the past: no request)
-        later = [normalise(c, language) for c in clauses[at:]]
-        if _says(said, chinese, words.moving_on) and not any(_says(c, chinese, words.past) for c in later):
+        later = said_ones[at:]  # (顺便说一下我上个月退过款 tells of the past: no request)
+        told_past = any(_says(c, chinese, words.past) for c in later)
+        if _says(later[0], chinese, words.moving_on) and not told_past:
             return joiner.join(clauses[:at]), joiner.join(clauses[at:])
     then, now = [], []
     for clause in CLAUSE_BREAKS.split(text[:MAX_TEXT]):

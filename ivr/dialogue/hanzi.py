@@ -11,7 +11,7 @@ from functools import cache
 
 import opencc
 
-from ivr.dialogue.text import is_cjk
+from ivr.dialogue.text import is_chinese, is_cjk
 
 KEPT = "係嗰搵隻"
 _AROUND_KEPT = re.compile(f"([{KEPT}])")
@@ -39,6 +39,11 @@ def simplified(text: str) -> str:
     else:  # a phrase changed length: convert around the kept characters instead
         converted = "".join(p if p in KEPT else _converter().convert(p) for p in _AROUND_KEPT.split(text))
     return _LEXICON_FORMS.sub(lambda m: AS_LEXICONS[m.group(0)], converted)
+
+
+def as_read(text: str, language: str) -> str:
+    """`text` as callers' words are compared: in simplified characters when Chinese, else as it is."""
+    return simplified(text) if is_chinese(language) else text
 
 
 def _in_a_word_of_its_own(converted: str, at: int) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
-from ivr.dialogue.hanzi import simplified
+from ivr.dialogue.hanzi import as_read
 from ivr.dialogue.semantic import SemanticIndex, calibrated
 from ivr.dialogue.text import STOP_CHARS, STOPWORDS, compact, is_chinese, normalise, stem, tokens
 
@@ -53,13 +53,9 @@ class KnowledgeEntry:
 
 def _in_one_script(entry: KnowledgeEntry) -> KnowledgeEntry:
     """A Chinese entry's questions and keywords in simplified characters, as callers' words are read."""
-    if not is_chinese(entry.language):
-        return entry
-    return replace(
-        entry,
-        questions=tuple(simplified(q) for q in entry.questions),
-        keywords=tuple(simplified(k) for k in entry.keywords),
-    )
+    language = entry.language
+    questions = tuple(as_read(q, language) for q in entry.questions)
+    return replace(entry, questions=questions, keywords=tuple(as_read(k, language) for k in entry.keywords))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from asr.engine import Alternative
 from ivr.bot import Action
 from ivr.dialogue import asides, courtesy, nbest, person, yes_no
 from ivr.dialogue.catalog import REPEAT_CUES
-from ivr.dialogue.hanzi import simplified
+from ivr.dialogue.hanzi import as_read
 from ivr.dialogue.intents import IntentMatch
 from ivr.dialogue.repair import AskedIntent
 from ivr.dialogue.schema import GLOBAL_INTENTS, AskStep, CollectStep, MenuStep
@@ -198,8 +198,8 @@ class ListeningMixin:
     def _pick(self, text: str, confidence: float, alternatives: Sequence[Alternative]) -> tuple[str, float]:
         """The hypothesis to act on: the recogniser's best, or a clearer alternative (ivr.dialogue.nbest)."""
         hypotheses = [(text, confidence), *((a.text.strip(), a.confidence) for a in alternatives)]
-        if is_chinese(self.language):  # 唔記得密碼 as 唔记得密码: the lexicons' script
-            hypotheses = [(simplified(said), score) for said, score in hypotheses]
+        # 唔記得密碼 as 唔记得密码: the lexicons' script
+        hypotheses = [(as_read(said, self.language), score) for said, score in hypotheses]
         index = nbest.choose(hypotheses, self._grade, self._urgent)
         self.acted_on_alternative = index > 0
         return hypotheses[index]
@@ -306,8 +306,7 @@ class ListeningMixin:
 
     def _asked(self, step: Any) -> str:
         """The step's question as callers' words are compared with it (Chinese in simplified characters)."""
-        prompt = self._t(step.prompt)
-        return simplified(prompt) if is_chinese(self.language) else prompt
+        return as_read(self._t(step.prompt), self.language)
 
     def _note_topic(self, heard: Heard) -> None:
         """A topic named by its keywords beside a request for a person: its team, and the agent sees it."""

@@ -13,8 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
-from ivr.dialogue.hanzi import simplified
-from ivr.dialogue.text import is_chinese
+from ivr.dialogue.hanzi import as_read
 from ivr.yamlconf import StrictModel
 
 Lang = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")]
@@ -26,9 +25,7 @@ Texts = dict[Lang, Text]
 
 def _in_simplified(phrases: dict[str, list[str]]) -> dict[str, list[str]]:
     """Chinese phrases in simplified characters, as callers' words are read (ivr.dialogue.hanzi)."""
-    return {
-        lang: [simplified(p) for p in said] if is_chinese(lang) else said for lang, said in phrases.items()
-    }
+    return {lang: [as_read(p, lang) for p in said] for lang, said in phrases.items()}
 
 
 # what callers say (examples, keywords, answers, team names): Chinese kept in one script
